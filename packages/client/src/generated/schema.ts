@@ -1,0 +1,1408 @@
+// DO NOT EDIT. Generated from openapi.yaml by `npm run generate` (openapi-typescript); CI fails when it is stale.
+export interface paths {
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness and storage check */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/meter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Meter one event and price it now
+         * @description Prices the event with the tier that applies to it (event `tier`, then the customer's
+         *     tier, then the agent's tier, then `default`) and records it. `outcome: pending` charges
+         *     base and tokens now and returns an `outcome_id` to resolve later; `outcome: success`
+         *     charges the outcome bonus now; no `outcome` means no outcome component.
+         */
+        post: operations["meterEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/meter/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Meter up to 1,000 events (and resolve outcomes) in one request
+         * @description Never all-or-nothing: every event gets its own result. Valid events are accepted even
+         *     when others in the batch are rejected. A replayed event is `duplicate` and carries its
+         *     original price. Events are processed first, then `resolutions` in order, so a batch may
+         *     carry an event and the resolution of its outcome. An event without `event_id` in a
+         *     request with an `Idempotency-Key` header gets the id `{Idempotency-Key}:{index}`; with
+         *     neither, the server mints one (and the event cannot be deduplicated).
+         *     Limits: 1,000 events, 1,000 resolutions, 1 MiB body.
+         */
+        post: operations["meterBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/outcomes/{outcome_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read an outcome */
+        get: operations["getOutcome"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/outcomes/{outcome_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve a pending outcome as success or failure
+         * @description `success` charges the outcome bonus fixed when the event was metered, exactly once;
+         *     `failure` charges nothing more. Resolving again the same way returns the same result
+         *     with `replayed: true`; resolving differently is `409 outcome_already_resolved`; after
+         *     `expires_at` it is `409 outcome_expired`.
+         */
+        post: operations["resolveOutcome"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the current version of every tier */
+        get: operations["listTiers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tiers/{tier_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a tier (its current version, or `?version=N`) */
+        get: operations["getTier"];
+        /**
+         * Create a tier or publish a new version of it
+         * @description Every change creates a new version; events record the version that priced them, so a
+         *     change never reprices history. Any component may be zero or left out (zero). Money
+         *     inputs accept a JSON number or a decimal string with at most 12 fractional digits.
+         */
+        put: operations["putTier"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{customer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a customer's tier assignment */
+        get: operations["getCustomer"];
+        /** Assign a tier to a customer (`tier: null` removes the assignment) */
+        put: operations["putCustomer"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{agent_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read an agent's tier assignment */
+        get: operations["getAgent"];
+        /** Assign a tier to an agent (`tier: null` removes the assignment) */
+        put: operations["putAgent"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage and money totals, optionally grouped
+         * @description Base and token charges count at the event's `timestamp`; an outcome bonus counts when
+         *     it was charged (at the event for `outcome: success`, at resolution for a pending
+         *     outcome). `from` is inclusive, `to` exclusive. Groups are split by currency.
+         */
+        get: operations["getUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoices/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a customer owes for a period, line by line */
+        get: operations["previewInvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event ledger, newest first, cursor-paginated */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Price a workload under several tiers side by side
+         * @description The workload is either described (`workload`) or taken from the project's real events
+         *     in a period (`history`). It is priced under each tier named in `tiers`, each inline
+         *     definition in `candidates`, or, when both are absent, the pricing guide's four models
+         *     (per-token, per-call, outcome-based, hybrid).
+         */
+        post: operations["simulate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the project's keys (never their secrets) */
+        get: operations["listKeys"];
+        put?: never;
+        /** Create a key; its secret is returned once */
+        post: operations["createKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a key; it stops working at once */
+        delete: operations["revokeKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        /** @description Up to 128 characters, no control characters. */
+        Identifier: string;
+        /** @description Letters, digits and `._:~-`, starting with a letter or digit, up to 200 characters. */
+        EventId: string;
+        /** @description `out_` followed by the id of the event that opened the outcome. */
+        OutcomeId: string;
+        /** @description Lower-case letters, digits and `_.-`, up to 64 characters. */
+        TierId: string;
+        TokenCount: number;
+        /** Format: date-time */
+        Timestamp: string;
+        /** @description Free-form; at most 64 keys and 8 KiB as JSON. */
+        Metadata: {
+            [key: string]: unknown;
+        };
+        /** @description A non-negative decimal, as a JSON number or a string, with at most 12 fractional digits. */
+        Money: number | string;
+        /** @description An exact decimal with 2 to 12 fractional digits. */
+        Decimal: string;
+        /** @description An ISO 4217 currency code. */
+        Currency: string;
+        /** @enum {string} */
+        OutcomeValue: "pending" | "success" | "failure";
+        /** @enum {string} */
+        OutcomeStatus: "none" | "pending" | "success" | "failure" | "expired";
+        MeterEvent: {
+            agent_id: components["schemas"]["Identifier"];
+            action: components["schemas"]["Identifier"];
+            customer_id?: components["schemas"]["Identifier"];
+            event_id?: components["schemas"]["EventId"];
+            /** @description When the work happened; default now. At most 35 days back and 5 minutes ahead. */
+            timestamp?: components["schemas"]["Timestamp"];
+            /** @description All input tokens, cached ones included. */
+            tokens_input?: components["schemas"]["TokenCount"];
+            /** @description All output tokens, reasoning ones included. */
+            tokens_output?: components["schemas"]["TokenCount"];
+            /** @description Input tokens read from a cache; part of `tokens_input`. */
+            tokens_cached_input?: components["schemas"]["TokenCount"];
+            /** @description Input tokens written to a cache; part of `tokens_input`. */
+            tokens_cache_write?: components["schemas"]["TokenCount"];
+            /** @description Reasoning tokens; part of `tokens_output`. */
+            tokens_reasoning?: components["schemas"]["TokenCount"];
+            model?: string;
+            provider?: string;
+            outcome?: components["schemas"]["OutcomeValue"];
+            /** @description With `outcome: pending` only; default 7 days after `timestamp`, at most 90. */
+            expires_at?: components["schemas"]["Timestamp"];
+            tier?: components["schemas"]["TierId"];
+            metadata?: components["schemas"]["Metadata"];
+        };
+        PriceBreakdown: {
+            base: number;
+            tokens: number;
+            outcome: number;
+        };
+        /** @description The same price as exact decimal strings. */
+        ExactPrice: {
+            total: components["schemas"]["Decimal"];
+            base: components["schemas"]["Decimal"];
+            tokens: components["schemas"]["Decimal"];
+            outcome: components["schemas"]["Decimal"];
+        };
+        MeterResponse: {
+            event_id: components["schemas"]["EventId"];
+            /** @description base + tokens + outcome charged by this event. */
+            price_charged: number;
+            price_breakdown: components["schemas"]["PriceBreakdown"];
+            price: components["schemas"]["ExactPrice"];
+            currency: components["schemas"]["Currency"];
+            tier: components["schemas"]["TierId"];
+            tier_version: number;
+            /** @description Present when the event opened a pending outcome. */
+            outcome_id: components["schemas"]["OutcomeId"] | null;
+            outcome_status: components["schemas"]["OutcomeStatus"];
+            /** @description When the pending outcome expires. */
+            expires_at?: components["schemas"]["Timestamp"] | null;
+            timestamp: components["schemas"]["Timestamp"];
+            /** @description True when the key had been seen and this is the original response. */
+            replayed: boolean;
+        };
+        /** @description Each event is validated on its own; an invalid one is `rejected` in the results. */
+        BatchRequest: {
+            events: components["schemas"]["MeterEvent"][];
+            resolutions?: components["schemas"]["BatchResolution"][];
+        };
+        BatchResolution: {
+            outcome_id: components["schemas"]["OutcomeId"];
+            /** @enum {string} */
+            outcome: "success" | "failure";
+            metadata?: components["schemas"]["Metadata"];
+        };
+        ItemError: {
+            code: string;
+            message: string;
+            /** @description The failing field, as a JSON pointer into the item, or null. */
+            field: string | null;
+            /** @description True when sending the same item again later may succeed. */
+            retryable: boolean;
+        };
+        BatchEventResult: {
+            index: number;
+            /** @description Null only when the event was rejected before an id could be read. */
+            event_id: string | null;
+            /** @enum {string} */
+            status: "accepted" | "duplicate" | "rejected";
+            price_charged?: number;
+            price_breakdown?: components["schemas"]["PriceBreakdown"];
+            price?: components["schemas"]["ExactPrice"];
+            currency?: components["schemas"]["Currency"];
+            tier?: components["schemas"]["TierId"];
+            tier_version?: number;
+            outcome_id?: components["schemas"]["OutcomeId"] | null;
+            outcome_status?: components["schemas"]["OutcomeStatus"];
+            error?: components["schemas"]["ItemError"];
+        };
+        BatchResolutionResult: {
+            index: number;
+            outcome_id: string | null;
+            /** @enum {string} */
+            status: "accepted" | "duplicate" | "rejected";
+            outcome_status?: components["schemas"]["OutcomeStatus"];
+            price_charged?: number;
+            price?: components["schemas"]["Decimal"];
+            error?: components["schemas"]["ItemError"];
+        };
+        BatchResponse: {
+            results: components["schemas"]["BatchEventResult"][];
+            resolution_results: components["schemas"]["BatchResolutionResult"][];
+            summary: {
+                accepted: number;
+                duplicate: number;
+                rejected: number;
+            };
+        };
+        ResolveRequest: {
+            /** @enum {string} */
+            outcome: "success" | "failure";
+            metadata?: components["schemas"]["Metadata"];
+        };
+        Outcome: {
+            outcome_id: components["schemas"]["OutcomeId"];
+            event_id: components["schemas"]["EventId"];
+            /** @enum {string} */
+            status: "pending" | "success" | "failure" | "expired";
+            agent_id: string;
+            action: string;
+            customer_id: string | null;
+            currency: components["schemas"]["Currency"];
+            /** @description The bonus a success charges, fixed by the tier version that priced the event. */
+            bonus: components["schemas"]["Decimal"];
+            /** @description What the resolution charged (the bonus on success, zero otherwise). */
+            charged: components["schemas"]["Decimal"];
+            expires_at: components["schemas"]["Timestamp"];
+            resolved_at: components["schemas"]["Timestamp"] | null;
+            created_at: components["schemas"]["Timestamp"];
+            metadata?: components["schemas"]["Metadata"] | null;
+        };
+        ResolveResponse: {
+            outcome_id: components["schemas"]["OutcomeId"];
+            event_id: components["schemas"]["EventId"];
+            /** @enum {string} */
+            status: "success" | "failure";
+            /** @description What this resolution charged. */
+            price_charged: number;
+            price_breakdown: components["schemas"]["PriceBreakdown"];
+            price: components["schemas"]["ExactPrice"];
+            currency: components["schemas"]["Currency"];
+            replayed: boolean;
+            outcome: components["schemas"]["Outcome"];
+        };
+        TierInput: {
+            description?: string;
+            /** @description Charged per call. */
+            base_fee?: components["schemas"]["Money"];
+            /** @description Per `token_unit` input tokens not read from or written to a cache. */
+            token_rate_input?: components["schemas"]["Money"];
+            /** @description Per `token_unit` output tokens (reasoning included). */
+            token_rate_output?: components["schemas"]["Money"];
+            /** @description Per `token_unit` cached input tokens; default `token_rate_input`. */
+            token_rate_cached_input?: components["schemas"]["Money"];
+            /** @description Per `token_unit` cache-write input tokens; default `token_rate_input`. */
+            token_rate_cache_write?: components["schemas"]["Money"];
+            /**
+             * @default 1000
+             * @enum {integer}
+             */
+            token_unit: 1000 | 1000000;
+            /** @description Charged once per success. */
+            outcome_bonus?: components["schemas"]["Money"];
+            /** @description Per-action bonus, overriding `outcome_bonus`. */
+            outcome_bonus_by_action?: {
+                [key: string]: components["schemas"]["Money"];
+            };
+            /** @default USD */
+            currency: components["schemas"]["Currency"];
+        };
+        Tier: {
+            tier_id: components["schemas"]["TierId"];
+            version: number;
+            description: string | null;
+            base_fee: components["schemas"]["Decimal"];
+            token_rate_input: components["schemas"]["Decimal"];
+            token_rate_output: components["schemas"]["Decimal"];
+            token_rate_cached_input: components["schemas"]["Decimal"];
+            token_rate_cache_write: components["schemas"]["Decimal"];
+            /** @enum {integer} */
+            token_unit: 1000 | 1000000;
+            outcome_bonus: components["schemas"]["Decimal"];
+            outcome_bonus_by_action: {
+                [key: string]: components["schemas"]["Decimal"];
+            };
+            currency: components["schemas"]["Currency"];
+            created_at: components["schemas"]["Timestamp"];
+        };
+        TierList: {
+            data: components["schemas"]["Tier"][];
+        };
+        AssignmentInput: {
+            /** @description The tier to apply, or null for none. */
+            tier: components["schemas"]["TierId"] | null;
+            name?: string;
+            metadata?: components["schemas"]["Metadata"];
+        };
+        Customer: {
+            customer_id: string;
+            tier: string | null;
+            name: string | null;
+            metadata?: components["schemas"]["Metadata"] | null;
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        Agent: {
+            agent_id: string;
+            tier: string | null;
+            name: string | null;
+            metadata?: components["schemas"]["Metadata"] | null;
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        TokenTotals: {
+            input: number;
+            output: number;
+            cached_input: number;
+            cache_write: number;
+            reasoning: number;
+        };
+        OutcomeCounts: {
+            pending: number;
+            success: number;
+            failure: number;
+            expired: number;
+        };
+        Amounts: {
+            base: components["schemas"]["Decimal"];
+            tokens: components["schemas"]["Decimal"];
+            outcome: components["schemas"]["Decimal"];
+            total: components["schemas"]["Decimal"];
+        };
+        UsageGroup: {
+            key: {
+                customer_id?: string | null;
+                agent_id?: string;
+                action?: string;
+                /** Format: date */
+                day?: string;
+            };
+            currency: components["schemas"]["Currency"];
+            calls: number;
+            tokens: components["schemas"]["TokenTotals"];
+            outcomes: components["schemas"]["OutcomeCounts"];
+            amounts: components["schemas"]["Amounts"];
+        };
+        UsageReport: {
+            from: components["schemas"]["Timestamp"];
+            to: components["schemas"]["Timestamp"];
+            group_by: ("customer_id" | "agent_id" | "action" | "day")[];
+            groups: components["schemas"]["UsageGroup"][];
+            /** @description One entry per currency. */
+            totals: components["schemas"]["UsageGroup"][];
+        };
+        InvoiceLine: {
+            tier: components["schemas"]["TierId"];
+            tier_version: number;
+            /** @enum {string} */
+            component: "base" | "tokens" | "outcome";
+            description: string;
+            /** @description Calls (base), tokens (tokens) or successes (outcome). */
+            quantity: number;
+            currency: components["schemas"]["Currency"];
+            amount: components["schemas"]["Decimal"];
+        };
+        InvoicePreview: {
+            customer_id: string;
+            from: components["schemas"]["Timestamp"];
+            to: components["schemas"]["Timestamp"];
+            lines: components["schemas"]["InvoiceLine"][];
+            totals: {
+                currency: components["schemas"]["Currency"];
+                total: components["schemas"]["Decimal"];
+            }[];
+            /** @description The invoice currency when all lines share one, else null. */
+            currency: components["schemas"]["Currency"] | null;
+            /** @description The exact sum of `lines` when all share one currency, else null. */
+            total: components["schemas"]["Decimal"] | null;
+        };
+        LedgerEvent: {
+            event_id: components["schemas"]["EventId"];
+            timestamp: components["schemas"]["Timestamp"];
+            received_at: components["schemas"]["Timestamp"];
+            agent_id: string;
+            action: string;
+            customer_id: string | null;
+            model: string | null;
+            provider: string | null;
+            tokens: components["schemas"]["TokenTotals"];
+            tier: components["schemas"]["TierId"];
+            tier_version: number;
+            currency: components["schemas"]["Currency"];
+            price: components["schemas"]["ExactPrice"];
+            outcome_status: components["schemas"]["OutcomeStatus"];
+            outcome_id: components["schemas"]["OutcomeId"] | null;
+            expires_at: components["schemas"]["Timestamp"] | null;
+            resolved_at: components["schemas"]["Timestamp"] | null;
+            /** @description What the resolution of a pending outcome charged. */
+            outcome_charged: components["schemas"]["Decimal"];
+            metadata: components["schemas"]["Metadata"] | null;
+        };
+        EventPage: {
+            data: components["schemas"]["LedgerEvent"][];
+            next_cursor: string | null;
+        };
+        Workload: {
+            calls: number;
+            /** @default 0 */
+            avg_tokens_input: components["schemas"]["TokenCount"];
+            /** @default 0 */
+            avg_tokens_output: components["schemas"]["TokenCount"];
+            /** @default 0 */
+            avg_tokens_cached_input: components["schemas"]["TokenCount"];
+            /** @description Share of calls that succeed, 0 to 1 (a number or a decimal string). */
+            success_rate?: number | string;
+            /** @description Number of successful calls; overrides `success_rate`. */
+            successes?: number;
+            action?: components["schemas"]["Identifier"];
+        };
+        SimulateRequest: {
+            workload?: components["schemas"]["Workload"];
+            /** @description Reprice the project's real events in this period instead of a described workload. */
+            history?: {
+                from: components["schemas"]["Timestamp"];
+                to: components["schemas"]["Timestamp"];
+                customer_id?: components["schemas"]["Identifier"];
+                agent_id?: components["schemas"]["Identifier"];
+            };
+            tiers?: components["schemas"]["TierId"][];
+            candidates?: {
+                [key: string]: components["schemas"]["TierInput"];
+            };
+        };
+        SimulationResult: {
+            name: string;
+            tier_version?: number | null;
+            currency: components["schemas"]["Currency"];
+            calls: number;
+            successes: number;
+            success_rate: components["schemas"]["Decimal"];
+            revenue: components["schemas"]["Amounts"];
+            revenue_per_call: components["schemas"]["Decimal"];
+            revenue_per_success: components["schemas"]["Decimal"] | null;
+        };
+        SimulateResponse: {
+            /** @enum {string} */
+            source: "workload" | "history";
+            calls: number;
+            successes: number;
+            tokens: components["schemas"]["TokenTotals"];
+            results: components["schemas"]["SimulationResult"][];
+        };
+        KeyInput: {
+            name?: string;
+            /** @enum {string} */
+            scope: "ingest" | "admin";
+        };
+        ApiKey: {
+            key_id: string;
+            name: string | null;
+            /** @enum {string} */
+            scope: "ingest" | "admin";
+            /** @description The first characters of the secret, to recognise it. */
+            prefix: string;
+            created_at: components["schemas"]["Timestamp"];
+            revoked_at: components["schemas"]["Timestamp"] | null;
+        };
+        CreatedKey: {
+            key_id: string;
+            name: string | null;
+            /** @enum {string} */
+            scope: "ingest" | "admin";
+            prefix: string;
+            created_at: components["schemas"]["Timestamp"];
+            revoked_at: null;
+            /** @description The secret. It is shown once and stored only as a hash. */
+            key: string;
+        };
+        KeyList: {
+            data: components["schemas"]["ApiKey"][];
+        };
+        Health: {
+            /** @enum {string} */
+            status: "ok";
+            version: string;
+            /** @enum {string} */
+            store: "sqlite" | "postgres";
+        };
+        Problem: {
+            /** @description A URI naming the problem type. */
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            /** @description A stable, machine-readable code, e.g. `validation_error`, `idempotency_key_reused`. */
+            code: string;
+            instance?: string;
+            errors?: {
+                /** @description A JSON pointer into the body (`/tokens_input`), or `query.from`, `path.tier_id`, `header.Idempotency-Key`. */
+                field: string;
+                message: string;
+                code?: string;
+            }[];
+        } & {
+            [key: string]: unknown;
+        };
+    };
+    responses: {
+        /** @description The request is malformed or fails the schema; `errors[]` names each field. */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No key, an unknown key, or a revoked key. */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The key's scope does not allow this route. */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Nothing with that id in this project. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `idempotency_key_reused` (same key, different body), `outcome_already_resolved`,
+         *     `outcome_expired`, or `last_admin_key`.
+         */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is over its limit (1 MiB for a batch, 64 KiB otherwise). */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request is well-formed but cannot be applied (an unknown tier, token subsets larger than their totals, a timestamp outside the accepted window). */
+        Unprocessable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The key's rate limit is exhausted; retry after `Retry-After` seconds. */
+        TooManyRequests: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
+    parameters: {
+        /**
+         * @description For `/v1/meter`, the event's idempotency key when the body has no `event_id` (when
+         *     both are given they must be equal). For `/v1/meter/batch`, the request's key, from
+         *     which ids of events without `event_id` are derived.
+         */
+        IdempotencyKey: components["schemas"]["EventId"];
+        OutcomeId: components["schemas"]["OutcomeId"];
+        TierId: components["schemas"]["TierId"];
+        CustomerId: components["schemas"]["Identifier"];
+        AgentId: components["schemas"]["Identifier"];
+        FilterCustomer: components["schemas"]["Identifier"];
+        FilterAgent: components["schemas"]["Identifier"];
+        FilterAction: components["schemas"]["Identifier"];
+        /** @description Inclusive start (RFC 3339). Default 1970-01-01. */
+        From: string;
+        /** @description Exclusive end (RFC 3339). Default 9999-12-31. */
+        To: string;
+    };
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The server is up and its store answers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description The store does not answer. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    meterEvent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description For `/v1/meter`, the event's idempotency key when the body has no `event_id` (when
+                 *     both are given they must be equal). For `/v1/meter/batch`, the request's key, from
+                 *     which ids of events without `event_id` are derived.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeterEvent"];
+            };
+        };
+        responses: {
+            /** @description The event was recorded (or, with `replayed: true`, had been already). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeterResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    meterBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description For `/v1/meter`, the event's idempotency key when the body has no `event_id` (when
+                 *     both are given they must be equal). For `/v1/meter/batch`, the request's key, from
+                 *     which ids of events without `event_id` are derived.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchRequest"];
+            };
+        };
+        responses: {
+            /** @description Per-event and per-resolution results, in request order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getOutcome: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                outcome_id: components["parameters"]["OutcomeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The outcome; `status` is `expired` once `expires_at` has passed unresolved. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Outcome"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    resolveOutcome: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                outcome_id: components["parameters"]["OutcomeId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveRequest"];
+            };
+        };
+        responses: {
+            /** @description The outcome after the resolution. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResolveResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listTiers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tiers, ordered by id. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getTier: {
+        parameters: {
+            query?: {
+                version?: number;
+            };
+            header?: never;
+            path: {
+                tier_id: components["parameters"]["TierId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tier. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tier"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    putTier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tier_id: components["parameters"]["TierId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TierInput"];
+            };
+        };
+        responses: {
+            /** @description The new current version (or the unchanged one, when the body is identical). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tier"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    putCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentInput"];
+            };
+        };
+        responses: {
+            /** @description The customer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: components["parameters"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agent. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    putAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: components["parameters"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentInput"];
+            };
+        };
+        responses: {
+            /** @description The agent. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getUsage: {
+        parameters: {
+            query?: {
+                customer_id?: components["parameters"]["FilterCustomer"];
+                agent_id?: components["parameters"]["FilterAgent"];
+                action?: components["parameters"]["FilterAction"];
+                /** @description Inclusive start (RFC 3339). Default 1970-01-01. */
+                from?: components["parameters"]["From"];
+                /** @description Exclusive end (RFC 3339). Default 9999-12-31. */
+                to?: components["parameters"]["To"];
+                /** @description A comma-separated list of dimensions. */
+                group_by?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Usage. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    previewInvoice: {
+        parameters: {
+            query: {
+                customer_id: components["schemas"]["Identifier"];
+                /** @description Inclusive start (RFC 3339). Default 1970-01-01. */
+                from?: components["parameters"]["From"];
+                /** @description Exclusive end (RFC 3339). Default 9999-12-31. */
+                to?: components["parameters"]["To"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice preview; `total` is the exact sum of `lines`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoicePreview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                customer_id?: components["parameters"]["FilterCustomer"];
+                agent_id?: components["parameters"]["FilterAgent"];
+                action?: components["parameters"]["FilterAction"];
+                /** @description Inclusive start (RFC 3339). Default 1970-01-01. */
+                from?: components["parameters"]["From"];
+                /** @description Exclusive end (RFC 3339). Default 9999-12-31. */
+                to?: components["parameters"]["To"];
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the ledger. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    simulate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimulateRequest"];
+            };
+        };
+        responses: {
+            /** @description Revenue under each candidate. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulateResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Keys, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyInput"];
+            };
+        };
+        responses: {
+            /** @description The key, with its secret. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    revokeKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The revoked key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+}

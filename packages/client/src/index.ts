@@ -1,0 +1,28 @@
+export { createClient, DEFAULT_BASE_URL, type AgentmeterClient } from './create-client.js';
+export type {
+  BatchEventResult,
+  BatchRequest,
+  BatchResolution,
+  BatchResolutionResult,
+  BatchResponse,
+  ClientOptions,
+  components,
+  InvoicePreview,
+  ItemError,
+  LedgerEvent,
+  MeterEvent,
+  MeterResponse,
+  Outcome,
+  operations,
+  paths,
+  Problem,
+  ResolveRequest,
+  ResolveResponse,
+  Schemas,
+  SimulateRequest,
+  SimulateResponse,
+  Tier,
+  TierInput,
+  UsageReport,
+} from './types.js';
+export { VERSION } from './version.js';

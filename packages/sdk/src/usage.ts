@@ -1,0 +1,102 @@
+import type { Meter, TrackEvent } from './types.js';
+
+/**
+ * One model call's usage, normalized the same way for every provider and framework. Counts
+ * follow the OpenTelemetry GenAI conventions: `inputTokens` is the whole input (cache reads and
+ * writes included), `outputTokens` the whole output (reasoning included); the other counts are
+ * subsets of those two and are never added to them again.
+ */
+export interface NormalizedUsage {
+  /** `gen_ai.provider.name`: `openai`, `anthropic`, … */
+  provider: string;
+  /** `gen_ai.operation.name`: `chat`, `text_completion`, `embeddings`, `generate_content`. */
+  operation: string;
+  /** The model the caller asked for. */
+  requestModel?: string;
+  /** The model the provider says answered. */
+  responseModel?: string;
+  /** The provider's response id (`chatcmpl-…`, `resp_…`, `msg_…`). */
+  responseId?: string;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** Wall time of the call, start to last byte. */
+  latencyMs?: number;
+  /** False when the usage is partial or missing: a stream broken off, aborted, or ended without its usage. */
+  complete: boolean;
+  streamed: boolean;
+  /** Host of the provider endpoint (`server.address`). */
+  serverAddress?: string;
+  serverPort?: number;
+  /** Low-cardinality error class when the call failed (`error.type`). */
+  errorType?: string;
+}
+
+/** Who a call is billed to and how; the fields of the meter event that do not come from usage. */
+export interface UsageAttribution {
+  agent_id?: string;
+  action?: string;
+  customer_id?: string;
+  tier?: string;
+  outcome?: TrackEvent['outcome'];
+  expires_at?: string;
+  metadata?: Record<string, unknown>;
+}
+
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._:~-]*$/;
+
+/** 53-bit FNV-1a-style string hash, rendered base-36; stable across runtimes, no crypto needed. */
+function hash53(input: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let index = 0; index < input.length; index++) {
+    const code = input.charCodeAt(index);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+/**
+ * The idempotency key of a provider call: derived from the provider's response id plus the agent
+ * and action, so an application-level retry or a re-run of the same handler never charges twice.
+ * Shaped to fit the contract's `EventId` pattern.
+ */
+export function deriveEventId(provider: string, responseId: string, agentId: string, action: string): string {
+  const scope = hash53(`${agentId}\u0000${action}`);
+  const readable = `${provider}:${responseId}`;
+  const candidate = `${readable}:${scope}`;
+  if (candidate.length <= 200 && SAFE_ID.test(candidate)) return candidate;
+  return `${provider.replace(/[^A-Za-z0-9]/g, '') || 'p'}:h${hash53(readable)}${hash53(`${readable}#`)}:${scope}`;
+}
+
+/** The meter event for one call's usage. The caller's attribution fills the rest; context fills what is missing. */
+export function usageToEvent(usage: NormalizedUsage, attribution: UsageAttribution = {}): TrackEvent {
+  const event: TrackEvent = {
+    tokens_input: usage.inputTokens,
+    tokens_output: usage.outputTokens,
+    provider: usage.provider,
+  };
+  if (usage.cachedInputTokens) event.tokens_cached_input = usage.cachedInputTokens;
+  if (usage.cacheWriteTokens) event.tokens_cache_write = usage.cacheWriteTokens;
+  if (usage.reasoningTokens) event.tokens_reasoning = usage.reasoningTokens;
+  const model = usage.responseModel ?? usage.requestModel;
+  if (model) event.model = model;
+  if (attribution.agent_id !== undefined) event.agent_id = attribution.agent_id;
+  if (attribution.action !== undefined) event.action = attribution.action;
+  if (attribution.customer_id !== undefined) event.customer_id = attribution.customer_id;
+  if (attribution.tier !== undefined) event.tier = attribution.tier;
+  if (attribution.outcome !== undefined) event.outcome = attribution.outcome;
+  if (attribution.expires_at !== undefined) event.expires_at = attribution.expires_at;
+  const metadata: Record<string, unknown> = { ...attribution.metadata };
+  if (!usage.complete) metadata['agentmeter.usage_incomplete'] = true;
+  if (usage.errorType) metadata['agentmeter.error_type'] = usage.errorType;
+  if (Object.keys(metadata).length > 0) event.metadata = metadata;
+  return event;
+}
+
+export type { Meter };
