@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Generates packages/client/src/generated/schema.ts from openapi.yaml with openapi-typescript.
 // `--check` regenerates in memory and fails when the committed file differs (run by `npm test`).
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
@@ -17,7 +17,9 @@ const fresh = header + astToString(ast);
 if (process.argv.includes('--check')) {
   const committed = await readFile(target, 'utf8').catch(() => '');
   if (committed !== fresh) {
-    console.error(`${target} is out of date with openapi.yaml. Run \`npm run generate\` and commit the result.`);
+    console.error(
+      `${target} is out of date with openapi.yaml. Run \`npm run generate\` and commit the result.`,
+    );
     process.exit(1);
   }
   console.log('generated client is in sync with openapi.yaml');

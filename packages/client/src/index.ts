@@ -1,4 +1,4 @@
-export { createClient, DEFAULT_BASE_URL, type AgentmeterClient } from './create-client.js';
+export { type AgentmeterClient, createClient, DEFAULT_BASE_URL } from './create-client.js';
 export type {
   BatchEventResult,
   BatchRequest,
@@ -14,8 +14,8 @@ export type {
   MeterResponse,
   Outcome,
   operations,
-  paths,
   Problem,
+  paths,
   ResolveRequest,
   ResolveResponse,
   Schemas,

@@ -1,4 +1,12 @@
-export { type LayerScope, recordUsage, type RecordUsageOptions, runOuterLayer, wasMeteredByProvider } from './layers.js';
+export {
+  type LayerScope,
+  onUsage,
+  type RecordUsageOptions,
+  recordUsage,
+  runOuterLayer,
+  type UsageListener,
+  wasMeteredByProvider,
+} from './layers.js';
 export type {
   Meter,
   MeterContext,

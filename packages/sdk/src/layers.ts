@@ -1,6 +1,6 @@
 import { createContextStore } from '#als';
+import type { Meter, TrackEvent } from './types.js';
 import { deriveEventId, type NormalizedUsage, type UsageAttribution, usageToEvent } from './usage.js';
-import type { Meter } from './types.js';
 
 /**
  * Exactly one meter event per provider call, however many layers see it.
@@ -51,6 +51,19 @@ function markProviderMetered(responseId: string | undefined): void {
   recentProviderIds.add(responseId);
 }
 
+/** Called for every usage record that became a meter event (after layer dedupe). */
+export type UsageListener = (usage: NormalizedUsage, event: TrackEvent & { event_id: string }) => void;
+const usageListeners = new Set<UsageListener>();
+
+/**
+ * Observes every call metered through `recordUsage()` in this process, e.g. to turn it into an
+ * OpenTelemetry span. A listener that throws is ignored. Returns the unsubscribe function.
+ */
+export function onUsage(listener: UsageListener): () => void {
+  usageListeners.add(listener);
+  return () => usageListeners.delete(listener);
+}
+
 export interface RecordUsageOptions {
   /** `provider` for wrappers of a provider SDK; `framework` for layers above them. */
   layer: 'provider' | 'framework';
@@ -82,5 +95,23 @@ export function recordUsage(
     event.event_id = deriveEventId(usage.provider, usage.responseId, agentId, action);
   }
   if (options.layer === 'provider') markProviderMetered(usage.responseId);
-  return meter.track(event);
+  const eventId = meter.track(event);
+  if (usageListeners.size > 0) {
+    const context = meter.currentContext();
+    const observed = {
+      ...event,
+      agent_id: event.agent_id ?? context?.agent_id,
+      action: event.action ?? context?.action,
+      customer_id: event.customer_id ?? context?.customer_id,
+      event_id: eventId,
+    };
+    for (const listener of usageListeners) {
+      try {
+        listener(usage, observed);
+      } catch {
+        // An observer must never break metering or the caller.
+      }
+    }
+  }
+  return eventId;
 }

@@ -22,6 +22,8 @@ export interface NormalizedUsage {
   cachedInputTokens: number;
   cacheWriteTokens: number;
   reasoningTokens: number;
+  /** When the call started (epoch milliseconds). */
+  startedAt?: number;
   /** Wall time of the call, start to last byte. */
   latencyMs?: number;
   /** False when the usage is partial or missing: a stream broken off, aborted, or ended without its usage. */
