@@ -1,0 +1,47 @@
+export { parseCurrency } from './currencies.js';
+export { PricingError, type PricingErrorCode } from './errors.js';
+export {
+  divideRoundHalfEven,
+  formatDecimal,
+  formatMoney,
+  MONEY_ONE,
+  MONEY_SCALE,
+  type Money,
+  moneyToNumber,
+  parseDecimal,
+  parseMoney,
+} from './money.js';
+export {
+  type Amounts,
+  addPrice,
+  MAX_TOKENS,
+  type OutcomeValue,
+  type Price,
+  priceEvent,
+  resolutionCharge,
+  type TokenCounts,
+  tokenCharge,
+  tokenCounts,
+  type UsageInput,
+  zeroAmounts,
+} from './price.js';
+export {
+  type Candidate,
+  createRepricer,
+  GUIDE_PRESETS,
+  guideCandidates,
+  type HistoricalEvent,
+  type Simulation,
+  type SimulationResult,
+  simulateWorkload,
+  type Workload,
+} from './simulate.js';
+export {
+  compileTier,
+  outcomeBonus,
+  type Tier,
+  type TierInput,
+  type TierJson,
+  type TokenUnit,
+  tierToJson,
+} from './tier.js';

@@ -1,0 +1,156 @@
+import { parseCurrency } from './currencies.js';
+import { PricingError } from './errors.js';
+import { formatMoney, type Money, parseMoney } from './money.js';
+
+export type TokenUnit = 1000 | 1000000;
+
+/** A validated pricing tier: every component exact, any of them zero. */
+export interface Tier {
+  readonly description: string | null;
+  /** Charged once per call. */
+  readonly baseFee: Money;
+  /** Per `tokenUnit` input tokens that were neither read from nor written to a cache. */
+  readonly tokenRateInput: Money;
+  /** Per `tokenUnit` output tokens (reasoning included). */
+  readonly tokenRateOutput: Money;
+  /** Per `tokenUnit` cache-read input tokens. */
+  readonly tokenRateCachedInput: Money;
+  /** Per `tokenUnit` cache-write input tokens. */
+  readonly tokenRateCacheWrite: Money;
+  readonly tokenUnit: TokenUnit;
+  /** Charged once per success, unless the action has its own bonus. */
+  readonly outcomeBonus: Money;
+  readonly outcomeBonusByAction: ReadonlyMap<string, Money>;
+  readonly currency: string;
+}
+
+/** The JSON form of a tier (what the API accepts; money as numbers or decimal strings). */
+export interface TierInput {
+  description?: string | null;
+  base_fee?: number | string;
+  token_rate_input?: number | string;
+  token_rate_output?: number | string;
+  token_rate_cached_input?: number | string;
+  token_rate_cache_write?: number | string;
+  token_unit?: number;
+  outcome_bonus?: number | string;
+  outcome_bonus_by_action?: Record<string, number | string>;
+  currency?: string;
+}
+
+/** The canonical JSON form of a tier: every rate resolved, money as exact decimal strings. */
+export interface TierJson {
+  description: string | null;
+  base_fee: string;
+  token_rate_input: string;
+  token_rate_output: string;
+  token_rate_cached_input: string;
+  token_rate_cache_write: string;
+  token_unit: TokenUnit;
+  outcome_bonus: string;
+  outcome_bonus_by_action: Record<string, string>;
+  currency: string;
+}
+
+const KNOWN_FIELDS = new Set([
+  'description',
+  'base_fee',
+  'token_rate_input',
+  'token_rate_output',
+  'token_rate_cached_input',
+  'token_rate_cache_write',
+  'token_unit',
+  'outcome_bonus',
+  'outcome_bonus_by_action',
+  'currency',
+]);
+
+const optionalMoney = (value: unknown, field: string): Money | undefined =>
+  value === undefined ? undefined : parseMoney(value, field);
+
+/**
+ * Validates a tier definition and returns the engine's exact form. Refuses, with a
+ * `PricingError` naming the field, anything it cannot price exactly: unknown fields, negative or
+ * non-decimal money, more than 12 fractional digits, a token unit other than 1,000 or 1,000,000,
+ * an unknown currency.
+ */
+export function compileTier(input: unknown): Tier {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new PricingError('invalid_tier', '', 'Expected a tier to be an object.');
+  }
+  const source = input as Record<string, unknown>;
+  for (const key of Object.keys(source)) {
+    if (!KNOWN_FIELDS.has(key))
+      throw new PricingError('unknown_field', key, `Unknown tier field \`${key}\`.`);
+  }
+  const tokenUnit = source['token_unit'] ?? 1000;
+  if (tokenUnit !== 1000 && tokenUnit !== 1000000) {
+    throw new PricingError(
+      'invalid_token_unit',
+      'token_unit',
+      `Expected \`token_unit\` to be 1000 or 1000000, got ${JSON.stringify(tokenUnit)}.`,
+    );
+  }
+  const description = source['description'] ?? null;
+  if (description !== null && (typeof description !== 'string' || description.length > 500)) {
+    throw new PricingError(
+      'invalid_tier',
+      'description',
+      'Expected `description` to be a string of at most 500 characters.',
+    );
+  }
+  const byActionSource = source['outcome_bonus_by_action'] ?? {};
+  if (typeof byActionSource !== 'object' || byActionSource === null || Array.isArray(byActionSource)) {
+    throw new PricingError(
+      'invalid_tier',
+      'outcome_bonus_by_action',
+      'Expected `outcome_bonus_by_action` to be an object mapping actions to amounts.',
+    );
+  }
+  const outcomeBonusByAction = new Map<string, Money>();
+  for (const [action, amount] of Object.entries(byActionSource)) {
+    outcomeBonusByAction.set(action, parseMoney(amount, `outcome_bonus_by_action.${action}`));
+  }
+  const tokenRateInput = optionalMoney(source['token_rate_input'], 'token_rate_input') ?? 0n;
+  return {
+    description,
+    baseFee: optionalMoney(source['base_fee'], 'base_fee') ?? 0n,
+    tokenRateInput,
+    tokenRateOutput: optionalMoney(source['token_rate_output'], 'token_rate_output') ?? 0n,
+    tokenRateCachedInput:
+      optionalMoney(source['token_rate_cached_input'], 'token_rate_cached_input') ?? tokenRateInput,
+    tokenRateCacheWrite:
+      optionalMoney(source['token_rate_cache_write'], 'token_rate_cache_write') ?? tokenRateInput,
+    tokenUnit,
+    outcomeBonus: optionalMoney(source['outcome_bonus'], 'outcome_bonus') ?? 0n,
+    outcomeBonusByAction,
+    currency: parseCurrency(source['currency'] ?? 'USD'),
+  };
+}
+
+/** The canonical JSON of a tier; `compileTier(tierToJson(t))` equals `t`. */
+export function tierToJson(tier: Tier): TierJson {
+  const byAction: Record<string, string> = {};
+  for (const [action, amount] of [...tier.outcomeBonusByAction].sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  )) {
+    byAction[action] = formatMoney(amount);
+  }
+  return {
+    description: tier.description,
+    base_fee: formatMoney(tier.baseFee),
+    token_rate_input: formatMoney(tier.tokenRateInput),
+    token_rate_output: formatMoney(tier.tokenRateOutput),
+    token_rate_cached_input: formatMoney(tier.tokenRateCachedInput),
+    token_rate_cache_write: formatMoney(tier.tokenRateCacheWrite),
+    token_unit: tier.tokenUnit,
+    outcome_bonus: formatMoney(tier.outcomeBonus),
+    outcome_bonus_by_action: byAction,
+    currency: tier.currency,
+  };
+}
+
+/** The bonus a success of `action` earns under `tier`. */
+export function outcomeBonus(tier: Tier, action: string): Money {
+  return tier.outcomeBonusByAction.get(action) ?? tier.outcomeBonus;
+}
