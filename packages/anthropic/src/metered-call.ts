@@ -1,0 +1,185 @@
+import { type NormalizedUsage, recordUsage, type UsageAttribution } from '@agentmeter/sdk';
+import { appendCompletion, promptText, TextCollector, withContent } from './content.js';
+import type { MeterSettings } from './options.js';
+import { UsageAccumulator } from './usage-accumulator.js';
+
+/** The fields of a stream event this package reads (`RawMessageStreamEvent`, beta included). */
+interface StreamEventLike {
+  type?: unknown;
+  message?: { id?: unknown; model?: unknown; usage?: unknown };
+  usage?: unknown;
+  delta?: { type?: unknown; text?: unknown; partial_json?: unknown };
+}
+
+/** The fields of a `Message` this package reads. */
+interface MessageLike {
+  id?: unknown;
+  model?: unknown;
+  usage?: unknown;
+  content?: unknown;
+}
+
+/** A low-cardinality error class (`error.type`): the SDK's error name (`RateLimitError`, `APIError`…). */
+export function errorTypeOf(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const { name } = error as { name?: unknown };
+    if (typeof name === 'string' && name !== '' && name !== 'Error') return name;
+    const constructorName = (error as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof constructorName === 'string' && constructorName !== '' && constructorName !== 'Object') {
+      return constructorName;
+    }
+  }
+  return '_OTHER';
+}
+
+function endpoint(baseURL: unknown): { serverAddress?: string; serverPort?: number } {
+  if (typeof baseURL !== 'string') return {};
+  try {
+    const url = new URL(baseURL);
+    const port = url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443;
+    return { serverAddress: url.hostname, serverPort: port };
+  } catch {
+    return {};
+  }
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * One provider call, from request to its single meter event. `finish…()` records at most once,
+ * never throws, and reports a recording failure to `onError`.
+ */
+export class MeteredCall {
+  private readonly usage = new UsageAccumulator();
+  private readonly startedAt = Date.now();
+  private readonly startTick = performance.now();
+  private readonly attribution: UsageAttribution;
+  private readonly requestModel: string | undefined;
+  private readonly server: { serverAddress?: string; serverPort?: number };
+  private readonly prompt: TextCollector | undefined;
+  private readonly completion: TextCollector | undefined;
+  private responseId: string | undefined;
+  private responseModel: string | undefined;
+  private stopped = false;
+  private recorded = false;
+
+  constructor(
+    private readonly settings: MeterSettings,
+    params: unknown,
+    baseURL: unknown,
+    private readonly streamed: boolean,
+  ) {
+    const context = settings.meter.currentContext();
+    const metadata =
+      settings.metadata || context?.metadata ? { ...settings.metadata, ...context?.metadata } : undefined;
+    this.attribution = {
+      agent_id: context?.agent_id ?? settings.agentId,
+      action: context?.action ?? settings.action,
+      customer_id: context?.customer_id ?? settings.customerId,
+      tier: settings.tier,
+      metadata,
+    };
+    this.requestModel = text((params as { model?: unknown } | null | undefined)?.model);
+    this.server = endpoint(baseURL);
+    if (settings.captureContent) {
+      this.prompt = promptText(params);
+      this.completion = new TextCollector();
+    }
+  }
+
+  /** Reads one stream event; never throws. */
+  observeEvent(event: unknown): void {
+    try {
+      const { type, message, usage, delta } = event as StreamEventLike;
+      if (type === 'message_start') {
+        this.responseId = text(message?.id) ?? this.responseId;
+        this.responseModel = text(message?.model) ?? this.responseModel;
+        this.usage.apply(message?.usage as never);
+      } else if (type === 'message_delta') {
+        this.usage.apply(usage as never);
+      } else if (type === 'message_stop') {
+        this.stopped = true;
+      } else if (type === 'content_block_delta' && this.completion && delta) {
+        if (delta.type === 'text_delta') this.completion.append(delta.text);
+        else if (delta.type === 'input_json_delta') this.completion.append(delta.partial_json);
+      }
+    } catch {
+      // A malformed event never breaks the caller's stream.
+    }
+  }
+
+  /** Records a whole (non-streamed) message. */
+  finishMessage(data: unknown): void {
+    try {
+      const message = data as MessageLike;
+      this.responseId = text(message.id);
+      this.responseModel = text(message.model);
+      this.usage.apply(message.usage as never);
+      this.stopped = true;
+      if (this.completion) appendCompletion(this.completion, message.content);
+    } catch {
+      // Recorded below with what is known.
+    }
+    this.record(this.usage.sawUsage, undefined);
+  }
+
+  /** Records a stream that ended: normally, by an error, by a `break` or by an abort. */
+  finishStream(failure: unknown): void {
+    const failed = failure !== undefined;
+    if (!this.usage.sawUsage && !this.stopped) {
+      // Nothing about the call is known: treat it as a failed call.
+      if (this.settings.meterErrors) this.record(false, failed ? errorTypeOf(failure) : 'aborted');
+      else this.recorded = true;
+      return;
+    }
+    this.record(this.stopped && this.usage.sawUsage && !failed, failed ? errorTypeOf(failure) : undefined);
+  }
+
+  /** Records a call the provider failed before any response body (only with `meterErrors`). */
+  finishRequestError(error: unknown): void {
+    if (!this.settings.meterErrors) {
+      this.recorded = true;
+      return;
+    }
+    this.record(true, errorTypeOf(error));
+  }
+
+  private record(complete: boolean, errorType: string | undefined): void {
+    if (this.recorded) return;
+    this.recorded = true;
+    try {
+      const usage: NormalizedUsage = {
+        provider: 'anthropic',
+        operation: 'chat',
+        requestModel: this.requestModel,
+        responseModel: this.responseModel,
+        responseId: this.responseId,
+        ...this.usage.totals(),
+        startedAt: this.startedAt,
+        latencyMs: performance.now() - this.startTick,
+        complete,
+        streamed: this.streamed,
+        ...this.server,
+        errorType,
+      };
+      let attribution = this.attribution;
+      if (this.completion) {
+        const metadata = withContent(
+          attribution.metadata ?? {},
+          this.prompt ?? new TextCollector(),
+          this.completion,
+        );
+        attribution = { ...attribution, metadata };
+      }
+      recordUsage(this.settings.meter, usage, attribution, { layer: 'provider' });
+    } catch (error) {
+      try {
+        this.settings.onError(error);
+      } catch {
+        // The error reporter itself failed; the caller's call still goes on.
+      }
+    }
+  }
+}

@@ -1,0 +1,390 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AnthropicMeterError } from './errors.js';
+import { createAnthropicServer, createClient, jsonResponse, messageBody, REQUEST } from './test-fixtures.js';
+import { createRecordingMeter } from './test-support.js';
+import { withMeter } from './with-meter.js';
+
+const { server, answer } = createAnthropicServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+const OPTIONS = { agent_id: 'support-bot', action: 'reply' };
+
+describe('messages.create (not streamed)', () => {
+  it('meters one event with the exact token counts and the call facts', async () => {
+    const meter = createRecordingMeter();
+    const client = withMeter(createClient(), meter, OPTIONS);
+    answer(() =>
+      jsonResponse(messageBody({ id: 'msg_plain_1', usage: { input_tokens: 25, output_tokens: 13 } })),
+    );
+
+    const message = await client.messages.create(REQUEST);
+
+    expect(message.id).toBe('msg_plain_1');
+    expect(message.content).toEqual([{ type: 'text', text: 'Hello there!', citations: null }]);
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({
+      agent_id: 'support-bot',
+      action: 'reply',
+      provider: 'anthropic',
+      model: 'claude-haiku-4-5-20251001',
+      tokens_input: 25,
+      tokens_output: 13,
+    });
+    expect(meter.events[0]?.event_id).toMatch(/^anthropic:msg_plain_1:/);
+    // Zero subsets are left out; nothing else (no content, no incompleteness flag) is sent.
+    expect(meter.events[0]).not.toHaveProperty('tokens_cached_input');
+    expect(meter.events[0]).not.toHaveProperty('tokens_cache_write');
+    expect(meter.events[0]).not.toHaveProperty('tokens_reasoning');
+    expect(meter.events[0]).not.toHaveProperty('metadata');
+  });
+
+  it('counts cache reads and cache writes into the input total (input = input + read + creation)', async () => {
+    const meter = createRecordingMeter();
+    const client = withMeter(createClient(), meter, OPTIONS);
+    answer(() =>
+      jsonResponse(
+        messageBody({
+          id: 'msg_cache_1',
+          usage: {
+            input_tokens: 12,
+            cache_read_input_tokens: 3000,
+            cache_creation_input_tokens: 1200,
+            output_tokens: 77,
+          },
+        }),
+      ),
+    );
+
+    await client.messages.create(REQUEST);
+
+    expect(meter.events[0]).toMatchObject({
+      tokens_input: 4212,
+      tokens_cached_input: 3000,
+      tokens_cache_write: 1200,
+      tokens_output: 77,
+    });
+  });
+
+  it('reports thinking tokens as reasoning, a subset of the output', async () => {
+    const meter = createRecordingMeter();
+    const client = withMeter(createClient(), meter, OPTIONS);
+    answer(() =>
+      jsonResponse(
+        messageBody({
+          id: 'msg_think_1',
+          usage: { input_tokens: 40, output_tokens: 900, thinking_tokens: 640 },
+          content: [
+            { type: 'thinking', thinking: 'Let me think.', signature: 'sig_abc' },
+            { type: 'text', text: 'Done.', citations: null },
+          ],
+        }),
+      ),
+    );
+
+    await client.messages.create({ ...REQUEST, thinking: { type: 'enabled', budget_tokens: 2048 } });
+
+    expect(meter.events[0]).toMatchObject({ tokens_input: 40, tokens_output: 900, tokens_reasoning: 640 });
+  });
+
+  it('meters a tool-use turn like any other', async () => {
+    const meter = createRecordingMeter();
+    const client = withMeter(createClient(), meter, OPTIONS);
+    answer(() =>
+      jsonResponse(
+        messageBody({
+          id: 'msg_tool_1',
+          usage: {
+            input_tokens: 377,
+            cache_read_input_tokens: 0,
+            cache_creation_input_tokens: 0,
+            output_tokens: 65,
+          },
+          stop_reason: 'tool_use',
+          content: [
+            { type: 'text', text: "I'll check the weather.", citations: null },
+            {
+              type: 'tool_use',
+              id: 'toolu_01',
+              name: 'get_weather',
+              input: { location: 'Paris' },
+              caller: { type: 'direct' },
+            },
+          ],
+        }),
+      ),
+    );
+
+    const message = await client.messages.create({
+      ...REQUEST,
+      tools: [
+        {
+          name: 'get_weather',
+          input_schema: { type: 'object', properties: { location: { type: 'string' } } },
+        },
+      ],
+    });
+
+    expect(message.stop_reason).toBe('tool_use');
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({ tokens_input: 377, tokens_output: 65 });
+    expect(meter.events[0]).not.toHaveProperty('tokens_cached_input');
+  });
+
+  it('keeps the APIPromise helpers: withResponse(), asResponse() and request ids', async () => {
+    const meter = createRecordingMeter();
+    const client = withMeter(createClient(), meter, OPTIONS);
+    answer(() =>
+      jsonResponse(messageBody({ id: 'msg_resp_1', usage: { input_tokens: 5, output_tokens: 6 } })),
+    );
+
+    const { data, response, request_id } = await client.messages.create(REQUEST).withResponse();
+
+    expect(data.id).toBe('msg_resp_1');
+    expect(data._request_id).toBe('req_json_1');
+    expect(request_id).toBe('req_json_1');
+    expect(response.status).toBe(200);
+    expect(meter.events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([[5, 6]]);
+
+    // asResponse() hands back the unread body: the wrapper never consumed it.
+    answer(() =>
+      jsonResponse(messageBody({ id: 'msg_resp_2', usage: { input_tokens: 1, output_tokens: 2 } })),
+    );
+    const raw = await client.messages.create(REQUEST).asResponse();
+    expect(((await raw.json()) as { id: string }).id).toBe('msg_resp_2');
+  });
+
+  it('meters messages.parse() once, through create()', async () => {
+    const meter = createRecordingMeter();
+    const client = withMeter(createClient(), meter, OPTIONS);
+    answer(() =>
+      jsonResponse(
+        messageBody({
+          id: 'msg_parse_1',
+          usage: { input_tokens: 30, output_tokens: 8 },
+          content: [{ type: 'text', text: '{"answer":4}', citations: null }],
+        }),
+      ),
+    );
+
+    const parsed = await client.messages.parse({
+      ...REQUEST,
+      output_config: {
+        format: {
+          type: 'json_schema',
+          schema: { type: 'object', properties: { answer: { type: 'number' } } },
+        },
+      },
+    });
+
+    expect(parsed.parsed_output).toEqual({ answer: 4 });
+    expect(meter.events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([[30, 8]]);
+  });
+
+  it('meters beta.messages.create the same way', async () => {
+    const meter = createRecordingMeter();
+    const client = withMeter(createClient(), meter, OPTIONS);
+    const bodies = answer(() =>
+      jsonResponse(
+        messageBody({
+          id: 'msg_beta_1',
+          usage: { input_tokens: 10, cache_read_input_tokens: 90, output_tokens: 4 },
+        }),
+      ),
+    );
+
+    await client.beta.messages.create({ ...REQUEST, betas: ['context-management-2025-06-27'] });
+
+    expect(bodies).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({ tokens_input: 100, tokens_cached_input: 90, tokens_output: 4 });
+  });
+
+  it('leaves everything else untouched and unmetered', async () => {
+    const meter = createRecordingMeter();
+    const raw = createClient();
+    const client = withMeter(raw, meter, OPTIONS);
+    server.use(
+      (await import('msw')).http.post('https://api.anthropic.com/v1/messages/count_tokens', () =>
+        jsonResponse({ input_tokens: 14 }),
+      ),
+    );
+
+    expect(await client.messages.countTokens(REQUEST)).toMatchObject({ input_tokens: 14 });
+    expect(meter.events).toHaveLength(0);
+    expect(client).toBeInstanceOf(Anthropic);
+    expect(client.baseURL).toBe(raw.baseURL);
+    expect(client.messages).toBe(client.messages);
+    expect(client.messages.batches).toBe(raw.messages.batches);
+    expect(client.models).toBe(raw.models);
+  });
+
+  it('meters clients made by withOptions()', async () => {
+    const meter = createRecordingMeter();
+    const client = withMeter(createClient(), meter, OPTIONS).withOptions({ timeout: 5_000 });
+    answer(() =>
+      jsonResponse(messageBody({ id: 'msg_opts_1', usage: { input_tokens: 3, output_tokens: 4 } })),
+    );
+
+    await client.messages.create(REQUEST);
+
+    expect(meter.events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([[3, 4]]);
+  });
+
+  it('wrapping a metered client again replaces its options instead of metering twice', async () => {
+    const meter = createRecordingMeter();
+    const once = withMeter(createClient(), meter, OPTIONS);
+    const twice = withMeter(once, meter, { agent_id: 'other-bot', action: 'summarize' });
+    answer(() =>
+      jsonResponse(messageBody({ id: 'msg_twice_1', usage: { input_tokens: 8, output_tokens: 9 } })),
+    );
+
+    await twice.messages.create(REQUEST);
+
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({ agent_id: 'other-bot', action: 'summarize', tokens_input: 8 });
+  });
+});
+
+describe('attribution and content', () => {
+  it('takes customer, agent and action from the surrounding context over the defaults', async () => {
+    const meter = createRecordingMeter();
+    const client = withMeter(createClient(), meter, {
+      ...OPTIONS,
+      customer_id: 'cus_default',
+      tier: 'pro',
+      metadata: { team: 'growth' },
+    });
+    answer(() =>
+      jsonResponse(messageBody({ id: 'msg_ctx_1', usage: { input_tokens: 2, output_tokens: 3 } })),
+    );
+    answer(() =>
+      jsonResponse(messageBody({ id: 'msg_ctx_2', usage: { input_tokens: 2, output_tokens: 3 } })),
+    );
+
+    await client.messages.create(REQUEST);
+    await meter.withContext({ customer_id: 'cus_42', action: 'triage', metadata: { ticket: 7 } }, () =>
+      client.messages.create(REQUEST),
+    );
+
+    expect(meter.events[0]).toMatchObject({
+      customer_id: 'cus_default',
+      action: 'reply',
+      tier: 'pro',
+      metadata: { team: 'growth' },
+    });
+    expect(meter.events[1]).toMatchObject({
+      customer_id: 'cus_42',
+      agent_id: 'support-bot',
+      action: 'triage',
+      tier: 'pro',
+      metadata: { team: 'growth', ticket: 7 },
+    });
+  });
+
+  it('never sends prompt or completion text unless captureContent is set', async () => {
+    const meter = createRecordingMeter();
+    answer(() =>
+      jsonResponse(messageBody({ id: 'msg_text_1', usage: { input_tokens: 2, output_tokens: 3 } })),
+    );
+    await withMeter(createClient(), meter, OPTIONS).messages.create(REQUEST);
+    expect(JSON.stringify(meter.events)).not.toContain('Hello there');
+    expect(JSON.stringify(meter.events)).not.toContain('Say hello');
+
+    answer(() =>
+      jsonResponse(messageBody({ id: 'msg_text_2', usage: { input_tokens: 2, output_tokens: 3 } })),
+    );
+    await withMeter(createClient(), meter, { ...OPTIONS, captureContent: true }).messages.create({
+      ...REQUEST,
+      system: 'Be brief.',
+    });
+    expect(meter.events[1]?.metadata).toEqual({
+      'agentmeter.prompt': JSON.stringify({ system: 'Be brief.', messages: REQUEST.messages }),
+      'agentmeter.completion': 'Hello there!',
+    });
+  });
+
+  it('keeps captured content within the contract’s 8 KiB of metadata', async () => {
+    const meter = createRecordingMeter();
+    const client = withMeter(createClient(), meter, { ...OPTIONS, captureContent: true });
+    const long = 'é'.repeat(10_000);
+    answer(() =>
+      jsonResponse(
+        messageBody({
+          id: 'msg_long_1',
+          usage: { input_tokens: 9000, output_tokens: 9000 },
+          content: [{ type: 'text', text: long, citations: null }],
+        }),
+      ),
+    );
+
+    await client.messages.create({ ...REQUEST, messages: [{ role: 'user', content: long }] });
+
+    const metadata = meter.events[0]?.metadata ?? {};
+    expect(new TextEncoder().encode(JSON.stringify(metadata)).byteLength).toBeLessThanOrEqual(8192);
+    expect(metadata['agentmeter.completion']).toBe('é'.repeat(2048));
+    expect(metadata['agentmeter.content_truncated']).toBe(true);
+    expect(String(metadata['agentmeter.prompt']).length).toBeLessThan(2048);
+  });
+});
+
+describe('options', () => {
+  const meter = createRecordingMeter();
+
+  it.each([
+    [
+      { action: 'reply' },
+      'agent_id',
+      'Expected `agent_id` to be a string of 1 to 128 characters without control characters, got undefined.',
+    ],
+    [
+      { agent_id: 'a', action: '' },
+      'action',
+      'Expected `action` to be a string of 1 to 128 characters without control characters, got "".',
+    ],
+    [
+      { ...OPTIONS, customer_id: 42 },
+      'customer_id',
+      'Expected `customer_id` to be a string of 1 to 128 characters without control characters, got 42.',
+    ],
+    [
+      { ...OPTIONS, tier: 'Pro Tier' },
+      'tier',
+      'Expected `tier` to be a tier id (lower-case letters, digits and `_.-`, up to 64 characters), got "Pro Tier".',
+    ],
+    [{ ...OPTIONS, metadata: [] }, 'metadata', 'Expected `metadata` to be a plain object, got an array.'],
+    [
+      { ...OPTIONS, captureContent: 'yes' },
+      'captureContent',
+      'Expected `captureContent` to be a boolean, got "yes".',
+    ],
+    [{ ...OPTIONS, meterErrors: 1 }, 'meterErrors', 'Expected `meterErrors` to be a boolean, got 1.'],
+  ])('refuses %j naming `%s`', (options, field, message) => {
+    const attempt = () => withMeter(createClient(), meter, options as never);
+    expect(attempt).toThrow(message);
+    try {
+      attempt();
+    } catch (error) {
+      expect(AnthropicMeterError.isInstance(error)).toBe(true);
+      expect((error as AnthropicMeterError).field).toBe(field);
+      expect((error as AnthropicMeterError).code).toBe('invalid_option');
+    }
+  });
+
+  it('refuses a metadata object with more than 64 keys', () => {
+    const metadata = Object.fromEntries(Array.from({ length: 65 }, (_, index) => [`k${index}`, index]));
+    expect(() => withMeter(createClient(), meter, { ...OPTIONS, metadata })).toThrow(
+      'Expected `metadata` to have at most 64 keys, got 65.',
+    );
+  });
+
+  it('refuses something that is not a client or not a meter', () => {
+    expect(() => withMeter({} as never, meter, OPTIONS)).toThrow(
+      'Expected `client` to be an @anthropic-ai/sdk client (with `messages.create()`), got object.',
+    );
+    expect(() => withMeter(createClient(), {} as never, OPTIONS)).toThrow(
+      'Expected `meter` to be an agentmeter Meter (with `track()` and `currentContext()`), got an object.',
+    );
+  });
+});
