@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: '#als', replacement: `${packages}sdk/src/als-node.ts` },
+      { find: '#outbox-files', replacement: `${packages}sdk/src/outbox-files-node.ts` },
       { find: /^@agentmeter\/([a-z-]+)$/, replacement: `${packages}$1/src/index.ts` },
       { find: /^@agentmeter\/([a-z-]+)\/([a-z-]+)$/, replacement: `${packages}$1/src/$2.ts` },
     ],

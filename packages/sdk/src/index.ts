@@ -1,3 +1,4 @@
+export { MeterError } from './errors.js';
 export {
   type LayerScope,
   onUsage,
@@ -7,6 +8,9 @@ export {
   type UsageListener,
   wasMeteredByProvider,
 } from './layers.js';
+export { createMeter } from './meter.js';
+export type { MeterOptions, OutboxOptions, OverflowPolicy } from './options.js';
+export { backoffDelay, parseRetryAfter } from './retry-policy.js';
 export type {
   Meter,
   MeterContext,

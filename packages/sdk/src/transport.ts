@@ -1,0 +1,146 @@
+import pRetry from 'p-retry';
+import { AttemptError, backoffDelay, isRetryable, RETRY_AFTER_BUDGET_MS } from './retry-policy.js';
+import { AbortedError, type Timers } from './timers.js';
+
+/** What an openapi-fetch call resolves to. */
+interface FetchResult<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/**
+ * One attempt under a deadline that covers the response headers and body. The deadline is a race,
+ * so it holds even for a custom `fetch` that ignores the abort signal; the signal is still aborted so
+ * that a real socket is released. Resolves with the parsed 2xx body, or throws an `AttemptError`
+ * (or an `AbortedError` when `signal`, the shutdown deadline, fires).
+ */
+export function runAttempt<T>(
+  call: (signal: AbortSignal) => Promise<FetchResult<T>>,
+  options: { timeoutMs: number; signal: AbortSignal; timers: Timers },
+): Promise<{ data: T; response: Response }> {
+  const { timeoutMs, signal, timers } = options;
+  if (signal.aborted) return Promise.reject(new AbortedError());
+  const controller = new AbortController();
+  return new Promise<{ data: T; response: Response }>((resolve, reject) => {
+    let settled = false;
+    const finish = (settle: () => void) => {
+      if (settled) return;
+      settled = true;
+      timers.clear(deadline);
+      signal.removeEventListener('abort', onAbort);
+      settle();
+    };
+    const onAbort = () => {
+      controller.abort(new AbortedError());
+      finish(() => reject(new AbortedError()));
+    };
+    const deadline = timers.work(() => {
+      const error = new AttemptError('timeout', `No complete response within ${timeoutMs} ms.`);
+      controller.abort(error);
+      finish(() => reject(error));
+    }, timeoutMs);
+    signal.addEventListener('abort', onAbort, { once: true });
+    call(controller.signal).then(
+      (result) => finish(() => settleResult(result, resolve, reject)),
+      (error: unknown) => finish(() => reject(classifyThrown(error))),
+    );
+  });
+}
+
+function settleResult<T>(
+  result: FetchResult<T>,
+  resolve: (value: { data: T; response: Response }) => void,
+  reject: (error: unknown) => void,
+): void {
+  const { response } = result;
+  if (response.ok && result.data !== undefined && result.data !== null) {
+    resolve({ data: result.data, response });
+    return;
+  }
+  if (response.ok) {
+    reject(new AttemptError('invalid_response', `The server answered ${response.status} without a body.`));
+    return;
+  }
+  const problem = result.error;
+  const detail = (problem as { detail?: unknown; title?: unknown } | undefined) ?? {};
+  const text =
+    typeof detail.detail === 'string' ? detail.detail : typeof detail.title === 'string' ? detail.title : '';
+  reject(
+    new AttemptError('http', `The server answered ${response.status}${text ? `: ${text}` : '.'}`, {
+      status: response.status,
+      problem,
+      headers: response.headers,
+    }),
+  );
+}
+
+function classifyThrown(error: unknown): Error {
+  if (error instanceof AttemptError || error instanceof AbortedError) return error;
+  if (error instanceof SyntaxError) {
+    return new AttemptError('invalid_response', `The server's response is not valid JSON: ${error.message}`, {
+      cause: error,
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new AttemptError('network', `The request failed: ${message}`, { cause: error });
+}
+
+export interface RetryOptions {
+  maxRetries: number;
+  timers: Timers;
+  signal: AbortSignal;
+  /** An absolute deadline (epoch ms): a retry that would start after it is not made. */
+  deadline?: () => number | undefined;
+  /** Source of U[0, 1) for jitter. */
+  random?: () => number;
+}
+
+/**
+ * Runs `operation(attemptNumber)` with p-retry. Consumed retries follow `backoffDelay`; a
+ * Retry-After wait, and one immediate retry after a connection reset on the first attempt (a stale
+ * keep-alive socket), are free. A Retry-After also pauses every other request of the Meter.
+ */
+export function withRetries<T>(
+  operation: (attemptNumber: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
+  const { maxRetries, timers, signal, deadline, random = Math.random } = options;
+  let retryAfterSpent = 0;
+  const isFree = (error: Error, attemptNumber: number): boolean =>
+    error instanceof AttemptError &&
+    (error.retryAfterMs !== undefined || (attemptNumber === 1 && error.connectionReset));
+  return pRetry(
+    async (attemptNumber) => {
+      await timers.waitForPause(signal);
+      return operation(attemptNumber);
+    },
+    {
+      retries: Number.POSITIVE_INFINITY,
+      minTimeout: 0,
+      factor: 1,
+      randomize: false,
+      signal,
+      shouldConsumeRetry: ({ error, attemptNumber }) => !isFree(error, attemptNumber),
+      shouldRetry: async ({ error, attemptNumber, retriesConsumed }) => {
+        if (!(error instanceof AttemptError) || !isRetryable(error)) return false;
+        let wait: number;
+        if (error.retryAfterMs !== undefined) {
+          timers.pause(Date.now() + error.retryAfterMs);
+          wait = Math.max(error.retryAfterMs, backoffDelay(retriesConsumed, random()));
+          retryAfterSpent += wait;
+          if (retryAfterSpent > RETRY_AFTER_BUDGET_MS) return false;
+        } else if (attemptNumber === 1 && error.connectionReset) {
+          wait = 0;
+        } else {
+          if (retriesConsumed >= maxRetries) return false;
+          wait = backoffDelay(retriesConsumed, random());
+        }
+        const limit = deadline?.();
+        if (limit !== undefined && Date.now() + wait > limit) throw new AbortedError();
+        await timers.sleep(wait, signal);
+        return true;
+      },
+    },
+  );
+}
