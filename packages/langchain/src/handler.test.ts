@@ -1,0 +1,224 @@
+import { HumanMessage } from '@langchain/core/messages';
+import { setupServer } from 'msw/node';
+import OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AgentMeterCallbackHandler } from './handler.js';
+import { chatCompletions, chunks, completion, lastUserText } from './test-support/openai-api.js';
+import { OpenAIShapedChatModel } from './test-support/openai-chat-model.js';
+import { createRecordingMeter } from './test-support/recording-meter.js';
+
+const server = setupServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+const client = () => new OpenAI({ apiKey: 'sk-test', maxRetries: 0 });
+const defaults = { agent_id: 'support-bot', action: 'answer' };
+
+describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
+  it('meters a plain call once with the exact usage, model and a response-derived event id', async () => {
+    server.use(
+      chatCompletions(() => ({
+        json: completion('chatcmpl-plain', 'gpt-4o-2024-08-06', ['Hi'], { prompt: 12, completion: 7 }),
+      })),
+    );
+    const meter = createRecordingMeter();
+    const model = new OpenAIShapedChatModel({ client: client(), model: 'gpt-4o' });
+    const handler = new AgentMeterCallbackHandler(meter, defaults);
+
+    const answer = await meter.withContext({ customer_id: 'cus_1' }, () =>
+      model.invoke([new HumanMessage('hello')], { callbacks: [handler] }),
+    );
+
+    expect(answer.content).toBe('Hi');
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({
+      agent_id: 'support-bot',
+      action: 'answer',
+      customer_id: 'cus_1',
+      provider: 'openai',
+      model: 'gpt-4o-2024-08-06',
+      tokens_input: 12,
+      tokens_output: 7,
+    });
+    expect(meter.events[0]).not.toHaveProperty('tokens_cached_input');
+    expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-plain:/);
+  });
+
+  it('meters a streamed call once, from the trailing usage chunk', async () => {
+    server.use(
+      chatCompletions(() => ({
+        sse: chunks('chatcmpl-stream', 'gpt-4o-mini', ['Hel', 'lo', '!'], { prompt: 30, completion: 3 }),
+      })),
+    );
+    const meter = createRecordingMeter();
+    const model = new OpenAIShapedChatModel({ client: client(), model: 'gpt-4o-mini' });
+    let text = '';
+    for await (const chunk of await model.stream('hi', {
+      callbacks: [new AgentMeterCallbackHandler(meter, defaults)],
+    })) {
+      text += chunk.content;
+    }
+    expect(text).toBe('Hello!');
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({ tokens_input: 30, tokens_output: 3, model: 'gpt-4o-mini' });
+    expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-stream:/);
+    expect(meter.events[0]?.metadata).toBeUndefined();
+  });
+
+  it('bills the real usage of `streaming: true`, never `llmOutput.estimatedTokenUsage`', async () => {
+    server.use(
+      chatCompletions(() => ({
+        sse: chunks('chatcmpl-est', 'gpt-4o-mini', ['a', 'b'], { prompt: 41, completion: 2 }),
+      })),
+    );
+    const meter = createRecordingMeter();
+    const model = new OpenAIShapedChatModel({ client: client(), model: 'gpt-4o-mini', streaming: true });
+    await model.invoke('hi', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] });
+    expect(meter.events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([[41, 2]]);
+  });
+
+  it('reports cached and reasoning tokens as subsets of input and output', async () => {
+    server.use(
+      chatCompletions(() => ({
+        json: completion('chatcmpl-cache', 'o3-mini', ['42'], {
+          prompt: 2000,
+          completion: 500,
+          cached: 1536,
+          reasoning: 384,
+        }),
+      })),
+    );
+    const meter = createRecordingMeter();
+    const model = new OpenAIShapedChatModel({ client: client(), model: 'o3-mini' });
+    await model.invoke('think', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] });
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({
+      tokens_input: 2000,
+      tokens_cached_input: 1536,
+      tokens_output: 500,
+      tokens_reasoning: 384,
+    });
+  });
+
+  it('meters each prompt of a batch once, and an n>1 call once (its usage sits on every choice)', async () => {
+    server.use(
+      chatCompletions((body) => {
+        const prompt = lastUserText(body);
+        const size = prompt.length;
+        return {
+          json: completion(`chatcmpl-${prompt}`, 'gpt-4o', body.n === 3 ? ['a', 'b', 'c'] : ['x'], {
+            prompt: size * 10,
+            completion: size,
+          }),
+        };
+      }),
+    );
+    const meter = createRecordingMeter();
+    const handler = new AgentMeterCallbackHandler(meter, defaults);
+    const model = new OpenAIShapedChatModel({ client: client(), model: 'gpt-4o' });
+
+    await model.batch(['a', 'bb', 'ccc'], { callbacks: [handler] });
+    await model.generate([[new HumanMessage('dddd')], [new HumanMessage('eeeee')]], { callbacks: [handler] });
+    const three = new OpenAIShapedChatModel({ client: client(), model: 'gpt-4o', n: 3 });
+    const result = await three.generate([[new HumanMessage('ffffff')]], { callbacks: [handler] });
+
+    expect(result.generations[0]).toHaveLength(3);
+    const byPrompt = Object.fromEntries(
+      meter.events.map((event) => [event.event_id.split(':')[1], [event.tokens_input, event.tokens_output]]),
+    );
+    expect(byPrompt).toEqual({
+      'chatcmpl-a': [10, 1],
+      'chatcmpl-bb': [20, 2],
+      'chatcmpl-ccc': [30, 3],
+      'chatcmpl-dddd': [40, 4],
+      'chatcmpl-eeeee': [50, 5],
+      'chatcmpl-ffffff': [60, 6],
+    });
+    expect(meter.events).toHaveLength(6);
+  });
+
+  it('meters nothing when the provider fails, and the error reaches the caller', async () => {
+    server.use(
+      chatCompletions(() => ({
+        status: 429,
+        error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
+      })),
+    );
+    const meter = createRecordingMeter();
+    const model = new OpenAIShapedChatModel({ client: client(), model: 'gpt-4o' });
+    const handler = new AgentMeterCallbackHandler(meter, defaults);
+    await expect(model.invoke('hi', { callbacks: [handler] })).rejects.toThrow(/Rate limit reached/);
+    await expect(
+      (async () => {
+        for await (const _ of await model.stream('hi', { callbacks: [handler] })) {
+          // never reached
+        }
+      })(),
+    ).rejects.toThrow(/Rate limit reached/);
+    expect(meter.events).toEqual([]);
+  });
+
+  it('meters an aborted stream once, flagged incomplete, with no usage invented', async () => {
+    server.use(
+      chatCompletions(() => ({
+        sse: chunks('chatcmpl-cut', 'gpt-4o', ['one', 'two'], { prompt: 5, completion: 5 }).slice(0, 2),
+        hang: true,
+      })),
+    );
+    const meter = createRecordingMeter();
+    const model = new OpenAIShapedChatModel({ client: client(), model: 'gpt-4o' });
+    const controller = new AbortController();
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const chunk of await model.stream('hi', {
+          callbacks: [new AgentMeterCallbackHandler(meter, defaults)],
+          signal: controller.signal,
+        })) {
+          seen.push(String(chunk.content));
+          if (seen.length === 2) controller.abort();
+        }
+      })(),
+    ).rejects.toThrow();
+    expect(seen).toEqual(['one', 'two']);
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({
+      tokens_input: 0,
+      tokens_output: 0,
+      metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'aborted' },
+    });
+    expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-cut:/);
+  });
+
+  it('bills 100 concurrent calls in 100 customer contexts each to the right customer', async () => {
+    server.use(
+      chatCompletions((body) => {
+        const index = Number(lastUserText(body));
+        return {
+          json: completion(`chatcmpl-c${index}`, 'gpt-4o', ['ok'], {
+            prompt: 100 + index,
+            completion: index,
+          }),
+        };
+      }),
+    );
+    const meter = createRecordingMeter();
+    const handler = new AgentMeterCallbackHandler(meter, defaults);
+    const model = new OpenAIShapedChatModel({ client: client(), model: 'gpt-4o' });
+    await Promise.all(
+      Array.from({ length: 100 }, (_, index) =>
+        meter.withContext({ customer_id: `cus_${index}` }, () =>
+          model.invoke(String(index), { callbacks: [handler] }),
+        ),
+      ),
+    );
+    expect(meter.events).toHaveLength(100);
+    for (const event of meter.events) {
+      const index = Number(event.customer_id?.slice(4));
+      expect(event).toMatchObject({ tokens_input: 100 + index, tokens_output: index });
+      expect(event.event_id).toMatch(new RegExp(`^openai:chatcmpl-c${index}:`));
+    }
+    expect(new Set(meter.events.map((event) => event.customer_id)).size).toBe(100);
+  });
+});

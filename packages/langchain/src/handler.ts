@@ -1,0 +1,238 @@
+import { type Meter, type NormalizedUsage, recordUsage, type UsageAttribution } from '@agentmeter/sdk';
+import { BaseCallbackHandler, type HandleLLMNewTokenCallbackFields } from '@langchain/core/callbacks/base';
+import type { Serialized } from '@langchain/core/load/serializable';
+import type { BaseMessage } from '@langchain/core/messages';
+import type { LLMResult } from '@langchain/core/outputs';
+import { type HandlerSettings, resolveAttribution, resolveSettings } from './options.js';
+import type { AgentMeterCallbackHandlerOptions } from './types.js';
+import {
+  addCounts,
+  countsFromUsageMetadata,
+  type FoundCall,
+  findCalls,
+  type TokenCounts,
+  ZERO,
+} from './usage.js';
+
+type PartialMessage = { id?: unknown; usage_metadata?: unknown };
+
+/** What the handler remembers between a run's start and its end. */
+interface RunState {
+  operation: 'chat' | 'text_completion';
+  provider: string | undefined;
+  requestModel: string | undefined;
+  attribution: UsageAttribution;
+  startedAt: number;
+  /** Chunks seen through `handleLLMNewToken` (a streamed call). */
+  chunks: number;
+  /** Usage carried by those chunks, added up like LangChain merges them. */
+  streamed: TokenCounts | undefined;
+  /** The provider response id seen on a chunk. */
+  responseId: string | undefined;
+  /** Stops listening to the call's abort signal. */
+  detach: () => void;
+}
+
+// A stream the consumer abandons without an abort signal gets no end or error callback from
+// LangChain; the bound keeps such runs from accumulating.
+const MAX_OPEN_RUNS = 10_000;
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function errorTypeOf(error: unknown): string {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'AbortError' || name === 'ModelAbortError') return 'aborted';
+  if (error instanceof Error && /abort/i.test(error.message)) return 'aborted';
+  return typeof name === 'string' && name.length > 0 ? name.slice(0, 64) : 'error';
+}
+
+/**
+ * Meters every LangChain.js model call: one meter event per provider call, with the usage the
+ * provider reported (`usage_metadata`, then `llmOutput.tokenUsage`). Attach it with
+ * `callbacks: [handler]` on a model, a chain or an agent.
+ *
+ * The handler is awaited by LangChain (it only queues an event, O(1)), so the caller's
+ * `meter.withContext()` applies and the event is queued before `invoke()` resolves.
+ */
+export class AgentMeterCallbackHandler extends BaseCallbackHandler {
+  name = 'AgentMeterCallbackHandler';
+  readonly #options: AgentMeterCallbackHandlerOptions;
+  readonly #settings: HandlerSettings;
+  readonly #runs = new Map<string, RunState>();
+
+  constructor(meter: Meter, options: AgentMeterCallbackHandlerOptions) {
+    super({ _awaitHandler: true });
+    this.#options = options;
+    this.#settings = resolveSettings(meter, options);
+  }
+
+  /** LangChain's `copy()` calls the constructor with the handler itself; this keeps the meter and options. */
+  override copy(): AgentMeterCallbackHandler {
+    return new AgentMeterCallbackHandler(this.#settings.meter, this.#options);
+  }
+
+  override handleLLMStart(
+    _llm: Serialized,
+    _prompts: string[],
+    runId: string,
+    _parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    _tags?: string[],
+    metadata?: Record<string, unknown>,
+  ): void {
+    this.#start('text_completion', runId, extraParams, metadata);
+  }
+
+  override handleChatModelStart(
+    _llm: Serialized,
+    _messages: BaseMessage[][],
+    runId: string,
+    _parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    _tags?: string[],
+    metadata?: Record<string, unknown>,
+  ): void {
+    this.#start('chat', runId, extraParams, metadata);
+  }
+
+  override handleLLMNewToken(
+    _token: string,
+    _indices: unknown,
+    runId: string,
+    _parentRunId?: string,
+    _tags?: string[],
+    fields?: HandleLLMNewTokenCallbackFields,
+  ): void {
+    const run = this.#runs.get(runId);
+    if (!run) return;
+    run.chunks += 1;
+    const message = (fields?.chunk as { message?: { id?: unknown; usage_metadata?: unknown } } | undefined)
+      ?.message;
+    const counts = countsFromUsageMetadata(message?.usage_metadata);
+    if (counts) run.streamed = addCounts(run.streamed, counts);
+    const id = text(message?.id);
+    if (id && !id.startsWith('run-')) run.responseId ??= id;
+  }
+
+  override handleLLMEnd(
+    output: LLMResult,
+    runId: string,
+    _parentRunId?: string,
+    _tags?: string[],
+    extraParams?: Record<string, unknown>,
+  ): void {
+    const run = this.#take(runId);
+    // A cache hit made no provider call.
+    if (!run || extraParams?.['cached'] === true) return;
+    try {
+      for (const call of findCalls(output)) this.#record(run, call, undefined);
+    } catch (error) {
+      this.#settings.onError(error);
+    }
+  }
+
+  override handleLLMError(
+    error: unknown,
+    runId: string,
+    _parentRunId?: string,
+    _tags?: string[],
+    extraParams?: Record<string, unknown>,
+  ): void {
+    const run = this.#take(runId);
+    if (!run || extraParams?.['cached'] === true) return;
+    this.#fail(run, error, (error as { partialOutput?: PartialMessage } | null)?.partialOutput);
+  }
+
+  /**
+   * A call that failed before any output is a provider error: nothing to bill. A stream broken off
+   * after it started is billed with what is known, flagged incomplete.
+   */
+  #fail(run: RunState, error: unknown, partial: PartialMessage | undefined): void {
+    if (run.chunks === 0 && !partial) return;
+    try {
+      const counts = countsFromUsageMetadata(partial?.usage_metadata) ?? run.streamed;
+      const call: FoundCall = { counts: { ...(counts ?? ZERO), complete: false } };
+      const responseId = run.responseId ?? text(partial?.id);
+      if (responseId) call.responseId = responseId;
+      this.#record(run, call, errorTypeOf(error));
+    } catch (recordError) {
+      this.#settings.onError(recordError);
+    }
+  }
+
+  #start(
+    operation: RunState['operation'],
+    runId: string,
+    extraParams: Record<string, unknown> | undefined,
+    metadata: Record<string, unknown> | undefined,
+  ): void {
+    try {
+      const invocation = extraParams?.['invocation_params'] as Record<string, unknown> | undefined;
+      if (this.#runs.size >= MAX_OPEN_RUNS) {
+        const oldest = this.#runs.keys().next().value;
+        if (oldest !== undefined) this.#take(oldest);
+      }
+      const run: RunState = {
+        operation,
+        provider: text(metadata?.['ls_provider']),
+        requestModel:
+          text(metadata?.['ls_model_name']) ??
+          text(invocation?.['model']) ??
+          text(invocation?.['model_name']),
+        attribution: resolveAttribution(this.#settings, metadata),
+        startedAt: Date.now(),
+        chunks: 0,
+        streamed: undefined,
+        responseId: undefined,
+        detach: () => {},
+      };
+      this.#runs.set(runId, run);
+      // LangChain calls no handler when a consumer aborts a `stream()` between chunks (the
+      // generator is returned, not thrown into); the call's own signal tells.
+      const signal = (extraParams?.['options'] as { signal?: unknown } | undefined)?.signal;
+      if (signal instanceof AbortSignal && !signal.aborted) {
+        const onAbort = () => {
+          const open = this.#take(runId);
+          if (open) this.#fail(open, signal.reason, undefined);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        run.detach = () => signal.removeEventListener('abort', onAbort);
+      }
+    } catch (error) {
+      this.#settings.onError(error);
+    }
+  }
+
+  #take(runId: string): RunState | undefined {
+    const run = this.#runs.get(runId);
+    if (!run) return undefined;
+    this.#runs.delete(runId);
+    run.detach();
+    return run;
+  }
+
+  #record(run: RunState, call: FoundCall, errorType: string | undefined): void {
+    const { complete, ...counts } = call.counts;
+    const usage: NormalizedUsage = {
+      provider: (run.provider ?? call.provider ?? 'unknown').slice(0, 64),
+      operation: run.operation,
+      ...counts,
+      startedAt: run.startedAt,
+      latencyMs: Date.now() - run.startedAt,
+      complete,
+      streamed: run.chunks > 0,
+    };
+    if (run.requestModel) usage.requestModel = run.requestModel;
+    if (call.responseModel) usage.responseModel = call.responseModel;
+    // A provider's id (seen on a chunk) beats LangChain's own `run-…` id.
+    const responseId =
+      call.responseId && !call.responseId.startsWith('run-')
+        ? call.responseId
+        : (run.responseId ?? call.responseId);
+    if (responseId) usage.responseId = responseId;
+    if (errorType) usage.errorType = errorType;
+    recordUsage(this.#settings.meter, usage, run.attribution, { layer: 'framework' });
+  }
+}
