@@ -1,4 +1,4 @@
-// DO NOT EDIT. Generated from openapi.yaml by `npm run generate` (openapi-typescript); CI fails when it is stale.
+// DO NOT EDIT. Generated from openapi.yaml by `npm run generate`; CI fails when it is stale. (openapi-typescript)
 export interface paths {
     "/healthz": {
         parameters: {

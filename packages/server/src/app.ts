@@ -1,0 +1,262 @@
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ConfigCache } from './config-cache.js';
+import { type OperationSpec, operations, toFieldErrors } from './contract.js';
+import { hashKey, sameHash } from './keys.js';
+import { ApiError, type FieldError, validationError } from './problem.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import type { Scope, Store } from './store/types.js';
+
+export interface AppOptions {
+  /** Where events, tiers and keys live. */
+  store: Store;
+  /** The clock, in epoch milliseconds. Default: `Date.now`. */
+  now?: () => number;
+  /** Per-key rate limit, or `false` for none. Default: 1000 requests/s with bursts of 2000. */
+  rateLimit?: RateLimitOptions | false;
+  /** Check every response against openapi.yaml and fail loudly on a mismatch (tests). Default: false. */
+  validateResponses?: boolean;
+  /** Where unexpected errors are reported (never to the client). Default: `console.error`. */
+  onError?: (error: unknown) => void;
+  /** Reported by `/healthz`. */
+  version?: string;
+  /** Serves the dashboard (static files) for paths outside the API, when given. */
+  dashboard?: (path: string) => Promise<Response | null> | Response | null;
+}
+
+/** What a route handler gets: the caller's project and scope, the validated input, the clock. */
+export interface RequestContext {
+  store: Store;
+  config: ConfigCache;
+  projectId: string;
+  keyId: string;
+  scope: Scope;
+  configVersion: number;
+  now: number;
+  params: Record<string, string>;
+  query: Record<string, string | number | undefined>;
+  body: unknown;
+  header(name: string): string | undefined;
+}
+
+export interface RouteResult {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RouteDefinition {
+  operationId: string;
+  /** The least scope that may call it. */
+  scope: Scope | 'public';
+  /** Body size limit in bytes. Default 64 KiB. */
+  maxBodyBytes?: number;
+  /** Skip the spec's body validation (the batch route validates each event on its own). */
+  validateBody?: boolean;
+  handler: (context: RequestContext) => Promise<RouteResult> | RouteResult;
+}
+
+export const DEFAULT_MAX_BODY = 64 * 1024;
+
+function problemResponse(error: ApiError, instance: string): Response {
+  return new Response(JSON.stringify(error.toProblem(instance)), {
+    status: error.status,
+    headers: { 'content-type': 'application/problem+json', ...error.headers },
+  });
+}
+
+const honoPath = (path: string) => path.replace(/\{([^}]+)\}/g, ':$1');
+
+function coerceQuery(raw: string, schema: Record<string, unknown>): string | number {
+  return schema['type'] === 'integer' && /^-?\d{1,16}$/.test(raw) ? Number(raw) : raw;
+}
+
+/** Validates path, query and header parameters against the operation's spec. */
+function readParameters(operation: OperationSpec, context: Context) {
+  const params: Record<string, string> = {};
+  const query: Record<string, string | number | undefined> = {};
+  const errors: FieldError[] = [];
+  const allowedQuery = new Set(operation.parameters.filter((p) => p.in === 'query').map((p) => p.name));
+  for (const name of Object.keys(context.req.queries())) {
+    if (!allowedQuery.has(name)) errors.push({ field: `query.${name}`, message: 'is not a known parameter' });
+  }
+  for (const parameter of operation.parameters) {
+    let value: string | number | undefined;
+    if (parameter.in === 'path') value = context.req.param(parameter.name);
+    else if (parameter.in === 'query') {
+      const all = context.req.queries(parameter.name);
+      if (all && all.length > 1) {
+        errors.push({ field: `query.${parameter.name}`, message: 'is given more than once' });
+        continue;
+      }
+      value = all?.[0];
+    } else value = context.req.header(parameter.name);
+    const field = `${parameter.in}.${parameter.name}`;
+    if (value === undefined || value === '') {
+      if (parameter.required) errors.push({ field, message: 'is required' });
+      continue;
+    }
+    if (parameter.in === 'query') value = coerceQuery(value, parameter.schema);
+    if (!parameter.validate(value)) {
+      for (const error of toFieldErrors(parameter.validate.errors))
+        errors.push({ field, message: error.message });
+      continue;
+    }
+    if (parameter.in === 'path') params[parameter.name] = String(value);
+    else if (parameter.in === 'query') query[parameter.name] = value;
+  }
+  if (errors.length > 0) throw validationError(errors);
+  return { params, query };
+}
+
+async function readJson(context: Context): Promise<unknown> {
+  const text = await context.req.text();
+  if (text.trim() === '')
+    throw validationError([{ field: '/', message: 'a JSON body is required' }], 'The request body is empty.');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'The request body is not valid JSON.', {
+      errors: [{ field: '/', message: 'is not valid JSON' }],
+    });
+  }
+}
+
+/**
+ * Builds the HTTP app. No side effects: no listening, no environment reads, no timers — the
+ * entry file (`main.ts`) or `startServer()` does those.
+ */
+export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
+  const {
+    store,
+    now = Date.now,
+    validateResponses = false,
+    onError = (error) => console.error(error),
+  } = options;
+  const config = new ConfigCache(store);
+  const limiter =
+    options.rateLimit === false
+      ? undefined
+      : new RateLimiter(options.rateLimit ?? { requestsPerSecond: 1000, burst: 2000 });
+  const app = new Hono();
+  const byId = new Map(operations.map((operation) => [operation.operationId, operation]));
+
+  app.onError((error, context) => {
+    if (error instanceof ApiError) return problemResponse(error, context.req.path);
+    onError(error);
+    return problemResponse(
+      new ApiError(500, 'internal_error', 'An unexpected error occurred; it has been logged.'),
+      context.req.path,
+    );
+  });
+
+  for (const route of routes) {
+    const operation = byId.get(route.operationId);
+    if (!operation) throw new Error(`Route ${route.operationId} is not in openapi.yaml`);
+    const limit = route.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    if (operation.requestBody) {
+      app.on(
+        operation.method,
+        honoPath(operation.path),
+        bodyLimit({
+          maxSize: limit,
+          onError: () => {
+            throw new ApiError(413, 'payload_too_large', `The request body is over ${limit} bytes.`);
+          },
+        }),
+      );
+    }
+    app.on(operation.method, honoPath(operation.path), async (context) => {
+      const auth =
+        route.scope === 'public' ? undefined : await authenticate(context, store, limiter, now, route.scope);
+      const { params, query } = readParameters(operation, context);
+      let body: unknown;
+      if (operation.requestBody) {
+        body = await readJson(context);
+        if (route.validateBody !== false && !operation.requestBody(body)) {
+          throw validationError(toFieldErrors(operation.requestBody.errors));
+        }
+      }
+      const result = await route.handler({
+        store,
+        config,
+        projectId: auth?.projectId ?? '',
+        keyId: auth?.keyId ?? '',
+        scope: auth?.scope ?? 'ingest',
+        configVersion: auth?.configVersion ?? 0,
+        now: now(),
+        params,
+        query,
+        body,
+        header: (name) => context.req.header(name),
+      });
+      if (validateResponses) {
+        const validate = operation.responses.get(String(result.status));
+        if (!operation.responses.has(String(result.status)) || (validate && !validate(result.body))) {
+          throw new Error(
+            `Response of ${operation.operationId} (${result.status}) does not match openapi.yaml: ${JSON.stringify(validate?.errors ?? 'undocumented status')}`,
+          );
+        }
+      }
+      return context.json(result.body as object, result.status as 200, result.headers);
+    });
+  }
+
+  app.notFound(async (context) => {
+    if (options.dashboard && context.req.method === 'GET' && !context.req.path.startsWith('/v1/')) {
+      const page = await options.dashboard(context.req.path);
+      if (page) return page;
+    }
+    const known = operations.some((operation) =>
+      new RegExp(`^${operation.path.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(context.req.path),
+    );
+    const error = known
+      ? new ApiError(
+          405,
+          'method_not_allowed',
+          `${context.req.method} is not allowed on ${context.req.path}.`,
+        )
+      : new ApiError(404, 'route_not_found', `There is no route ${context.req.method} ${context.req.path}.`);
+    return problemResponse(error, context.req.path);
+  });
+  return app;
+}
+
+async function authenticate(
+  context: Context,
+  store: Store,
+  limiter: RateLimiter | undefined,
+  now: () => number,
+  needed: Scope,
+) {
+  const header = context.req.header('authorization');
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!match?.[1]) {
+    throw new ApiError(401, 'missing_api_key', 'Send your API key as `Authorization: Bearer <key>`.', {
+      headers: { 'www-authenticate': 'Bearer' },
+    });
+  }
+  const hash = hashKey(match[1]);
+  const key = await store.findKeyByHash(hash);
+  if (!key || !sameHash(key.keyHash, hash) || key.revokedAt !== null) {
+    throw new ApiError(401, 'invalid_api_key', 'The API key is unknown or revoked.', {
+      headers: { 'www-authenticate': 'Bearer' },
+    });
+  }
+  if (limiter) {
+    const wait = limiter.take(key.keyId, now());
+    if (wait > 0) {
+      throw new ApiError(429, 'rate_limited', `This key is over its request rate; retry in ${wait} s.`, {
+        headers: { 'retry-after': String(wait) },
+      });
+    }
+  }
+  if (needed === 'admin' && key.scope !== 'admin') {
+    throw new ApiError(
+      403,
+      'insufficient_scope',
+      'This route needs an `admin` key; this key has the `ingest` scope.',
+    );
+  }
+  return key;
+}

@@ -1,0 +1,323 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { PricingError, priceEvent } from '@agentmeter/pricing';
+import type { ConfigCache, ResolvedTier } from './config-cache.js';
+import { schemaValidator, toFieldErrors } from './contract.js';
+import { ApiError } from './problem.js';
+import type { EventRow, Store, StoredEvent } from './store/types.js';
+
+export const DAY_MS = 86_400_000;
+/** How far back an event's timestamp may be (as Stripe meter events). */
+export const MAX_PAST_MS = 35 * DAY_MS;
+/** How far ahead an event's timestamp may be (clock skew). */
+export const MAX_FUTURE_MS = 5 * 60_000;
+export const DEFAULT_EXPIRY_MS = 7 * DAY_MS;
+export const MAX_EXPIRY_MS = 90 * DAY_MS;
+export const MAX_METADATA_BYTES = 8192;
+/** A single component of a single event may charge at most 1,000,000 (in units of 10^-12). */
+export const MAX_COMPONENT = 1_000_000n * 1_000_000_000_000n;
+
+export interface ItemError {
+  code: string;
+  message: string;
+  field: string | null;
+  retryable: boolean;
+}
+
+export type IngestResult =
+  | { status: 'accepted' | 'duplicate'; eventId: string; event: EventRow }
+  | { status: 'rejected'; eventId: string | null; error: ItemError };
+
+export interface IngestContext {
+  store: Store;
+  config: ConfigCache;
+  projectId: string;
+  configVersion: number;
+  now: number;
+}
+
+type Prepared = { index: number; eventId: string; row: EventRow } | { index: number; result: IngestResult };
+
+const validateEvent = schemaValidator('MeterEvent');
+
+const reject = (
+  eventId: string | null,
+  code: string,
+  field: string | null,
+  message: string,
+  retryable = false,
+): IngestResult => ({
+  status: 'rejected',
+  eventId,
+  error: { code, message, field, retryable },
+});
+
+/** JSON with object keys sorted, so the same body always hashes the same whatever its key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const bodyHash = (body: unknown) => createHash('sha256').update(canonicalJson(body)).digest('base64url');
+
+function parseTime(value: string): number {
+  return Date.parse(value);
+}
+
+interface EventBody {
+  agent_id: string;
+  action: string;
+  customer_id?: string;
+  event_id?: string;
+  timestamp?: string;
+  tokens_input?: number;
+  tokens_output?: number;
+  tokens_cached_input?: number;
+  tokens_cache_write?: number;
+  tokens_reasoning?: number;
+  model?: string;
+  provider?: string;
+  outcome?: 'pending' | 'success' | 'failure';
+  expires_at?: string;
+  tier?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * Validates, prices and records events. Never all-or-nothing: each event gets its own result.
+ * The event id is claimed and the event written in one insert (one transaction per batch), so a
+ * failed write never leaves an id claimed; an id seen before returns the stored original.
+ */
+export async function ingestEvents(
+  context: IngestContext,
+  events: readonly unknown[],
+  idFor: (index: number, body: EventBody) => string,
+): Promise<IngestResult[]> {
+  const { projectId, configVersion, now } = context;
+  const tiers = await context.config.tiers(projectId, configVersion);
+  const customers = new Set<string>();
+  const agents = new Set<string>();
+  for (const event of events) {
+    if (event && typeof event === 'object') {
+      const { customer_id, agent_id } = event as Record<string, unknown>;
+      if (typeof customer_id === 'string') customers.add(customer_id);
+      if (typeof agent_id === 'string') agents.add(agent_id);
+    }
+  }
+  await context.config.preload(projectId, configVersion, customers, agents);
+
+  const prepared: Prepared[] = events.map((event, index) => prepare(context, tiers, event, index, idFor));
+
+  // The same id twice in one request: the first is written, the rest compare against it.
+  const firstById = new Map<string, { hash: string; index: number }>();
+  const rows: EventRow[] = [];
+  const rowIndexes: number[] = [];
+  const results: IngestResult[] = new Array(events.length);
+  const sameAs = new Map<number, number>();
+  for (const item of prepared) {
+    if ('result' in item) {
+      results[item.index] = item.result;
+      continue;
+    }
+    const first = firstById.get(item.eventId);
+    if (first) {
+      if (first.hash === item.row.bodyHash) sameAs.set(item.index, first.index);
+      else results[item.index] = reusedKey(item.eventId);
+      continue;
+    }
+    firstById.set(item.eventId, { hash: item.row.bodyHash, index: item.index });
+    rows.push(item.row);
+    rowIndexes.push(item.index);
+  }
+
+  if (rows.length > 0) {
+    let outcomes: Awaited<ReturnType<Store['insertEvents']>>;
+    try {
+      outcomes = await context.store.insertEvents(projectId, rows);
+    } catch (_cause) {
+      throw new ApiError(
+        503,
+        'store_unavailable',
+        'The event store did not accept the write; nothing was recorded. Retry.',
+        {
+          headers: { 'retry-after': '1' },
+        },
+      );
+    }
+    outcomes.forEach((outcome, position) => {
+      const row = rows[position] as EventRow;
+      const index = rowIndexes[position] as number;
+      if (outcome.inserted) results[index] = { status: 'accepted', eventId: row.eventId, event: row };
+      else results[index] = replayOf(outcome.existing, row);
+    });
+  }
+  for (const [index, firstIndex] of sameAs) {
+    const first = results[firstIndex] as IngestResult;
+    results[index] = first.status === 'rejected' ? first : { ...first, status: 'duplicate' };
+  }
+  return results;
+}
+
+function reusedKey(eventId: string): IngestResult {
+  return reject(
+    eventId,
+    'idempotency_key_reused',
+    '/event_id',
+    `The event id "${eventId}" was already used for a different event; a changed event needs a new id.`,
+  );
+}
+
+function replayOf(existing: StoredEvent, attempted: EventRow): IngestResult {
+  if (existing.bodyHash !== attempted.bodyHash) return reusedKey(existing.eventId);
+  return { status: 'duplicate', eventId: existing.eventId, event: existing };
+}
+
+function prepare(
+  context: IngestContext,
+  tiers: Map<string, ResolvedTier>,
+  event: unknown,
+  index: number,
+  idFor: (index: number, body: EventBody) => string,
+): Prepared {
+  const readableId =
+    event && typeof event === 'object' && typeof (event as Record<string, unknown>)['event_id'] === 'string'
+      ? ((event as Record<string, unknown>)['event_id'] as string)
+      : null;
+  if (!validateEvent(event)) {
+    const [first, ...rest] = toFieldErrors(validateEvent.errors);
+    const message = [first, ...rest].map((error) => `${error?.field} ${error?.message}`).join('; ');
+    return { index, result: reject(readableId, 'validation_error', first?.field ?? null, message) };
+  }
+  const body = event as EventBody;
+  let eventId: string;
+  try {
+    eventId = idFor(index, body);
+  } catch (error) {
+    if (error instanceof ApiError)
+      return {
+        index,
+        result: reject(readableId, error.code, error.errors?.[0]?.field ?? null, error.message),
+      };
+    throw error;
+  }
+  const fail = (code: string, field: string | null, message: string): Prepared => ({
+    index,
+    result: reject(eventId, code, field, message),
+  });
+
+  const timestamp = body.timestamp === undefined ? context.now : parseTime(body.timestamp);
+  if (timestamp < context.now - MAX_PAST_MS) {
+    return fail('timestamp_too_old', '/timestamp', 'The timestamp is more than 35 days in the past.');
+  }
+  if (timestamp > context.now + MAX_FUTURE_MS) {
+    return fail('timestamp_in_future', '/timestamp', 'The timestamp is more than 5 minutes in the future.');
+  }
+  let expiresAt: number | null = null;
+  if (body.expires_at !== undefined && body.outcome !== 'pending') {
+    return fail(
+      'expires_at_requires_pending',
+      '/expires_at',
+      '`expires_at` applies only to `outcome: "pending"`.',
+    );
+  }
+  if (body.outcome === 'pending') {
+    expiresAt = body.expires_at === undefined ? timestamp + DEFAULT_EXPIRY_MS : parseTime(body.expires_at);
+    if (expiresAt <= timestamp)
+      return fail('invalid_expires_at', '/expires_at', '`expires_at` must be after the event timestamp.');
+    if (expiresAt > timestamp + MAX_EXPIRY_MS) {
+      return fail(
+        'invalid_expires_at',
+        '/expires_at',
+        '`expires_at` may be at most 90 days after the event timestamp.',
+      );
+    }
+  }
+  const metadata = body.metadata === undefined ? null : JSON.stringify(body.metadata);
+  if (metadata !== null && Buffer.byteLength(metadata) > MAX_METADATA_BYTES) {
+    return fail(
+      'metadata_too_large',
+      '/metadata',
+      `\`metadata\` is over ${MAX_METADATA_BYTES} bytes as JSON.`,
+    );
+  }
+
+  const tierId =
+    body.tier ??
+    (body.customer_id === undefined
+      ? null
+      : context.config.assigned(context.projectId, context.configVersion, 'customer', body.customer_id)) ??
+    context.config.assigned(context.projectId, context.configVersion, 'agent', body.agent_id) ??
+    'default';
+  const resolved = tiers.get(tierId);
+  if (!resolved) {
+    return body.tier !== undefined
+      ? fail('unknown_tier', '/tier', `There is no tier "${body.tier}" in this project.`)
+      : fail(
+          'no_tier',
+          null,
+          'No tier applies to this event and the project has no "default" tier. Create one with PUT /v1/tiers/default.',
+        );
+  }
+
+  let price: ReturnType<typeof priceEvent>;
+  try {
+    price = priceEvent(resolved.tier, body);
+  } catch (error) {
+    if (PricingError.isInstance(error)) return fail(error.code, `/${error.field}`, error.message);
+    throw error;
+  }
+  for (const [component, amount] of [
+    ['base', price.base],
+    ['tokens', price.tokens],
+    ['outcome', price.outcome + price.pendingBonus],
+  ] as const) {
+    if (amount > MAX_COMPONENT) {
+      return fail(
+        'charge_too_large',
+        component === 'tokens' ? '/tokens_input' : null,
+        `The ${component} charge of one event may be at most 1000000.`,
+      );
+    }
+  }
+
+  return {
+    index,
+    eventId,
+    row: {
+      eventId,
+      bodyHash: bodyHash(body),
+      timestamp,
+      receivedAt: context.now,
+      agentId: body.agent_id,
+      action: body.action,
+      customerId: body.customer_id ?? null,
+      model: body.model ?? null,
+      provider: body.provider ?? null,
+      tokensInput: body.tokens_input ?? 0,
+      tokensOutput: body.tokens_output ?? 0,
+      tokensCachedInput: body.tokens_cached_input ?? 0,
+      tokensCacheWrite: body.tokens_cache_write ?? 0,
+      tokensReasoning: body.tokens_reasoning ?? 0,
+      tierId: resolved.tierId,
+      tierVersion: resolved.version,
+      currency: resolved.tier.currency,
+      baseAmount: price.base,
+      tokenAmount: price.tokens,
+      outcomeAmount: price.outcome,
+      outcome: body.outcome ?? null,
+      outcomeState: body.outcome ?? 'none',
+      pendingBonus: price.pendingBonus,
+      expiresAt,
+      resolvedAt: null,
+      resolutionAmount: 0n,
+      resolutionMetadata: null,
+      metadata,
+    },
+  };
+}
+
+/** A fresh id for an event that came with none and no idempotency key (it cannot be deduplicated). */
+export const mintEventId = () => `srv_${randomUUID()}`;

@@ -1,0 +1,149 @@
+import { addPrice, formatMoney, moneyToNumber, zeroAmounts } from '@agentmeter/pricing';
+import type { EventRow, KeyRow, StoredEvent, TierVersionRow } from './store/types.js';
+
+export const iso = (ms: number) => new Date(ms).toISOString();
+export const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+const parseJson = (text: string | null) =>
+  text === null ? null : (JSON.parse(text) as Record<string, unknown>);
+
+export const outcomeIdOf = (eventId: string) => `out_${eventId}`;
+
+/** The outcome status a reader sees: a pending outcome past `expires_at` is expired, whether or not anything swept it. */
+export function outcomeStatus(
+  event: EventRow,
+  now: number,
+): 'none' | 'pending' | 'success' | 'failure' | 'expired' {
+  if (event.outcomeState === 'pending' && event.expiresAt !== null && event.expiresAt <= now)
+    return 'expired';
+  return event.outcomeState;
+}
+
+/** The price charged with the event itself (not a later resolution), as numbers and exact strings. */
+export function eventPrice(event: EventRow) {
+  const amounts = addPrice(zeroAmounts(), {
+    base: event.baseAmount,
+    tokens: event.tokenAmount,
+    outcome: event.outcomeAmount,
+  });
+  return {
+    price_charged: moneyToNumber(amounts.total),
+    price_breakdown: {
+      base: moneyToNumber(amounts.base),
+      tokens: moneyToNumber(amounts.tokens),
+      outcome: moneyToNumber(amounts.outcome),
+    },
+    price: {
+      total: formatMoney(amounts.total),
+      base: formatMoney(amounts.base),
+      tokens: formatMoney(amounts.tokens),
+      outcome: formatMoney(amounts.outcome),
+    },
+  };
+}
+
+/**
+ * The `/v1/meter` response. For a replay it is the original response: the price and outcome
+ * state as they were when the event was metered, with `replayed: true`.
+ */
+export function meterResponse(event: EventRow, replayed: boolean) {
+  const pending = event.outcome === 'pending';
+  return {
+    event_id: event.eventId,
+    ...eventPrice(event),
+    currency: event.currency,
+    tier: event.tierId,
+    tier_version: event.tierVersion,
+    outcome_id: pending ? outcomeIdOf(event.eventId) : null,
+    outcome_status: event.outcome ?? 'none',
+    expires_at: isoOrNull(event.expiresAt),
+    timestamp: iso(event.timestamp),
+    replayed,
+  };
+}
+
+export function outcomeView(event: EventRow, now: number) {
+  return {
+    outcome_id: outcomeIdOf(event.eventId),
+    event_id: event.eventId,
+    status: outcomeStatus(event, now) as 'pending' | 'success' | 'failure' | 'expired',
+    agent_id: event.agentId,
+    action: event.action,
+    customer_id: event.customerId,
+    currency: event.currency,
+    bonus: formatMoney(event.pendingBonus),
+    charged: formatMoney(event.resolutionAmount),
+    expires_at: iso(event.expiresAt ?? event.timestamp),
+    resolved_at: isoOrNull(event.resolvedAt),
+    created_at: iso(event.timestamp),
+    metadata: parseJson(event.resolutionMetadata),
+  };
+}
+
+export function resolveResponse(event: EventRow, replayed: boolean, now: number) {
+  return {
+    outcome_id: outcomeIdOf(event.eventId),
+    event_id: event.eventId,
+    status: event.outcomeState as 'success' | 'failure',
+    price_charged: moneyToNumber(event.resolutionAmount),
+    price_breakdown: { base: 0, tokens: 0, outcome: moneyToNumber(event.resolutionAmount) },
+    price: {
+      total: formatMoney(event.resolutionAmount),
+      base: formatMoney(0n),
+      tokens: formatMoney(0n),
+      outcome: formatMoney(event.resolutionAmount),
+    },
+    currency: event.currency,
+    replayed,
+    outcome: outcomeView(event, now),
+  };
+}
+
+export function ledgerEvent(event: StoredEvent, now: number) {
+  return {
+    event_id: event.eventId,
+    timestamp: iso(event.timestamp),
+    received_at: iso(event.receivedAt),
+    agent_id: event.agentId,
+    action: event.action,
+    customer_id: event.customerId,
+    model: event.model,
+    provider: event.provider,
+    tokens: {
+      input: event.tokensInput,
+      output: event.tokensOutput,
+      cached_input: event.tokensCachedInput,
+      cache_write: event.tokensCacheWrite,
+      reasoning: event.tokensReasoning,
+    },
+    tier: event.tierId,
+    tier_version: event.tierVersion,
+    currency: event.currency,
+    price: eventPrice(event).price,
+    outcome_status: outcomeStatus(event, now),
+    outcome_id: event.outcome === 'pending' ? outcomeIdOf(event.eventId) : null,
+    expires_at: isoOrNull(event.expiresAt),
+    resolved_at: isoOrNull(event.resolvedAt),
+    outcome_charged: formatMoney(event.resolutionAmount),
+    metadata: parseJson(event.metadata),
+  };
+}
+
+export function tierView(row: TierVersionRow) {
+  return {
+    tier_id: row.tierId,
+    version: row.version,
+    ...JSON.parse(row.definition),
+    created_at: iso(row.createdAt),
+  };
+}
+
+export function keyView(key: KeyRow) {
+  return {
+    key_id: key.keyId,
+    name: key.name,
+    scope: key.scope,
+    prefix: key.prefix,
+    created_at: iso(key.createdAt),
+    revoked_at: isoOrNull(key.revokedAt),
+  };
+}

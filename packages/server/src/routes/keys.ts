@@ -1,0 +1,54 @@
+import type { RouteDefinition } from '../app.js';
+import { hashKey, keyPrefix, newKeyId, newKeySecret } from '../keys.js';
+import { keyView } from '../presenters.js';
+import { ApiError, notFound } from '../problem.js';
+
+const createKey: RouteDefinition = {
+  operationId: 'createKey',
+  scope: 'admin',
+  handler: async (context) => {
+    const { name, scope } = context.body as { name?: string; scope: 'ingest' | 'admin' };
+    const secret = newKeySecret();
+    const key = {
+      keyId: newKeyId(),
+      projectId: context.projectId,
+      name: name ?? null,
+      scope,
+      prefix: keyPrefix(secret),
+      keyHash: hashKey(secret),
+      createdAt: context.now,
+      revokedAt: null,
+    };
+    await context.store.insertKey(key);
+    return { status: 201, body: { ...keyView(key), revoked_at: null, key: secret } };
+  },
+};
+
+const listKeys: RouteDefinition = {
+  operationId: 'listKeys',
+  scope: 'admin',
+  handler: async (context) => ({
+    status: 200,
+    body: { data: (await context.store.listKeys(context.projectId)).map(keyView) },
+  }),
+};
+
+const revokeKey: RouteDefinition = {
+  operationId: 'revokeKey',
+  scope: 'admin',
+  handler: async (context) => {
+    const keyId = context.params['key_id'] as string;
+    const result = await context.store.revokeKey(context.projectId, keyId, context.now);
+    if (result.status === 'not_found' || !result.key) throw notFound(`Key "${keyId}"`);
+    if (result.status === 'last_admin') {
+      throw new ApiError(
+        409,
+        'last_admin_key',
+        'This is the last active admin key of the project; create another admin key first.',
+      );
+    }
+    return { status: 200, body: keyView(result.key) };
+  },
+};
+
+export const keyRoutes: RouteDefinition[] = [createKey, listKeys, revokeKey];

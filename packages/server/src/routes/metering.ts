@@ -1,0 +1,162 @@
+import { formatMoney, moneyToNumber } from '@agentmeter/pricing';
+import type { RequestContext, RouteDefinition } from '../app.js';
+import { schemaValidator, toFieldErrors } from '../contract.js';
+import { ingestEvents, mintEventId } from '../ingest.js';
+import { resolveOutcome } from '../outcomes.js';
+import { meterResponse, outcomeIdOf } from '../presenters.js';
+import { ApiError, validationError } from '../problem.js';
+
+const ingestContext = (context: RequestContext) => ({
+  store: context.store,
+  config: context.config,
+  projectId: context.projectId,
+  configVersion: context.configVersion,
+  now: context.now,
+});
+
+const STATUS_OF: Record<string, number> = {
+  validation_error: 400,
+  idempotency_key_mismatch: 400,
+  idempotency_key_reused: 409,
+};
+
+const meter: RouteDefinition = {
+  operationId: 'meterEvent',
+  scope: 'ingest',
+  handler: async (context) => {
+    const header = context.header('idempotency-key');
+    const [result] = await ingestEvents(ingestContext(context), [context.body], (_index, body) => {
+      if (body.event_id !== undefined && header !== undefined && body.event_id !== header) {
+        throw new ApiError(
+          400,
+          'idempotency_key_mismatch',
+          'The `Idempotency-Key` header and `event_id` differ; send one, or the same in both.',
+          {
+            errors: [{ field: 'header.Idempotency-Key', message: 'differs from event_id' }],
+          },
+        );
+      }
+      return body.event_id ?? header ?? mintEventId();
+    });
+    if (!result) throw new Error('ingest returned no result');
+    if (result.status === 'rejected') {
+      const status = STATUS_OF[result.error.code] ?? 422;
+      const errors = result.error.field
+        ? [{ field: result.error.field, message: result.error.message, code: result.error.code }]
+        : undefined;
+      throw new ApiError(status, result.error.code, result.error.message, errors ? { errors } : {});
+    }
+    return { status: 200, body: meterResponse(result.event, result.status === 'duplicate') };
+  },
+};
+
+const validateResolution = schemaValidator('BatchResolution');
+const BATCH_KEYS = new Set(['events', 'resolutions']);
+
+const batch: RouteDefinition = {
+  operationId: 'meterBatch',
+  scope: 'ingest',
+  maxBodyBytes: 1024 * 1024,
+  validateBody: false,
+  handler: async (context) => {
+    const body = context.body as Record<string, unknown>;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      throw validationError([{ field: '/', message: 'must be an object with an `events` array' }]);
+    }
+    const unknown = Object.keys(body).filter((key) => !BATCH_KEYS.has(key));
+    if (unknown.length > 0)
+      throw validationError(unknown.map((key) => ({ field: `/${key}`, message: 'is not a known field' })));
+    const events = body['events'];
+    const resolutions = body['resolutions'] ?? [];
+    if (!Array.isArray(events)) throw validationError([{ field: '/events', message: 'must be an array' }]);
+    if (!Array.isArray(resolutions))
+      throw validationError([{ field: '/resolutions', message: 'must be an array' }]);
+    if (events.length > 1000)
+      throw new ApiError(413, 'batch_too_large', 'A batch carries at most 1000 events; split it.');
+    if (resolutions.length > 1000)
+      throw new ApiError(413, 'batch_too_large', 'A batch carries at most 1000 resolutions; split it.');
+
+    const key = context.header('idempotency-key');
+    const results = await ingestEvents(
+      ingestContext(context),
+      events,
+      (index, event) => event.event_id ?? (key !== undefined ? `${key}:${index}` : mintEventId()),
+    );
+    const summary = { accepted: 0, duplicate: 0, rejected: 0 };
+    const eventResults = results.map((result, index) => {
+      summary[result.status] += 1;
+      if (result.status === 'rejected')
+        return { index, event_id: result.eventId, status: result.status, error: result.error };
+      const response = meterResponse(result.event, result.status === 'duplicate');
+      return {
+        index,
+        event_id: result.eventId,
+        status: result.status,
+        price_charged: response.price_charged,
+        price_breakdown: response.price_breakdown,
+        price: response.price,
+        currency: response.currency,
+        tier: response.tier,
+        tier_version: response.tier_version,
+        outcome_id: response.outcome_id,
+        outcome_status: response.outcome_status,
+      };
+    });
+
+    const resolutionResults = [];
+    for (const [index, item] of resolutions.entries()) {
+      const outcomeId =
+        item && typeof item === 'object' && typeof item.outcome_id === 'string'
+          ? (item.outcome_id as string)
+          : null;
+      if (!validateResolution(item)) {
+        const [first] = toFieldErrors(validateResolution.errors);
+        resolutionResults.push({
+          index,
+          outcome_id: outcomeId,
+          status: 'rejected' as const,
+          error: {
+            code: 'validation_error',
+            message: `${first?.field} ${first?.message}`,
+            field: first?.field ?? null,
+            retryable: false,
+          },
+        });
+        continue;
+      }
+      const { outcome, metadata } = item as {
+        outcome: 'success' | 'failure';
+        metadata?: Record<string, unknown>;
+      };
+      try {
+        const resolved = await resolveOutcome(
+          context.store,
+          context.projectId,
+          outcomeId as string,
+          outcome,
+          metadata,
+          context.now,
+        );
+        resolutionResults.push({
+          index,
+          outcome_id: outcomeIdOf(resolved.event.eventId),
+          status: resolved.replayed ? ('duplicate' as const) : ('accepted' as const),
+          outcome_status: resolved.event.outcomeState,
+          price_charged: moneyToNumber(resolved.event.resolutionAmount),
+          price: formatMoney(resolved.event.resolutionAmount),
+        });
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        resolutionResults.push({
+          index,
+          outcome_id: outcomeId,
+          status: 'rejected' as const,
+          error: { code: error.code, message: error.message, field: null, retryable: error.status >= 500 },
+        });
+      }
+    }
+    return { status: 200, body: { results: eventResults, resolution_results: resolutionResults, summary } };
+  },
+};
+
+export const meteringRoutes = [meter, batch];

@@ -1,0 +1,123 @@
+import { compileTier, PricingError, tierToJson } from '@agentmeter/pricing';
+import type { RequestContext, RouteDefinition } from '../app.js';
+import { iso, tierView } from '../presenters.js';
+import { ApiError, notFound, unprocessable } from '../problem.js';
+import type { AssignmentRow } from '../store/types.js';
+
+const putTier: RouteDefinition = {
+  operationId: 'putTier',
+  scope: 'admin',
+  handler: async (context) => {
+    let definition: string;
+    try {
+      definition = JSON.stringify(tierToJson(compileTier(context.body)));
+    } catch (error) {
+      if (PricingError.isInstance(error))
+        throw unprocessable(error.code, `/${error.field.split('.')[0]}`, error.message);
+      throw error;
+    }
+    const { row } = await context.store.putTier(
+      context.projectId,
+      context.params['tier_id'] as string,
+      definition,
+      context.now,
+    );
+    return { status: 200, body: tierView(row) };
+  },
+};
+
+const getTier: RouteDefinition = {
+  operationId: 'getTier',
+  scope: 'admin',
+  handler: async (context) => {
+    const version = context.query['version'] as number | undefined;
+    const row = await context.store.getTier(context.projectId, context.params['tier_id'] as string, version);
+    if (!row) throw notFound(`Tier "${context.params['tier_id']}"${version ? ` version ${version}` : ''}`);
+    return { status: 200, body: tierView(row) };
+  },
+};
+
+const listTiers: RouteDefinition = {
+  operationId: 'listTiers',
+  scope: 'admin',
+  handler: async (context) => ({
+    status: 200,
+    body: { data: (await context.store.listTiers(context.projectId)).map(tierView) },
+  }),
+};
+
+function assignmentView(row: AssignmentRow) {
+  const id = row.kind === 'customer' ? { customer_id: row.subjectId } : { agent_id: row.subjectId };
+  return {
+    ...id,
+    tier: row.tierId,
+    name: row.name,
+    metadata: row.metadata === null ? null : JSON.parse(row.metadata),
+    updated_at: iso(row.updatedAt),
+  };
+}
+
+function assignmentRoutes(
+  kind: 'customer' | 'agent',
+  getId: string,
+  putId: string,
+  param: string,
+): RouteDefinition[] {
+  const label = kind === 'customer' ? 'Customer' : 'Agent';
+  return [
+    {
+      operationId: getId,
+      scope: 'admin',
+      handler: async (context: RequestContext) => {
+        const row = await context.store.getAssignment(
+          context.projectId,
+          kind,
+          context.params[param] as string,
+        );
+        if (!row) throw notFound(`${label} "${context.params[param]}"`);
+        return { status: 200, body: assignmentView(row) };
+      },
+    },
+    {
+      operationId: putId,
+      scope: 'admin',
+      handler: async (context: RequestContext) => {
+        const body = context.body as {
+          tier: string | null;
+          name?: string;
+          metadata?: Record<string, unknown>;
+        };
+        if (body.tier !== null && !(await context.store.getTier(context.projectId, body.tier))) {
+          throw unprocessable(
+            'unknown_tier',
+            '/tier',
+            `There is no tier "${body.tier}" in this project; create it with PUT /v1/tiers/${body.tier}.`,
+          );
+        }
+        const metadata = body.metadata === undefined ? null : JSON.stringify(body.metadata);
+        if (metadata !== null && Buffer.byteLength(metadata) > 8192) {
+          throw new ApiError(422, 'metadata_too_large', '`metadata` is over 8192 bytes as JSON.', {
+            errors: [{ field: '/metadata', message: 'is over 8192 bytes as JSON' }],
+          });
+        }
+        const row = await context.store.putAssignment(context.projectId, {
+          kind,
+          subjectId: context.params[param] as string,
+          tierId: body.tier,
+          name: body.name ?? null,
+          metadata,
+          updatedAt: context.now,
+        });
+        return { status: 200, body: assignmentView(row) };
+      },
+    },
+  ];
+}
+
+export const pricingRoutes: RouteDefinition[] = [
+  putTier,
+  getTier,
+  listTiers,
+  ...assignmentRoutes('customer', 'getCustomer', 'putCustomer', 'customer_id'),
+  ...assignmentRoutes('agent', 'getAgent', 'putAgent', 'agent_id'),
+];

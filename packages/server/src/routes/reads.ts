@@ -1,0 +1,317 @@
+import {
+  type Amounts,
+  addPrice,
+  type Candidate,
+  compileTier,
+  createRepricer,
+  formatDecimal,
+  formatMoney,
+  guideCandidates,
+  PricingError,
+  type Simulation,
+  simulateWorkload,
+  type Workload,
+  zeroAmounts,
+} from '@agentmeter/pricing';
+import type { RequestContext, RouteDefinition } from '../app.js';
+import { iso, ledgerEvent } from '../presenters.js';
+import { unprocessable, validationError } from '../problem.js';
+import type { EventFilters, UsageDimension, UsageRow } from '../store/types.js';
+
+const END_OF_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999) + 1;
+
+function filtersOf(context: RequestContext, input: Record<string, unknown> = context.query): EventFilters {
+  const from = input['from'] === undefined ? 0 : Date.parse(String(input['from']));
+  const to = input['to'] === undefined ? END_OF_TIME : Date.parse(String(input['to']));
+  if (!(from < to)) throw validationError([{ field: 'query.from', message: 'must be before `to`' }]);
+  return {
+    from,
+    to,
+    customerId: input['customer_id'] as string | undefined,
+    agentId: input['agent_id'] as string | undefined,
+    action: input['action'] as string | undefined,
+  };
+}
+
+const amountsView = (amounts: Amounts) => ({
+  base: formatMoney(amounts.base),
+  tokens: formatMoney(amounts.tokens),
+  outcome: formatMoney(amounts.outcome),
+  total: formatMoney(amounts.total),
+});
+
+function groupView(row: UsageRow, amounts: Amounts, groupBy: UsageDimension[]) {
+  const key: Record<string, string | null | undefined> = {};
+  if (groupBy.includes('customer_id')) key['customer_id'] = row.customerId;
+  if (groupBy.includes('agent_id')) key['agent_id'] = row.agentId;
+  if (groupBy.includes('action')) key['action'] = row.action;
+  if (groupBy.includes('day')) key['day'] = row.day;
+  return {
+    key,
+    currency: row.currency,
+    calls: row.calls,
+    tokens: {
+      input: row.tokensInput,
+      output: row.tokensOutput,
+      cached_input: row.tokensCachedInput,
+      cache_write: row.tokensCacheWrite,
+      reasoning: row.tokensReasoning,
+    },
+    outcomes: { pending: row.pending, success: row.success, failure: row.failure, expired: row.expired },
+    amounts: amountsView(amounts),
+  };
+}
+
+const usage: RouteDefinition = {
+  operationId: 'getUsage',
+  scope: 'admin',
+  handler: async (context) => {
+    const filters = filtersOf(context);
+    const groupBy =
+      context.query['group_by'] === undefined
+        ? []
+        : (String(context.query['group_by']).split(',') as UsageDimension[]);
+    if (new Set(groupBy).size !== groupBy.length)
+      throw validationError([{ field: 'query.group_by', message: 'names a dimension twice' }]);
+    const rows = await context.store.usage(context.projectId, filters, groupBy, context.now);
+    const totals = new Map<string, { row: UsageRow; amounts: Amounts }>();
+    const groups = rows.map((row) => {
+      const amounts = addPrice(zeroAmounts(), {
+        base: row.baseAmount,
+        tokens: row.tokenAmount,
+        outcome: row.outcomeAmount,
+      });
+      let total = totals.get(row.currency);
+      if (!total) {
+        total = {
+          row: {
+            ...row,
+            calls: 0,
+            tokensInput: 0,
+            tokensOutput: 0,
+            tokensCachedInput: 0,
+            tokensCacheWrite: 0,
+            tokensReasoning: 0,
+            pending: 0,
+            success: 0,
+            failure: 0,
+            expired: 0,
+          },
+          amounts: zeroAmounts(),
+        };
+        totals.set(row.currency, total);
+      }
+      for (const field of [
+        'calls',
+        'tokensInput',
+        'tokensOutput',
+        'tokensCachedInput',
+        'tokensCacheWrite',
+        'tokensReasoning',
+        'pending',
+        'success',
+        'failure',
+        'expired',
+      ] as const) {
+        total.row[field] += row[field];
+      }
+      addPrice(total.amounts, amounts);
+      return groupView(row, amounts, groupBy);
+    });
+    return {
+      status: 200,
+      body: {
+        from: iso(filters.from),
+        to: iso(Math.min(filters.to, END_OF_TIME - 1)),
+        group_by: groupBy,
+        groups,
+        totals: [...totals.values()].map(({ row, amounts }) => groupView(row, amounts, [])),
+      },
+    };
+  },
+};
+
+const COMPONENT_DESCRIPTION = { base: 'Calls', tokens: 'Tokens', outcome: 'Successful outcomes' } as const;
+
+const invoice: RouteDefinition = {
+  operationId: 'previewInvoice',
+  scope: 'admin',
+  handler: async (context) => {
+    const filters = filtersOf(context);
+    const customerId = context.query['customer_id'] as string;
+    const rows = await context.store.invoice(context.projectId, customerId, filters.from, filters.to);
+    const lines = rows.flatMap((row) =>
+      (
+        [
+          ['base', row.calls, row.baseAmount],
+          ['tokens', row.tokens, row.tokenAmount],
+          ['outcome', row.successes, row.outcomeAmount],
+        ] as const
+      )
+        .filter(([, quantity, amount]) => quantity > 0 || amount > 0n)
+        .map(([component, quantity, amount]) => ({
+          tier: row.tierId,
+          tier_version: row.tierVersion,
+          component,
+          description: `${COMPONENT_DESCRIPTION[component]} (tier ${row.tierId} v${row.tierVersion})`,
+          quantity,
+          currency: row.currency,
+          amount,
+        })),
+    );
+    const totals = new Map<string, Amounts>();
+    for (const line of lines) {
+      const total = totals.get(line.currency) ?? zeroAmounts();
+      addPrice(total, { base: line.amount, tokens: 0n, outcome: 0n });
+      totals.set(line.currency, total);
+    }
+    const single = totals.size === 1 ? [...totals][0] : undefined;
+    return {
+      status: 200,
+      body: {
+        customer_id: customerId,
+        from: iso(filters.from),
+        to: iso(Math.min(filters.to, END_OF_TIME - 1)),
+        lines: lines.map((line) => ({ ...line, amount: formatMoney(line.amount) })),
+        totals: [...totals].map(([currency, amounts]) => ({ currency, total: formatMoney(amounts.total) })),
+        currency: single ? single[0] : null,
+        total: single ? formatMoney(single[1].total) : totals.size === 0 ? formatMoney(0n) : null,
+      },
+    };
+  },
+};
+
+function decodeCursor(cursor: string | undefined): number | null {
+  if (cursor === undefined) return null;
+  try {
+    const seq = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s?: unknown }).s;
+    if (typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0) return seq;
+  } catch {}
+  throw validationError([{ field: 'query.cursor', message: 'is not a cursor this server issued' }]);
+}
+
+const events: RouteDefinition = {
+  operationId: 'listEvents',
+  scope: 'admin',
+  handler: async (context) => {
+    const limit = (context.query['limit'] as number | undefined) ?? 100;
+    const rows = await context.store.listEvents(
+      context.projectId,
+      filtersOf(context),
+      decodeCursor(context.query['cursor'] as string | undefined),
+      limit + 1,
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      status: 200,
+      body: {
+        data: page.map((row) => ledgerEvent(row, context.now)),
+        next_cursor:
+          rows.length > limit && last
+            ? Buffer.from(JSON.stringify({ s: last.seq })).toString('base64url')
+            : null,
+      },
+    };
+  },
+};
+
+async function candidatesOf(
+  context: RequestContext,
+  body: { tiers?: string[]; candidates?: Record<string, unknown> },
+) {
+  const candidates: Candidate[] = [];
+  for (const [index, tierId] of (body.tiers ?? []).entries()) {
+    const row = await context.store.getTier(context.projectId, tierId);
+    if (!row)
+      throw unprocessable('unknown_tier', `/tiers/${index}`, `There is no tier "${tierId}" in this project.`);
+    candidates.push({ name: tierId, version: row.version, tier: compileTier(JSON.parse(row.definition)) });
+  }
+  for (const [name, input] of Object.entries(body.candidates ?? {})) {
+    try {
+      candidates.push({ name, tier: compileTier(input) });
+    } catch (error) {
+      if (PricingError.isInstance(error))
+        throw unprocessable(error.code, `/candidates/${name}/${error.field}`, error.message);
+      throw error;
+    }
+  }
+  return candidates.length > 0 ? candidates : guideCandidates();
+}
+
+function simulationView(source: 'workload' | 'history', simulation: Simulation) {
+  return {
+    source,
+    calls: simulation.calls,
+    successes: simulation.successes,
+    tokens: {
+      input: simulation.tokens.input,
+      output: simulation.tokens.output,
+      cached_input: simulation.tokens.cachedInput,
+      cache_write: simulation.tokens.cacheWrite,
+      reasoning: simulation.tokens.reasoning,
+    },
+    results: simulation.results.map((result) => ({
+      name: result.name,
+      tier_version: result.tierVersion,
+      currency: result.currency,
+      calls: result.calls,
+      successes: result.successes,
+      success_rate: formatDecimal(result.successRate),
+      revenue: amountsView(result.revenue),
+      revenue_per_call: formatMoney(result.revenuePerCall),
+      revenue_per_success: result.revenuePerSuccess === null ? null : formatMoney(result.revenuePerSuccess),
+    })),
+  };
+}
+
+const simulate: RouteDefinition = {
+  operationId: 'simulate',
+  scope: 'admin',
+  handler: async (context) => {
+    const body = context.body as {
+      workload?: Workload;
+      history?: { from: string; to: string; customer_id?: string; agent_id?: string };
+      tiers?: string[];
+      candidates?: Record<string, unknown>;
+    };
+    if ((body.workload === undefined) === (body.history === undefined)) {
+      throw validationError([
+        { field: '/workload', message: 'give exactly one of `workload` and `history`' },
+      ]);
+    }
+    const candidates = await candidatesOf(context, body);
+    if (body.workload) {
+      try {
+        return { status: 200, body: simulationView('workload', simulateWorkload(body.workload, candidates)) };
+      } catch (error) {
+        if (PricingError.isInstance(error))
+          throw unprocessable(error.code, `/workload/${error.field}`, error.message);
+        throw error;
+      }
+    }
+    const history = body.history as NonNullable<typeof body.history>;
+    const filters = filtersOf(context, history);
+    const repricer = createRepricer(candidates);
+    for (let after = 0; ; ) {
+      const page = await context.store.scanEvents(context.projectId, filters, after, 5000);
+      for (const event of page) {
+        repricer.add({
+          action: event.action,
+          tokens_input: event.tokensInput,
+          tokens_output: event.tokensOutput,
+          tokens_cached_input: event.tokensCachedInput,
+          tokens_cache_write: event.tokensCacheWrite,
+          tokens_reasoning: event.tokensReasoning,
+          succeeded: event.outcomeState === 'success',
+        });
+      }
+      const last = page[page.length - 1];
+      if (!last || page.length < 5000) break;
+      after = last.seq;
+    }
+    return { status: 200, body: simulationView('history', repricer.result()) };
+  },
+};
+
+export const readRoutes: RouteDefinition[] = [usage, invoice, events, simulate];

@@ -1,0 +1,110 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { AppOptions } from './app.js';
+import { buildApp } from './app.js';
+import { bootstrap } from './bootstrap.js';
+import type { RateLimitOptions } from './rate-limit.js';
+import { routes } from './routes/index.js';
+import { PostgresStore } from './store/postgres.js';
+import { SqliteStore } from './store/sqlite.js';
+import type { Store } from './store/types.js';
+
+export const DEFAULT_DB_PATH = './.agentmeter/agentmeter.db';
+
+/** Builds the API app with every route of openapi.yaml. No side effects. */
+export function createApp(options: AppOptions) {
+  return buildApp(options, routes);
+}
+
+export interface StoreOptions {
+  /** `postgres://…`: use PostgreSQL. */
+  databaseUrl?: string | undefined;
+  /** PostgreSQL schema (tests). */
+  schema?: string;
+  /** SQLite file, when no `databaseUrl`. Default `./.agentmeter/agentmeter.db`. */
+  dbPath?: string | undefined;
+}
+
+/** Opens (and migrates) the store: PostgreSQL when a database URL is given, else an SQLite file. */
+export async function openStore(options: StoreOptions = {}): Promise<Store> {
+  const store: Store = options.databaseUrl
+    ? new PostgresStore({
+        connectionString: options.databaseUrl,
+        ...(options.schema ? { schema: options.schema } : {}),
+      })
+    : new SqliteStore(options.dbPath ?? DEFAULT_DB_PATH);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw error;
+  }
+  return store;
+}
+
+export interface StartServerOptions extends StoreOptions {
+  /** Default 8787; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1 (loopback only). */
+  host?: string;
+  /** The admin key to create or accept (AGENTMETER_ADMIN_KEY). */
+  adminKey?: string | undefined;
+  rateLimit?: RateLimitOptions | false;
+  /** Use this store instead of opening one (it is not closed by `close()`). */
+  store?: Store;
+  validateResponses?: boolean;
+  now?: () => number;
+  dashboard?: AppOptions['dashboard'];
+  onError?: (error: unknown) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  projectId: string;
+  /** The admin key given, or the one generated on first start (else undefined). */
+  adminKey: string | undefined;
+  /** True when this start generated the admin key (print it once). */
+  adminKeyGenerated: boolean;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/** Opens the store, bootstraps the project, and listens. */
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const { port = 8787, host = '127.0.0.1' } = options;
+  const store = options.store ?? (await openStore(options));
+  const boot = await bootstrap(store, options.adminKey ? { adminKey: options.adminKey } : {});
+  const app = createApp({
+    store,
+    ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+    ...(options.validateResponses ? { validateResponses: true } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.dashboard ? { dashboard: options.dashboard } : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const listening = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  let closed = false;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    port: address.port,
+    projectId: boot.projectId,
+    adminKey: options.adminKey ?? boot.generatedAdminKey,
+    adminKeyGenerated: boot.generatedAdminKey !== undefined,
+    store,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      if (!options.store) await store.close();
+    },
+  };
+}

@@ -1,0 +1,415 @@
+import pg from 'pg';
+import { MIGRATIONS } from './schema.js';
+import {
+  EVENT_COLUMNS,
+  eventParams,
+  eventsSelect,
+  invoiceRowFrom,
+  invoiceSelect,
+  rowToAssignment,
+  rowToEvent,
+  rowToKey,
+  rowToTier,
+  usageRowFrom,
+  usageSelect,
+} from './sql.js';
+import type {
+  AssignmentRow,
+  AuthRow,
+  EventFilters,
+  EventRow,
+  InsertOutcome,
+  InvoiceRow,
+  KeyRow,
+  ResolveInput,
+  ResolveResult,
+  Store,
+  StoredEvent,
+  TierVersionRow,
+  UsageDimension,
+  UsageRow,
+} from './types.js';
+
+type Row = Record<string, unknown>;
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database`. */
+  connectionString: string;
+  /** A schema to use instead of `public` (created when missing); tests use one per suite. */
+  schema?: string;
+  /** Pool size. Default 10. */
+  maxConnections?: number;
+}
+
+const MIGRATION_LOCK = 7_340_113; // any constant; all replicas take the same advisory lock
+
+// The SQL type of each events column, in EVENT_COLUMNS order, for the unnest() bulk insert.
+const COLUMN_TYPES: Record<(typeof EVENT_COLUMNS)[number], string> = {
+  project_id: 'text',
+  event_id: 'text',
+  body_hash: 'text',
+  ts: 'bigint',
+  received_at: 'bigint',
+  agent_id: 'text',
+  action: 'text',
+  customer_id: 'text',
+  model: 'text',
+  provider: 'text',
+  tokens_input: 'integer',
+  tokens_output: 'integer',
+  tokens_cached_input: 'integer',
+  tokens_cache_write: 'integer',
+  tokens_reasoning: 'integer',
+  tier_id: 'text',
+  tier_version: 'integer',
+  currency: 'text',
+  base_amount: 'bigint',
+  token_amount: 'bigint',
+  outcome_amount: 'bigint',
+  outcome: 'text',
+  outcome_state: 'text',
+  pending_bonus: 'bigint',
+  expires_at: 'bigint',
+  resolved_at: 'bigint',
+  resolution_amount: 'bigint',
+  resolution_metadata: 'text',
+  metadata: 'text',
+};
+
+const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
+  SELECT * FROM unnest(${EVENT_COLUMNS.map((column, index) => `$${index + 1}::${COLUMN_TYPES[column]}[]`).join(', ')})
+  ON CONFLICT (project_id, event_id) DO NOTHING RETURNING event_id`;
+
+const CURRENT_TIER = `SELECT v.* FROM tiers t JOIN tier_versions v
+  ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
+  WHERE t.project_id = $1 AND t.tier_id = $2`;
+
+/**
+ * The scale-out store: PostgreSQL through a `pg` pool. Any number of stateless server replicas can
+ * share it: event ids are unique by constraint, outcomes resolve by conditional update, and
+ * configuration changes serialize on the project row.
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly #pool: pg.Pool;
+  readonly #schema: string | undefined;
+
+  constructor(options: PostgresStoreOptions) {
+    const { connectionString, schema, maxConnections = 10 } = options;
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+      throw new TypeError(
+        `Expected \`schema\` to be a lower-case SQL identifier, got ${JSON.stringify(schema)}.`,
+      );
+    }
+    this.#schema = schema;
+    this.#pool = new pg.Pool({
+      connectionString,
+      max: maxConnections,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    // An idle client that loses its connection must not crash the process; the pool replaces it.
+    this.#pool.on('error', () => {});
+  }
+
+  async #query(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return (await this.#pool.query(sql, params)).rows as Row[];
+  }
+
+  async #transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async migrate(): Promise<void> {
+    if (this.#schema) await this.#query(`CREATE SCHEMA IF NOT EXISTS ${this.#schema}`).catch(() => {});
+    await this.#transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
+      );
+      const applied = new Set(
+        (await client.query('SELECT version FROM schema_migrations')).rows.map((row) => Number(row.version)),
+      );
+      for (const migration of MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
+        await client.query(migration.postgres);
+        await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [
+          migration.version,
+          Date.now(),
+        ]);
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.#query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  async countProjects(): Promise<number> {
+    return Number((await this.#query('SELECT COUNT(*) AS n FROM projects'))[0]?.['n'] ?? 0);
+  }
+
+  async createProject(project: { projectId: string; name: string; createdAt: number }): Promise<void> {
+    await this.#query('INSERT INTO projects (project_id, name, created_at) VALUES ($1, $2, $3)', [
+      project.projectId,
+      project.name,
+      project.createdAt,
+    ]);
+  }
+
+  async findKeyByHash(keyHash: string): Promise<AuthRow | null> {
+    const [row] = await this.#query(
+      `SELECT k.key_id, k.project_id, k.scope, k.key_hash, k.revoked_at, p.config_version
+       FROM api_keys k JOIN projects p ON p.project_id = k.project_id WHERE k.key_hash = $1`,
+      [keyHash],
+    );
+    if (!row) return null;
+    return {
+      keyId: String(row['key_id']),
+      projectId: String(row['project_id']),
+      scope: String(row['scope']) as AuthRow['scope'],
+      keyHash: String(row['key_hash']),
+      revokedAt: row['revoked_at'] === null ? null : Number(row['revoked_at']),
+      configVersion: Number(row['config_version']),
+    };
+  }
+
+  async insertKey(key: KeyRow): Promise<void> {
+    await this.#query(
+      `INSERT INTO api_keys (key_id, project_id, name, scope, prefix, key_hash, created_at, revoked_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [key.keyId, key.projectId, key.name, key.scope, key.prefix, key.keyHash, key.createdAt, key.revokedAt],
+    );
+  }
+
+  async listKeys(projectId: string): Promise<KeyRow[]> {
+    return (
+      await this.#query(
+        'SELECT * FROM api_keys WHERE project_id = $1 ORDER BY created_at DESC, key_id DESC',
+        [projectId],
+      )
+    ).map(rowToKey);
+  }
+
+  async revokeKey(projectId: string, keyId: string, now: number) {
+    return this.#transaction(async (client) => {
+      await client.query('SELECT 1 FROM projects WHERE project_id = $1 FOR UPDATE', [projectId]);
+      const [row] = (
+        await client.query('SELECT * FROM api_keys WHERE project_id = $1 AND key_id = $2', [projectId, keyId])
+      ).rows;
+      if (!row) return { status: 'not_found' as const };
+      const key = rowToKey(row);
+      if (key.revokedAt !== null) return { status: 'revoked' as const, key };
+      if (key.scope === 'admin') {
+        const [active] = (
+          await client.query(
+            "SELECT COUNT(*) AS n FROM api_keys WHERE project_id = $1 AND scope = 'admin' AND revoked_at IS NULL",
+            [projectId],
+          )
+        ).rows;
+        if (Number(active?.n ?? 0) <= 1) return { status: 'last_admin' as const, key };
+      }
+      await client.query('UPDATE api_keys SET revoked_at = $1 WHERE project_id = $2 AND key_id = $3', [
+        now,
+        projectId,
+        keyId,
+      ]);
+      return { status: 'revoked' as const, key: { ...key, revokedAt: now } };
+    });
+  }
+
+  async getConfigVersion(projectId: string): Promise<number> {
+    const [row] = await this.#query('SELECT config_version FROM projects WHERE project_id = $1', [projectId]);
+    return Number(row?.['config_version'] ?? 0);
+  }
+
+  async putTier(projectId: string, tierId: string, definition: string, now: number) {
+    return this.#transaction(async (client) => {
+      // Configuration changes of a project serialize on its row, across replicas.
+      await client.query('SELECT 1 FROM projects WHERE project_id = $1 FOR UPDATE', [projectId]);
+      const [current] = (await client.query(CURRENT_TIER, [projectId, tierId])).rows as Row[];
+      if (current && current['definition'] === definition) return { row: rowToTier(current), created: false };
+      const version = current ? Number(current['version']) + 1 : 1;
+      await client.query(
+        'INSERT INTO tier_versions (project_id, tier_id, version, definition, created_at) VALUES ($1, $2, $3, $4, $5)',
+        [projectId, tierId, version, definition, now],
+      );
+      await client.query(
+        `INSERT INTO tiers (project_id, tier_id, current_version) VALUES ($1, $2, $3)
+         ON CONFLICT (project_id, tier_id) DO UPDATE SET current_version = excluded.current_version`,
+        [projectId, tierId, version],
+      );
+      await client.query('UPDATE projects SET config_version = config_version + 1 WHERE project_id = $1', [
+        projectId,
+      ]);
+      return { row: { tierId, version, definition, createdAt: now }, created: true };
+    });
+  }
+
+  async getTier(projectId: string, tierId: string, version?: number): Promise<TierVersionRow | null> {
+    const [row] =
+      version === undefined
+        ? await this.#query(CURRENT_TIER, [projectId, tierId])
+        : await this.#query(
+            'SELECT * FROM tier_versions WHERE project_id = $1 AND tier_id = $2 AND version = $3',
+            [projectId, tierId, version],
+          );
+    return row ? rowToTier(row) : null;
+  }
+
+  async listTiers(projectId: string): Promise<TierVersionRow[]> {
+    return (
+      await this.#query(
+        `SELECT v.* FROM tiers t JOIN tier_versions v
+           ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
+         WHERE t.project_id = $1 ORDER BY t.tier_id`,
+        [projectId],
+      )
+    ).map(rowToTier);
+  }
+
+  async getAssignment(
+    projectId: string,
+    kind: 'customer' | 'agent',
+    subjectId: string,
+  ): Promise<AssignmentRow | null> {
+    const [row] = await this.#query(
+      'SELECT * FROM assignments WHERE project_id = $1 AND kind = $2 AND subject_id = $3',
+      [projectId, kind, subjectId],
+    );
+    return row ? rowToAssignment(row) : null;
+  }
+
+  async getAssignments(
+    projectId: string,
+    kind: 'customer' | 'agent',
+    subjectIds: string[],
+  ): Promise<AssignmentRow[]> {
+    if (subjectIds.length === 0) return [];
+    return (
+      await this.#query(
+        'SELECT * FROM assignments WHERE project_id = $1 AND kind = $2 AND subject_id = ANY($3::text[])',
+        [projectId, kind, subjectIds],
+      )
+    ).map(rowToAssignment);
+  }
+
+  async putAssignment(projectId: string, row: AssignmentRow): Promise<AssignmentRow> {
+    await this.#transaction(async (client) => {
+      await client.query('SELECT 1 FROM projects WHERE project_id = $1 FOR UPDATE', [projectId]);
+      await client.query(
+        `INSERT INTO assignments (project_id, kind, subject_id, tier_id, name, metadata, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (project_id, kind, subject_id) DO UPDATE SET
+           tier_id = excluded.tier_id, name = excluded.name, metadata = excluded.metadata, updated_at = excluded.updated_at`,
+        [projectId, row.kind, row.subjectId, row.tierId, row.name, row.metadata, row.updatedAt],
+      );
+      await client.query('UPDATE projects SET config_version = config_version + 1 WHERE project_id = $1', [
+        projectId,
+      ]);
+    });
+    return row;
+  }
+
+  async insertEvents(projectId: string, rows: EventRow[]): Promise<InsertOutcome[]> {
+    if (rows.length === 0) return [];
+    // Column-wise arrays for one unnest() insert: the whole batch is one statement, one transaction.
+    const columns: unknown[][] = EVENT_COLUMNS.map(() => []);
+    const firstIndex = new Map<string, number>();
+    rows.forEach((row, index) => {
+      if (firstIndex.has(row.eventId)) return;
+      firstIndex.set(row.eventId, index);
+      eventParams(projectId, row).forEach((value, column) => {
+        (columns[column] as unknown[]).push(value);
+      });
+    });
+    const inserted = new Set(
+      (await this.#query(INSERT_EVENTS, columns)).map((row) => String(row['event_id'])),
+    );
+    const missing = rows.filter(
+      (row, index) => !(inserted.has(row.eventId) && firstIndex.get(row.eventId) === index),
+    );
+    const existing = new Map<string, StoredEvent>();
+    if (missing.length > 0) {
+      const found = await this.#query(
+        'SELECT * FROM events WHERE project_id = $1 AND event_id = ANY($2::text[])',
+        [projectId, [...new Set(missing.map((row) => row.eventId))]],
+      );
+      for (const row of found) existing.set(String(row['event_id']), rowToEvent(row));
+    }
+    return rows.map((row, index): InsertOutcome => {
+      if (inserted.has(row.eventId) && firstIndex.get(row.eventId) === index) return { inserted: true };
+      const stored = existing.get(row.eventId);
+      if (!stored) throw new Error(`event ${row.eventId} was neither inserted nor found`);
+      return { inserted: false, existing: stored };
+    });
+  }
+
+  async getEvent(projectId: string, eventId: string): Promise<StoredEvent | null> {
+    const [row] = await this.#query('SELECT * FROM events WHERE project_id = $1 AND event_id = $2', [
+      projectId,
+      eventId,
+    ]);
+    return row ? rowToEvent(row) : null;
+  }
+
+  async resolveOutcome(projectId: string, input: ResolveInput): Promise<ResolveResult> {
+    const [updated] = await this.#query(
+      `UPDATE events SET outcome_state = $1, resolution_amount = $2, resolved_at = $3, resolution_metadata = $4
+       WHERE project_id = $5 AND event_id = $6 AND outcome_state = 'pending' AND expires_at > $3 RETURNING *`,
+      [input.resolution, input.amount, input.now, input.metadata, projectId, input.eventId],
+    );
+    if (updated) return { status: 'resolved', event: rowToEvent(updated) };
+    const current = await this.getEvent(projectId, input.eventId);
+    return current ? { status: 'not_pending', event: current } : { status: 'not_found' };
+  }
+
+  async usage(
+    projectId: string,
+    filters: EventFilters,
+    groupBy: UsageDimension[],
+    now: number,
+  ): Promise<UsageRow[]> {
+    const { sql, params } = usageSelect('postgres', projectId, filters, groupBy, now);
+    return (await this.#query(sql, params)).map((row) => usageRowFrom(row, groupBy));
+  }
+
+  async invoice(projectId: string, customerId: string, from: number, to: number): Promise<InvoiceRow[]> {
+    const { sql, params } = invoiceSelect('postgres', projectId, customerId, from, to);
+    return (await this.#query(sql, params)).map(invoiceRowFrom);
+  }
+
+  async listEvents(
+    projectId: string,
+    filters: EventFilters,
+    beforeSeq: number | null,
+    limit: number,
+  ): Promise<StoredEvent[]> {
+    const { sql, params } = eventsSelect('postgres', projectId, filters, { beforeSeq }, limit);
+    return (await this.#query(sql, params)).map(rowToEvent);
+  }
+
+  async scanEvents(
+    projectId: string,
+    filters: EventFilters,
+    afterSeq: number,
+    limit: number,
+  ): Promise<StoredEvent[]> {
+    const { sql, params } = eventsSelect('postgres', projectId, filters, { afterSeq }, limit);
+    return (await this.#query(sql, params)).map(rowToEvent);
+  }
+}

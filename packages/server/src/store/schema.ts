@@ -1,0 +1,106 @@
+/**
+ * The schema, as ordered migrations per dialect. Migration N runs once, in a transaction, and is
+ * recorded in schema_migrations; replicas starting together serialize on a lock (PostgreSQL:
+ * an advisory lock; SQLite: BEGIN IMMEDIATE).
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+const columns = (money: string, int: string, big: string) => `
+  project_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  body_hash TEXT NOT NULL,
+  ts ${big} NOT NULL,
+  received_at ${big} NOT NULL,
+  agent_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  customer_id TEXT,
+  model TEXT,
+  provider TEXT,
+  tokens_input ${int} NOT NULL,
+  tokens_output ${int} NOT NULL,
+  tokens_cached_input ${int} NOT NULL,
+  tokens_cache_write ${int} NOT NULL,
+  tokens_reasoning ${int} NOT NULL,
+  tier_id TEXT NOT NULL,
+  tier_version ${int} NOT NULL,
+  currency TEXT NOT NULL,
+  base_amount ${money} NOT NULL,
+  token_amount ${money} NOT NULL,
+  outcome_amount ${money} NOT NULL,
+  outcome TEXT,
+  outcome_state TEXT NOT NULL,
+  pending_bonus ${money} NOT NULL,
+  expires_at ${big},
+  resolved_at ${big},
+  resolution_amount ${money} NOT NULL DEFAULT 0,
+  resolution_metadata TEXT,
+  metadata TEXT,
+  UNIQUE (project_id, event_id)`;
+
+const tables = (big: string, int: string) => `
+CREATE TABLE projects (
+  project_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at ${big} NOT NULL,
+  config_version ${int} NOT NULL DEFAULT 0
+);
+CREATE TABLE api_keys (
+  key_id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects (project_id),
+  name TEXT,
+  scope TEXT NOT NULL CHECK (scope IN ('ingest', 'admin')),
+  prefix TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  created_at ${big} NOT NULL,
+  revoked_at ${big}
+);
+CREATE INDEX api_keys_project ON api_keys (project_id);
+CREATE TABLE tier_versions (
+  project_id TEXT NOT NULL REFERENCES projects (project_id),
+  tier_id TEXT NOT NULL,
+  version ${int} NOT NULL,
+  definition TEXT NOT NULL,
+  created_at ${big} NOT NULL,
+  PRIMARY KEY (project_id, tier_id, version)
+);
+CREATE TABLE tiers (
+  project_id TEXT NOT NULL REFERENCES projects (project_id),
+  tier_id TEXT NOT NULL,
+  current_version ${int} NOT NULL,
+  PRIMARY KEY (project_id, tier_id)
+);
+CREATE TABLE assignments (
+  project_id TEXT NOT NULL REFERENCES projects (project_id),
+  kind TEXT NOT NULL CHECK (kind IN ('customer', 'agent')),
+  subject_id TEXT NOT NULL,
+  tier_id TEXT,
+  name TEXT,
+  metadata TEXT,
+  updated_at ${big} NOT NULL,
+  PRIMARY KEY (project_id, kind, subject_id)
+);`;
+
+const indexes = `
+CREATE INDEX events_project_ts ON events (project_id, ts);
+CREATE INDEX events_project_customer_ts ON events (project_id, customer_id, ts);
+CREATE INDEX events_project_resolved ON events (project_id, resolved_at) WHERE resolved_at IS NOT NULL;`;
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sqlite: `${tables('INTEGER', 'INTEGER')}
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY,${columns('INTEGER', 'INTEGER', 'INTEGER')}
+);${indexes}`,
+    postgres: `${tables('BIGINT', 'INTEGER')}
+CREATE TABLE events (
+  seq BIGSERIAL PRIMARY KEY,${columns('BIGINT', 'INTEGER', 'BIGINT')}
+);${indexes}`,
+  },
+];

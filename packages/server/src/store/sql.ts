@@ -1,0 +1,319 @@
+import type {
+  AssignmentRow,
+  EventFilters,
+  EventRow,
+  InvoiceRow,
+  KeyRow,
+  StoredEvent,
+  TierVersionRow,
+  UsageDimension,
+  UsageRow,
+} from './types.js';
+
+type Row = Record<string, unknown>;
+
+/** Column order of `events` inserts, matched by `eventParams`. */
+export const EVENT_COLUMNS = [
+  'project_id',
+  'event_id',
+  'body_hash',
+  'ts',
+  'received_at',
+  'agent_id',
+  'action',
+  'customer_id',
+  'model',
+  'provider',
+  'tokens_input',
+  'tokens_output',
+  'tokens_cached_input',
+  'tokens_cache_write',
+  'tokens_reasoning',
+  'tier_id',
+  'tier_version',
+  'currency',
+  'base_amount',
+  'token_amount',
+  'outcome_amount',
+  'outcome',
+  'outcome_state',
+  'pending_bonus',
+  'expires_at',
+  'resolved_at',
+  'resolution_amount',
+  'resolution_metadata',
+  'metadata',
+] as const;
+
+export function eventParams(projectId: string, row: EventRow): unknown[] {
+  return [
+    projectId,
+    row.eventId,
+    row.bodyHash,
+    row.timestamp,
+    row.receivedAt,
+    row.agentId,
+    row.action,
+    row.customerId,
+    row.model,
+    row.provider,
+    row.tokensInput,
+    row.tokensOutput,
+    row.tokensCachedInput,
+    row.tokensCacheWrite,
+    row.tokensReasoning,
+    row.tierId,
+    row.tierVersion,
+    row.currency,
+    row.baseAmount,
+    row.tokenAmount,
+    row.outcomeAmount,
+    row.outcome,
+    row.outcomeState,
+    row.pendingBonus,
+    row.expiresAt,
+    row.resolvedAt,
+    row.resolutionAmount,
+    row.resolutionMetadata,
+    row.metadata,
+  ];
+}
+
+const num = (value: unknown): number => Number(value);
+const nullableNum = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value);
+const nullableText = (value: unknown): string | null =>
+  value === null || value === undefined ? null : String(value);
+const money = (value: unknown): bigint => BigInt(value as bigint | string | number);
+
+export function rowToEvent(row: Row): StoredEvent {
+  return {
+    seq: num(row['seq']),
+    eventId: String(row['event_id']),
+    bodyHash: String(row['body_hash']),
+    timestamp: num(row['ts']),
+    receivedAt: num(row['received_at']),
+    agentId: String(row['agent_id']),
+    action: String(row['action']),
+    customerId: nullableText(row['customer_id']),
+    model: nullableText(row['model']),
+    provider: nullableText(row['provider']),
+    tokensInput: num(row['tokens_input']),
+    tokensOutput: num(row['tokens_output']),
+    tokensCachedInput: num(row['tokens_cached_input']),
+    tokensCacheWrite: num(row['tokens_cache_write']),
+    tokensReasoning: num(row['tokens_reasoning']),
+    tierId: String(row['tier_id']),
+    tierVersion: num(row['tier_version']),
+    currency: String(row['currency']),
+    baseAmount: money(row['base_amount']),
+    tokenAmount: money(row['token_amount']),
+    outcomeAmount: money(row['outcome_amount']),
+    outcome: nullableText(row['outcome']) as StoredEvent['outcome'],
+    outcomeState: String(row['outcome_state']) as StoredEvent['outcomeState'],
+    pendingBonus: money(row['pending_bonus']),
+    expiresAt: nullableNum(row['expires_at']),
+    resolvedAt: nullableNum(row['resolved_at']),
+    resolutionAmount: money(row['resolution_amount']),
+    resolutionMetadata: nullableText(row['resolution_metadata']),
+    metadata: nullableText(row['metadata']),
+  };
+}
+
+export function rowToKey(row: Row): KeyRow {
+  return {
+    keyId: String(row['key_id']),
+    projectId: String(row['project_id']),
+    name: nullableText(row['name']),
+    scope: String(row['scope']) as KeyRow['scope'],
+    prefix: String(row['prefix']),
+    keyHash: String(row['key_hash']),
+    createdAt: num(row['created_at']),
+    revokedAt: nullableNum(row['revoked_at']),
+  };
+}
+
+export function rowToTier(row: Row): TierVersionRow {
+  return {
+    tierId: String(row['tier_id']),
+    version: num(row['version']),
+    definition: String(row['definition']),
+    createdAt: num(row['created_at']),
+  };
+}
+
+/** Builds SQL with `?` (SQLite) or `$n` (PostgreSQL) placeholders. */
+export class Params {
+  readonly values: unknown[] = [];
+  constructor(readonly dialect: 'sqlite' | 'postgres') {}
+  add(value: unknown): string {
+    this.values.push(value);
+    return this.dialect === 'sqlite' ? '?' : `$${this.values.length}`;
+  }
+}
+
+export function filterSql(
+  params: Params,
+  projectId: string,
+  filters: Omit<EventFilters, 'from' | 'to'>,
+): string {
+  const clauses = [`project_id = ${params.add(projectId)}`];
+  if (filters.customerId !== undefined) clauses.push(`customer_id = ${params.add(filters.customerId)}`);
+  if (filters.agentId !== undefined) clauses.push(`agent_id = ${params.add(filters.agentId)}`);
+  if (filters.action !== undefined) clauses.push(`action = ${params.add(filters.action)}`);
+  return clauses.join(' AND ');
+}
+
+/** Money summed in three exact parts, so no 64-bit sum can overflow (SQLite) and both dialects read the same. */
+export const splitSumSql = (column: string) =>
+  `SUM(${column} / 1000000000000) AS ${column}_hi, SUM((${column} / 1000000) % 1000000) AS ${column}_mid, SUM(${column} % 1000000) AS ${column}_lo`;
+
+export function splitSum(row: Row, column: string): bigint {
+  const part = (suffix: string) =>
+    BigInt((row[`${column}_${suffix}`] as bigint | string | number | null) ?? 0);
+  return part('hi') * 1_000_000_000_000n + part('mid') * 1_000_000n + part('lo');
+}
+
+const dayOf = (dialect: 'sqlite' | 'postgres', column: string) =>
+  dialect === 'sqlite'
+    ? `strftime('%Y-%m-%d', ${column} / 1000, 'unixepoch')`
+    : `to_char(to_timestamp(${column} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+
+/**
+ * Usage as two streams of charges: the events in the window (calls, tokens, base and token
+ * amounts, bonuses charged with the event) and the resolutions in the window (bonuses charged
+ * later). Each stream counts at its own time, so a bonus lands in the period it was charged.
+ */
+export function usageSelect(
+  dialect: 'sqlite' | 'postgres',
+  projectId: string,
+  filters: EventFilters,
+  groupBy: UsageDimension[],
+  now: number,
+): { sql: string; params: unknown[] } {
+  const params = new Params(dialect);
+  // Values are added in the order their placeholders appear in the text (SQLite's `?` is positional).
+  const nowA = params.add(now);
+  const nowB = params.add(now);
+  const eventsWhere = `${filterSql(params, projectId, filters)} AND ts >= ${params.add(filters.from)} AND ts < ${params.add(filters.to)}`;
+  const resolvedWhere = `${filterSql(params, projectId, filters)} AND resolved_at >= ${params.add(filters.from)} AND resolved_at < ${params.add(filters.to)} AND outcome = 'pending'`;
+  const dims = groupBy.map((dimension) => (dimension === 'day' ? 'day' : dimension));
+  const sql = `WITH charges AS (
+    SELECT customer_id, agent_id, action, ${dayOf(dialect, 'ts')} AS day, currency, 1 AS calls,
+      tokens_input, tokens_output, tokens_cached_input, tokens_cache_write, tokens_reasoning,
+      CASE WHEN outcome_state = 'pending' AND expires_at > ${nowA} THEN 1 ELSE 0 END AS pending,
+      CASE WHEN outcome_state = 'success' THEN 1 ELSE 0 END AS success,
+      CASE WHEN outcome_state = 'failure' THEN 1 ELSE 0 END AS failure,
+      CASE WHEN outcome_state = 'pending' AND expires_at <= ${nowB} THEN 1 ELSE 0 END AS expired,
+      base_amount, token_amount, outcome_amount
+    FROM events WHERE ${eventsWhere}
+    UNION ALL
+    SELECT customer_id, agent_id, action, ${dayOf(dialect, 'resolved_at')}, currency, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      0, 0, resolution_amount
+    FROM events WHERE ${resolvedWhere}
+  )
+  SELECT ${[...dims, 'currency'].join(', ')}, SUM(calls) AS calls,
+    SUM(tokens_input) AS tokens_input, SUM(tokens_output) AS tokens_output, SUM(tokens_cached_input) AS tokens_cached_input,
+    SUM(tokens_cache_write) AS tokens_cache_write, SUM(tokens_reasoning) AS tokens_reasoning,
+    SUM(pending) AS pending, SUM(success) AS success, SUM(failure) AS failure, SUM(expired) AS expired,
+    ${splitSumSql('base_amount')}, ${splitSumSql('token_amount')}, ${splitSumSql('outcome_amount')}
+  FROM charges GROUP BY ${[...dims, 'currency'].join(', ')} ORDER BY ${[...dims, 'currency'].join(', ')}`;
+  return { sql, params: params.values };
+}
+
+/** Invoice lines per tier version and currency: the same two charge streams as usage, for one customer. */
+export function invoiceSelect(
+  dialect: 'sqlite' | 'postgres',
+  projectId: string,
+  customerId: string,
+  from: number,
+  to: number,
+): { sql: string; params: unknown[] } {
+  const params = new Params(dialect);
+  const eventsWhere = `project_id = ${params.add(projectId)} AND customer_id = ${params.add(customerId)} AND ts >= ${params.add(from)} AND ts < ${params.add(to)}`;
+  const resolvedWhere = `project_id = ${params.add(projectId)} AND customer_id = ${params.add(customerId)} AND resolved_at >= ${params.add(from)} AND resolved_at < ${params.add(to)} AND outcome = 'pending'`;
+  const sql = `WITH charges AS (
+    SELECT tier_id, tier_version, currency, 1 AS calls, tokens_input + tokens_output AS tokens,
+      CASE WHEN outcome = 'success' THEN 1 ELSE 0 END AS successes, base_amount, token_amount, outcome_amount
+    FROM events WHERE ${eventsWhere}
+    UNION ALL
+    SELECT tier_id, tier_version, currency, 0, 0, CASE WHEN outcome_state = 'success' THEN 1 ELSE 0 END, 0, 0, resolution_amount
+    FROM events WHERE ${resolvedWhere}
+  )
+  SELECT tier_id, tier_version, currency, SUM(calls) AS calls, SUM(tokens) AS tokens, SUM(successes) AS successes,
+    ${splitSumSql('base_amount')}, ${splitSumSql('token_amount')}, ${splitSumSql('outcome_amount')}
+  FROM charges GROUP BY tier_id, tier_version, currency ORDER BY tier_id, tier_version, currency`;
+  return { sql, params: params.values };
+}
+
+export function invoiceRowFrom(row: Row): InvoiceRow {
+  return {
+    tierId: String(row['tier_id']),
+    tierVersion: Number(row['tier_version']),
+    currency: String(row['currency']),
+    calls: Number(row['calls']),
+    tokens: Number(row['tokens']),
+    successes: Number(row['successes']),
+    baseAmount: splitSum(row, 'base_amount'),
+    tokenAmount: splitSum(row, 'token_amount'),
+    outcomeAmount: splitSum(row, 'outcome_amount'),
+  };
+}
+
+export function usageRowFrom(row: Row, groupBy: UsageDimension[]): UsageRow {
+  const usage: UsageRow = {
+    currency: String(row['currency']),
+    calls: Number(row['calls']),
+    tokensInput: Number(row['tokens_input']),
+    tokensOutput: Number(row['tokens_output']),
+    tokensCachedInput: Number(row['tokens_cached_input']),
+    tokensCacheWrite: Number(row['tokens_cache_write']),
+    tokensReasoning: Number(row['tokens_reasoning']),
+    pending: Number(row['pending']),
+    success: Number(row['success']),
+    failure: Number(row['failure']),
+    expired: Number(row['expired']),
+    baseAmount: splitSum(row, 'base_amount'),
+    tokenAmount: splitSum(row, 'token_amount'),
+    outcomeAmount: splitSum(row, 'outcome_amount'),
+  };
+  if (groupBy.includes('customer_id')) usage.customerId = nullableText(row['customer_id']);
+  if (groupBy.includes('agent_id')) usage.agentId = String(row['agent_id']);
+  if (groupBy.includes('action')) usage.action = String(row['action']);
+  if (groupBy.includes('day')) usage.day = String(row['day']);
+  return usage;
+}
+
+/** The ledger page (newest first, seq below `beforeSeq`) or a history scan (oldest first, seq above `afterSeq`). */
+export function eventsSelect(
+  dialect: 'sqlite' | 'postgres',
+  projectId: string,
+  filters: EventFilters,
+  page: { beforeSeq: number | null } | { afterSeq: number },
+  limit: number,
+): { sql: string; params: unknown[] } {
+  const params = new Params(dialect);
+  let where = `${filterSql(params, projectId, filters)} AND ts >= ${params.add(filters.from)} AND ts < ${params.add(filters.to)}`;
+  let order = 'DESC';
+  if ('afterSeq' in page) {
+    where += ` AND seq > ${params.add(page.afterSeq)}`;
+    order = 'ASC';
+  } else if (page.beforeSeq !== null) {
+    where += ` AND seq < ${params.add(page.beforeSeq)}`;
+  }
+  return {
+    sql: `SELECT * FROM events WHERE ${where} ORDER BY seq ${order} LIMIT ${params.add(limit)}`,
+    params: params.values,
+  };
+}
+
+export function rowToAssignment(row: Row): AssignmentRow {
+  return {
+    kind: String(row['kind']) as AssignmentRow['kind'],
+    subjectId: String(row['subject_id']),
+    tierId: row['tier_id'] === null ? null : String(row['tier_id']),
+    name: row['name'] === null ? null : String(row['name']),
+    metadata: row['metadata'] === null ? null : String(row['metadata']),
+    updatedAt: Number(row['updated_at']),
+  };
+}

@@ -1,0 +1,382 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './schema.js';
+import {
+  EVENT_COLUMNS,
+  eventParams,
+  eventsSelect,
+  invoiceRowFrom,
+  invoiceSelect,
+  rowToAssignment,
+  rowToEvent,
+  rowToKey,
+  rowToTier,
+  usageRowFrom,
+  usageSelect,
+} from './sql.js';
+import type {
+  AssignmentRow,
+  AuthRow,
+  EventFilters,
+  EventRow,
+  InsertOutcome,
+  InvoiceRow,
+  KeyRow,
+  ResolveInput,
+  ResolveResult,
+  Store,
+  StoredEvent,
+  TierVersionRow,
+  UsageDimension,
+  UsageRow,
+} from './types.js';
+
+type Row = Record<string, unknown>;
+
+/**
+ * The embedded store: one SQLite file through better-sqlite3, WAL mode, prepared statements,
+ * each batch of events inserted in one transaction. Integers are read as bigints (money never
+ * passes through a double).
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly #db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.#db = new Database(path);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = NORMAL');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.pragma('foreign_keys = ON');
+  }
+
+  #statement(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      if (statement.reader) statement.safeIntegers(true);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #all(sql: string, ...params: unknown[]): Row[] {
+    return this.#statement(sql).all(...params) as Row[];
+  }
+
+  #get(sql: string, ...params: unknown[]): Row | undefined {
+    return this.#statement(sql).get(...params) as Row | undefined;
+  }
+
+  #run(sql: string, ...params: unknown[]): Database.RunResult {
+    return this.#statement(sql).run(...params);
+  }
+
+  async migrate(): Promise<void> {
+    this.#db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
+    );
+    const apply = this.#db.transaction(() => {
+      const applied = new Set(
+        (this.#db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+          (r) => r.version,
+        ),
+      );
+      for (const migration of MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
+        this.#db.exec(migration.sqlite);
+        this.#db
+          .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+          .run(migration.version, Date.now());
+      }
+    });
+    apply.immediate();
+  }
+
+  async ping(): Promise<void> {
+    this.#get('SELECT 1 AS ok');
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+
+  async countProjects(): Promise<number> {
+    return Number(this.#get('SELECT COUNT(*) AS n FROM projects')?.['n'] ?? 0);
+  }
+
+  async createProject(project: { projectId: string; name: string; createdAt: number }): Promise<void> {
+    this.#run(
+      'INSERT INTO projects (project_id, name, created_at) VALUES (?, ?, ?)',
+      project.projectId,
+      project.name,
+      project.createdAt,
+    );
+  }
+
+  async findKeyByHash(keyHash: string): Promise<AuthRow | null> {
+    const row = this.#get(
+      `SELECT k.key_id, k.project_id, k.scope, k.key_hash, k.revoked_at, p.config_version
+       FROM api_keys k JOIN projects p ON p.project_id = k.project_id WHERE k.key_hash = ?`,
+      keyHash,
+    );
+    if (!row) return null;
+    return {
+      keyId: String(row['key_id']),
+      projectId: String(row['project_id']),
+      scope: row['scope'] as AuthRow['scope'],
+      keyHash: String(row['key_hash']),
+      revokedAt: row['revoked_at'] === null ? null : Number(row['revoked_at']),
+      configVersion: Number(row['config_version']),
+    };
+  }
+
+  async insertKey(key: KeyRow): Promise<void> {
+    this.#run(
+      `INSERT INTO api_keys (key_id, project_id, name, scope, prefix, key_hash, created_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      key.keyId,
+      key.projectId,
+      key.name,
+      key.scope,
+      key.prefix,
+      key.keyHash,
+      key.createdAt,
+      key.revokedAt,
+    );
+  }
+
+  async listKeys(projectId: string): Promise<KeyRow[]> {
+    return this.#all(
+      'SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at DESC, key_id DESC',
+      projectId,
+    ).map(rowToKey);
+  }
+
+  async revokeKey(projectId: string, keyId: string, now: number) {
+    const revoke = this.#db.transaction(() => {
+      const row = this.#get('SELECT * FROM api_keys WHERE project_id = ? AND key_id = ?', projectId, keyId);
+      if (!row) return { status: 'not_found' as const };
+      const key = rowToKey(row);
+      if (key.revokedAt !== null) return { status: 'revoked' as const, key };
+      if (key.scope === 'admin') {
+        const active = this.#get(
+          "SELECT COUNT(*) AS n FROM api_keys WHERE project_id = ? AND scope = 'admin' AND revoked_at IS NULL",
+          projectId,
+        );
+        if (Number(active?.['n'] ?? 0) <= 1) return { status: 'last_admin' as const, key };
+      }
+      this.#run(
+        'UPDATE api_keys SET revoked_at = ? WHERE project_id = ? AND key_id = ?',
+        now,
+        projectId,
+        keyId,
+      );
+      return { status: 'revoked' as const, key: { ...key, revokedAt: now } };
+    });
+    return revoke.immediate();
+  }
+
+  async getConfigVersion(projectId: string): Promise<number> {
+    return Number(
+      this.#get('SELECT config_version FROM projects WHERE project_id = ?', projectId)?.['config_version'] ??
+        0,
+    );
+  }
+
+  async putTier(projectId: string, tierId: string, definition: string, now: number) {
+    const put = this.#db.transaction(() => {
+      const current = this.#get(
+        `SELECT v.* FROM tiers t JOIN tier_versions v
+           ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
+         WHERE t.project_id = ? AND t.tier_id = ?`,
+        projectId,
+        tierId,
+      );
+      if (current && current['definition'] === definition) return { row: rowToTier(current), created: false };
+      const version = current ? Number(current['version']) + 1 : 1;
+      this.#run(
+        'INSERT INTO tier_versions (project_id, tier_id, version, definition, created_at) VALUES (?, ?, ?, ?, ?)',
+        projectId,
+        tierId,
+        version,
+        definition,
+        now,
+      );
+      this.#run(
+        `INSERT INTO tiers (project_id, tier_id, current_version) VALUES (?, ?, ?)
+         ON CONFLICT (project_id, tier_id) DO UPDATE SET current_version = excluded.current_version`,
+        projectId,
+        tierId,
+        version,
+      );
+      this.#run('UPDATE projects SET config_version = config_version + 1 WHERE project_id = ?', projectId);
+      return { row: { tierId, version, definition, createdAt: now }, created: true };
+    });
+    return put.immediate();
+  }
+
+  async getTier(projectId: string, tierId: string, version?: number): Promise<TierVersionRow | null> {
+    const row =
+      version === undefined
+        ? this.#get(
+            `SELECT v.* FROM tiers t JOIN tier_versions v
+               ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
+             WHERE t.project_id = ? AND t.tier_id = ?`,
+            projectId,
+            tierId,
+          )
+        : this.#get(
+            'SELECT * FROM tier_versions WHERE project_id = ? AND tier_id = ? AND version = ?',
+            projectId,
+            tierId,
+            version,
+          );
+    return row ? rowToTier(row) : null;
+  }
+
+  async listTiers(projectId: string): Promise<TierVersionRow[]> {
+    return this.#all(
+      `SELECT v.* FROM tiers t JOIN tier_versions v
+         ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
+       WHERE t.project_id = ? ORDER BY t.tier_id`,
+      projectId,
+    ).map(rowToTier);
+  }
+
+  async getAssignment(
+    projectId: string,
+    kind: 'customer' | 'agent',
+    subjectId: string,
+  ): Promise<AssignmentRow | null> {
+    const row = this.#get(
+      'SELECT * FROM assignments WHERE project_id = ? AND kind = ? AND subject_id = ?',
+      projectId,
+      kind,
+      subjectId,
+    );
+    return row ? rowToAssignment(row) : null;
+  }
+
+  async getAssignments(
+    projectId: string,
+    kind: 'customer' | 'agent',
+    subjectIds: string[],
+  ): Promise<AssignmentRow[]> {
+    const found: AssignmentRow[] = [];
+    for (const subjectId of subjectIds) {
+      const row = this.#get(
+        'SELECT * FROM assignments WHERE project_id = ? AND kind = ? AND subject_id = ?',
+        projectId,
+        kind,
+        subjectId,
+      );
+      if (row) found.push(rowToAssignment(row));
+    }
+    return found;
+  }
+
+  async putAssignment(projectId: string, row: AssignmentRow): Promise<AssignmentRow> {
+    const put = this.#db.transaction(() => {
+      this.#run(
+        `INSERT INTO assignments (project_id, kind, subject_id, tier_id, name, metadata, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (project_id, kind, subject_id) DO UPDATE SET
+           tier_id = excluded.tier_id, name = excluded.name, metadata = excluded.metadata, updated_at = excluded.updated_at`,
+        projectId,
+        row.kind,
+        row.subjectId,
+        row.tierId,
+        row.name,
+        row.metadata,
+        row.updatedAt,
+      );
+      this.#run('UPDATE projects SET config_version = config_version + 1 WHERE project_id = ?', projectId);
+    });
+    put.immediate();
+    return row;
+  }
+
+  async insertEvents(projectId: string, rows: EventRow[]): Promise<InsertOutcome[]> {
+    const insert = this.#statement(
+      `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})
+       ON CONFLICT (project_id, event_id) DO NOTHING`,
+    );
+    const select = 'SELECT * FROM events WHERE project_id = ? AND event_id = ?';
+    const write = this.#db.transaction((batch: EventRow[]) =>
+      batch.map((row): InsertOutcome => {
+        if (insert.run(...eventParams(projectId, row)).changes === 1) return { inserted: true };
+        return { inserted: false, existing: rowToEvent(this.#get(select, projectId, row.eventId) as Row) };
+      }),
+    );
+    return write.immediate(rows);
+  }
+
+  async getEvent(projectId: string, eventId: string): Promise<StoredEvent | null> {
+    const row = this.#get('SELECT * FROM events WHERE project_id = ? AND event_id = ?', projectId, eventId);
+    return row ? rowToEvent(row) : null;
+  }
+
+  async resolveOutcome(projectId: string, input: ResolveInput): Promise<ResolveResult> {
+    const resolve = this.#db.transaction((): ResolveResult => {
+      const changed = this.#run(
+        `UPDATE events SET outcome_state = ?, resolution_amount = ?, resolved_at = ?, resolution_metadata = ?
+         WHERE project_id = ? AND event_id = ? AND outcome_state = 'pending' AND expires_at > ?`,
+        input.resolution,
+        input.amount,
+        input.now,
+        input.metadata,
+        projectId,
+        input.eventId,
+        input.now,
+      ).changes;
+      const row = this.#get(
+        'SELECT * FROM events WHERE project_id = ? AND event_id = ?',
+        projectId,
+        input.eventId,
+      );
+      if (!row) return { status: 'not_found' };
+      return changed === 1
+        ? { status: 'resolved', event: rowToEvent(row) }
+        : { status: 'not_pending', event: rowToEvent(row) };
+    });
+    return resolve.immediate();
+  }
+
+  async usage(
+    projectId: string,
+    filters: EventFilters,
+    groupBy: UsageDimension[],
+    now: number,
+  ): Promise<UsageRow[]> {
+    const { sql, params } = usageSelect('sqlite', projectId, filters, groupBy, now);
+    return this.#all(sql, ...params).map((row) => usageRowFrom(row, groupBy));
+  }
+
+  async invoice(projectId: string, customerId: string, from: number, to: number): Promise<InvoiceRow[]> {
+    const { sql, params } = invoiceSelect('sqlite', projectId, customerId, from, to);
+    return this.#all(sql, ...params).map(invoiceRowFrom);
+  }
+
+  async listEvents(
+    projectId: string,
+    filters: EventFilters,
+    beforeSeq: number | null,
+    limit: number,
+  ): Promise<StoredEvent[]> {
+    const { sql, params } = eventsSelect('sqlite', projectId, filters, { beforeSeq }, limit);
+    return this.#all(sql, ...params).map(rowToEvent);
+  }
+
+  async scanEvents(
+    projectId: string,
+    filters: EventFilters,
+    afterSeq: number,
+    limit: number,
+  ): Promise<StoredEvent[]> {
+    const { sql, params } = eventsSelect('sqlite', projectId, filters, { afterSeq }, limit);
+    return this.#all(sql, ...params).map(rowToEvent);
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The storage seam: one interface, two implementations (SQLite embedded, PostgreSQL for
+ * scale-out), one test suite. Every invariant that must hold across replicas — one charge per
+ * event id, one charge per resolved outcome — is enforced here by the database (a unique key,
+ * a conditional update), never by application memory.
+ *
+ * Times are epoch milliseconds. Money is bigint units of 10^-12 (see @agentmeter/pricing).
+ */
+
+export type Scope = 'ingest' | 'admin';
+export type OutcomeState = 'none' | 'pending' | 'success' | 'failure';
+
+export interface KeyRow {
+  keyId: string;
+  projectId: string;
+  name: string | null;
+  scope: Scope;
+  prefix: string;
+  keyHash: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface AuthRow {
+  keyId: string;
+  projectId: string;
+  scope: Scope;
+  keyHash: string;
+  revokedAt: number | null;
+  configVersion: number;
+}
+
+export interface TierVersionRow {
+  tierId: string;
+  version: number;
+  /** The canonical tier JSON (TierJson of @agentmeter/pricing). */
+  definition: string;
+  createdAt: number;
+}
+
+export interface AssignmentRow {
+  kind: 'customer' | 'agent';
+  subjectId: string;
+  tierId: string | null;
+  name: string | null;
+  metadata: string | null;
+  updatedAt: number;
+}
+
+export interface EventRow {
+  eventId: string;
+  bodyHash: string;
+  timestamp: number;
+  receivedAt: number;
+  agentId: string;
+  action: string;
+  customerId: string | null;
+  model: string | null;
+  provider: string | null;
+  tokensInput: number;
+  tokensOutput: number;
+  tokensCachedInput: number;
+  tokensCacheWrite: number;
+  tokensReasoning: number;
+  tierId: string;
+  tierVersion: number;
+  currency: string;
+  baseAmount: bigint;
+  tokenAmount: bigint;
+  /** The outcome bonus charged with the event (`outcome: success`). */
+  outcomeAmount: bigint;
+  /** The outcome as sent: null (none), pending, success or failure. */
+  outcome: 'pending' | 'success' | 'failure' | null;
+  /** The outcome now: none, pending, success or failure (expiry is derived from expiresAt). */
+  outcomeState: OutcomeState;
+  /** The bonus a success resolution charges (pending outcomes). */
+  pendingBonus: bigint;
+  expiresAt: number | null;
+  resolvedAt: number | null;
+  /** What the resolution charged. */
+  resolutionAmount: bigint;
+  resolutionMetadata: string | null;
+  metadata: string | null;
+}
+
+export type StoredEvent = EventRow & { seq: number };
+
+export type InsertOutcome = { inserted: true } | { inserted: false; existing: StoredEvent };
+
+export interface ResolveInput {
+  eventId: string;
+  resolution: 'success' | 'failure';
+  /** What the resolution charges, computed by @agentmeter/pricing from the stored pending bonus. */
+  amount: bigint;
+  now: number;
+  metadata: string | null;
+}
+
+export type ResolveResult =
+  | { status: 'resolved'; event: StoredEvent }
+  | { status: 'not_found' }
+  | { status: 'not_pending'; event: StoredEvent };
+
+export interface EventFilters {
+  customerId?: string | undefined;
+  agentId?: string | undefined;
+  action?: string | undefined;
+  from: number;
+  to: number;
+}
+
+export type UsageDimension = 'customer_id' | 'agent_id' | 'action' | 'day';
+
+/** One aggregated row of usage; amounts exact. */
+export interface UsageRow {
+  customerId?: string | null;
+  agentId?: string;
+  action?: string;
+  day?: string;
+  currency: string;
+  calls: number;
+  tokensInput: number;
+  tokensOutput: number;
+  tokensCachedInput: number;
+  tokensCacheWrite: number;
+  tokensReasoning: number;
+  pending: number;
+  success: number;
+  failure: number;
+  expired: number;
+  baseAmount: bigint;
+  tokenAmount: bigint;
+  outcomeAmount: bigint;
+}
+
+export interface InvoiceRow {
+  tierId: string;
+  tierVersion: number;
+  currency: string;
+  calls: number;
+  tokens: number;
+  successes: number;
+  baseAmount: bigint;
+  tokenAmount: bigint;
+  outcomeAmount: bigint;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Creates or upgrades the schema. Safe to run from several replicas at once. */
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  countProjects(): Promise<number>;
+  createProject(project: { projectId: string; name: string; createdAt: number }): Promise<void>;
+
+  findKeyByHash(keyHash: string): Promise<AuthRow | null>;
+  insertKey(key: KeyRow): Promise<void>;
+  listKeys(projectId: string): Promise<KeyRow[]>;
+  /** Revokes a key unless it is the last active admin key (then `last_admin`). */
+  revokeKey(
+    projectId: string,
+    keyId: string,
+    now: number,
+  ): Promise<{ status: 'revoked' | 'not_found' | 'last_admin'; key?: KeyRow }>;
+
+  getConfigVersion(projectId: string): Promise<number>;
+  /** Publishes a tier version unless the definition equals the current one. */
+  putTier(
+    projectId: string,
+    tierId: string,
+    definition: string,
+    now: number,
+  ): Promise<{ row: TierVersionRow; created: boolean }>;
+  getTier(projectId: string, tierId: string, version?: number): Promise<TierVersionRow | null>;
+  listTiers(projectId: string): Promise<TierVersionRow[]>;
+  getAssignment(
+    projectId: string,
+    kind: 'customer' | 'agent',
+    subjectId: string,
+  ): Promise<AssignmentRow | null>;
+  getAssignments(
+    projectId: string,
+    kind: 'customer' | 'agent',
+    subjectIds: string[],
+  ): Promise<AssignmentRow[]>;
+  putAssignment(projectId: string, row: AssignmentRow): Promise<AssignmentRow>;
+
+  /**
+   * Inserts events in one transaction. `(project, event_id)` is unique: an id already stored is
+   * not written again, and its stored row is returned instead. Results are in input order.
+   */
+  insertEvents(projectId: string, rows: EventRow[]): Promise<InsertOutcome[]>;
+  getEvent(projectId: string, eventId: string): Promise<StoredEvent | null>;
+  /** Resolves a pending outcome with one conditional update: only a pending, unexpired outcome changes. */
+  resolveOutcome(projectId: string, input: ResolveInput): Promise<ResolveResult>;
+  usage(
+    projectId: string,
+    filters: EventFilters,
+    groupBy: UsageDimension[],
+    now: number,
+  ): Promise<UsageRow[]>;
+  invoice(projectId: string, customerId: string, from: number, to: number): Promise<InvoiceRow[]>;
+  /** The ledger, newest first: events with seq below `beforeSeq`. */
+  listEvents(
+    projectId: string,
+    filters: EventFilters,
+    beforeSeq: number | null,
+    limit: number,
+  ): Promise<StoredEvent[]>;
+  /** Events oldest first with seq above `afterSeq` (for repricing history page by page). */
+  scanEvents(
+    projectId: string,
+    filters: EventFilters,
+    afterSeq: number,
+    limit: number,
+  ): Promise<StoredEvent[]>;
+}
