@@ -19,10 +19,14 @@ interface MessageLike {
   content?: unknown;
 }
 
-/** A low-cardinality error class (`error.type`): the SDK's error name (`RateLimitError`, `APIError`…). */
+/**
+ * A low-cardinality error class (`error.type`): the API's error type when it sent one
+ * (`overloaded_error`, `rate_limit_error`…), else the error's name (`APIConnectionError`…).
+ */
 export function errorTypeOf(error: unknown): string {
   if (typeof error === 'object' && error !== null) {
-    const { name } = error as { name?: unknown };
+    const { type, name } = error as { type?: unknown; name?: unknown };
+    if (typeof type === 'string' && /^[a-z][a-z0-9_]{0,63}$/.test(type)) return type;
     if (typeof name === 'string' && name !== '' && name !== 'Error') return name;
     const constructorName = (error as { constructor?: { name?: unknown } }).constructor?.name;
     if (typeof constructorName === 'string' && constructorName !== '' && constructorName !== 'Object') {

@@ -112,12 +112,41 @@ export function sseText(events: Record<string, unknown>[]): string {
 
 const encoder = new TextEncoder();
 
-/** An SSE response; with `hang`, the body stays open after the events until the client cancels it. */
-export function sseResponse(events: Record<string, unknown>[], options: { hang?: boolean } = {}): Response {
+/**
+ * An SSE response. With `holdFrom`, only the events before that index are sent at once; the rest
+ * follow 100 ms later, unless `signal` (the request's) aborts first, which ends the body as a
+ * server's ends when the client goes away.
+ */
+export function sseResponse(
+  events: Record<string, unknown>[],
+  options: { holdFrom?: number; signal?: AbortSignal } = {},
+): Response {
+  const { holdFrom = events.length, signal } = options;
+  let open = true;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const body = new ReadableStream<Uint8Array>({
+    cancel() {
+      open = false;
+      clearTimeout(timer);
+    },
     start(controller) {
-      for (const event of events) controller.enqueue(encoder.encode(sseText([event])));
-      if (!options.hang) controller.close();
+      const send = (batch: Record<string, unknown>[]) => {
+        if (!open) return;
+        for (const event of batch) controller.enqueue(encoder.encode(sseText([event])));
+        controller.close();
+        open = false;
+      };
+      for (const event of events.slice(0, holdFrom)) controller.enqueue(encoder.encode(sseText([event])));
+      if (holdFrom >= events.length) return send([]);
+      timer = setTimeout(() => send(events.slice(holdFrom)), 100);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          send([]);
+        },
+        { once: true },
+      );
     },
   });
   return new HttpResponse(body, {
@@ -157,8 +186,35 @@ export function createAnthropicServer() {
   };
 }
 
+/**
+ * The global fetch (msw's), with a body whose cancel settles at once, as undici's does. msw tees
+ * every mocked body to observe it, and cancelling one branch of a tee only settles once the other
+ * branch is cancelled or the source ends: without this, the SDK's own cleanup after a `break`
+ * (`reader.cancel()`, awaited) would hang in tests, with or without this package.
+ */
+async function fetchLikeUndici(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const response = await globalThis.fetch(input, init);
+  if (!response.body) return response;
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel(reason) {
+      reader.cancel(reason).catch(() => {});
+    },
+  });
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
 export function createClient(): Anthropic {
-  return new Anthropic({ apiKey: 'sk-ant-test', baseURL: BASE_URL, maxRetries: 0 });
+  return new Anthropic({ apiKey: 'sk-ant-test', baseURL: BASE_URL, maxRetries: 0, fetch: fetchLikeUndici });
 }
 
 export const REQUEST = {

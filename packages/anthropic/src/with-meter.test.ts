@@ -143,10 +143,12 @@ describe('messages.create (not streamed)', () => {
     const { data, response, request_id } = await client.messages.create(REQUEST).withResponse();
 
     expect(data.id).toBe('msg_resp_1');
-    expect(data._request_id).toBe('req_json_1');
     expect(request_id).toBe('req_json_1');
     expect(response.status).toBe(200);
     expect(meter.events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([[5, 6]]);
+    // The awaited message still carries the SDK's request id.
+    expect((await client.messages.create(REQUEST))._request_id).toBe('req_json_1');
+    expect(meter.events).toHaveLength(2);
 
     // asResponse() hands back the unread body: the wrapper never consumed it.
     answer(() =>
@@ -259,11 +261,10 @@ describe('attribution and content', () => {
     answer(() =>
       jsonResponse(messageBody({ id: 'msg_ctx_1', usage: { input_tokens: 2, output_tokens: 3 } })),
     );
+    await client.messages.create(REQUEST);
     answer(() =>
       jsonResponse(messageBody({ id: 'msg_ctx_2', usage: { input_tokens: 2, output_tokens: 3 } })),
     );
-
-    await client.messages.create(REQUEST);
     await meter.withContext({ customer_id: 'cus_42', action: 'triage', metadata: { ticket: 7 } }, () =>
       client.messages.create(REQUEST),
     );

@@ -1,0 +1,158 @@
+import { APIConnectionError, RateLimitError } from '@anthropic-ai/sdk';
+import { HttpResponse } from 'msw';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createAnthropicServer,
+  createClient,
+  jsonResponse,
+  messageBody,
+  REQUEST,
+  sseResponse,
+  textStreamEvents,
+  usageBody,
+} from './test-fixtures.js';
+import { createRecordingMeter } from './test-support.js';
+import { withMeter } from './with-meter.js';
+
+const { server, answer } = createAnthropicServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+const OPTIONS = { agent_id: 'support-bot', action: 'reply' };
+const rateLimited = () =>
+  jsonResponse(
+    {
+      type: 'error',
+      error: { type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit' },
+    },
+    429,
+  );
+const overloadedFirst = () =>
+  sseResponse([{ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]);
+/** Lets the response-promise observers run. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+describe('a call the provider fails', () => {
+  it('meters nothing by default, and the caller gets the SDK error unchanged', async () => {
+    const meter = createRecordingMeter();
+    const client = withMeter(createClient(), meter, OPTIONS);
+    answer(rateLimited);
+
+    await expect(client.messages.create(REQUEST)).rejects.toBeInstanceOf(RateLimitError);
+    answer(rateLimited);
+    await expect(client.messages.stream(REQUEST).finalMessage()).rejects.toBeInstanceOf(RateLimitError);
+    answer(overloadedFirst);
+    await expect(async () => {
+      for await (const _ of await client.messages.create({ ...REQUEST, stream: true })) {
+        // nothing arrives
+      }
+    }).rejects.toThrow('Overloaded');
+    await settle();
+
+    expect(meter.events).toEqual([]);
+  });
+
+  it('with meterErrors, records one zero-token event per failed call, with the error type', async () => {
+    const meter = createRecordingMeter();
+    const client = withMeter(createClient(), meter, { ...OPTIONS, meterErrors: true });
+
+    answer(rateLimited);
+    await expect(client.messages.create(REQUEST)).rejects.toBeInstanceOf(RateLimitError);
+    answer(rateLimited);
+    await expect(client.messages.stream(REQUEST).finalMessage()).rejects.toBeInstanceOf(RateLimitError);
+    answer(() => HttpResponse.error());
+    await expect(client.messages.create(REQUEST)).rejects.toBeInstanceOf(APIConnectionError);
+    answer(overloadedFirst);
+    await expect(async () => {
+      for await (const _ of await client.messages.create({ ...REQUEST, stream: true })) {
+        // nothing arrives
+      }
+    }).rejects.toThrow('Overloaded');
+    await settle();
+
+    expect(
+      meter.events.map((event) => [event.tokens_input, event.tokens_output, event.model, event.metadata]),
+    ).toEqual([
+      [0, 0, 'claude-haiku-4-5', { 'agentmeter.error_type': 'rate_limit_error' }],
+      [0, 0, 'claude-haiku-4-5', { 'agentmeter.error_type': 'rate_limit_error' }],
+      [0, 0, 'claude-haiku-4-5', { 'agentmeter.error_type': 'APIConnectionError' }],
+      [
+        0,
+        0,
+        'claude-haiku-4-5',
+        { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'overloaded_error' },
+      ],
+    ]);
+    expect(new Set(meter.events.map((event) => event.event_id)).size).toBe(4);
+  });
+
+  it('meters a successful call once even with meterErrors on', async () => {
+    const meter = createRecordingMeter();
+    const client = withMeter(createClient(), meter, { ...OPTIONS, meterErrors: true });
+    answer(() => jsonResponse(messageBody({ id: 'msg_ok_1', usage: { input_tokens: 4, output_tokens: 2 } })));
+
+    await client.messages.create(REQUEST);
+    await settle();
+
+    expect(meter.events.map((event) => [event.tokens_input, event.tokens_output, event.metadata])).toEqual([
+      [4, 2, undefined],
+    ]);
+  });
+});
+
+describe('a failure on our side', () => {
+  it('never reaches the caller: a meter that throws is reported to onError', async () => {
+    const meter = createRecordingMeter();
+    const failure = new Error('queue exploded');
+    meter.track = () => {
+      throw failure;
+    };
+    const reported: unknown[] = [];
+    const client = withMeter(createClient(), meter, { ...OPTIONS, onError: (error) => reported.push(error) });
+    answer(() =>
+      jsonResponse(messageBody({ id: 'msg_fail_1', usage: { input_tokens: 4, output_tokens: 2 } })),
+    );
+    const message = await client.messages.create(REQUEST);
+    answer(() =>
+      sseResponse(
+        textStreamEvents({
+          id: 'msg_fail_2',
+          startUsage: usageBody({ input_tokens: 3, output_tokens: 1 }),
+          deltaUsages: [{ output_tokens: 5 }],
+        }),
+      ),
+    );
+
+    const final = await client.messages.stream(REQUEST).finalMessage();
+
+    expect(message.id).toBe('msg_fail_1');
+    expect(final.usage.output_tokens).toBe(5);
+    expect(reported).toEqual([failure, failure]);
+  });
+
+  it('passes the caller’s own error out of the loop unchanged, and meters the call once', async () => {
+    const meter = createRecordingMeter();
+    const client = withMeter(createClient(), meter, OPTIONS);
+    answer(() =>
+      sseResponse(
+        textStreamEvents({
+          id: 'msg_user_error_1',
+          startUsage: usageBody({ input_tokens: 9, output_tokens: 1 }),
+          deltaUsages: [{ output_tokens: 5 }],
+        }),
+      ),
+    );
+    const mine = new Error('my handler failed');
+
+    await expect(async () => {
+      for await (const event of await client.messages.create({ ...REQUEST, stream: true })) {
+        if (event.type === 'content_block_delta') throw mine;
+      }
+    }).rejects.toBe(mine);
+
+    expect(meter.events.map((event) => [event.tokens_input, event.tokens_output, event.metadata])).toEqual([
+      [9, 1, { 'agentmeter.usage_incomplete': true }],
+    ]);
+  });
+});

@@ -1,0 +1,412 @@
+import { APIUserAbortError } from '@anthropic-ai/sdk';
+import { Stream } from '@anthropic-ai/sdk/core/streaming';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createAnthropicServer,
+  createClient,
+  REQUEST,
+  sseResponse,
+  textStreamEvents,
+  type UsageFixture,
+  usageBody,
+} from './test-fixtures.js';
+import { createRecordingMeter, type RecordedEvent } from './test-support.js';
+import { withMeter } from './with-meter.js';
+
+const { server, answer } = createAnthropicServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+const OPTIONS = { agent_id: 'support-bot', action: 'reply' };
+
+function setup() {
+  const meter = createRecordingMeter();
+  return { meter, client: withMeter(createClient(), meter, OPTIONS) };
+}
+
+function tokens(event: RecordedEvent | undefined) {
+  return {
+    input: event?.tokens_input,
+    cached: event?.tokens_cached_input,
+    write: event?.tokens_cache_write,
+    output: event?.tokens_output,
+    reasoning: event?.tokens_reasoning,
+  };
+}
+
+const start = (usage: UsageFixture) => usageBody(usage);
+/** A `message_delta.usage` as the API sends it: every counter present, cumulative. */
+const delta = (fields: Record<string, unknown>) => ({
+  input_tokens: null,
+  cache_creation_input_tokens: null,
+  cache_read_input_tokens: null,
+  output_tokens_details: null,
+  server_tool_use: null,
+  ...fields,
+});
+
+async function drain(iterable: AsyncIterable<unknown>): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  for await (const event of iterable) seen.push(event);
+  return seen;
+}
+
+describe('messages.create({ stream: true })', () => {
+  it('keeps the SDK Stream and meters once, when the stream ends', async () => {
+    const { meter, client } = setup();
+    const events = textStreamEvents({
+      id: 'msg_stream_1',
+      startUsage: start({ input_tokens: 11, output_tokens: 1 }),
+      deltaUsages: [{ output_tokens: 6 }],
+    });
+    answer(() => sseResponse(events));
+
+    const stream = await client.messages.create({ ...REQUEST, stream: true });
+    expect(stream).toBeInstanceOf(Stream);
+    expect(stream.controller).toBeInstanceOf(AbortController);
+    expect(meter.events).toHaveLength(0);
+
+    const seen = await drain(stream);
+
+    expect(seen).toEqual(events.filter((event) => event['type'] !== 'ping'));
+    expect(meter.events).toHaveLength(1);
+    expect(tokens(meter.events[0])).toEqual({ input: 11, output: 6 });
+    expect(meter.events[0]?.event_id).toMatch(/^anthropic:msg_stream_1:/);
+    expect(meter.events[0]?.model).toBe('claude-haiku-4-5-20251001');
+    expect(meter.events[0]).not.toHaveProperty('metadata');
+  });
+
+  it('does not add up cumulative cache and input counters repeated on message_delta', async () => {
+    const { meter, client } = setup();
+    const cumulative = { input_tokens: 50, cache_read_input_tokens: 2000, cache_creation_input_tokens: 300 };
+    answer(() =>
+      sseResponse(
+        textStreamEvents({
+          id: 'msg_cumulative_1',
+          startUsage: start({ ...cumulative, output_tokens: 1 }),
+          deltaUsages: [
+            delta({ ...cumulative, output_tokens: 10 }),
+            delta({ ...cumulative, output_tokens: 25 }),
+          ],
+        }),
+      ),
+    );
+
+    await drain(await client.messages.create({ ...REQUEST, stream: true }));
+
+    // Summing the deltas (the envoy ai-gateway bug) would give 6950 input and 36 output tokens.
+    expect(tokens(meter.events[0])).toEqual({ input: 2350, cached: 2000, write: 300, output: 25 });
+  });
+
+  it('keeps the message_start counters when message_delta sends them as null', async () => {
+    const { meter, client } = setup();
+    answer(() =>
+      sseResponse(
+        textStreamEvents({
+          id: 'msg_nulls_1',
+          startUsage: start({
+            input_tokens: 472,
+            cache_read_input_tokens: 100,
+            cache_creation_input_tokens: 24,
+            output_tokens: 2,
+          }),
+          deltaUsages: [delta({ output_tokens: 88 })],
+        }),
+      ),
+    );
+
+    await drain(await client.messages.create({ ...REQUEST, stream: true }));
+
+    // Object.assign(startUsage, deltaUsage) (OpenLLMetry) would leave input and cache counters null.
+    expect(tokens(meter.events[0])).toEqual({ input: 596, cached: 100, write: 24, output: 88 });
+  });
+
+  it('takes input and cache counters that only message_delta carries (no usage on message_start)', async () => {
+    const { meter, client } = setup();
+    answer(() =>
+      sseResponse(
+        textStreamEvents({
+          id: 'msg_nostart_1',
+          startUsage: undefined,
+          deltaUsages: [
+            delta({
+              input_tokens: 30,
+              cache_read_input_tokens: 1500,
+              cache_creation_input_tokens: 40,
+              output_tokens: 12,
+            }),
+          ],
+        }),
+      ),
+    );
+
+    await drain(await client.messages.create({ ...REQUEST, stream: true }));
+
+    // Reading input only from message_start (Stripe's token meter) would bill 0 input tokens here.
+    expect(tokens(meter.events[0])).toEqual({ input: 1570, cached: 1500, write: 40, output: 12 });
+    expect(meter.events[0]).not.toHaveProperty('metadata');
+  });
+
+  it('reports streamed thinking tokens as reasoning', async () => {
+    const { meter, client } = setup();
+    answer(() =>
+      sseResponse(
+        textStreamEvents({
+          id: 'msg_think_stream_1',
+          startUsage: start({ input_tokens: 64, output_tokens: 3 }),
+          deltaUsages: [delta({ output_tokens: 420, output_tokens_details: { thinking_tokens: 300 } })],
+        }),
+      ),
+    );
+
+    await drain(await client.messages.create({ ...REQUEST, stream: true }));
+
+    expect(tokens(meter.events[0])).toEqual({ input: 64, output: 420, reasoning: 300 });
+  });
+
+  it('meters a streamed tool-use turn (the SDK fixture shape)', async () => {
+    const { meter, client } = setup();
+    const events = [
+      {
+        type: 'message_start',
+        message: {
+          id: 'msg_019Q1hrJbZG26Fb9BQhrkHEr',
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-opus-4-8',
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: {
+            input_tokens: 377,
+            cache_creation_input_tokens: 0,
+            cache_read_input_tokens: 0,
+            output_tokens: 1,
+          },
+        },
+      },
+      {
+        type: 'content_block_start',
+        index: 0,
+        content_block: { type: 'tool_use', id: 'toolu_01', name: 'get_weather', input: {} },
+      },
+      {
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'input_json_delta', partial_json: '{"location":' },
+      },
+      {
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'input_json_delta', partial_json: ' "Paris"}' },
+      },
+      { type: 'content_block_stop', index: 0 },
+      {
+        type: 'message_delta',
+        delta: { stop_reason: 'tool_use', stop_sequence: null },
+        usage: { output_tokens: 65 },
+      },
+      { type: 'message_stop' },
+    ];
+    answer(() => sseResponse(events));
+
+    const stream = client.messages.stream(REQUEST);
+    const message = await stream.finalMessage();
+
+    expect(message.content).toEqual([
+      { type: 'tool_use', id: 'toolu_01', name: 'get_weather', input: { location: 'Paris' } },
+    ]);
+    expect(meter.events).toHaveLength(1);
+    expect(tokens(meter.events[0])).toEqual({ input: 377, output: 65 });
+    expect(meter.events[0]?.model).toBe('claude-opus-4-8');
+  });
+
+  it('never lets a malformed event break the caller’s loop', async () => {
+    const { meter, client } = setup();
+    const events = textStreamEvents({
+      id: 'msg_odd_1',
+      startUsage: { input_tokens: '12', output_tokens: -1 },
+      deltaUsages: [{ output_tokens: 4.5 }, delta({ input_tokens: 12, output_tokens: 9 })],
+    });
+    events.splice(3, 0, { type: 'message_delta', usage: 'garbage', delta: null });
+    answer(() => sseResponse(events));
+
+    const seen = await drain(await client.messages.create({ ...REQUEST, stream: true }));
+
+    expect(seen).toHaveLength(events.length - 1);
+    expect(tokens(meter.events[0])).toEqual({ input: 12, output: 9 });
+  });
+});
+
+describe('stream ends early', () => {
+  // message_start, content_block_start, ping and the first text delta come at once; the rest
+  // (output_tokens 50, message_stop) only later, so a caller that stops early never sees it.
+  const partial = textStreamEvents({
+    id: 'msg_partial_1',
+    startUsage: start({ input_tokens: 200, cache_read_input_tokens: 800, output_tokens: 1 }),
+    deltaUsages: [delta({ output_tokens: 50 })],
+  });
+  const hold = (request: Request) => sseResponse(partial, { holdFrom: 4, signal: request.signal });
+  const hanging = () => partial.slice(0, 4);
+
+  it('meters what is known, once, marked incomplete, when the caller breaks out of the loop', async () => {
+    const { meter, client } = setup();
+    answer((_, request) => hold(request));
+
+    const stream = await client.messages.create({ ...REQUEST, stream: true });
+    for await (const event of stream) {
+      if (event.type === 'content_block_delta') break;
+    }
+
+    expect(stream.controller.signal.aborted).toBe(true);
+    expect(meter.events).toHaveLength(1);
+    expect(tokens(meter.events[0])).toEqual({ input: 1000, cached: 800, output: 1 });
+    expect(meter.events[0]?.metadata).toEqual({ 'agentmeter.usage_incomplete': true });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(meter.events).toHaveLength(1);
+  });
+
+  it('meters what is known when the caller aborts through stream.controller', async () => {
+    const { meter, client } = setup();
+    answer((_, request) => hold(request));
+
+    const stream = await client.messages.create({ ...REQUEST, stream: true });
+    const seen: string[] = [];
+    for await (const event of stream) {
+      seen.push(event.type);
+      if (event.type === 'content_block_delta') stream.controller.abort();
+    }
+
+    expect(seen).toEqual(['message_start', 'content_block_start', 'content_block_delta']);
+    expect(meter.events).toHaveLength(1);
+    expect(tokens(meter.events[0])).toEqual({ input: 1000, cached: 800, output: 1 });
+    expect(meter.events[0]?.metadata).toEqual({ 'agentmeter.usage_incomplete': true });
+  });
+
+  it('meters an aborted messages.stream() once', async () => {
+    const { meter, client } = setup();
+    answer((_, request) => hold(request));
+
+    const stream = client.messages.stream(REQUEST);
+    stream.on('text', () => stream.abort());
+
+    await expect(stream.finalMessage()).rejects.toBeInstanceOf(APIUserAbortError);
+    expect(stream.aborted).toBe(true);
+    expect(meter.events).toHaveLength(1);
+    expect(tokens(meter.events[0])).toEqual({ input: 1000, cached: 800, output: 1 });
+    expect(meter.events[0]?.metadata).toEqual({ 'agentmeter.usage_incomplete': true });
+  });
+
+  it('meters the usage known before an error event, with its error type', async () => {
+    const { meter, client } = setup();
+    const events = [
+      ...hanging(),
+      { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+    ];
+    answer(() => sseResponse(events));
+
+    const stream = await client.messages.create({ ...REQUEST, stream: true });
+    await expect(drain(stream)).rejects.toThrow('Overloaded');
+
+    expect(meter.events).toHaveLength(1);
+    expect(tokens(meter.events[0])).toEqual({ input: 1000, cached: 800, output: 1 });
+    expect(meter.events[0]?.metadata).toEqual({
+      'agentmeter.usage_incomplete': true,
+      'agentmeter.error_type': 'overloaded_error',
+    });
+  });
+});
+
+describe('stream helpers', () => {
+  const events = () =>
+    textStreamEvents({
+      id: 'msg_helper_1',
+      startUsage: start({ input_tokens: 21, cache_creation_input_tokens: 5, output_tokens: 1 }),
+      deltaUsages: [delta({ output_tokens: 7 })],
+    });
+
+  it('meters messages.stream() exactly once and keeps finalMessage(), text events and withResponse()', async () => {
+    const { meter, client } = setup();
+    const bodies = answer(() => sseResponse(events()));
+
+    const stream = client.messages.stream(REQUEST);
+    const texts: string[] = [];
+    stream.on('text', (text) => texts.push(text));
+    const { response, request_id } = await stream.withResponse();
+    const message = await stream.finalMessage();
+    await stream.done();
+
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]?.['stream']).toBe(true);
+    expect(response.status).toBe(200);
+    expect(request_id).toBe('req_stream_1');
+    expect(texts).toEqual(['Hello', ' there', '!']);
+    expect(await stream.finalText()).toBe('Hello there!');
+    expect(message.usage).toMatchObject({
+      input_tokens: 21,
+      cache_creation_input_tokens: 5,
+      output_tokens: 7,
+    });
+    expect(meter.events).toHaveLength(1);
+    expect(tokens(meter.events[0])).toEqual({ input: 26, write: 5, output: 7 });
+  });
+
+  it('meters a streamed create() once through withResponse()', async () => {
+    const { meter, client } = setup();
+    answer(() => sseResponse(events()));
+
+    const { data: stream, request_id } = await client.messages
+      .create({ ...REQUEST, stream: true })
+      .withResponse();
+    await drain(stream);
+
+    expect(request_id).toBe('req_stream_1');
+    expect(meter.events.map(tokens)).toEqual([{ input: 26, write: 5, output: 7 }]);
+  });
+
+  it('meters once across both branches of tee()', async () => {
+    const { meter, client } = setup();
+    answer(() => sseResponse(events()));
+
+    const [left, right] = (await client.messages.create({ ...REQUEST, stream: true })).tee();
+    const [leftSeen, rightSeen] = await Promise.all([drain(left), drain(right)]);
+
+    expect(leftSeen).toEqual(rightSeen);
+    expect(leftSeen).toHaveLength(8);
+    expect(meter.events.map(tokens)).toEqual([{ input: 26, write: 5, output: 7 }]);
+  });
+
+  it('meters once through toReadableStream()', async () => {
+    const { meter, client } = setup();
+    answer(() => sseResponse(events()));
+
+    const readable = (await client.messages.create({ ...REQUEST, stream: true })).toReadableStream();
+    const text = await new Response(readable as ReadableStream).text();
+
+    expect(text.trim().split('\n')).toHaveLength(8);
+    expect(meter.events.map(tokens)).toEqual([{ input: 26, write: 5, output: 7 }]);
+  });
+
+  it('does not meter a second iteration, which fails as the SDK makes it fail', async () => {
+    const { meter, client } = setup();
+    answer(() => sseResponse(events()));
+
+    const stream = await client.messages.create({ ...REQUEST, stream: true });
+    await drain(stream);
+    await expect(drain(stream)).rejects.toThrow('Cannot iterate over a consumed stream');
+
+    expect(meter.events).toHaveLength(1);
+  });
+
+  it('meters beta.messages.stream() once', async () => {
+    const { meter, client } = setup();
+    const bodies = answer(() => sseResponse(events()));
+
+    const message = await client.beta.messages.stream(REQUEST).finalMessage();
+
+    expect(bodies).toHaveLength(1);
+    expect(message.usage.output_tokens).toBe(7);
+    expect(meter.events.map(tokens)).toEqual([{ input: 26, write: 5, output: 7 }]);
+  });
+});
