@@ -148,7 +148,7 @@ const invoice: RouteDefinition = {
           ['outcome', row.successes, row.outcomeAmount],
         ] as const
       )
-        .filter(([, quantity, amount]) => quantity > 0 || amount > 0n)
+        .filter(([, , amount]) => amount > 0n)
         .map(([component, quantity, amount]) => ({
           tier: row.tierId,
           tier_version: row.tierVersion,
