@@ -5,7 +5,12 @@ import { FakeIngest } from './sdk-fake-server.js';
 function setup(options: Parameters<typeof createMeter>[0] = {}) {
   const server = new FakeIngest();
   const errors: MeterErrorInfo[] = [];
-  const meter = createMeter({ apiKey: 'test-key', fetch: server.fetch, onError: (info) => errors.push(info), ...options });
+  const meter = createMeter({
+    apiKey: 'test-key',
+    fetch: server.fetch,
+    onError: (info) => errors.push(info),
+    ...options,
+  });
   return { server, meter, errors };
 }
 
@@ -13,7 +18,9 @@ describe('Meter basics', () => {
   it('tracks, batches and delivers each event once with its priced result', async () => {
     const { server, meter, errors } = setup();
     const priced: string[] = [];
-    meter.on('priced', (events) => priced.push(...events.map((event) => `${event.event_id}=${event.price.total}`)));
+    meter.on('priced', (events) =>
+      priced.push(...events.map((event) => `${event.event_id}=${event.price.total}`)),
+    );
     const ids = [1, 2, 3].map((n) => meter.track({ agent_id: 'a', action: 'chat', tokens_input: n }));
     await meter.flush();
     expect([...server.ledger.keys()].sort()).toEqual([...ids].sort());

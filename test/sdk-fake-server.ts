@@ -47,13 +47,14 @@ export class FakeIngest {
   /** Called for every request before it is applied; return a fault to inject one. */
   fault: (request: RecordedRequest, index: number) => Fault | undefined = () => undefined;
   /** Per-event rejection: return an error to reject the event in its result. */
-  rejectEvent: (event: Record<string, unknown>) => { code: string; retryable: boolean } | undefined = () => undefined;
+  rejectEvent: (event: Record<string, unknown>) => { code: string; retryable: boolean } | undefined = () =>
+    undefined;
   /** Batches with more events than this get a 413. */
   maxBatchEvents = Number.POSITIVE_INFINITY;
   /** Resolves when a request arrives; tests use it to act mid-flight. */
   onRequest: (request: RecordedRequest) => void = () => {};
 
-  readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+  readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request ? input : new Request(input, init);
     return this.handle(request);
   };
@@ -77,13 +78,20 @@ export class FakeIngest {
     if (request.headers.get('authorization') !== 'Bearer test-key') return problem(401, 'unauthorized');
     const fault = this.fault(recorded, index);
     if (fault && 'status' in fault) {
-      return new Response(JSON.stringify(fault.body ?? { type: 'about:blank', title: 'x', status: fault.status, code: 'fault' }), {
-        status: fault.status,
-        headers: { 'content-type': 'application/problem+json', ...fault.headers },
-      });
+      return new Response(
+        JSON.stringify(
+          fault.body ?? { type: 'about:blank', title: 'x', status: fault.status, code: 'fault' },
+        ),
+        {
+          status: fault.status,
+          headers: { 'content-type': 'application/problem+json', ...fault.headers },
+        },
+      );
     }
     if (fault && 'reset' in fault) {
-      throw new TypeError('fetch failed', { cause: Object.assign(new Error(`write ${fault.reset}`), { code: fault.reset }) });
+      throw new TypeError('fetch failed', {
+        cause: Object.assign(new Error(`write ${fault.reset}`), { code: fault.reset }),
+      });
     }
     if (fault && 'stall' in fault) return this.#stall(request, fault.ignoreAbort ?? false);
     const response = this.#apply(url.pathname, JSON.parse(body) as Record<string, unknown>);
@@ -93,7 +101,8 @@ export class FakeIngest {
 
   #stall(request: Request, ignoreAbort: boolean): Promise<Response> {
     return new Promise((_resolve, reject) => {
-      if (!ignoreAbort) request.signal.addEventListener('abort', () => reject(request.signal.reason), { once: true });
+      if (!ignoreAbort)
+        request.signal.addEventListener('abort', () => reject(request.signal.reason), { once: true });
     });
   }
 
@@ -102,7 +111,8 @@ export class FakeIngest {
       const events = (body['events'] as Record<string, unknown>[]) ?? [];
       if (events.length > this.maxBatchEvents) return problem(413, 'payload_too_large');
       const results = events.map((event, index) => this.#meterOne(event, index));
-      const resolutions = (body['resolutions'] as { outcome_id: string; outcome: 'success' | 'failure' }[]) ?? [];
+      const resolutions =
+        (body['resolutions'] as { outcome_id: string; outcome: 'success' | 'failure' }[]) ?? [];
       const resolution_results = resolutions.map((resolution, index) => this.#resolveOne(resolution, index));
       const count = (status: string) => results.filter((result) => result.status === status).length;
       return Response.json({
@@ -115,13 +125,25 @@ export class FakeIngest {
       const result = this.#meterOne(body, 0);
       if (result.status === 'rejected') return problem(422, String((result.error as { code: string }).code));
       const { index: _index, status, ...rest } = result;
-      return Response.json({ ...rest, replayed: status === 'duplicate', timestamp: body['timestamp'], expires_at: null });
+      return Response.json({
+        ...rest,
+        replayed: status === 'duplicate',
+        timestamp: body['timestamp'],
+        expires_at: null,
+      });
     }
     const match = /^\/v1\/outcomes\/([^/]+)\/resolve$/.exec(path);
     if (match?.[1]) {
-      const result = this.#resolveOne({ outcome_id: decodeURIComponent(match[1]), outcome: body['outcome'] as 'success' }, 0);
+      const result = this.#resolveOne(
+        { outcome_id: decodeURIComponent(match[1]), outcome: body['outcome'] as 'success' },
+        0,
+      );
       if (result.status === 'rejected') return problem(404, 'not_found');
-      return Response.json({ outcome_id: result.outcome_id, status: body['outcome'], replayed: result.status === 'duplicate' });
+      return Response.json({
+        outcome_id: result.outcome_id,
+        status: body['outcome'],
+        replayed: result.status === 'duplicate',
+      });
     }
     return problem(404, 'not_found');
   }
@@ -130,7 +152,12 @@ export class FakeIngest {
     const id = String(event['event_id']);
     const rejection = this.rejectEvent(event);
     if (rejection) {
-      return { index, event_id: id, status: 'rejected', error: { ...rejection, message: rejection.code, field: null } };
+      return {
+        index,
+        event_id: id,
+        status: 'rejected',
+        error: { ...rejection, message: rejection.code, field: null },
+      };
     }
     this.deliveries.set(id, (this.deliveries.get(id) ?? 0) + 1);
     const existing = this.ledger.get(id);
@@ -177,7 +204,11 @@ export class FakeIngest {
   batchIds(): string[][] {
     return this.requests
       .filter((request) => request.path === '/v1/meter/batch')
-      .map((request) => ((JSON.parse(request.body) as { events: { event_id: string }[] }).events ?? []).map((e) => e.event_id));
+      .map((request) =>
+        ((JSON.parse(request.body) as { events: { event_id: string }[] }).events ?? []).map(
+          (e) => e.event_id,
+        ),
+      );
   }
 
   /** Serves this fake over HTTP on 127.0.0.1 (for child processes). */
@@ -189,7 +220,8 @@ export class FakeIngest {
         const controller = new AbortController();
         outgoing.on('close', () => controller.abort());
         const headers = new Headers();
-        for (const [name, value] of Object.entries(incoming.headers)) if (typeof value === 'string') headers.set(name, value);
+        for (const [name, value] of Object.entries(incoming.headers))
+          if (typeof value === 'string') headers.set(name, value);
         const request = new Request(`http://127.0.0.1${incoming.url}`, {
           method: incoming.method ?? 'GET',
           headers,

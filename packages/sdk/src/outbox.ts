@@ -9,9 +9,10 @@ import type { QueueItem } from './queue.js';
  * `B{"k":key,"i":[...]}` records a batch's request key and members before it is first sent;
  * `D{"i":[...]}` marks items done (acknowledged, or reported failed). Items are written before they
  * can be sent (group commit, `fdatasync`); on start, the items not marked done are replayed with
- * their ids and batch keys. Segments are deleted oldest first once every item in them is done, so a
- * done mark can never outlive the item it marks... in the direction that matters: an item is never
- * resurrected. A torn last line (a crash mid-write) is ignored; new writes always start a new segment.
+ * their ids and batch keys. Segments are deleted oldest first once every item in them is done: a done
+ * mark only ever refers to an item in its own or an older segment, so deleting a prefix can never
+ * bring a finished item back. A torn last line (a crash mid-write) is ignored; each run writes to a
+ * new segment, so nothing is ever appended after a torn line.
  */
 
 export interface RecoveredItem {
@@ -176,6 +177,7 @@ export class Outbox {
   }
 
   #write(line: string): void {
+    if (!this.#pending.has(this.#segment)) this.#pending.set(this.#segment, 0);
     const last = this.#chunks.at(-1);
     if (last && last.segment === this.#segment) last.lines.push(line);
     else this.#chunks.push({ segment: this.#segment, lines: [line] });

@@ -46,6 +46,7 @@ export class Pipeline {
   #autoScheduled = false;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #overflowIds: string[] = [];
+  #coolDownUntil = 0;
   #batchCap: number;
 
   constructor(parts: PipelineParts) {
@@ -153,7 +154,7 @@ export class Pipeline {
 
   #afterEnqueue(): void {
     const { flushAt, flushIntervalMs, waitUntil } = this.#parts.options;
-    if (this.queue.size >= flushAt) this.#scheduleAuto();
+    if (this.queue.size >= flushAt && Date.now() >= this.#coolDownUntil) this.#scheduleAuto();
     else if (!this.#idleTimer && !this.#autoScheduled) {
       this.#idleTimer = this.#parts.timers.idle(() => {
         this.#idleTimer = undefined;
@@ -198,6 +199,8 @@ export class Pipeline {
       return;
     }
     const wait = Math.max(flushIntervalMs, this.#parts.timers.pausedUntil - Date.now());
+    // After a failed cycle, new events do not start another one before the next timer: no hammering.
+    if (result !== 'done') this.#coolDownUntil = Date.now() + wait;
     this.#idleTimer ??= this.#parts.timers.idle(() => {
       this.#idleTimer = undefined;
       this.#scheduleAuto();
@@ -383,6 +386,7 @@ export class Pipeline {
     this.#inflightBytes = 0;
     this.sent += acked.length;
     this.failed += rejected.length;
+    if (acked.length > 0) this.#coolDownUntil = 0;
     this.#parts.outbox?.markDone([...acked, ...rejected.map((entry) => entry.item)]);
     let exhausted = false;
     if (retry.length > 0) {

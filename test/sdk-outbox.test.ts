@@ -1,0 +1,161 @@
+// The durable outbox, and failure mode 17 of delivery-reliability.md §8: kill -9 mid-flight, restart,
+// and the replay carries the same ids and batch keys, which the server dedupes.
+import { execFile, execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MeterError } from '@agentmeter/sdk';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeIngest } from './sdk-fake-server.js';
+import { event, harness } from './sdk-helpers.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const child = fileURLToPath(new URL('./sdk-child.mjs', import.meta.url));
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'agentmeter-outbox-'));
+  dirs.push(dir);
+  return dir;
+};
+const segments = (dir: string) =>
+  existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.wal')) : [];
+const logText = (dir: string) =>
+  segments(dir)
+    .map((name) => readFileSync(join(dir, name), 'utf8'))
+    .join('');
+
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('durable outbox', () => {
+  it('writes every event to disk before it can be sent, and deletes acknowledged segments', async () => {
+    const dir = tempDir();
+    const server = new FakeIngest();
+    const missing: string[] = [];
+    server.onRequest = (request) => {
+      const onDisk = logText(dir);
+      for (const e of JSON.parse(request.body).events as { event_id: string }[]) {
+        if (!onDisk.includes(e.event_id)) missing.push(e.event_id);
+      }
+    };
+    const { meter } = harness({ outbox: { dir }, flushAt: 3 }, server);
+    const ids = Array.from({ length: 10 }, (_, n) => meter.track(event(n)));
+    await meter.persisted();
+    expect(ids.every((id) => logText(dir).includes(id))).toBe(true);
+    await meter.flush();
+    expect(missing).toEqual([]);
+    expect(await meter.shutdown()).toMatchObject({ sent: 10, pending: 0 });
+    expect(segments(dir)).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('replays what a previous run left pending, with the same ids and the same batch key', async () => {
+    const dir = tempDir();
+    const server = new FakeIngest();
+    let down = true;
+    server.fault = () => (down ? { status: 503 } : undefined);
+    const first = harness({ outbox: { dir }, maxRetries: 0 }, server);
+    const ids = [1, 2, 3].map((n) => first.meter.track(event(n)));
+    await first.meter.flush();
+    const result = await first.meter.shutdown({ timeoutMs: 0 });
+    expect(result.pendingIds).toEqual(ids);
+    expect(segments(dir).length).toBeGreaterThan(0);
+    down = false;
+    const second = harness({ outbox: { dir } }, server);
+    expect(await second.meter.shutdown()).toMatchObject({ sent: 3, pending: 0 });
+    const [killed, replayed] = [server.requests[0], server.requests.at(-1)];
+    expect(replayed?.key).toBe(killed?.key);
+    expect(replayed?.body).toBe(killed?.body);
+    expect([...server.ledger.keys()]).toEqual(ids);
+    expect(segments(dir)).toEqual([]);
+  });
+
+  it('ignores a torn last line left by a crash mid-write', async () => {
+    const dir = tempDir();
+    const server = new FakeIngest();
+    server.fault = () => ({ status: 503 });
+    const first = harness({ outbox: { dir }, maxRetries: 0 }, server);
+    const id = first.meter.track(event(1));
+    await first.meter.shutdown({ timeoutMs: 0 });
+    const [segment] = segments(dir);
+    appendFileSync(join(dir, segment as string), 'E{"event_id":"torn","agent_id":"a"');
+    server.fault = () => undefined;
+    const second = harness({ outbox: { dir } }, server);
+    expect(await second.meter.shutdown()).toMatchObject({ sent: 1, pending: 0 });
+    expect([...server.ledger.keys()]).toEqual([id]);
+  });
+
+  it('refuses a directory another live Meter holds', async () => {
+    const dir = tempDir();
+    const { meter } = harness({ outbox: { dir } });
+    let failure: unknown;
+    try {
+      harness({ outbox: { dir } });
+    } catch (error) {
+      failure = error;
+    }
+    expect(MeterError.isInstance(failure) && failure.code === 'outbox_error').toBe(true);
+    expect(String((failure as Error).message)).toContain(`in use by process ${process.pid}`);
+    await meter.shutdown();
+  });
+});
+
+describe('crash replay (17)', () => {
+  beforeAll(() => {
+    execFileSync('npx', ['tsc', '-b', 'packages/sdk'], { cwd: root, stdio: 'inherit' });
+  }, 120_000);
+
+  const run = (args: string[], onSpawn?: (pid: number) => void) =>
+    new Promise<{ signal: NodeJS.Signals | null; lines: Record<string, unknown>[] }>((resolve) => {
+      const process_ = execFile(process.execPath, [child, ...args], { cwd: root }, (error, stdout) => {
+        const lines = stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+        resolve({ signal: (error as { signal?: NodeJS.Signals } | null)?.signal ?? null, lines });
+      });
+      if (process_.pid) onSpawn?.(process_.pid);
+    });
+
+  it('a process killed with SIGKILL after the server committed loses nothing and charges nothing twice', async () => {
+    const dir = tempDir();
+    const server = new FakeIngest();
+    let pid = 0;
+    let killedKey: string | null = null;
+    server.fault = (request, index) => {
+      if (index !== 1) return undefined;
+      killedKey = request.key;
+      setImmediate(() => process.kill(pid, 'SIGKILL'));
+      return { commitThenStall: true };
+    };
+    const http = await server.listen();
+    try {
+      const crashed = await run(['outbox-write', http.url, '20', dir], (spawned) => {
+        pid = spawned;
+      });
+      expect(crashed.signal).toBe('SIGKILL');
+      const ids = crashed.lines[0]?.['ids'] as string[];
+      expect(ids).toHaveLength(20);
+      expect(crashed.lines).toHaveLength(1);
+      expect(server.ledger.size).toBe(14);
+      const killedIds = server.batchIds()[1] as string[];
+
+      server.fault = () => undefined;
+      const replay = await run(['outbox-replay', http.url, '0', dir]);
+      expect(replay.lines[0]?.['result']).toMatchObject({ failed: 0, pending: 0 });
+      expect([...server.ledger.keys()].sort()).toEqual([...ids].sort());
+      const again = server.requests
+        .slice(2)
+        .find((request) => killedIds.every((id) => request.body.includes(id)));
+      expect(again?.key).toBe(killedKey);
+      for (const id of ids.filter((id) => !killedIds.includes(id))) {
+        expect(server.deliveries.get(id)).toBeLessThanOrEqual(2);
+      }
+      expect(segments(dir)).toEqual([]);
+    } finally {
+      await http.close();
+    }
+  });
+});
