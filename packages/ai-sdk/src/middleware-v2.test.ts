@@ -1,0 +1,131 @@
+// `ai` 5 hands middleware LanguageModelV2 models, whose usage is flat and whose meaning varies by
+// provider. `ai` 6 (installed here) types `wrapLanguageModel` for V3 models only but wraps whatever it
+// is given without converting it, so a V2-shaped model driven through the real `wrapLanguageModel`
+// and its `doGenerate` / `doStream` shows the middleware exactly what `ai` 5's generateText would.
+import type {
+  LanguageModelV2,
+  LanguageModelV2StreamPart,
+  LanguageModelV2Usage,
+  LanguageModelV3,
+} from '@ai-sdk/provider';
+import { wrapLanguageModel } from 'ai';
+import { describe, expect, it } from 'vitest';
+import { meterMiddleware } from './middleware.js';
+import { streamOf } from './test-support/parts.js';
+import { createRecordingMeter } from './test-support/recording-meter.js';
+
+const PROMPT = [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi' }] }];
+
+function v2Model(
+  provider: string,
+  usage: LanguageModelV2Usage,
+  providerMetadata?: Record<string, Record<string, number>>,
+) {
+  const model: LanguageModelV2 = {
+    specificationVersion: 'v2',
+    provider,
+    modelId: 'model-v2',
+    supportedUrls: {},
+    doGenerate: async () => ({
+      content: [{ type: 'text', text: 'ok' }],
+      finishReason: 'stop',
+      usage,
+      warnings: [],
+      response: { id: `gen-${provider}`, modelId: 'model-v2-0601' },
+      ...(providerMetadata ? { providerMetadata } : {}),
+    }),
+    doStream: async () => ({
+      stream: streamOf<LanguageModelV2StreamPart>([
+        { type: 'stream-start', warnings: [] },
+        { type: 'response-metadata', id: `str-${provider}`, modelId: 'model-v2-0601' },
+        { type: 'text-start', id: 't' },
+        { type: 'text-delta', id: 't', delta: 'ok' },
+        { type: 'text-end', id: 't' },
+        { type: 'finish', finishReason: 'stop', usage, ...(providerMetadata ? { providerMetadata } : {}) },
+      ]),
+    }),
+  };
+  const meter = createRecordingMeter();
+  const wrapped = wrapLanguageModel({
+    model: model as unknown as LanguageModelV3,
+    middleware: meterMiddleware(meter, { agent_id: 'a', action: 'b' }),
+  });
+  return { meter, wrapped };
+}
+
+async function generateAndStream(wrapped: LanguageModelV3) {
+  await wrapped.doGenerate({ prompt: PROMPT });
+  const { stream } = await wrapped.doStream({ prompt: PROMPT });
+  for (const reader = stream.getReader(); !(await reader.read()).done; );
+}
+
+describe('flat V2 usage', () => {
+  it('OpenAI: inputTokens already include the cached ones', async () => {
+    const { meter, wrapped } = v2Model('openai.chat', {
+      inputTokens: 2000,
+      outputTokens: 500,
+      totalTokens: 2500,
+      reasoningTokens: 384,
+      cachedInputTokens: 1536,
+    });
+    await generateAndStream(wrapped);
+    const expected = {
+      provider: 'openai',
+      model: 'model-v2-0601',
+      tokens_input: 2000,
+      tokens_cached_input: 1536,
+      tokens_output: 500,
+      tokens_reasoning: 384,
+    };
+    expect(meter.events).toMatchObject([expected, expected]);
+    expect(meter.events.map((event) => event.event_id.split(':')[1])).toEqual([
+      'gen-openai.chat',
+      'str-openai.chat',
+    ]);
+  });
+
+  it('Anthropic: cache reads and writes are added to inputTokens, which excludes them', async () => {
+    const { meter, wrapped } = v2Model(
+      'anthropic.messages',
+      { inputTokens: 200, outputTokens: 150, totalTokens: 350, cachedInputTokens: 9000 },
+      { anthropic: { cacheCreationInputTokens: 3000 } },
+    );
+    await generateAndStream(wrapped);
+    const expected = {
+      provider: 'anthropic',
+      tokens_input: 12_200,
+      tokens_cached_input: 9000,
+      tokens_cache_write: 3000,
+      tokens_output: 150,
+    };
+    expect(meter.events).toMatchObject([expected, expected]);
+  });
+
+  it('Google: reasoning outside outputTokens (totalTokens says so) is added to the output', async () => {
+    const { meter, wrapped } = v2Model('google.generative-ai', {
+      inputTokens: 50,
+      outputTokens: 80,
+      totalTokens: 230,
+      reasoningTokens: 100,
+    });
+    await generateAndStream(wrapped);
+    const expected = { provider: 'google', tokens_input: 50, tokens_output: 180, tokens_reasoning: 100 };
+    expect(meter.events).toMatchObject([expected, expected]);
+  });
+
+  it('flags a V2 step that reported no counts', async () => {
+    const { meter, wrapped } = v2Model('openai.chat', {
+      inputTokens: undefined,
+      outputTokens: undefined,
+      totalTokens: undefined,
+    });
+    await wrapped.doGenerate({ prompt: PROMPT });
+    expect(meter.events).toMatchObject([
+      {
+        tokens_input: 0,
+        tokens_output: 0,
+        metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'missing_usage' },
+      },
+    ]);
+  });
+});
