@@ -1,0 +1,126 @@
+// End to end: the real @anthropic-ai/sdk client (its HTTP answered by msw) → withMeter → the real
+// Meter → the real server (in-process, SQLite file) → the server's price.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMeter, type Meter, type PricedEvent } from '@agentmeter/sdk';
+import { type RunningServer, startServer } from '@agentmeter/server';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createAnthropicServer,
+  createClient,
+  jsonResponse,
+  messageBody,
+  REQUEST,
+  sseResponse,
+  textStreamEvents,
+  usageBody,
+} from './test-fixtures.js';
+import { withMeter } from './with-meter.js';
+
+// The Meter talks to the real server with the real fetch, taken before msw patches the global one.
+const realFetch = globalThis.fetch;
+const { server: anthropic, answer } = createAnthropicServer();
+const directory = mkdtempSync(join(tmpdir(), 'agentmeter-anthropic-e2e-'));
+let metering: RunningServer;
+let meter: Meter;
+const priced: PricedEvent[] = [];
+
+async function admin(path: string, init: RequestInit = {}): Promise<Response> {
+  return realFetch(`${metering.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${metering.adminKey}`, 'content-type': 'application/json' },
+  });
+}
+
+beforeAll(async () => {
+  metering = await startServer({
+    port: 0,
+    dbPath: join(directory, 'meter.db'),
+    adminKey: 'am_admin_e2e_anthropic',
+  });
+  const tier = await admin('/v1/tiers/default', {
+    method: 'PUT',
+    body: JSON.stringify({
+      base_fee: '0.01',
+      token_rate_input: '3',
+      token_rate_output: '15',
+      token_rate_cached_input: '0.3',
+      token_rate_cache_write: '3.75',
+      token_unit: 1_000_000,
+      currency: 'USD',
+    }),
+  });
+  expect(tier.status).toBeLessThan(300);
+  meter = createMeter({
+    apiKey: metering.adminKey!,
+    baseUrl: metering.url,
+    fetch: realFetch,
+    flushIntervalMs: 60_000,
+  });
+  meter.on('priced', (events) => priced.push(...events));
+  anthropic.listen({ onUnhandledRequest: 'error' });
+});
+afterEach(() => anthropic.resetHandlers());
+afterAll(async () => {
+  anthropic.close();
+  await meter?.shutdown({ timeoutMs: 5_000 });
+  await metering?.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describe('end to end', () => {
+  it('prices a cached call and a streamed call exactly as the tier says', async () => {
+    const client = withMeter(createClient(), meter, { agent_id: 'support-bot', action: 'reply' });
+    answer(() =>
+      jsonResponse(
+        messageBody({
+          id: 'msg_e2e_cached',
+          usage: {
+            input_tokens: 12,
+            cache_read_input_tokens: 3000,
+            cache_creation_input_tokens: 1200,
+            output_tokens: 77,
+          },
+        }),
+      ),
+    );
+    await meter.withContext({ customer_id: 'cus_acme' }, () => client.messages.create(REQUEST));
+    answer(() =>
+      sseResponse(
+        textStreamEvents({
+          id: 'msg_e2e_stream',
+          startUsage: usageBody({ input_tokens: 2000, output_tokens: 1 }),
+          deltaUsages: [
+            { input_tokens: 2000, output_tokens: 400, output_tokens_details: { thinking_tokens: 100 } },
+          ],
+        }),
+      ),
+    );
+    await meter.withContext({ customer_id: 'cus_globex' }, () =>
+      client.messages.stream(REQUEST).finalMessage(),
+    );
+
+    await meter.flush();
+
+    // 0.01 + 12×3/1M + 3000×0.3/1M + 1200×3.75/1M + 77×15/1M = 0.01 + 0.000036 + 0.0009 + 0.0045 + 0.001155
+    // 0.01 + 2000×3/1M + 400×15/1M = 0.01 + 0.006 + 0.006
+    const byId = new Map(priced.map((event) => [event.event_id.split(':')[1], event]));
+    expect(byId.get('msg_e2e_cached')?.price).toMatchObject({ total: '0.016591', base: '0.01' });
+    expect(byId.get('msg_e2e_stream')?.price).toMatchObject({ total: '0.022', base: '0.01' });
+    expect(byId.get('msg_e2e_cached')?.currency).toBe('USD');
+
+    const ledger = (await (await admin('/v1/events?limit=10')).json()) as {
+      data: { event_id: string; customer_id: string; tokens: Record<string, number>; price: unknown }[];
+    };
+    const rows = new Map(ledger.data.map((row) => [row.event_id.split(':')[1], row]));
+    expect(rows.get('msg_e2e_cached')).toMatchObject({
+      customer_id: 'cus_acme',
+      tokens: { input: 4212, cached_input: 3000, cache_write: 1200, output: 77 },
+    });
+    expect(rows.get('msg_e2e_stream')).toMatchObject({
+      customer_id: 'cus_globex',
+      tokens: { input: 2000, output: 400, reasoning: 100 },
+    });
+  });
+});
