@@ -17,7 +17,15 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
     api.call('POST', '/v1/meter', { body, ...(headers ? { headers } : {}) });
 
   it("prices the guide's per-token sample: $0.003 per 1K on 2,000 + 800 tokens is 0.0084", async () => {
-    expect((await put('/v1/tiers/default', { token_rate_input: 0.003, token_rate_output: 0.003, token_unit: 1000 })).status).toBe(200);
+    expect(
+      (
+        await put('/v1/tiers/default', {
+          token_rate_input: 0.003,
+          token_rate_output: 0.003,
+          token_unit: 1000,
+        })
+      ).status,
+    ).toBe(200);
     const { status, body } = await meter({
       agent_id: 'research-agent-v1',
       action: 'research.complete',
@@ -29,24 +37,45 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
     expect(body.price_charged).toBe(0.0084);
     expect(body.price_breakdown).toEqual({ base: 0, tokens: 0.0084, outcome: 0 });
     expect(body.price).toEqual({ total: '0.0084', base: '0.00', tokens: '0.0084', outcome: '0.00' });
-    expect(body).toMatchObject({ tier: 'default', currency: 'USD', outcome_id: null, outcome_status: 'none', replayed: false });
+    expect(body).toMatchObject({
+      tier: 'default',
+      currency: 'USD',
+      outcome_id: null,
+      outcome_status: 'none',
+      replayed: false,
+    });
   });
 
   it('prices per call: ten calls at $0.05 are 0.50 whatever their tokens', async () => {
     await put('/v1/tiers/per-call', { base_fee: '0.05' });
     await put('/v1/agents/classify-agent', { tier: 'per-call' });
     for (let call = 0; call < 10; call++) {
-      const { body } = await meter({ agent_id: 'classify-agent', action: 'ticket.classified', tokens_input: 600 * (call + 1), tokens_output: 50 });
+      const { body } = await meter({
+        agent_id: 'classify-agent',
+        action: 'ticket.classified',
+        tokens_input: 600 * (call + 1),
+        tokens_output: 50,
+      });
       expect(body.price_charged).toBe(0.05);
       expect(body.tier).toBe('per-call');
     }
     const usage = await api.call('GET', '/v1/usage?agent_id=classify-agent');
-    expect(usage.body.totals[0].amounts).toEqual({ base: '0.50', tokens: '0.00', outcome: '0.00', total: '0.50' });
+    expect(usage.body.totals[0].amounts).toEqual({
+      base: '0.50',
+      tokens: '0.00',
+      outcome: '0.00',
+      total: '0.50',
+    });
     expect(usage.body.totals[0].calls).toBe(10);
   });
 
   it("returns all three components for the guide's hybrid sample", async () => {
-    await put('/v1/tiers/hybrid', { base_fee: '0.01', token_rate_input: '0.125', token_unit: 1000000, outcome_bonus: '5.00' });
+    await put('/v1/tiers/hybrid', {
+      base_fee: '0.01',
+      token_rate_input: '0.125',
+      token_unit: 1000000,
+      outcome_bonus: '5.00',
+    });
     const { body } = await meter({
       agent_id: 'sales-agent-v3',
       action: 'lead.qualified',
@@ -68,11 +97,14 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
     await put('/v1/tiers/event-tier', { base_fee: '4' });
     await put('/v1/agents/agent-a', { tier: 'agent-tier' });
     await put('/v1/customers/cus-a', { tier: 'customer-tier' });
-    const tierOf = async (event: Record<string, unknown>) => (await meter({ action: 'x', ...event })).body.tier;
+    const tierOf = async (event: Record<string, unknown>) =>
+      (await meter({ action: 'x', ...event })).body.tier;
     expect(await tierOf({ agent_id: 'other' })).toBe('default');
     expect(await tierOf({ agent_id: 'agent-a' })).toBe('agent-tier');
     expect(await tierOf({ agent_id: 'agent-a', customer_id: 'cus-a' })).toBe('customer-tier');
-    expect(await tierOf({ agent_id: 'agent-a', customer_id: 'cus-a', tier: 'event-tier' })).toBe('event-tier');
+    expect(await tierOf({ agent_id: 'agent-a', customer_id: 'cus-a', tier: 'event-tier' })).toBe(
+      'event-tier',
+    );
     await put('/v1/customers/cus-a', { tier: null });
     expect(await tierOf({ agent_id: 'agent-a', customer_id: 'cus-a' })).toBe('agent-tier');
     const unknown = await meter({ agent_id: 'a', action: 'x', tier: 'nope' });
@@ -102,9 +134,15 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
     expect(first.body.event_id).toBe('key-123');
     const replay = await meter({ agent_id: 'a', action: 'b' }, { 'idempotency-key': 'key-123' });
     expect(replay.body.replayed).toBe(true);
-    const mismatch = await meter({ agent_id: 'a', action: 'b', event_id: 'other' }, { 'idempotency-key': 'key-123' });
+    const mismatch = await meter(
+      { agent_id: 'a', action: 'b', event_id: 'other' },
+      { 'idempotency-key': 'key-123' },
+    );
     expect(mismatch.status).toBe(400);
-    expect(mismatch.body).toMatchObject({ code: 'idempotency_key_mismatch', errors: [{ field: 'header.Idempotency-Key' }] });
+    expect(mismatch.body).toMatchObject({
+      code: 'idempotency_key_mismatch',
+      errors: [{ field: 'header.Idempotency-Key' }],
+    });
     expect((await meter({ agent_id: 'a', action: 'b' }, { 'idempotency-key': 'bad key!' })).status).toBe(400);
   });
 
@@ -121,7 +159,9 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
       ['old', 2, '0.01'],
     ]);
     const invoice = (await api.call('GET', '/v1/invoices/preview?customer_id=c1')).body;
-    expect(invoice.lines.map((line: any) => [line.tier_version, line.component, line.quantity, line.amount])).toEqual([
+    expect(
+      invoice.lines.map((line: any) => [line.tier_version, line.component, line.quantity, line.amount]),
+    ).toEqual([
       [2, 'base', 1, '0.01'],
       [3, 'base', 1, '0.02'],
     ]);
@@ -141,7 +181,9 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
     ];
     const first = await api.call('POST', '/v1/meter/batch', { body: { events } });
     expect(first.status).toBe(200);
-    expect(first.body.results.map((r: any) => [r.event_id, r.status, r.error?.code ?? r.price_charged])).toEqual([
+    expect(
+      first.body.results.map((r: any) => [r.event_id, r.status, r.error?.code ?? r.price_charged]),
+    ).toEqual([
       ['b-1', 'accepted', 0.05],
       ['b-2', 'rejected', 'validation_error'],
       ['b-3', 'rejected', 'token_subset_exceeds_total'],
@@ -163,7 +205,12 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
   });
 
   it('derives ids of id-less batch events from the Idempotency-Key header, so a retried batch is not charged twice', async () => {
-    const body = { events: [{ agent_id: 'a', action: 'x' }, { agent_id: 'a', action: 'y' }] };
+    const body = {
+      events: [
+        { agent_id: 'a', action: 'x' },
+        { agent_id: 'a', action: 'y' },
+      ],
+    };
     const headers = { 'idempotency-key': 'batch-42' };
     const first = await api.call('POST', '/v1/meter/batch', { body, headers });
     expect(first.body.results.map((r: any) => r.event_id)).toEqual(['batch-42:0', 'batch-42:1']);
@@ -207,19 +254,49 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
       [{ agent_id: 'a'.repeat(129), action: 'b' }, 400, 'validation_error', '/agent_id'],
       [{ agent_id: 'a\u0000b', action: 'b' }, 400, 'validation_error', '/agent_id'],
       [{ agent_id: 'a', action: 'b', timestamp: 'yesterday' }, 400, 'validation_error', '/timestamp'],
-      [{ agent_id: 'a', action: 'b', timestamp: new Date(T0 - 36 * day).toISOString() }, 422, 'timestamp_too_old', '/timestamp'],
-      [{ agent_id: 'a', action: 'b', timestamp: new Date(T0 + 600_000).toISOString() }, 422, 'timestamp_in_future', '/timestamp'],
-      [{ agent_id: 'a', action: 'b', expires_at: new Date(T0 + day).toISOString() }, 422, 'expires_at_requires_pending', '/expires_at'],
+      [
+        { agent_id: 'a', action: 'b', timestamp: new Date(T0 - 36 * day).toISOString() },
+        422,
+        'timestamp_too_old',
+        '/timestamp',
+      ],
+      [
+        { agent_id: 'a', action: 'b', timestamp: new Date(T0 + 600_000).toISOString() },
+        422,
+        'timestamp_in_future',
+        '/timestamp',
+      ],
+      [
+        { agent_id: 'a', action: 'b', expires_at: new Date(T0 + day).toISOString() },
+        422,
+        'expires_at_requires_pending',
+        '/expires_at',
+      ],
       [
         { agent_id: 'a', action: 'b', outcome: 'pending', expires_at: new Date(T0 + 91 * day).toISOString() },
         422,
         'invalid_expires_at',
         '/expires_at',
       ],
-      [{ agent_id: 'a', action: 'b', outcome: 'pending', expires_at: new Date(T0 - 1000).toISOString() }, 422, 'invalid_expires_at', '/expires_at'],
+      [
+        { agent_id: 'a', action: 'b', outcome: 'pending', expires_at: new Date(T0 - 1000).toISOString() },
+        422,
+        'invalid_expires_at',
+        '/expires_at',
+      ],
       [{ agent_id: 'a', action: 'b', outcome: 'maybe' }, 400, 'validation_error', '/outcome'],
-      [{ agent_id: 'a', action: 'b', tokens_output: 3, tokens_reasoning: 4 }, 422, 'token_subset_exceeds_total', '/tokens_reasoning'],
-      [{ agent_id: 'a', action: 'b', metadata: { blob: 'x'.repeat(9000) } }, 422, 'metadata_too_large', '/metadata'],
+      [
+        { agent_id: 'a', action: 'b', tokens_output: 3, tokens_reasoning: 4 },
+        422,
+        'token_subset_exceeds_total',
+        '/tokens_reasoning',
+      ],
+      [
+        { agent_id: 'a', action: 'b', metadata: { blob: 'x'.repeat(9000) } },
+        422,
+        'metadata_too_large',
+        '/metadata',
+      ],
       [{ agent_id: 'a', action: 'b', metadata: 'text' }, 400, 'validation_error', '/metadata'],
       [{ agent_id: 'a', action: 'b', event_id: 'has space' }, 400, 'validation_error', '/event_id'],
     ];
@@ -241,11 +318,20 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
     const tooLarge = await meter(big);
     expect([tooLarge.status, tooLarge.body.code]).toEqual([413, 'payload_too_large']);
     const tooMany = await api.call('POST', '/v1/meter/batch', {
-      body: { events: Array.from({ length: 1001 }, (_, i) => ({ agent_id: 'a', action: 'b', event_id: `e${i}` })) },
+      body: {
+        events: Array.from({ length: 1001 }, (_, i) => ({ agent_id: 'a', action: 'b', event_id: `e${i}` })),
+      },
     });
     expect([tooMany.status, tooMany.body.code]).toEqual([413, 'batch_too_large']);
     const tooBig = await api.call('POST', '/v1/meter/batch', {
-      body: { events: Array.from({ length: 200 }, (_, i) => ({ agent_id: 'a', action: 'b', event_id: `e${i}`, metadata: { x: 'y'.repeat(6000) } })) },
+      body: {
+        events: Array.from({ length: 200 }, (_, i) => ({
+          agent_id: 'a',
+          action: 'b',
+          event_id: `e${i}`,
+          metadata: { x: 'y'.repeat(6000) },
+        })),
+      },
     });
     expect(tooBig.status).toBe(413);
     expect((await api.call('GET', '/v1/events')).body.data).toEqual([]);

@@ -18,11 +18,22 @@ describe.each(STORE_KINDS)('outcomes on %s', (kind) => {
   const pending = async (eventId: string, extra: Record<string, unknown> = {}) =>
     (
       await api.call('POST', '/v1/meter', {
-        body: { agent_id: 'outreach-agent-v2', action: 'email.sent', tokens_input: 1400, tokens_output: 380, outcome: 'pending', event_id: eventId, customer_id: 'acme', ...extra },
+        body: {
+          agent_id: 'outreach-agent-v2',
+          action: 'email.sent',
+          tokens_input: 1400,
+          tokens_output: 380,
+          outcome: 'pending',
+          event_id: eventId,
+          customer_id: 'acme',
+          ...extra,
+        },
       })
     ).body;
   const resolve = (outcomeId: string, outcome: string, metadata?: unknown) =>
-    api.call('POST', `/v1/outcomes/${outcomeId}/resolve`, { body: { outcome, ...(metadata ? { metadata } : {}) } });
+    api.call('POST', `/v1/outcomes/${outcomeId}/resolve`, {
+      body: { outcome, ...(metadata ? { metadata } : {}) },
+    });
 
   it("runs the guide's deferred outcome: base now, the $5.00 bonus on success, exactly once", async () => {
     const opened = await pending('e1', { expires_at: new Date(T0 + 7 * DAY).toISOString() });
@@ -30,8 +41,17 @@ describe.each(STORE_KINDS)('outcomes on %s', (kind) => {
     api.clock.now += 3 * DAY;
     const first = await resolve('out_e1', 'success', { reply_type: 'positive', meeting_booked: true });
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ status: 'success', price_charged: 5, price_breakdown: { base: 0, tokens: 0, outcome: 5 }, replayed: false });
-    expect(first.body.outcome).toMatchObject({ status: 'success', charged: '5.00', metadata: { reply_type: 'positive', meeting_booked: true } });
+    expect(first.body).toMatchObject({
+      status: 'success',
+      price_charged: 5,
+      price_breakdown: { base: 0, tokens: 0, outcome: 5 },
+      replayed: false,
+    });
+    expect(first.body.outcome).toMatchObject({
+      status: 'success',
+      charged: '5.00',
+      metadata: { reply_type: 'positive', meeting_booked: true },
+    });
     const again = await resolve('out_e1', 'success');
     expect(again.status).toBe(200);
     expect(again.body.replayed).toBe(true);
@@ -51,7 +71,15 @@ describe.each(STORE_KINDS)('outcomes on %s', (kind) => {
     const opened = await pending('e2');
     expect((await resolve('out_e2', 'failure')).body).toMatchObject({ status: 'failure', price_charged: 0 });
     const replay = await api.call('POST', '/v1/meter', {
-      body: { agent_id: 'outreach-agent-v2', action: 'email.sent', tokens_input: 1400, tokens_output: 380, outcome: 'pending', event_id: 'e2', customer_id: 'acme' },
+      body: {
+        agent_id: 'outreach-agent-v2',
+        action: 'email.sent',
+        tokens_input: 1400,
+        tokens_output: 380,
+        outcome: 'pending',
+        event_id: 'e2',
+        customer_id: 'acme',
+      },
     });
     expect(replay.body).toEqual({ ...opened, replayed: true });
     expect((await api.call('GET', '/v1/usage')).body.totals[0].amounts.total).toBe('0.01');
@@ -92,9 +120,15 @@ describe.each(STORE_KINDS)('outcomes on %s', (kind) => {
   });
 
   it('uses the bonus of the action and of the tier version that priced the event', async () => {
-    await api.call('PUT', '/v1/tiers/default', { body: { base_fee: '0.01', outcome_bonus: '5', outcome_bonus_by_action: { 'meeting.booked': '50' } } });
-    await api.call('POST', '/v1/meter', { body: { agent_id: 'a', action: 'meeting.booked', outcome: 'pending', event_id: 'm1' } });
-    await api.call('PUT', '/v1/tiers/default', { body: { base_fee: '0.01', outcome_bonus: '5', outcome_bonus_by_action: { 'meeting.booked': '80' } } });
+    await api.call('PUT', '/v1/tiers/default', {
+      body: { base_fee: '0.01', outcome_bonus: '5', outcome_bonus_by_action: { 'meeting.booked': '50' } },
+    });
+    await api.call('POST', '/v1/meter', {
+      body: { agent_id: 'a', action: 'meeting.booked', outcome: 'pending', event_id: 'm1' },
+    });
+    await api.call('PUT', '/v1/tiers/default', {
+      body: { base_fee: '0.01', outcome_bonus: '5', outcome_bonus_by_action: { 'meeting.booked': '80' } },
+    });
     expect((await resolve('out_m1', 'success')).body.price.total).toBe('50.00');
   });
 
@@ -113,12 +147,21 @@ describe.each(STORE_KINDS)('outcomes on %s', (kind) => {
     await pending('late-win');
     api.clock.now = T0 + 2 * DAY;
     await resolve('out_late-win', 'success');
-    const byDay = (await api.call('GET', '/v1/usage?group_by=day')).body.groups.map((g: any) => [g.key.day, g.calls, g.amounts.total]);
+    const byDay = (await api.call('GET', '/v1/usage?group_by=day')).body.groups.map((g: any) => [
+      g.key.day,
+      g.calls,
+      g.amounts.total,
+    ]);
     expect(byDay).toEqual([
       ['2026-11-26', 1, '0.01'],
       ['2026-11-28', 0, '5.00'],
     ]);
-    const firstDay = (await api.call('GET', `/v1/invoices/preview?customer_id=acme&from=${new Date(T0 - DAY).toISOString()}&to=${new Date(T0 + DAY).toISOString()}`)).body;
+    const firstDay = (
+      await api.call(
+        'GET',
+        `/v1/invoices/preview?customer_id=acme&from=${new Date(T0 - DAY).toISOString()}&to=${new Date(T0 + DAY).toISOString()}`,
+      )
+    ).body;
     expect(firstDay.total).toBe('0.01');
   });
 });
