@@ -96,7 +96,7 @@ export async function ingestEvents(
   events: readonly unknown[],
   idFor: (index: number, body: EventBody) => string,
 ): Promise<IngestResult[]> {
-  const { projectId, configVersion, now } = context;
+  const { projectId, configVersion } = context;
   const tiers = await context.config.tiers(projectId, configVersion);
   const customers = new Set<string>();
   const agents = new Set<string>();
