@@ -1,0 +1,299 @@
+import { deriveEventId, onUsage } from '@agentmeter/sdk';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CHAT_ID,
+  CHAT_MODEL,
+  chatChunks,
+  chatHandler,
+  chatStall,
+  createMockServer,
+  errorHandler,
+  newClient,
+  settle,
+  usage,
+  VERSIONS,
+} from './test-fixtures.js';
+import { createRecordingMeter } from './test-support.js';
+import { withMeter } from './with-meter.js';
+
+const server = createMockServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+const DEFAULTS = { agent_id: 'support-bot', action: 'answer' };
+const messages = [{ role: 'user' as const, content: 'Say hello.' }];
+const eventId = (id = CHAT_ID) => deriveEventId('openai', id, DEFAULTS.agent_id, DEFAULTS.action);
+
+describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
+  const setup = () => {
+    const meter = createRecordingMeter();
+    return { meter, openai: withMeter(newClient(OpenAI), meter, DEFAULTS) };
+  };
+
+  it('meters a plain completion with its exact tokens and a response-derived event id', async () => {
+    server.use(chatHandler({ usage: usage(19, 10) }));
+    const { meter, openai } = setup();
+    const completion = await openai.chat.completions.create({ model: 'gpt-4.1', messages });
+    expect(completion.choices[0]?.message.content).toBe('Hello! How can I help?');
+    expect(meter.events).toEqual([
+      {
+        tokens_input: 19,
+        tokens_output: 10,
+        provider: 'openai',
+        model: CHAT_MODEL,
+        agent_id: 'support-bot',
+        action: 'answer',
+        event_id: eventId(),
+      },
+    ]);
+  });
+
+  it('reports cached, cache-write and reasoning tokens as subsets of input and output', async () => {
+    server.use(chatHandler({ usage: usage(2006, 300, { cached: 1920, cacheWrite: 64, reasoning: 192 }) }));
+    const { meter, openai } = setup();
+    await openai.chat.completions.create({ model: 'o4-mini', messages });
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({
+      tokens_input: 2006,
+      tokens_output: 300,
+      tokens_cached_input: 1920,
+      tokens_cache_write: 64,
+      tokens_reasoning: 192,
+    });
+  });
+
+  it('meters a tool-call completion, plain and streamed', async () => {
+    const toolCalls = [
+      { id: 'call_Ht1bEnaGBVZHSQJbT3sv2Pob', name: 'get_weather', arguments: '{"city":"Paris"}' },
+    ];
+    server.use(chatHandler({ toolCalls, usage: usage(82, 17) }));
+    const { meter, openai } = setup();
+    const completion = await openai.chat.completions.create({ model: 'gpt-4.1', messages });
+    expect(completion.choices[0]?.message.tool_calls?.[0]?.id).toBe('call_Ht1bEnaGBVZHSQJbT3sv2Pob');
+    const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    let args = '';
+    for await (const chunk of stream)
+      args += chunk.choices[0]?.delta.tool_calls?.[0]?.function?.arguments ?? '';
+    expect(args).toBe('{"city":"Paris"}');
+    expect(meter.events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([
+      [82, 17],
+      [82, 17],
+    ]);
+  });
+
+  it('asks for stream usage, meters it, and hides the usage-only chunk from the caller', async () => {
+    let sent: unknown;
+    server.use(
+      chatHandler((body) => {
+        sent = body.stream_options;
+        return { usage: usage(25, 7) };
+      }),
+    );
+    const { meter, openai } = setup();
+    const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    const seen = [];
+    for await (const chunk of stream) seen.push(chunk);
+    expect(sent).toEqual({ include_usage: true });
+    expect(seen).toHaveLength(4);
+    expect(seen.every((chunk) => chunk.choices.length === 1)).toBe(true);
+    expect(meter.events).toEqual([
+      {
+        tokens_input: 25,
+        tokens_output: 7,
+        provider: 'openai',
+        model: CHAT_MODEL,
+        agent_id: 'support-bot',
+        action: 'answer',
+        event_id: eventId(),
+      },
+    ]);
+  });
+
+  it('passes the usage chunk through when the caller asked for include_usage', async () => {
+    server.use(chatHandler({ usage: usage(31, 9) }));
+    const { meter, openai } = setup();
+    const stream = await openai.chat.completions.create({
+      model: 'gpt-4.1',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const seen = [];
+    for await (const chunk of stream) seen.push(chunk);
+    expect(seen).toHaveLength(5);
+    expect(seen.at(-1)?.choices).toEqual([]);
+    expect(seen.at(-1)?.usage?.prompt_tokens).toBe(31);
+    expect(meter.events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([[31, 9]]);
+  });
+
+  it('keeps the caller request body untouched', async () => {
+    server.use(chatHandler({ usage: usage(3, 1) }));
+    const { openai } = setup();
+    const body = {
+      model: 'gpt-4.1',
+      messages,
+      stream: true as const,
+      stream_options: { include_obfuscation: false },
+    };
+    const stream = await openai.chat.completions.create(body);
+    for await (const _ of stream) {
+      // drain
+    }
+    expect(body.stream_options).toEqual({ include_obfuscation: false });
+  });
+
+  it('meters an early break once, marked incomplete, and stops the request', async () => {
+    server.use(chatHandler({ usage: usage(25, 7) }));
+    const { meter, openai } = setup();
+    const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    for await (const _ of stream) break;
+    expect(stream.controller.signal.aborted).toBe(true);
+    await settle();
+    expect(meter.events).toEqual([
+      {
+        tokens_input: 0,
+        tokens_output: 0,
+        provider: 'openai',
+        model: CHAT_MODEL,
+        agent_id: 'support-bot',
+        action: 'answer',
+        event_id: eventId(),
+        metadata: { 'agentmeter.usage_incomplete': true },
+      },
+    ]);
+  });
+
+  it('meters an aborted stream (AbortController) once, with what is known', async () => {
+    const chunks = chatChunks({ usage: usage(25, 7) }, true).slice(0, 2);
+    // The server sends two chunks and then stalls, as a slow generation does.
+    server.use(chatStall(chunks));
+    const { meter, openai } = setup();
+    const abort = new AbortController();
+    const stream = await openai.chat.completions.create(
+      { model: 'gpt-4.1', messages, stream: true },
+      { signal: abort.signal },
+    );
+    const seen = [];
+    for await (const chunk of stream) {
+      seen.push(chunk);
+      if (seen.length === 2) abort.abort();
+    }
+    await settle();
+    expect(seen).toHaveLength(2);
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({
+      tokens_input: 0,
+      tokens_output: 0,
+      event_id: eventId(),
+      metadata: { 'agentmeter.usage_incomplete': true },
+    });
+  });
+
+  it('meters a stream aborted before it was read', async () => {
+    server.use(chatStall(chatChunks({ usage: usage(25, 7) }, true).slice(0, 1)));
+    const { meter, openai } = setup();
+    const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    stream.controller.abort();
+    await settle();
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({
+      tokens_input: 0,
+      metadata: { 'agentmeter.usage_incomplete': true },
+    });
+    for await (const _ of stream) {
+      // the SDK ends an aborted stream quietly
+    }
+    expect(meter.events).toHaveLength(1);
+  });
+
+  it('meters a stream broken by an error event, marked with the error type', async () => {
+    const chunks = chatChunks({ usage: usage(25, 7) }, true).slice(0, 2);
+    server.use(
+      chatStall(
+        [...chunks, { error: { message: 'The server had an error', type: 'server_error' } }] as never,
+        false,
+      ),
+    );
+    const { meter, openai } = setup();
+    const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    const seen: unknown[] = [];
+    await expect(async () => {
+      for await (const chunk of stream) seen.push(chunk);
+    }).rejects.toThrow('The server had an error');
+    await settle();
+    expect(seen).toHaveLength(2);
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]?.metadata).toEqual({
+      'agentmeter.usage_incomplete': true,
+      'agentmeter.error_type': 'APIError',
+    });
+  });
+
+  it('meters nothing for a rejected request by default', async () => {
+    server.use(errorHandler('/chat/completions', 429, 'rate_limit_exceeded', 'Rate limit reached'));
+    const { meter, openai } = setup();
+    await expect(openai.chat.completions.create({ model: 'gpt-4.1', messages })).rejects.toThrow(
+      /Rate limit reached/,
+    );
+    await expect(
+      openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true }),
+    ).rejects.toThrow(/Rate limit reached/);
+    await settle();
+    expect(meter.events).toEqual([]);
+  });
+
+  it('meters a zero-token event with the error type for a rejected request when asked', async () => {
+    server.use(errorHandler('/chat/completions', 429, 'rate_limit_exceeded', 'Rate limit reached'));
+    const meter = createRecordingMeter();
+    const openai = withMeter(newClient(OpenAI), meter, { ...DEFAULTS, meterErrors: true });
+    await expect(openai.chat.completions.create({ model: 'gpt-4.1', messages })).rejects.toThrow();
+    await settle();
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({
+      tokens_input: 0,
+      tokens_output: 0,
+      model: 'gpt-4.1',
+      metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'RateLimitError' },
+    });
+    expect(meter.events[0]?.event_id).toMatch(/^evt_test_/);
+  });
+
+  it('fills the normalized usage: operation, models, server, timing, streamed', async () => {
+    server.use(chatHandler({ usage: usage(12, 4) }));
+    const { openai } = setup();
+    const seen: unknown[] = [];
+    const stop = onUsage((normalized) => seen.push(normalized));
+    try {
+      const before = Date.now();
+      const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+      for await (const _ of stream) {
+        // drain
+      }
+      await settle();
+      expect(seen).toEqual([
+        {
+          provider: 'openai',
+          operation: 'chat',
+          requestModel: 'gpt-4.1',
+          responseModel: CHAT_MODEL,
+          responseId: CHAT_ID,
+          inputTokens: 12,
+          outputTokens: 4,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+          reasoningTokens: 0,
+          startedAt: expect.any(Number),
+          latencyMs: expect.any(Number),
+          complete: true,
+          streamed: true,
+          serverAddress: 'api.openai.com',
+          serverPort: 443,
+        },
+      ]);
+      expect((seen[0] as { startedAt: number }).startedAt).toBeGreaterThanOrEqual(before);
+    } finally {
+      stop();
+    }
+  });
+});

@@ -1,0 +1,33 @@
+const MARKER = Symbol.for('agentmeter.openai.error');
+
+export type OpenAIMeterErrorCode = 'invalid_option' | 'invalid_argument';
+
+/** The one error `@agentmeter/openai` throws itself: a bad argument to `withMeter()`, naming the field. */
+export class OpenAIMeterError extends Error {
+  readonly code: OpenAIMeterErrorCode;
+  /** The option or argument at fault, e.g. `agent_id`. */
+  readonly field: string;
+  readonly [MARKER] = true;
+
+  constructor(code: OpenAIMeterErrorCode, field: string, message: string) {
+    super(message);
+    this.name = 'OpenAIMeterError';
+    this.code = code;
+    this.field = field;
+  }
+
+  /** True for an `OpenAIMeterError` from any copy of this package. */
+  static isInstance(error: unknown): error is OpenAIMeterError {
+    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
+  }
+}
+
+/** How a bad value is shown in an error message: short, never the whole object. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'function') return 'a function';
+  return String(value);
+}

@@ -1,0 +1,162 @@
+import { type MeterContext, type NormalizedUsage, recordUsage, type UsageAttribution } from '@agentmeter/sdk';
+import { requestContent } from './content.js';
+import { type TokenCounts, ZERO_COUNTS } from './normalize.js';
+import type { MeterConfig } from './options.js';
+
+/** The three metered OpenAI endpoints. */
+export type Api = 'chat.completions' | 'responses' | 'embeddings';
+
+/** What one call produced, as far as it is known when the call ends. */
+export interface CallOutcome {
+  counts: TokenCounts;
+  /** False when the provider's usage never arrived (stream broken off, aborted, or no usage sent). */
+  complete: boolean;
+  responseId?: string | undefined;
+  responseModel?: string | undefined;
+  errorType?: string | undefined;
+  /** Completion text; only collected with `captureContent`. */
+  outputText?: string | undefined;
+}
+
+export interface ServerInfo {
+  address?: string;
+  port?: number;
+}
+
+let lastBaseURL: unknown;
+let lastServer: ServerInfo = {};
+
+/** `server.address` / `server.port` of a client's `baseURL` (the port filled from the scheme when absent). */
+export function serverOf(baseURL: unknown): ServerInfo {
+  if (baseURL === lastBaseURL) return lastServer;
+  let server: ServerInfo = {};
+  try {
+    const url = new URL(String(baseURL));
+    const port = url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443;
+    server = { address: url.hostname, port };
+  } catch {
+    // An unparsable base URL only loses the server attributes.
+  }
+  lastBaseURL = baseURL;
+  lastServer = server;
+  return server;
+}
+
+/** A low-cardinality error class (`error.type`): the error's class name, else `_OTHER`. */
+export function errorTypeOf(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const name = (error as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof name === 'string' && name.length > 0 && name !== 'Object') return name;
+  }
+  return '_OTHER';
+}
+
+function currentContext(config: MeterConfig): MeterContext | undefined {
+  try {
+    return config.meter.currentContext();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One metered provider call, from request to its single meter event. It captures the attribution and
+ * the async context when the call starts; whichever of `finish()` / `fail()` comes first decides the
+ * event, and every later call is ignored, so a call is never metered twice.
+ */
+export class MeteredCall {
+  readonly #config: MeterConfig;
+  readonly #api: Api;
+  readonly #streamed: boolean;
+  readonly #requestModel: string | undefined;
+  readonly #server: ServerInfo;
+  readonly #context: MeterContext | undefined;
+  readonly #inputText: string | undefined;
+  readonly #startedAt = Date.now();
+  readonly #startTick = performance.now();
+  #settled = false;
+  #deliver!: (usage: NormalizedUsage) => void;
+
+  constructor(config: MeterConfig, api: Api, body: unknown, streamed: boolean, server: ServerInfo) {
+    this.#config = config;
+    this.#api = api;
+    this.#streamed = streamed;
+    const model = (body as { model?: unknown } | null)?.model;
+    this.#requestModel = typeof model === 'string' && model.length > 0 ? model : undefined;
+    this.#server = server;
+    this.#context = currentContext(config);
+    this.#inputText = config.captureContent ? requestContent(api, body) : undefined;
+    // The reaction below runs in the async context of this constructor (the caller's, at request
+    // time), whoever settles the call: context and outer-layer scopes are those of the call site,
+    // not of the code that happens to drain a stream later.
+    new Promise<NormalizedUsage>((resolve) => {
+      this.#deliver = resolve;
+    }).then((usage) => this.#record(usage));
+  }
+
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  /** The call ended (fully or not) with what is known of its usage. */
+  finish(outcome: CallOutcome): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#deliver(this.#usage(outcome));
+  }
+
+  /** The provider rejected the call (or it never reached it): metered only with `meterErrors`. */
+  fail(error: unknown): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    if (!this.#config.meterErrors) return;
+    this.#deliver(this.#usage({ counts: ZERO_COUNTS, complete: false, errorType: errorTypeOf(error) }));
+  }
+
+  #usage(outcome: CallOutcome): NormalizedUsage {
+    const usage: NormalizedUsage = {
+      provider: 'openai',
+      operation: this.#api === 'embeddings' ? 'embeddings' : 'chat',
+      ...outcome.counts,
+      startedAt: this.#startedAt,
+      latencyMs: Math.round(performance.now() - this.#startTick),
+      complete: outcome.complete,
+      streamed: this.#streamed,
+    };
+    if (this.#requestModel) usage.requestModel = this.#requestModel;
+    if (outcome.responseModel) usage.responseModel = outcome.responseModel;
+    if (outcome.responseId) usage.responseId = outcome.responseId;
+    if (this.#server.address) usage.serverAddress = this.#server.address;
+    if (this.#server.port) usage.serverPort = this.#server.port;
+    if (outcome.errorType) usage.errorType = outcome.errorType;
+    if (outcome.outputText !== undefined) this.#outputText = outcome.outputText;
+    return usage;
+  }
+
+  #outputText: string | undefined;
+
+  #attribution(): UsageAttribution {
+    const { options } = this.#config;
+    const context = this.#context;
+    const attribution: UsageAttribution = {
+      agent_id: context?.agent_id ?? options.agent_id,
+      action: context?.action ?? options.action,
+    };
+    const customer = context?.customer_id ?? options.customer_id;
+    if (customer !== undefined) attribution.customer_id = customer;
+    if (options.tier !== undefined) attribution.tier = options.tier;
+    const metadata: Record<string, unknown> = { ...options.metadata, ...context?.metadata };
+    if (this.#inputText !== undefined) metadata['agentmeter.input'] = this.#inputText;
+    if (this.#outputText !== undefined) metadata['agentmeter.output'] = this.#outputText;
+    if (Object.keys(metadata).length > 0) attribution.metadata = metadata;
+    return attribution;
+  }
+
+  #record(usage: NormalizedUsage): void {
+    try {
+      recordUsage(this.#config.meter, usage, this.#attribution(), { layer: 'provider' });
+    } catch {
+      // Metering never breaks the caller; the Meter reports its own delivery problems.
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * OpenAI usage objects → token counts, following the OpenTelemetry GenAI conventions: input is the
+ * whole prompt (cache reads and writes included), output the whole completion (reasoning included);
+ * cached, cache-write and reasoning counts are subsets and are never added on top.
+ */
+export interface TokenCounts {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+}
+
+export const ZERO_COUNTS: Readonly<TokenCounts> = Object.freeze({
+  inputTokens: 0,
+  outputTokens: 0,
+  cachedInputTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+});
+
+type Loose = Record<string, unknown> | null | undefined;
+
+function asRecord(value: unknown): Loose {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+}
+
+/** A token count as the contract accepts it: a non-negative integer; anything else counts as 0. */
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+}
+
+/** Keeps the subsets inside their totals, so a malformed usage object can never be priced twice. */
+function bounded(
+  input: number,
+  output: number,
+  cached: number,
+  cacheWrite: number,
+  reasoning: number,
+): TokenCounts {
+  const cachedInputTokens = Math.min(cached, input);
+  return {
+    inputTokens: input,
+    outputTokens: output,
+    cachedInputTokens,
+    cacheWriteTokens: Math.min(cacheWrite, input - cachedInputTokens),
+    reasoningTokens: Math.min(reasoning, output),
+  };
+}
+
+/** True when `usage` is an object carrying the named total as a number. */
+export function hasUsage(usage: unknown, totalField: string): boolean {
+  const record = asRecord(usage);
+  return record !== undefined && record !== null && typeof record[totalField] === 'number';
+}
+
+/** Chat Completions `CompletionUsage` (also legacy Completions). */
+export function chatCounts(usage: unknown): TokenCounts {
+  const record = asRecord(usage);
+  if (!record) return { ...ZERO_COUNTS };
+  const prompt = asRecord(record['prompt_tokens_details']);
+  const completion = asRecord(record['completion_tokens_details']);
+  return bounded(
+    count(record['prompt_tokens']),
+    count(record['completion_tokens']),
+    count(prompt?.['cached_tokens']),
+    count(prompt?.['cache_write_tokens']),
+    count(completion?.['reasoning_tokens']),
+  );
+}
+
+/** Responses API `ResponseUsage`. */
+export function responsesCounts(usage: unknown): TokenCounts {
+  const record = asRecord(usage);
+  if (!record) return { ...ZERO_COUNTS };
+  const input = asRecord(record['input_tokens_details']);
+  const output = asRecord(record['output_tokens_details']);
+  return bounded(
+    count(record['input_tokens']),
+    count(record['output_tokens']),
+    count(input?.['cached_tokens']),
+    count(input?.['cache_write_tokens']),
+    count(output?.['reasoning_tokens']),
+  );
+}
+
+/** Embeddings usage: `prompt_tokens` only; embeddings have no output. */
+export function embeddingsCounts(usage: unknown): TokenCounts {
+  const record = asRecord(usage);
+  return { ...ZERO_COUNTS, inputTokens: count(record?.['prompt_tokens']) };
+}
+
+/**
+ * A response id usable as an idempotency key. Some OpenAI-compatible servers answer with short or
+ * constant ids (`chatcmpl-123`); keying events on those would merge distinct calls into one, so
+ * only ids long enough to be unique are passed on (OpenAI's own are 30+ characters).
+ */
+export function trustedResponseId(id: unknown): string | undefined {
+  return typeof id === 'string' && id.length >= 24 ? id : undefined;
+}
+
+export function stringField(record: unknown, field: string): string | undefined {
+  const value = asRecord(record)?.[field];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}

@@ -1,0 +1,30 @@
+/**
+ * Options of `withMeter(client, meter, options)`. Attribution given here is the client's default: a
+ * surrounding `meter.withContext({...})` overrides `agent_id`, `action` and `customer_id` for the calls
+ * made inside it, and its metadata wins over `metadata` key by key.
+ */
+export interface WithMeterOptions {
+  /** The agent every call is billed under. Required; no env fallback. */
+  agent_id: string;
+  /** The action every call is billed under. Required; no env fallback. */
+  action: string;
+  /** Who is billed for the calls. Default: the surrounding context's `customer_id`, else none. */
+  customer_id?: string;
+  /** The pricing tier to apply. Default: none (the server picks the customer's, agent's or project tier). */
+  tier?: string;
+  /** Added to every event's metadata (at most 64 keys and 8 KiB in all). Default: none. */
+  metadata?: Record<string, unknown>;
+  /**
+   * Copy prompt and completion text into event metadata (`agentmeter.input`, `agentmeter.output`),
+   * each truncated to 1,000 characters. Default: false: no prompt or completion text ever leaves.
+   */
+  captureContent?: boolean;
+  /** Meter a zero-token event marked with the error type when the provider rejects a call. Default: false. */
+  meterErrors?: boolean;
+  /**
+   * On streamed chat completions, ask for usage (`stream_options.include_usage`) when the caller did not,
+   * and hide the extra usage-only chunk from the caller. Turn off only for servers that reject
+   * `stream_options`; streamed calls are then metered with zero tokens, marked incomplete. Default: true.
+   */
+  streamUsage?: boolean;
+}
