@@ -1,32 +1,8 @@
 // Failure modes 1 (exit drain), 2 (serverless), 13 (hang) and 15 (calls after shutdown) of
-// delivery-reliability.md §8. The process-level cases run the built SDK in a child process.
-import { execFile, execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// delivery-reliability.md §8, in process. The process-level cases are in sdk-process.test.ts.
 import { MeterError } from '@agentmeter/sdk';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { FakeIngest } from './sdk-fake-server.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { event, harness, settle, useFakeClock } from './sdk-helpers.js';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const child = fileURLToPath(new URL('./sdk-child.mjs', import.meta.url));
-
-/** Runs the child to its natural end; the test's own timeout catches a child that never exits. */
-function runChild(args: string[]): Promise<{ code: number | null; lines: Record<string, unknown>[] }> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [child, ...args], { cwd: root }, (error, stdout) => {
-      if (error && error.code === undefined) reject(error);
-      const lines = stdout
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, lines });
-    });
-  });
-}
-
-beforeAll(() => {
-  execFileSync('npx', ['tsc', '-b', 'packages/sdk'], { cwd: root, stdio: 'inherit' });
-}, 120_000);
 
 afterEach(() => {
   vi.useRealTimers();
@@ -40,31 +16,6 @@ describe('exit drain (1)', () => {
     expect(result).toEqual({ sent: 250, failed: 0, pending: 0, pendingIds: [] });
     expect(server.ledger.size).toBe(250);
     for (const id of ids) expect(server.deliveries.get(id)).toBe(1);
-  });
-
-  it('a script that never calls shutdown() still exits: the idle timer is unref’d', async () => {
-    const server = new FakeIngest();
-    const http = await server.listen();
-    try {
-      const { code, lines } = await runChild(['idle', http.url, '5']);
-      expect(code).toBe(0);
-      expect(lines[0]?.['ids']).toHaveLength(5);
-      expect(server.ledger.size).toBe(0);
-    } finally {
-      await http.close();
-    }
-  });
-
-  it('with registerExitHandlers(), a script that just ends delivers all its events', async () => {
-    const server = new FakeIngest();
-    const http = await server.listen();
-    try {
-      const { code, lines } = await runChild(['exit-hook', http.url, '5']);
-      expect(code).toBe(0);
-      expect([...server.ledger.keys()].sort()).toEqual([...((lines[0]?.['ids'] ?? []) as string[])].sort());
-    } finally {
-      await http.close();
-    }
   });
 });
 
@@ -122,20 +73,6 @@ describe('hang (13)', () => {
       server.requests[0]?.key,
     ]);
     expect([...server.ledger.keys()]).toEqual([id]);
-  });
-
-  it('after a shutdown that hit its deadline, nothing keeps the process alive', async () => {
-    const server = new FakeIngest();
-    server.fault = () => ({ stall: true });
-    const http = await server.listen();
-    try {
-      const { code, lines } = await runChild(['hang', http.url, '3']);
-      expect(code).toBe(0);
-      const { ids, result } = lines[0] as { ids: string[]; result: Record<string, unknown> };
-      expect(result).toEqual({ sent: 0, failed: 0, pending: 3, pendingIds: ids });
-    } finally {
-      await http.close();
-    }
   });
 });
 

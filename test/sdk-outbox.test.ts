@@ -1,17 +1,12 @@
-// The durable outbox, and failure mode 17 of delivery-reliability.md §8: kill -9 mid-flight, restart,
-// and the replay carries the same ids and batch keys, which the server dedupes.
-import { execFile, execFileSync } from 'node:child_process';
+// The durable outbox, in process. The kill -9 replay (failure mode 17) is in sdk-process.test.ts.
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MeterError } from '@agentmeter/sdk';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { FakeIngest } from './sdk-fake-server.js';
 import { event, harness } from './sdk-helpers.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const child = fileURLToPath(new URL('./sdk-child.mjs', import.meta.url));
 const dirs: string[] = [];
 const tempDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'agentmeter-outbox-'));
@@ -99,63 +94,5 @@ describe('durable outbox', () => {
     expect(MeterError.isInstance(failure) && failure.code === 'outbox_error').toBe(true);
     expect(String((failure as Error).message)).toContain(`in use by process ${process.pid}`);
     await meter.shutdown();
-  });
-});
-
-describe('crash replay (17)', () => {
-  beforeAll(() => {
-    execFileSync('npx', ['tsc', '-b', 'packages/sdk'], { cwd: root, stdio: 'inherit' });
-  }, 120_000);
-
-  const run = (args: string[], onSpawn?: (pid: number) => void) =>
-    new Promise<{ signal: NodeJS.Signals | null; lines: Record<string, unknown>[] }>((resolve) => {
-      const process_ = execFile(process.execPath, [child, ...args], { cwd: root }, (error, stdout) => {
-        const lines = stdout
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as Record<string, unknown>);
-        resolve({ signal: (error as { signal?: NodeJS.Signals } | null)?.signal ?? null, lines });
-      });
-      if (process_.pid) onSpawn?.(process_.pid);
-    });
-
-  it('a process killed with SIGKILL after the server committed loses nothing and charges nothing twice', async () => {
-    const dir = tempDir();
-    const server = new FakeIngest();
-    let pid = 0;
-    let killedKey: string | null = null;
-    server.fault = (request, index) => {
-      if (index !== 1) return undefined;
-      killedKey = request.key;
-      setImmediate(() => process.kill(pid, 'SIGKILL'));
-      return { commitThenStall: true };
-    };
-    const http = await server.listen();
-    try {
-      const crashed = await run(['outbox-write', http.url, '20', dir], (spawned) => {
-        pid = spawned;
-      });
-      expect(crashed.signal).toBe('SIGKILL');
-      const ids = crashed.lines[0]?.['ids'] as string[];
-      expect(ids).toHaveLength(20);
-      expect(crashed.lines).toHaveLength(1);
-      expect(server.ledger.size).toBe(14);
-      const killedIds = server.batchIds()[1] as string[];
-
-      server.fault = () => undefined;
-      const replay = await run(['outbox-replay', http.url, '0', dir]);
-      expect(replay.lines[0]?.['result']).toMatchObject({ failed: 0, pending: 0 });
-      expect([...server.ledger.keys()].sort()).toEqual([...ids].sort());
-      const again = server.requests
-        .slice(2)
-        .find((request) => killedIds.every((id) => request.body.includes(id)));
-      expect(again?.key).toBe(killedKey);
-      for (const id of ids.filter((id) => !killedIds.includes(id))) {
-        expect(server.deliveries.get(id)).toBeLessThanOrEqual(2);
-      }
-      expect(segments(dir)).toEqual([]);
-    } finally {
-      await http.close();
-    }
   });
 });

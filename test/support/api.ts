@@ -26,7 +26,9 @@ export async function apiHarness(
   options: { rateLimit?: { requestsPerSecond: number; burst?: number } | false } = {},
 ): Promise<ApiHarness> {
   const clock = { now: T0 };
-  const { projectId, adminKey } = await createProject(store, { adminKey: `admin-key-${Math.random().toString(36).slice(2)}-xyz` });
+  const { projectId, adminKey } = await createProject(store, {
+    adminKey: `admin-key-${Math.random().toString(36).slice(2)}-xyz`,
+  });
   const errors: unknown[] = [];
   const app = createApp({
     store,
@@ -43,7 +45,11 @@ export async function apiHarness(
     async call(method, path, { key = adminKey, body, headers = {} } = {}) {
       const response = await app.request(path, {
         method,
-        headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), 'content-type': 'application/json', ...headers },
+        headers: {
+          ...(key ? { authorization: `Bearer ${key}` } : {}),
+          'content-type': 'application/json',
+          ...headers,
+        },
         ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       });
       const text = await response.text();
@@ -51,7 +57,10 @@ export async function apiHarness(
       return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
     },
     async otherProject() {
-      return createProject(store, { adminKey: `admin-key-other-${Math.random().toString(36).slice(2)}-xyz`, now: clock.now });
+      return createProject(store, {
+        adminKey: `admin-key-other-${Math.random().toString(36).slice(2)}-xyz`,
+        now: clock.now,
+      });
     },
   };
 }

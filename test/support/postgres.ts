@@ -19,7 +19,9 @@ export function postgresReachable(): Promise<boolean> {
       return true;
     } catch (error) {
       if (process.env['CI'] === 'true') {
-        throw new Error(`PostgreSQL is required under CI=true but ${TEST_DATABASE_URL} is unreachable: ${String(error)}`);
+        throw new Error(
+          `PostgreSQL is required under CI=true but ${TEST_DATABASE_URL} is unreachable: ${String(error)}`,
+        );
       }
       console.warn(
         `\n*** PostgreSQL at ${TEST_DATABASE_URL} is unreachable: the PostgreSQL tests are SKIPPED locally. ` +
@@ -46,6 +48,28 @@ export async function freshSchema(prefix = 'test'): Promise<{ schema: string; dr
       const dropper = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await dropper.connect();
       await dropper.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await dropper.end();
+    },
+  };
+}
+
+/** A fresh database on the test server (for processes that take a DATABASE_URL); drop it with the returned function. */
+export async function freshDatabase(
+  prefix = 'agentmeter',
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`.toLowerCase();
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const dropper = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await dropper.end();
     },
   };

@@ -10,7 +10,9 @@ export type StoreKind = 'sqlite' | 'postgres';
 export const STORE_KINDS: StoreKind[] = (await postgresReachable()) ? ['sqlite', 'postgres'] : ['sqlite'];
 
 /** Opens a fresh, migrated store of that kind: a new SQLite file in a temp dir, or a new PostgreSQL schema. */
-export async function openTestStore(kind: StoreKind): Promise<{ store: Store; cleanup: () => Promise<void> }> {
+export async function openTestStore(
+  kind: StoreKind,
+): Promise<{ store: Store; cleanup: () => Promise<void> }> {
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'agentmeter-test-'));
     const store = await openStore({ dbPath: join(dir, 'agentmeter.db') });

@@ -1,0 +1,139 @@
+// Process-level failure modes of delivery-reliability.md §8, with the built SDK (packages/sdk/dist)
+// in a child process: 1 (exit drain: an idle script exits; the opt-in exit hook delivers), 13 (after a
+// shutdown at its deadline nothing keeps the process alive) and 17 (kill -9 mid-flight, then replay).
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeIngest } from './sdk-fake-server.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const child = fileURLToPath(new URL('./sdk-child.mjs', import.meta.url));
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'agentmeter-outbox-'));
+  dirs.push(dir);
+  return dir;
+};
+const segments = (dir: string) =>
+  existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.wal')) : [];
+
+interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  lines: Record<string, unknown>[];
+}
+
+/** Runs the child to its natural end; the test's own timeout catches a child that never exits. */
+function run(args: string[], onSpawn?: (pid: number) => void): Promise<ChildResult> {
+  return new Promise((resolve) => {
+    const spawned = execFile(process.execPath, [child, ...args], { cwd: root }, (error, stdout) => {
+      const lines = stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const failure = error as { code?: unknown; signal?: NodeJS.Signals } | null;
+      resolve({
+        code: typeof failure?.code === 'number' ? failure.code : failure ? null : 0,
+        signal: failure?.signal ?? null,
+        lines,
+      });
+    });
+    if (spawned.pid) onSpawn?.(spawned.pid);
+  });
+}
+
+beforeAll(() => {
+  execFileSync('npx', ['tsc', '-b', 'packages/sdk'], { cwd: root, stdio: 'inherit' });
+}, 120_000);
+
+afterAll(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('exit drain (1)', () => {
+  it('a script that never calls shutdown() still exits: the idle timer is unref’d', async () => {
+    const server = new FakeIngest();
+    const http = await server.listen();
+    try {
+      const { code, lines } = await run(['idle', http.url, '5']);
+      expect(code).toBe(0);
+      expect(lines[0]?.['ids']).toHaveLength(5);
+      expect(server.ledger.size).toBe(0);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('with registerExitHandlers(), a script that just ends delivers all its events', async () => {
+    const server = new FakeIngest();
+    const http = await server.listen();
+    try {
+      const { code, lines } = await run(['exit-hook', http.url, '5']);
+      expect(code).toBe(0);
+      expect([...server.ledger.keys()].sort()).toEqual([...((lines[0]?.['ids'] ?? []) as string[])].sort());
+    } finally {
+      await http.close();
+    }
+  });
+});
+
+describe('hang (13)', () => {
+  it('after a shutdown that hit its deadline, nothing keeps the process alive', async () => {
+    const server = new FakeIngest();
+    server.fault = () => ({ stall: true });
+    const http = await server.listen();
+    try {
+      const { code, lines } = await run(['hang', http.url, '3']);
+      expect(code).toBe(0);
+      const { ids, result } = lines[0] as { ids: string[]; result: Record<string, unknown> };
+      expect(result).toEqual({ sent: 0, failed: 0, pending: 3, pendingIds: ids });
+    } finally {
+      await http.close();
+    }
+  });
+});
+
+describe('crash replay (17)', () => {
+  it('a process killed with SIGKILL after the server committed loses nothing and charges nothing twice', async () => {
+    const dir = tempDir();
+    const server = new FakeIngest();
+    let pid = 0;
+    let killedKey: string | null = null;
+    server.fault = (request, index) => {
+      if (index !== 1) return undefined;
+      killedKey = request.key;
+      setImmediate(() => process.kill(pid, 'SIGKILL'));
+      return { commitThenStall: true };
+    };
+    const http = await server.listen();
+    try {
+      const crashed = await run(['outbox-write', http.url, '20', dir], (spawned) => {
+        pid = spawned;
+      });
+      expect(crashed.signal).toBe('SIGKILL');
+      const ids = crashed.lines[0]?.['ids'] as string[];
+      expect(ids).toHaveLength(20);
+      expect(crashed.lines).toHaveLength(1);
+      expect(server.ledger.size).toBe(14);
+      const killedIds = server.batchIds()[1] as string[];
+
+      server.fault = () => undefined;
+      const replay = await run(['outbox-replay', http.url, '0', dir]);
+      expect(replay.lines[0]?.['result']).toMatchObject({ failed: 0, pending: 0 });
+      expect([...server.ledger.keys()].sort()).toEqual([...ids].sort());
+      const again = server.requests
+        .slice(2)
+        .find((request) => killedIds.every((id) => request.body.includes(id)));
+      expect(again?.key).toBe(killedKey);
+      for (const id of ids.filter((id) => !killedIds.includes(id))) {
+        expect(server.deliveries.get(id)).toBeLessThanOrEqual(2);
+      }
+      expect(segments(dir)).toEqual([]);
+    } finally {
+      await http.close();
+    }
+  });
+});
