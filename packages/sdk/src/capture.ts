@@ -6,6 +6,8 @@ import type { MeterContext, OutcomeResolution, TrackEvent } from './types.js';
 const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:~-]*$/;
 const NON_ASCII = /[\u0080-\uffff]/;
 
+const isLowSurrogate = (code: number): boolean => code >= 0xdc00 && code <= 0xdfff;
+
 /** UTF-8 length of a string; one native regex test for the common all-ASCII case. */
 export function utf8Length(text: string): number {
   if (!NON_ASCII.test(text)) return text.length;
@@ -14,10 +16,10 @@ export function utf8Length(text: string): number {
     const code = text.charCodeAt(index);
     if (code < 0x80) bytes += 1;
     else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && index + 1 < text.length) {
+    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(index + 1))) {
       bytes += 4;
       index++;
-    } else bytes += 3;
+    } else bytes += 3; // includes a lone surrogate, which encodes as U+FFFD
   }
   return bytes;
 }
