@@ -70,3 +70,38 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       }),
   };
 }
+
+/** Starts the `agentmeter` CLI binary with arguments and returns the child and its output. */
+export function runCli(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [built('packages/cli/dist/bin.js'), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, done, output: () => ({ stdout, stderr }) };
+}
+
+/** Waits until `predicate(output)` holds, or fails after `timeoutMs`. */
+export async function waitFor(
+  read: () => string,
+  predicate: (text: string) => boolean,
+  timeoutMs = 20_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = read();
+    if (predicate(text)) return text;
+    if (Date.now() > deadline) throw new Error(`timed out waiting; output so far:\n${text}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

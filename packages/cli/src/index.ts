@@ -1,0 +1,2 @@
+export { CliError } from './errors.js';
+export { createProgram } from './program.js';
