@@ -16,14 +16,21 @@ type Create = (this: unknown, ...args: unknown[]) => unknown;
 /**
  * A `messages` resource (plain or beta) whose `create` is metered. Its other methods run with the
  * proxy as `this`, so `stream()` and `parse()`, which call `this.create()`, are metered through
- * it, exactly once.
+ * it, exactly once; and its `_client` is the metered client, so the helpers that call back into
+ * the client (`beta.messages.toolRunner()`, `beta.messages.thread()`) are metered too.
  */
-function meterMessages(messages: object, settings: MeterSettings, client: { baseURL?: unknown }): object {
+function meterMessages(
+  messages: object,
+  settings: MeterSettings,
+  client: { baseURL?: unknown },
+  meteredClient: () => object,
+): object {
   let create: Create | undefined;
   let createFrom: unknown;
   return new Proxy(messages, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
+      if (property === '_client' && value === client) return meteredClient();
       if (property !== 'create' || typeof value !== 'function') return value;
       if (createFrom !== value) {
         createFrom = value;
@@ -51,7 +58,8 @@ function memo<T extends object>(
 function meterClient<Client extends object>(client: Client, settings: MeterSettings): Client {
   const proxies = new WeakMap<object, object>();
   const bound = new WeakMap<object, unknown>();
-  const meteredMessages = (messages: object) => meterMessages(messages, settings, client);
+  let metered: Client | undefined;
+  const meteredMessages = (messages: object) => meterMessages(messages, settings, client, () => metered!);
   const meteredBeta = (beta: object) =>
     new Proxy(beta, {
       get(target, property) {
@@ -62,7 +70,7 @@ function meterClient<Client extends object>(client: Client, settings: MeterSetti
         return value;
       },
     });
-  return new Proxy(client, {
+  metered = new Proxy(client, {
     get(target, property) {
       if (property === UNWRAPPED) return target;
       // The client keeps state in #private fields, so its own members are read with the client as `this`.
@@ -90,6 +98,7 @@ function meterClient<Client extends object>(client: Client, settings: MeterSetti
       return method;
     },
   });
+  return metered;
 }
 
 /**
