@@ -70,7 +70,7 @@ describe.each(STORE_KINDS)('the %s store', (kind) => {
   });
 
   it('keeps money exact through the database, beyond 2^53 units', async () => {
-    const big = 900_000_000_000_000_001n; // 900,000.000000000000001: more digits than a double holds
+    const big = 900_000_000_000_000_001n; // 900,000.000000000001: more digits than a double holds
     await store.insertEvents(projectId, [
       event('big', { baseAmount: big, tokenAmount: big, outcomeAmount: 0n }),
     ]);
