@@ -1,0 +1,82 @@
+import { withMeter } from '@agentmeter/openai';
+import { setupServer } from 'msw/node';
+import OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AgentMeterCallbackHandler } from './handler.js';
+import { chatCompletions, chunks, completion, lastUserText } from './test-support/openai-api.js';
+import { OpenAIShapedChatModel } from './test-support/openai-chat-model.js';
+import { createRecordingMeter } from './test-support/recording-meter.js';
+
+const server = setupServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+// Real OpenAI ids are long (`chatcmpl-` + 29 characters); @agentmeter/openai trusts only such ids.
+const TAIL = 'Qw3rTy8uIoPaSdFgHjKlZx';
+
+// The provider layer and the framework layer are told apart by the agent they bill by default.
+const providerDefaults = { agent_id: 'provider-layer', action: 'answer' };
+const frameworkDefaults = { agent_id: 'framework-layer', action: 'answer' };
+
+describe('a LangChain model whose openai client is wrapped by @agentmeter/openai', () => {
+  it('is metered once, by the provider layer, for plain, streamed and batched calls', async () => {
+    server.use(
+      chatCompletions((body) => {
+        const prompt = lastUserText(body);
+        const spec = { prompt: 1000 + prompt.length, completion: prompt.length, cached: 512 };
+        return body.stream
+          ? { sse: chunks(`chatcmpl-s-${prompt}-${TAIL}`, 'gpt-4o', ['o', 'k'], spec) }
+          : { json: completion(`chatcmpl-g-${prompt}-${TAIL}`, 'gpt-4o', ['ok'], spec) };
+      }),
+    );
+    const meter = createRecordingMeter();
+    const client = withMeter(new OpenAI({ apiKey: 'sk-test', maxRetries: 0 }), meter, providerDefaults);
+    const model = new OpenAIShapedChatModel({ client, model: 'gpt-4o' });
+    const handler = new AgentMeterCallbackHandler(meter, frameworkDefaults);
+
+    await meter.withContext({ customer_id: 'cus_7' }, async () => {
+      await model.invoke('a', { callbacks: [handler] });
+      for await (const _ of await model.stream('bb', { callbacks: [handler] })) {
+        // consume
+      }
+      await model.batch(['ccc', 'dddd'], { callbacks: [handler] });
+    });
+
+    expect(
+      meter.events.map((event) => [
+        event.event_id.split(':')[1]?.replace(`-${TAIL}`, ''),
+        event.agent_id,
+        event.tokens_input,
+        event.tokens_cached_input,
+        event.tokens_output,
+      ]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['chatcmpl-g-a', 'provider-layer', 1001, 512, 1],
+        ['chatcmpl-s-bb', 'provider-layer', 1002, 512, 2],
+        ['chatcmpl-g-ccc', 'provider-layer', 1003, 512, 3],
+        ['chatcmpl-g-dddd', 'provider-layer', 1004, 512, 4],
+      ]),
+    );
+    expect(meter.events).toHaveLength(4);
+    expect(meter.events.every((event) => event.customer_id === 'cus_7')).toBe(true);
+  });
+
+  it('is metered by the handler when the client is not wrapped (the control case)', async () => {
+    server.use(
+      chatCompletions(() => ({
+        json: completion('chatcmpl-bare', 'gpt-4o', ['ok'], { prompt: 9, completion: 1 }),
+      })),
+    );
+    const meter = createRecordingMeter();
+    const model = new OpenAIShapedChatModel({
+      client: new OpenAI({ apiKey: 'sk-test', maxRetries: 0 }),
+      model: 'gpt-4o',
+    });
+    await model.invoke('x', { callbacks: [new AgentMeterCallbackHandler(meter, frameworkDefaults)] });
+    expect(meter.events.map((event) => [event.agent_id, event.tokens_input])).toEqual([
+      ['framework-layer', 9],
+    ]);
+  });
+});
