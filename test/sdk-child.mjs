@@ -4,6 +4,7 @@ import { createMeter } from '../packages/sdk/dist/index.js';
 
 const [mode, url, count = '5', dir] = process.argv.slice(2);
 const n = Number(count);
+const apiKey = process.env.AGENTMETER_API_KEY || 'test-key';
 const say = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
 const track = (meter) =>
   Array.from({ length: n }, (_, i) =>
@@ -12,7 +13,7 @@ const track = (meter) =>
 
 if (mode === 'idle' || mode === 'exit-hook') {
   const meter = createMeter({
-    apiKey: 'test-key',
+    apiKey,
     baseUrl: url,
     flushIntervalMs: 60_000,
     onError: (e) => say({ error: e.code }),
@@ -21,7 +22,7 @@ if (mode === 'idle' || mode === 'exit-hook') {
   say({ ids: track(meter) });
 } else if (mode === 'hang') {
   const meter = createMeter({
-    apiKey: 'test-key',
+    apiKey,
     baseUrl: url,
     requestTimeoutMs: 60_000,
     onError: () => {},
@@ -32,7 +33,7 @@ if (mode === 'idle' || mode === 'exit-hook') {
 } else if (mode === 'outbox-write') {
   // Persist the events, announce their ids, then try to send them; the parent kills this process mid-flight.
   const meter = createMeter({
-    apiKey: 'test-key',
+    apiKey,
     baseUrl: url,
     outbox: { dir },
     flushAt: 1_000_000,
@@ -45,7 +46,7 @@ if (mode === 'idle' || mode === 'exit-hook') {
   say({ flushed: true });
 } else if (mode === 'outbox-replay') {
   const meter = createMeter({
-    apiKey: 'test-key',
+    apiKey,
     baseUrl: url,
     outbox: { dir },
     flushAt: 1_000_000,

@@ -3,9 +3,12 @@
 // shutdown at its deadline nothing keeps the process alive) and 17 (kill -9 mid-flight, then replay).
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createClient, type LedgerEvent } from '@agentmeter/client';
+import { startServer } from '@agentmeter/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeIngest } from './sdk-fake-server.js';
 
@@ -27,20 +30,29 @@ interface ChildResult {
 }
 
 /** Runs the child to its natural end; the test's own timeout catches a child that never exits. */
-function run(args: string[], onSpawn?: (pid: number) => void): Promise<ChildResult> {
+function run(
+  args: string[],
+  onSpawn?: (pid: number) => void,
+  env: Record<string, string> = {},
+): Promise<ChildResult> {
   return new Promise((resolve) => {
-    const spawned = execFile(process.execPath, [child, ...args], { cwd: root }, (error, stdout) => {
-      const lines = stdout
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
-      const failure = error as { code?: unknown; signal?: NodeJS.Signals } | null;
-      resolve({
-        code: typeof failure?.code === 'number' ? failure.code : failure ? null : 0,
-        signal: failure?.signal ?? null,
-        lines,
-      });
-    });
+    const spawned = execFile(
+      process.execPath,
+      [child, ...args],
+      { cwd: root, env: { ...process.env, ...env } },
+      (error, stdout) => {
+        const lines = stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+        const failure = error as { code?: unknown; signal?: NodeJS.Signals } | null;
+        resolve({
+          code: typeof failure?.code === 'number' ? failure.code : failure ? null : 0,
+          signal: failure?.signal ?? null,
+          lines,
+        });
+      },
+    );
     if (spawned.pid) onSpawn?.(spawned.pid);
   });
 }
@@ -134,6 +146,83 @@ describe('crash replay (17)', () => {
       expect(segments(dir)).toEqual([]);
     } finally {
       await http.close();
+    }
+  });
+
+  it('against the real server: killed after the server committed a batch, the replay charges each event once', async () => {
+    const dir = tempDir();
+    const server = await startServer({
+      port: 0,
+      dbPath: join(dir, 'meter.db'),
+      adminKey: 'adm_crash_0123456789',
+      rateLimit: false,
+    });
+    const admin = createClient({ apiKey: 'adm_crash_0123456789', baseUrl: server.url });
+    await admin.PUT('/v1/tiers/{tier_id}', {
+      params: { path: { tier_id: 'default' } },
+      body: { base_fee: '0.01' },
+    });
+    const apiKey = (await admin.POST('/v1/keys', { body: { scope: 'ingest' } })).data?.key as string;
+    // A pass-through proxy that, on the second batch, lets the server commit and then kills the client.
+    let pid = 0;
+    let batches = 0;
+    const keys: (string | undefined)[] = [];
+    const proxy = createServer((incoming, outgoing) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', async () => {
+        const headers = Object.fromEntries(
+          Object.entries(incoming.headers).filter(
+            (entry): entry is [string, string] => typeof entry[1] === 'string',
+          ),
+        );
+        const response = await fetch(`${server.url}${incoming.url}`, {
+          method: incoming.method,
+          headers,
+          body: Buffer.concat(chunks),
+        });
+        const body = Buffer.from(await response.arrayBuffer());
+        if (incoming.url === '/v1/meter/batch') keys.push(headers['idempotency-key']);
+        if (incoming.url === '/v1/meter/batch' && ++batches === 2 && pid) {
+          process.kill(pid, 'SIGKILL');
+          return;
+        }
+        outgoing.writeHead(response.status, {
+          'content-type': response.headers.get('content-type') ?? 'application/json',
+        });
+        outgoing.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    const outbox = join(dir, 'outbox');
+    try {
+      const crashed = await run(
+        ['outbox-write', proxyUrl, '20', outbox],
+        (spawned) => {
+          pid = spawned;
+        },
+        { AGENTMETER_API_KEY: apiKey },
+      );
+      expect(crashed.signal).toBe('SIGKILL');
+      const ids = crashed.lines[0]?.['ids'] as string[];
+      expect(ids).toHaveLength(20);
+      pid = 0;
+      const replay = await run(['outbox-replay', proxyUrl, '0', outbox], undefined, {
+        AGENTMETER_API_KEY: apiKey,
+      });
+      expect(replay.lines[0]?.['result']).toMatchObject({ failed: 0, pending: 0 });
+      expect(keys.slice(2)).toContain(keys[1]);
+      const page = await admin.GET('/v1/events', { params: { query: { customer_id: 'acme', limit: 1000 } } });
+      const ledger = (page.data?.data ?? []) as LedgerEvent[];
+      expect(ledger.map((event) => event.event_id).sort()).toEqual([...ids].sort());
+      const invoice = await admin.GET('/v1/invoices/preview', { params: { query: { customer_id: 'acme' } } });
+      expect(invoice.data?.total).toBe('0.20');
+      expect(segments(outbox)).toEqual([]);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+      await server.close();
     }
   });
 });

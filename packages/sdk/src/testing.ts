@@ -159,7 +159,7 @@ export function createTestMeter(options: TestMeterOptions = {}): TestMeter {
     const refuse = (message: string) => ({
       error: new MeterError('rejected', message, { ids: [captured.id] }),
     });
-    if (!entry || entry.event.outcome !== 'pending') return refuse(`No pending outcome ${captured.id}.`);
+    if (entry?.event.outcome !== 'pending') return refuse(`No pending outcome ${captured.id}.`);
     if (entry.resolution !== undefined && entry.resolution !== outcome)
       return refuse(`${captured.id} is already resolved as ${entry.resolution}.`);
     const replayed = entry.resolution === outcome;
