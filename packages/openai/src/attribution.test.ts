@@ -7,6 +7,7 @@ import {
   CHAT_ID,
   chatHandler,
   createMockServer,
+  eachWithOwnId,
   newClient,
   responsesHandler,
   responseUsage,
@@ -14,7 +15,7 @@ import {
   usage,
   VERSIONS,
 } from './test-fixtures.js';
-import { createRecordingMeter } from './test-support.js';
+import { createRecordingMeter, eventsOf } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const server = createMockServer();
@@ -60,8 +61,8 @@ describe.each(VERSIONS)('attribution with $version', ({ OpenAI: Client }) => {
       ),
     );
     await settle();
-    expect(meter.events).toHaveLength(100);
-    const byCustomer = new Map(meter.events.map((event) => [event.customer_id, event]));
+    expect(eventsOf(meter)).toHaveLength(100);
+    const byCustomer = new Map(eventsOf(meter).map((event) => [event.customer_id, event]));
     expect(byCustomer.size).toBe(100);
     for (let index = 0; index < 100; index++) {
       const event = byCustomer.get(`cus_${index}`);
@@ -91,7 +92,7 @@ describe.each(VERSIONS)('attribution with $version', ({ OpenAI: Client }) => {
     await openai.chat.completions.create({ model: 'gpt-4.1', messages });
     await settle();
     expect(
-      meter.events.map(({ customer_id, action, tier, metadata, event_id }) => ({
+      eventsOf(meter).map(({ customer_id, action, tier, metadata, event_id }) => ({
         customer_id,
         action,
         tier,
@@ -137,11 +138,11 @@ describe.each(VERSIONS)('attribution with $version', ({ OpenAI: Client }) => {
     const untouched = runOuterLayer((scope) => scope.innerMetered);
     expect(untouched).toBe(false);
     expect(wasMeteredByProvider(CHAT_ID)).toBe(true);
-    expect(meter.events).toHaveLength(2);
+    expect(eventsOf(meter)).toHaveLength(2);
   });
 
   it('sends no prompt or completion text by default', async () => {
-    server.use(chatHandler({ content: 'Order 4417 ships tomorrow.', usage: usage(5, 2) }));
+    server.use(chatHandler(eachWithOwnId({ content: 'Order 4417 ships tomorrow.', usage: usage(5, 2) })));
     const meter = createRecordingMeter();
     const openai = withMeter(newClient(Client), meter, DEFAULTS);
     await openai.chat.completions.create({ model: 'gpt-4.1', messages });
@@ -150,13 +151,13 @@ describe.each(VERSIONS)('attribution with $version', ({ OpenAI: Client }) => {
       // drain
     }
     await settle();
-    expect(meter.events).toHaveLength(2);
-    expect(JSON.stringify(meter.events)).not.toMatch(/4417/);
+    expect(eventsOf(meter)).toHaveLength(2);
+    expect(JSON.stringify(eventsOf(meter))).not.toMatch(/4417/);
   });
 
   it('with captureContent, puts truncated prompt and completion text into metadata only', async () => {
     const long = 'x'.repeat(CONTENT_LIMIT + 500);
-    server.use(chatHandler({ content: long, usage: usage(5, 2) }));
+    server.use(chatHandler(eachWithOwnId({ content: long, usage: usage(5, 2) })));
     const meter = createRecordingMeter();
     const openai = withMeter(newClient(Client), meter, { ...DEFAULTS, captureContent: true });
     await openai.chat.completions.create({ model: 'gpt-4.1', messages });
@@ -166,10 +167,10 @@ describe.each(VERSIONS)('attribution with $version', ({ OpenAI: Client }) => {
     }
     await settle();
     const expected = {
-      'agentmeter.input': JSON.stringify(messages),
-      'agentmeter.output': `${'x'.repeat(CONTENT_LIMIT)}…`,
+      'agentmeter.prompt': JSON.stringify(messages),
+      'agentmeter.completion': `${'x'.repeat(CONTENT_LIMIT)}…`,
     };
-    expect(meter.events.map((event) => event.metadata)).toEqual([expected, expected]);
+    expect(eventsOf(meter).map((event) => event.metadata)).toEqual([expected, expected]);
   });
 
   it('meters a client made with withOptions(), and wrapping twice still meters once', async () => {
@@ -181,8 +182,8 @@ describe.each(VERSIONS)('attribution with $version', ({ OpenAI: Client }) => {
     await wrapped.withOptions({ timeout: 5000 }).chat.completions.create({ model: 'gpt-4.1', messages });
     await rewrapped.chat.completions.create({ model: 'gpt-4.1', messages });
     await settle();
-    expect(first.events.map((event) => event.agent_id)).toEqual(['support-bot']);
-    expect(second.events.map((event) => event.agent_id)).toEqual(['other']);
+    expect(eventsOf(first).map((event) => event.agent_id)).toEqual(['support-bot']);
+    expect(eventsOf(second).map((event) => event.agent_id)).toEqual(['other']);
   });
 });
 
@@ -230,11 +231,33 @@ describe('withMeter() arguments', () => {
     ],
     [{ ...DEFAULTS, meterErrors: 1 }, 'meterErrors', 'Expected `meterErrors` to be a boolean, got 1.'],
     [{ ...DEFAULTS, streamUsage: null }, 'streamUsage', 'Expected `streamUsage` to be a boolean, got null.'],
+    [{ ...DEFAULTS, onError: 'log' }, 'onError', 'Expected `onError` to be a function, got "log".'],
     [{ ...DEFAULTS, customerId: 'c' }, 'customerId', 'Unknown option `customerId`.'],
   ])('rejects %j naming %s', (options, field, message) => {
     expect(() => withMeter(client, meter, options as never)).toThrow(
       expect.objectContaining({ name: 'OpenAIMeterError', code: 'invalid_option', field, message }),
     );
+  });
+
+  it('never lets a throwing meter reach the caller: the error goes to onError', async () => {
+    server.use(chatHandler({ usage: usage(5, 2) }));
+    const broken = createRecordingMeter();
+    const failure = new Error('queue exploded');
+    const reported: unknown[] = [];
+    const openai = withMeter(
+      newClient(OpenAI),
+      {
+        ...broken,
+        track: () => {
+          throw failure;
+        },
+      },
+      { ...DEFAULTS, onError: (error) => reported.push(error) },
+    );
+    const completion = await openai.chat.completions.create({ model: 'gpt-4.1', messages });
+    expect(completion.id).toBe(CHAT_ID);
+    await settle();
+    expect(reported).toEqual([failure]);
   });
 
   it('rejects a missing meter and a missing client', () => {

@@ -7,13 +7,14 @@ import {
   chatHandler,
   chatStall,
   createMockServer,
+  eachWithOwnId,
   errorHandler,
   newClient,
   settle,
   usage,
   VERSIONS,
 } from './test-fixtures.js';
-import { createRecordingMeter } from './test-support.js';
+import { createRecordingMeter, eventsOf } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const server = createMockServer();
@@ -36,7 +37,7 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
     const { meter, openai } = setup();
     const completion = await openai.chat.completions.create({ model: 'gpt-4.1', messages });
     expect(completion.choices[0]?.message.content).toBe('Hello! How can I help?');
-    expect(meter.events).toEqual([
+    expect(eventsOf(meter)).toEqual([
       {
         tokens_input: 19,
         tokens_output: 10,
@@ -53,8 +54,8 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
     server.use(chatHandler({ usage: usage(2006, 300, { cached: 1920, cacheWrite: 64, reasoning: 192 }) }));
     const { meter, openai } = setup();
     await openai.chat.completions.create({ model: 'o4-mini', messages });
-    expect(meter.events).toHaveLength(1);
-    expect(meter.events[0]).toMatchObject({
+    expect(eventsOf(meter)).toHaveLength(1);
+    expect(eventsOf(meter)[0]).toMatchObject({
       tokens_input: 2006,
       tokens_output: 300,
       tokens_cached_input: 1920,
@@ -67,7 +68,7 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
     const toolCalls = [
       { id: 'call_Ht1bEnaGBVZHSQJbT3sv2Pob', name: 'get_weather', arguments: '{"city":"Paris"}' },
     ];
-    server.use(chatHandler({ toolCalls, usage: usage(82, 17) }));
+    server.use(chatHandler(eachWithOwnId({ toolCalls, usage: usage(82, 17) })));
     const { meter, openai } = setup();
     const completion = await openai.chat.completions.create({ model: 'gpt-4.1', messages });
     expect(completion.choices[0]?.message.tool_calls?.[0]?.id).toBe('call_Ht1bEnaGBVZHSQJbT3sv2Pob');
@@ -76,7 +77,7 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
     for await (const chunk of stream)
       args += chunk.choices[0]?.delta.tool_calls?.[0]?.function?.arguments ?? '';
     expect(args).toBe('{"city":"Paris"}');
-    expect(meter.events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([
+    expect(eventsOf(meter).map((event) => [event.tokens_input, event.tokens_output])).toEqual([
       [82, 17],
       [82, 17],
     ]);
@@ -97,7 +98,7 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
     expect(sent).toEqual({ include_usage: true });
     expect(seen).toHaveLength(4);
     expect(seen.every((chunk) => chunk.choices.length === 1)).toBe(true);
-    expect(meter.events).toEqual([
+    expect(eventsOf(meter)).toEqual([
       {
         tokens_input: 25,
         tokens_output: 7,
@@ -124,7 +125,7 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
     expect(seen).toHaveLength(5);
     expect(seen.at(-1)?.choices).toEqual([]);
     expect(seen.at(-1)?.usage?.prompt_tokens).toBe(31);
-    expect(meter.events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([[31, 9]]);
+    expect(eventsOf(meter).map((event) => [event.tokens_input, event.tokens_output])).toEqual([[31, 9]]);
   });
 
   it('keeps the caller request body untouched', async () => {
@@ -150,7 +151,7 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
     for await (const _ of stream) break;
     expect(stream.controller.signal.aborted).toBe(true);
     await settle();
-    expect(meter.events).toEqual([
+    expect(eventsOf(meter)).toEqual([
       {
         tokens_input: 0,
         tokens_output: 0,
@@ -181,8 +182,8 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
     }
     await settle();
     expect(seen).toHaveLength(2);
-    expect(meter.events).toHaveLength(1);
-    expect(meter.events[0]).toMatchObject({
+    expect(eventsOf(meter)).toHaveLength(1);
+    expect(eventsOf(meter)[0]).toMatchObject({
       tokens_input: 0,
       tokens_output: 0,
       event_id: eventId(),
@@ -196,15 +197,15 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
     const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
     stream.controller.abort();
     await settle();
-    expect(meter.events).toHaveLength(1);
-    expect(meter.events[0]).toMatchObject({
+    expect(eventsOf(meter)).toHaveLength(1);
+    expect(eventsOf(meter)[0]).toMatchObject({
       tokens_input: 0,
       metadata: { 'agentmeter.usage_incomplete': true },
     });
     for await (const _ of stream) {
       // the SDK ends an aborted stream quietly
     }
-    expect(meter.events).toHaveLength(1);
+    expect(eventsOf(meter)).toHaveLength(1);
   });
 
   it('meters a stream broken by an error event, marked with the error type', async () => {
@@ -223,8 +224,8 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
     }).rejects.toThrow('The server had an error');
     await settle();
     expect(seen).toHaveLength(2);
-    expect(meter.events).toHaveLength(1);
-    expect(meter.events[0]?.metadata).toEqual({
+    expect(eventsOf(meter)).toHaveLength(1);
+    expect(eventsOf(meter)[0]?.metadata).toEqual({
       'agentmeter.usage_incomplete': true,
       'agentmeter.error_type': 'APIError',
     });
@@ -240,7 +241,7 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
       openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true }),
     ).rejects.toThrow(/Rate limit reached/);
     await settle();
-    expect(meter.events).toEqual([]);
+    expect(eventsOf(meter)).toEqual([]);
   });
 
   it('meters a zero-token event with the error type for a rejected request when asked', async () => {
@@ -249,14 +250,15 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
     const openai = withMeter(newClient(OpenAI), meter, { ...DEFAULTS, meterErrors: true });
     await expect(openai.chat.completions.create({ model: 'gpt-4.1', messages })).rejects.toThrow();
     await settle();
-    expect(meter.events).toHaveLength(1);
-    expect(meter.events[0]).toMatchObject({
+    expect(eventsOf(meter)).toHaveLength(1);
+    expect(eventsOf(meter)[0]).toMatchObject({
       tokens_input: 0,
       tokens_output: 0,
       model: 'gpt-4.1',
       metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'RateLimitError' },
     });
-    expect(meter.events[0]?.event_id).toMatch(/^evt_test_/);
+    // No response id: the Meter mints a fresh id (a UUIDv7).
+    expect(eventsOf(meter)[0]?.event_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
   });
 
   it('fills the normalized usage: operation, models, server, timing, streamed', async () => {

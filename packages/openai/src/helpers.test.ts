@@ -15,7 +15,7 @@ import {
   usage,
   VERSIONS,
 } from './test-fixtures.js';
-import { createRecordingMeter } from './test-support.js';
+import { createRecordingMeter, eventsOf } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const server = createMockServer();
@@ -25,7 +25,7 @@ afterAll(() => server.close());
 
 const messages = [{ role: 'user' as const, content: 'Weather in Paris?' }];
 const tokens = (meter: ReturnType<typeof createRecordingMeter>) =>
-  meter.events.map((event) => [event.tokens_input, event.tokens_output]);
+  eventsOf(meter).map((event) => [event.tokens_input, event.tokens_output]);
 
 describe.each(VERSIONS)('helpers with $version', ({ OpenAI }) => {
   const setup = () => {
@@ -95,8 +95,8 @@ describe.each(VERSIONS)('helpers with $version', ({ OpenAI }) => {
     runner.on('chunk', () => runner.abort());
     await expect(runner.done()).rejects.toThrow(/aborted/i);
     await settle();
-    expect(meter.events).toHaveLength(1);
-    expect(meter.events[0]).toMatchObject({
+    expect(eventsOf(meter)).toHaveLength(1);
+    expect(eventsOf(meter)[0]).toMatchObject({
       tokens_input: 0,
       metadata: { 'agentmeter.usage_incomplete': true },
     });
@@ -164,7 +164,11 @@ describe.each(VERSIONS)('helpers with $version', ({ OpenAI }) => {
     expect(deltas.join('')).toBe('Paris is the capital of France.');
     expect(final.usage?.input_tokens).toBe(36);
     await settle();
-    expect(meter.events).toHaveLength(1);
-    expect(meter.events[0]).toMatchObject({ tokens_input: 36, tokens_output: 87, tokens_cached_input: 12 });
+    expect(eventsOf(meter)).toHaveLength(1);
+    expect(eventsOf(meter)[0]).toMatchObject({
+      tokens_input: 36,
+      tokens_output: 87,
+      tokens_cached_input: 12,
+    });
   });
 });

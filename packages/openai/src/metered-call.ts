@@ -146,8 +146,8 @@ export class MeteredCall {
     if (customer !== undefined) attribution.customer_id = customer;
     if (options.tier !== undefined) attribution.tier = options.tier;
     const metadata: Record<string, unknown> = { ...options.metadata, ...context?.metadata };
-    if (this.#inputText !== undefined) metadata['agentmeter.input'] = this.#inputText;
-    if (this.#outputText !== undefined) metadata['agentmeter.output'] = this.#outputText;
+    if (this.#inputText !== undefined) metadata['agentmeter.prompt'] = this.#inputText;
+    if (this.#outputText !== undefined) metadata['agentmeter.completion'] = this.#outputText;
     if (Object.keys(metadata).length > 0) attribution.metadata = metadata;
     return attribution;
   }
@@ -155,8 +155,13 @@ export class MeteredCall {
   #record(usage: NormalizedUsage): void {
     try {
       recordUsage(this.#config.meter, usage, this.#attribution(), { layer: 'provider' });
-    } catch {
-      // Metering never breaks the caller; the Meter reports its own delivery problems.
+    } catch (error) {
+      // Metering never breaks the caller.
+      try {
+        this.#config.onError(error);
+      } catch {
+        // Not even through a throwing onError.
+      }
     }
   }
 }

@@ -10,6 +10,7 @@ export interface MeterConfig {
   captureContent: boolean;
   meterErrors: boolean;
   streamUsage: boolean;
+  onError: (error: unknown) => void;
   /** Background responses still running, by response id (shared with `withOptions()` copies). */
   pending: PendingCalls;
 }
@@ -32,7 +33,12 @@ const KNOWN = new Set([
   'captureContent',
   'meterErrors',
   'streamUsage',
+  'onError',
 ]);
+
+function defaultOnError(error: unknown): void {
+  console.error('[@agentmeter/openai] recording a call failed:', error);
+}
 
 function invalid(field: string, expected: string, value: unknown): OpenAIMeterError {
   return new OpenAIMeterError(
@@ -100,12 +106,15 @@ export function resolveConfig(client: unknown, meter: unknown, options: unknown)
   const captureContent = checkBoolean(options, 'captureContent') ?? false;
   const meterErrors = checkBoolean(options, 'meterErrors') ?? false;
   const streamUsage = checkBoolean(options, 'streamUsage') ?? true;
+  const onError = options['onError'];
+  if (onError !== undefined && typeof onError !== 'function') throw invalid('onError', 'a function', onError);
   return {
     meter: candidate as Meter,
     options: { ...(options as unknown as WithMeterOptions) },
     captureContent,
     meterErrors,
     streamUsage,
+    onError: (onError as MeterConfig['onError'] | undefined) ?? defaultOnError,
     pending: new Map(),
   };
 }

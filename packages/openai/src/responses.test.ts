@@ -17,7 +17,7 @@ import {
   sseResponse,
   VERSIONS,
 } from './test-fixtures.js';
-import { createRecordingMeter } from './test-support.js';
+import { createRecordingMeter, eventsOf } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const server = createMockServer();
@@ -43,7 +43,7 @@ describe.each(VERSIONS)('responses and embeddings with $version', ({ OpenAI }) =
     const { meter, openai } = setup();
     const response = await openai.responses.create({ model: 'o4-mini', input: 'Capital of France?' });
     expect(response.output_text).toBe('Paris is the capital of France.');
-    expect(meter.events).toEqual([
+    expect(eventsOf(meter)).toEqual([
       {
         tokens_input: 1536,
         tokens_output: 412,
@@ -76,14 +76,16 @@ describe.each(VERSIONS)('responses and embeddings with $version', ({ OpenAI }) =
     expect(types.at(-1)).toBe(`response.${terminal}`);
     expect(types).toHaveLength(8);
     await settle();
-    expect(meter.events).toHaveLength(1);
-    expect(meter.events[0]).toMatchObject({
+    expect(eventsOf(meter)).toHaveLength(1);
+    expect(eventsOf(meter)[0]).toMatchObject({
       tokens_input: 36,
       tokens_output: 87,
       tokens_reasoning: 64,
       event_id: eventId,
     });
-    expect(meter.events[0]?.metadata).toEqual(errorType ? { 'agentmeter.error_type': errorType } : undefined);
+    expect(eventsOf(meter)[0]?.metadata).toEqual(
+      errorType ? { 'agentmeter.error_type': errorType } : undefined,
+    );
   });
 
   it('meters a broken-off response stream with the id it knew, marked incomplete', async () => {
@@ -108,7 +110,7 @@ describe.each(VERSIONS)('responses and embeddings with $version', ({ OpenAI }) =
     }
     await settle();
     expect(deltas).toBe(1);
-    expect(meter.events).toEqual([
+    expect(eventsOf(meter)).toEqual([
       {
         tokens_input: 0,
         tokens_output: 0,
@@ -142,15 +144,15 @@ describe.each(VERSIONS)('responses and embeddings with $version', ({ OpenAI }) =
     const queued = await openai.responses.create({ model: 'o3', input: 'Long task', background: true });
     expect(queued.status).toBe('queued');
     await settle();
-    expect(meter.events).toEqual([]);
+    expect(eventsOf(meter)).toEqual([]);
     expect((await openai.responses.retrieve(RESPONSE_ID)).status).toBe('in_progress');
     await settle();
-    expect(meter.events).toEqual([]);
+    expect(eventsOf(meter)).toEqual([]);
     expect((await openai.responses.retrieve(RESPONSE_ID)).status).toBe('completed');
     expect((await openai.responses.retrieve(RESPONSE_ID)).status).toBe('completed');
     await settle();
-    expect(meter.events).toHaveLength(1);
-    expect(meter.events[0]).toMatchObject({
+    expect(eventsOf(meter)).toHaveLength(1);
+    expect(eventsOf(meter)[0]).toMatchObject({
       tokens_input: 900,
       tokens_output: 1200,
       tokens_reasoning: 1024,
@@ -172,7 +174,7 @@ describe.each(VERSIONS)('responses and embeddings with $version', ({ OpenAI }) =
     await openai.responses.create({ model: 'o3', input: 'Long task', background: true });
     expect((await openai.responses.cancel(RESPONSE_ID)).status).toBe('cancelled');
     await settle();
-    expect(meter.events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([[400, 50]]);
+    expect(eventsOf(meter).map((event) => [event.tokens_input, event.tokens_output])).toEqual([[400, 50]]);
   });
 
   it('meters embeddings (base64 decoded by the SDK, or floats) as input tokens only', async () => {
@@ -194,7 +196,7 @@ describe.each(VERSIONS)('responses and embeddings with $version', ({ OpenAI }) =
       });
       expect(floats.data[0]?.embedding).toEqual([0.0023064255, -0.009327292, 0.015797347]);
       await settle();
-      expect(meter.events.map(({ event_id, ...rest }) => rest)).toEqual([
+      expect(eventsOf(meter).map(({ event_id, ...rest }) => rest)).toEqual([
         {
           tokens_input: 8,
           tokens_output: 0,

@@ -5,12 +5,13 @@ import {
   chatCompletion,
   chatHandler,
   createMockServer,
+  eachWithOwnId,
   newClient,
   settle,
   usage,
   VERSIONS,
 } from './test-fixtures.js';
-import { createRecordingMeter } from './test-support.js';
+import { createRecordingMeter, eventsOf } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const server = createMockServer();
@@ -20,7 +21,7 @@ afterAll(() => server.close());
 
 const messages = [{ role: 'user' as const, content: 'Say hello.' }];
 const tokens = (meter: ReturnType<typeof createRecordingMeter>) =>
-  meter.events.map((event) => [event.tokens_input, event.tokens_output]);
+  eventsOf(meter).map((event) => [event.tokens_input, event.tokens_output]);
 
 describe.each(VERSIONS)('SDK objects with $version', ({ OpenAI }) => {
   const setup = () => {
@@ -60,11 +61,11 @@ describe.each(VERSIONS)('SDK objects with $version', ({ OpenAI }) => {
     const response = await openai.chat.completions.create({ model: 'gpt-4.1', messages }).asResponse();
     expect(await response.json()).toEqual(chatCompletion({ usage: usage(19, 10) }));
     await settle();
-    expect(meter.events).toEqual([]);
+    expect(eventsOf(meter)).toEqual([]);
   });
 
   it('keeps the APIPromise: _thenUnwrap chains, and awaiting twice meters once', async () => {
-    server.use(chatHandler({ usage: usage(19, 10) }));
+    server.use(chatHandler(eachWithOwnId({ usage: usage(19, 10) })));
     const { meter, openai } = setup();
     const promise = openai.chat.completions.create({ model: 'gpt-4.1', messages });
     expect(promise.constructor.name).toBe('APIPromise');

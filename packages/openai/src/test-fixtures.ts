@@ -178,6 +178,12 @@ export function chatHandler(
   });
 }
 
+/** The same answer for every request, each with its own response id (as OpenAI's are). */
+export function eachWithOwnId(scenario: ChatScenario): () => ChatScenario {
+  let count = 0;
+  return () => ({ ...scenario, id: `${scenario.id ?? CHAT_ID}${++count}` });
+}
+
 /** A chat stream that sends `chunks` as they are and then stalls until aborted (or, with `hang: false`, ends). */
 export function chatStall(chunks: unknown[], hang = true) {
   return http.post(`${BASE_URL}/chat/completions`, ({ request }) =>

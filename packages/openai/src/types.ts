@@ -15,12 +15,14 @@ export interface WithMeterOptions {
   /** Added to every event's metadata (at most 64 keys and 8 KiB in all). Default: none. */
   metadata?: Record<string, unknown>;
   /**
-   * Copy prompt and completion text into event metadata (`agentmeter.input`, `agentmeter.output`),
+   * Copy prompt and completion text into event metadata (`agentmeter.prompt`, `agentmeter.completion`),
    * each truncated to 1,000 characters. Default: false: no prompt or completion text ever leaves.
    */
   captureContent?: boolean;
   /** Meter a zero-token event marked with the error type when the provider rejects a call. Default: false. */
   meterErrors?: boolean;
+  /** Called when recording a call throws (the call itself is never affected). Default: `console.error`. */
+  onError?: (error: unknown) => void;
   /**
    * On streamed chat completions, ask for usage (`stream_options.include_usage`) when the caller did not,
    * and hide the extra usage-only chunk from the caller. Turn off only for servers that reject
