@@ -10,12 +10,15 @@ import {
   textStreamEvents,
   usageBody,
 } from './test-fixtures.js';
-import { createRecordingMeter } from './test-support.js';
+import { createSpyMeter, expectCleanMeters } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const { server, answer } = createAnthropicServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
+afterEach(() => {
+  server.resetHandlers();
+  expectCleanMeters();
+});
 afterAll(() => server.close());
 
 const OPTIONS = { agent_id: 'support-bot', action: 'reply' };
@@ -23,7 +26,7 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('concurrent calls', () => {
   it('bills 100 interleaved calls, each in its own customer context, to the right customer', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS);
     // The answer depends on the call: input 1000 + n, cache read n, output n. Replies come back out
     // of order (a delay that varies with n), streams and plain calls mixed.
@@ -73,7 +76,7 @@ describe('concurrent calls', () => {
 
 describe('stacked layers', () => {
   it('marks the enclosing outer-layer scope, so a framework layer does not meter the call again', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS);
     answer(() =>
       jsonResponse(messageBody({ id: 'msg_layer_1', usage: { input_tokens: 70, output_tokens: 30 } })),
@@ -110,7 +113,7 @@ describe('stacked layers', () => {
   });
 
   it('marks the scope for a stream consumed inside it, and leaves a scope with no provider call unmarked', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS);
     answer(() =>
       sseResponse(

@@ -11,12 +11,15 @@ import {
   textStreamEvents,
   usageBody,
 } from './test-fixtures.js';
-import { createRecordingMeter } from './test-support.js';
+import { createSpyMeter, expectCleanMeters } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const { server, answer } = createAnthropicServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
+afterEach(() => {
+  server.resetHandlers();
+  expectCleanMeters();
+});
 afterAll(() => server.close());
 
 const OPTIONS = { agent_id: 'support-bot', action: 'reply' };
@@ -35,7 +38,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
 
 describe('a call the provider fails', () => {
   it('meters nothing by default, and the caller gets the SDK error unchanged', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS);
     answer(rateLimited);
 
@@ -54,7 +57,7 @@ describe('a call the provider fails', () => {
   });
 
   it('with meterErrors, records one zero-token event per failed call, with the error type', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, { ...OPTIONS, meterErrors: true });
 
     answer(rateLimited);
@@ -88,7 +91,7 @@ describe('a call the provider fails', () => {
   });
 
   it('meters a successful call once even with meterErrors on', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, { ...OPTIONS, meterErrors: true });
     answer(() => jsonResponse(messageBody({ id: 'msg_ok_1', usage: { input_tokens: 4, output_tokens: 2 } })));
 
@@ -103,7 +106,7 @@ describe('a call the provider fails', () => {
 
 describe('a failure on our side', () => {
   it('never reaches the caller: a meter that throws is reported to onError', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const failure = new Error('queue exploded');
     meter.track = () => {
       throw failure;
@@ -132,7 +135,7 @@ describe('a failure on our side', () => {
   });
 
   it('passes the caller’s own error out of the loop unchanged, and meters the call once', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS);
     answer(() =>
       sseResponse(

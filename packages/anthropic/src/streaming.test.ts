@@ -10,18 +10,21 @@ import {
   type UsageFixture,
   usageBody,
 } from './test-fixtures.js';
-import { createRecordingMeter, type RecordedEvent } from './test-support.js';
+import { createSpyMeter, expectCleanMeters, type RecordedEvent } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const { server, answer } = createAnthropicServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
+afterEach(() => {
+  server.resetHandlers();
+  expectCleanMeters();
+});
 afterAll(() => server.close());
 
 const OPTIONS = { agent_id: 'support-bot', action: 'reply' };
 
 function setup() {
-  const meter = createRecordingMeter();
+  const meter = createSpyMeter();
   return { meter, client: withMeter(createClient(), meter, OPTIONS) };
 }
 

@@ -1,55 +1,40 @@
-// Test-only: a Meter that records what it is given, with the real context semantics
-// (AsyncLocalStorage, nested contexts merge, the event's own fields win). Not exported, not built.
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
-import type { Meter, MeterContext, TrackEvent } from '@agentmeter/sdk';
+// Test-only: the SDK's in-memory test Meter, plus a record of every `track()` call. The test Meter
+// deduplicates by event_id as the server does, which would hide a call metered twice; the record
+// does not, and `expectCleanMeters()` (run after each test) fails on a repeated event_id or on an
+// event the Meter refused. Not exported, not built.
+import type { TrackEvent } from '@agentmeter/sdk';
+import { createTestMeter, type TestMeter, type TestMeterOptions } from '@agentmeter/sdk/testing';
+import { expect } from 'vitest';
 
-export type RecordedEvent = TrackEvent & { event_id: string; agent_id: string; action: string };
-
-export interface RecordingMeter extends Meter {
-  readonly events: RecordedEvent[];
+export interface SpyMeter extends TestMeter {
+  /** Every event handed to `track()`, in order, duplicates included. */
+  readonly tracked: TrackEvent[];
 }
 
-function unsupported(name: string): never {
-  throw new Error(`The recording meter does not implement ${name}().`);
+export type RecordedEvent = TestMeter['events'][number];
+
+const created: SpyMeter[] = [];
+
+export function createSpyMeter(options?: TestMeterOptions): SpyMeter {
+  const meter = createTestMeter(options);
+  const tracked: TrackEvent[] = [];
+  const track = meter.track.bind(meter);
+  const spy: SpyMeter = Object.assign(meter, {
+    tracked,
+    track(event: TrackEvent): string {
+      tracked.push(event);
+      return track(event);
+    },
+  });
+  created.push(spy);
+  return spy;
 }
 
-export function createRecordingMeter(): RecordingMeter {
-  const contexts = new AsyncLocalStorage<MeterContext>();
-  const events: RecordedEvent[] = [];
-  const meter: RecordingMeter = {
-    events,
-    track(event) {
-      const context = contexts.getStore();
-      const metadata =
-        context?.metadata || event.metadata ? { ...context?.metadata, ...event.metadata } : undefined;
-      const recorded = {
-        ...event,
-        event_id: event.event_id ?? randomUUID(),
-        agent_id: event.agent_id ?? context?.agent_id ?? '',
-        action: event.action ?? context?.action ?? '',
-      } as RecordedEvent;
-      const customer = event.customer_id ?? context?.customer_id;
-      if (customer !== undefined) recorded.customer_id = customer;
-      if (metadata) recorded.metadata = metadata;
-      events.push(recorded);
-      return recorded.event_id;
-    },
-    withContext(context, fn) {
-      const outer = contexts.getStore();
-      const merged: MeterContext = { ...outer, ...context };
-      if (outer?.metadata || context.metadata) merged.metadata = { ...outer?.metadata, ...context.metadata };
-      return contexts.run(merged, fn);
-    },
-    currentContext: () => contexts.getStore(),
-    meter: () => unsupported('meter'),
-    resolve: () => unsupported('resolve'),
-    resolveNow: () => unsupported('resolveNow'),
-    flush: async () => {},
-    persisted: async () => {},
-    shutdown: async () => ({ sent: 0, failed: 0, pending: 0, pendingIds: [] }),
-    on: () => () => {},
-    registerExitHandlers: () => () => {},
-  };
-  return meter;
+/** For every Meter made since the last call: no call tracked twice, no event refused. */
+export function expectCleanMeters(): void {
+  for (const meter of created.splice(0)) {
+    const ids = meter.tracked.flatMap((event) => (event.event_id === undefined ? [] : [event.event_id]));
+    expect(ids.length - new Set(ids).size, 'event ids tracked more than once').toBe(0);
+    expect(meter.errors).toEqual([]);
+  }
 }

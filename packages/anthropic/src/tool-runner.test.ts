@@ -1,17 +1,20 @@
 import { betaTool } from '@anthropic-ai/sdk/helpers/beta/json-schema';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAnthropicServer, createClient, jsonResponse, messageBody, REQUEST } from './test-fixtures.js';
-import { createRecordingMeter } from './test-support.js';
+import { createSpyMeter, expectCleanMeters } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const { server, answer } = createAnthropicServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
+afterEach(() => {
+  server.resetHandlers();
+  expectCleanMeters();
+});
 afterAll(() => server.close());
 
 describe('helpers that call back into the client', () => {
   it('meters each turn of beta.messages.toolRunner() once', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, { agent_id: 'support-bot', action: 'reply' });
     let turn = 0;
     const bodies = answer(() => {
@@ -53,7 +56,7 @@ describe('helpers that call back into the client', () => {
     expect(bodies).toHaveLength(2);
     expect(
       meter.events.map((event) => [
-        event.event_id.split(':')[1],
+        event.event_id?.split(':')[1],
         event.customer_id,
         event.tokens_input,
         event.tokens_cached_input,

@@ -4,11 +4,11 @@ import type { Stream } from '@anthropic-ai/sdk/core/streaming';
 import type { MessageStream } from '@anthropic-ai/sdk/lib/MessageStream';
 import type { Message, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { describe, expectTypeOf, it } from 'vitest';
-import { createRecordingMeter } from './test-support.js';
+import { createSpyMeter } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 describe('withMeter types', () => {
-  const client = withMeter(new Anthropic({ apiKey: 'x' }), createRecordingMeter(), {
+  const client = withMeter(new Anthropic({ apiKey: 'x' }), createSpyMeter(), {
     agent_id: 'a',
     action: 'b',
   });
@@ -29,8 +29,8 @@ describe('withMeter types', () => {
 
   it('needs agent_id and action', () => {
     // @ts-expect-error action is required
-    withMeter(new Anthropic({ apiKey: 'x' }), createRecordingMeter(), { agent_id: 'a' });
+    withMeter(new Anthropic({ apiKey: 'x' }), createSpyMeter(), { agent_id: 'a' });
     // @ts-expect-error not a client
-    withMeter({ chat: {} }, createRecordingMeter(), { agent_id: 'a', action: 'b' });
+    withMeter({ chat: {} }, createSpyMeter(), { agent_id: 'a', action: 'b' });
   });
 });

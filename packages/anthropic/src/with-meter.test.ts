@@ -2,19 +2,22 @@ import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AnthropicMeterError } from './errors.js';
 import { createAnthropicServer, createClient, jsonResponse, messageBody, REQUEST } from './test-fixtures.js';
-import { createRecordingMeter } from './test-support.js';
+import { createSpyMeter, expectCleanMeters } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const { server, answer } = createAnthropicServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
+afterEach(() => {
+  server.resetHandlers();
+  expectCleanMeters();
+});
 afterAll(() => server.close());
 
 const OPTIONS = { agent_id: 'support-bot', action: 'reply' };
 
 describe('messages.create (not streamed)', () => {
   it('meters one event with the exact token counts and the call facts', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS);
     answer(() =>
       jsonResponse(messageBody({ id: 'msg_plain_1', usage: { input_tokens: 25, output_tokens: 13 } })),
@@ -42,7 +45,7 @@ describe('messages.create (not streamed)', () => {
   });
 
   it('counts cache reads and cache writes into the input total (input = input + read + creation)', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS);
     answer(() =>
       jsonResponse(
@@ -69,7 +72,7 @@ describe('messages.create (not streamed)', () => {
   });
 
   it('reports thinking tokens as reasoning, a subset of the output', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS);
     answer(() =>
       jsonResponse(
@@ -90,7 +93,7 @@ describe('messages.create (not streamed)', () => {
   });
 
   it('meters a tool-use turn like any other', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS);
     answer(() =>
       jsonResponse(
@@ -134,7 +137,7 @@ describe('messages.create (not streamed)', () => {
   });
 
   it('keeps the APIPromise helpers: withResponse(), asResponse() and request ids', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS);
     answer(() =>
       jsonResponse(messageBody({ id: 'msg_resp_1', usage: { input_tokens: 5, output_tokens: 6 } })),
@@ -147,6 +150,9 @@ describe('messages.create (not streamed)', () => {
     expect(response.status).toBe(200);
     expect(meter.events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([[5, 6]]);
     // The awaited message still carries the SDK's request id.
+    answer(() =>
+      jsonResponse(messageBody({ id: 'msg_resp_3', usage: { input_tokens: 1, output_tokens: 1 } })),
+    );
     expect((await client.messages.create(REQUEST))._request_id).toBe('req_json_1');
     expect(meter.events).toHaveLength(2);
 
@@ -159,7 +165,7 @@ describe('messages.create (not streamed)', () => {
   });
 
   it('meters messages.parse() once, through create()', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS);
     answer(() =>
       jsonResponse(
@@ -186,7 +192,7 @@ describe('messages.create (not streamed)', () => {
   });
 
   it('meters beta.messages.create the same way', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS);
     const bodies = answer(() =>
       jsonResponse(
@@ -204,7 +210,7 @@ describe('messages.create (not streamed)', () => {
   });
 
   it('leaves everything else untouched and unmetered', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const raw = createClient();
     const client = withMeter(raw, meter, OPTIONS);
     server.use(
@@ -223,7 +229,7 @@ describe('messages.create (not streamed)', () => {
   });
 
   it('meters clients made by withOptions()', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS).withOptions({ timeout: 5_000 });
     answer(() =>
       jsonResponse(messageBody({ id: 'msg_opts_1', usage: { input_tokens: 3, output_tokens: 4 } })),
@@ -235,7 +241,7 @@ describe('messages.create (not streamed)', () => {
   });
 
   it('wrapping a metered client again replaces its options instead of metering twice', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const once = withMeter(createClient(), meter, OPTIONS);
     const twice = withMeter(once, meter, { agent_id: 'other-bot', action: 'summarize' });
     answer(() =>
@@ -251,7 +257,7 @@ describe('messages.create (not streamed)', () => {
 
 describe('attribution and content', () => {
   it('takes customer, agent and action from the surrounding context over the defaults', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, {
       ...OPTIONS,
       customer_id: 'cus_default',
@@ -285,7 +291,7 @@ describe('attribution and content', () => {
   });
 
   it('never sends prompt or completion text unless captureContent is set', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     answer(() =>
       jsonResponse(messageBody({ id: 'msg_text_1', usage: { input_tokens: 2, output_tokens: 3 } })),
     );
@@ -307,7 +313,7 @@ describe('attribution and content', () => {
   });
 
   it('keeps captured content within the contract’s 8 KiB of metadata', async () => {
-    const meter = createRecordingMeter();
+    const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, { ...OPTIONS, captureContent: true });
     const long = 'é'.repeat(10_000);
     answer(() =>
@@ -331,7 +337,7 @@ describe('attribution and content', () => {
 });
 
 describe('options', () => {
-  const meter = createRecordingMeter();
+  const meter = createSpyMeter();
 
   it.each([
     [
