@@ -1,0 +1,116 @@
+// End to end: a real LangChain chat model → AgentMeterCallbackHandler → the real Meter → the real
+// server (in-process, SQLite file) → the server's price.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMeter, type Meter, type PricedEvent } from '@agentmeter/sdk';
+import { type RunningServer, startServer } from '@agentmeter/server';
+import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentMeterCallbackHandler } from './handler.js';
+import {
+  AnthropicShapedChatModel,
+  anthropicEvents,
+  anthropicMessage,
+} from './test-support/anthropic-chat-model.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'agentmeter-langchain-e2e-'));
+let metering: RunningServer;
+let meter: Meter;
+const priced: PricedEvent[] = [];
+
+async function admin(path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${metering.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${metering.adminKey}`, 'content-type': 'application/json' },
+  });
+}
+
+beforeAll(async () => {
+  metering = await startServer({
+    port: 0,
+    dbPath: join(directory, 'meter.db'),
+    adminKey: 'am_admin_e2e_langchain',
+  });
+  const tier = await admin('/v1/tiers/default', {
+    method: 'PUT',
+    body: JSON.stringify({
+      base_fee: '0.01',
+      token_rate_input: '3',
+      token_rate_output: '15',
+      token_rate_cached_input: '0.3',
+      token_rate_cache_write: '3.75',
+      token_unit: 1_000_000,
+      currency: 'USD',
+    }),
+  });
+  expect(tier.status).toBeLessThan(300);
+  meter = createMeter({ apiKey: metering.adminKey!, baseUrl: metering.url, flushIntervalMs: 60_000 });
+  meter.on('priced', (events) => priced.push(...events));
+});
+afterAll(async () => {
+  await meter?.shutdown({ timeoutMs: 5_000 });
+  await metering?.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describe('end to end', () => {
+  it('prices a cached call and a streamed call exactly as the tier says', async () => {
+    const model = new AnthropicShapedChatModel({
+      model: 'claude-sonnet-4-5',
+      script: (prompt) =>
+        prompt === 'cached'
+          ? {
+              message: anthropicMessage('msg_lc_e2e_cached', 'claude-sonnet-4-5', 'ok', {
+                input_tokens: 200,
+                output_tokens: 150,
+                cache_creation_input_tokens: 3000,
+                cache_read_input_tokens: 9000,
+              }),
+            }
+          : {
+              events: anthropicEvents(
+                anthropicMessage('msg_lc_e2e_stream', 'claude-sonnet-4-5', 'ok', {
+                  input_tokens: 2000,
+                  output_tokens: 400,
+                }),
+                ['o', 'k'],
+              ),
+            },
+    });
+    const handler = new AgentMeterCallbackHandler(meter, { agent_id: 'support-bot', action: 'reply' });
+
+    await meter.withContext({ customer_id: 'cus_acme' }, () =>
+      model.invoke('cached', { callbacks: [handler] }),
+    );
+    for await (const _ of await model.stream('stream', {
+      callbacks: [handler],
+      metadata: { agentmeter_customer_id: 'cus_globex' },
+    })) {
+      // consume
+    }
+    // The serverless sequence from the README.
+    await awaitAllCallbacks();
+    await meter.flush();
+
+    // 0.01 + 200×3/1M + 9000×0.3/1M + 3000×3.75/1M + 150×15/1M = 0.01 + 0.0006 + 0.0027 + 0.01125 + 0.00225
+    // 0.01 + 2000×3/1M + 401×15/1M (message_start's 1 + message_delta's 400, as LangChain merges them)
+    const byId = new Map(priced.map((event) => [event.event_id.split(':')[1], event]));
+    expect(byId.get('msg_lc_e2e_cached')?.price).toMatchObject({ total: '0.0268', base: '0.01' });
+    expect(byId.get('msg_lc_e2e_stream')?.price).toMatchObject({ total: '0.022015', base: '0.01' });
+    expect(priced).toHaveLength(2);
+
+    const ledger = (await (await admin('/v1/events?limit=10')).json()) as {
+      data: { event_id: string; customer_id: string; tokens: Record<string, number> }[];
+    };
+    const rows = new Map(ledger.data.map((row) => [row.event_id.split(':')[1], row]));
+    expect(rows.get('msg_lc_e2e_cached')).toMatchObject({
+      customer_id: 'cus_acme',
+      tokens: { input: 12_200, cached_input: 9000, cache_write: 3000, output: 150 },
+    });
+    expect(rows.get('msg_lc_e2e_stream')).toMatchObject({
+      customer_id: 'cus_globex',
+      tokens: { input: 2000, output: 401 },
+    });
+  });
+});
