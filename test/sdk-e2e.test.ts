@@ -79,6 +79,7 @@ beforeAll(async () => {
       token_rate_output: '0.03',
       token_unit: 1000,
       outcome_bonus: '0.50',
+      currency: 'USD',
     },
   });
   expect(tier.response.status).toBe(200);
