@@ -1,7 +1,7 @@
 /** Prompt and completion text for `captureContent: true`, bounded so the event stays within the contract's 8 KiB metadata. */
 
 /** Characters kept of the prompt and of the completion each. */
-export const CONTENT_LIMIT = 2048;
+export const CONTENT_LIMIT = 1000;
 const METADATA_BYTE_LIMIT = 8 * 1024;
 
 export const PROMPT_KEY = 'agentmeter.prompt';

@@ -10,7 +10,7 @@ export interface WithMeterOptions {
   tier?: string;
   /** Metadata added to every event, under the context's metadata. Default: none. No env fallback. */
   metadata?: Record<string, unknown>;
-  /** Put the prompt and completion text (truncated) into the event metadata. Default: `false`. No env fallback. */
+  /** Put the prompt and completion text, 1,000 characters each at most, into the event metadata. Default: `false`. No env fallback. */
   captureContent?: boolean;
   /** Record a zero-token event (with `agentmeter.error_type`) for a call the provider failed. Default: `false`. No env fallback. */
   meterErrors?: boolean;

@@ -312,10 +312,15 @@ describe('attribution and content', () => {
     });
   });
 
-  it('keeps captured content within the contract’s 8 KiB of metadata', async () => {
+  it('truncates captured content to 1,000 characters each, and shortens it to keep the metadata within 8 KiB', async () => {
     const meter = createSpyMeter();
-    const client = withMeter(createClient(), meter, { ...OPTIONS, captureContent: true });
     const long = 'é'.repeat(10_000);
+    const notes = 'n'.repeat(5_000); // the caller's own metadata leaves about 3 KiB for the content
+    const client = withMeter(createClient(), meter, {
+      ...OPTIONS,
+      captureContent: true,
+      metadata: { notes },
+    });
     answer(() =>
       jsonResponse(
         messageBody({
@@ -329,10 +334,39 @@ describe('attribution and content', () => {
     await client.messages.create({ ...REQUEST, messages: [{ role: 'user', content: long }] });
 
     const metadata = meter.events[0]?.metadata ?? {};
-    expect(new TextEncoder().encode(JSON.stringify(metadata)).byteLength).toBeLessThanOrEqual(8192);
-    expect(metadata['agentmeter.completion']).toBe('é'.repeat(2048));
+    const bytes = new TextEncoder().encode(JSON.stringify(metadata)).byteLength;
+    expect(bytes).toBeLessThanOrEqual(8192);
+    expect(bytes).toBeGreaterThan(7000);
+    expect(metadata['notes']).toBe(notes);
     expect(metadata['agentmeter.content_truncated']).toBe(true);
-    expect(String(metadata['agentmeter.prompt']).length).toBeLessThan(2048);
+    const completion = String(metadata['agentmeter.completion']);
+    const prompt = String(metadata['agentmeter.prompt']);
+    expect(completion).toMatch(/^é+$/);
+    expect(prompt.startsWith('{"messages":[{"role":"user","content":"éé')).toBe(true);
+    expect(completion.length).toBeLessThan(1000);
+    expect(prompt.length).toBeLessThan(1000);
+  });
+
+  it('keeps short content whole and unmarked', async () => {
+    const meter = createSpyMeter();
+    const client = withMeter(createClient(), meter, { ...OPTIONS, captureContent: true });
+    const text = 'x'.repeat(1000);
+    answer(() =>
+      jsonResponse(
+        messageBody({
+          id: 'msg_exact_1',
+          usage: { input_tokens: 9, output_tokens: 9 },
+          content: [{ type: 'text', text, citations: null }],
+        }),
+      ),
+    );
+
+    await client.messages.create(REQUEST);
+
+    expect(meter.events[0]?.metadata).toEqual({
+      'agentmeter.prompt': JSON.stringify({ messages: REQUEST.messages }),
+      'agentmeter.completion': text,
+    });
   });
 });
 
