@@ -1,0 +1,141 @@
+// End to end: the real openai client (its HTTP answered by msw) → withMeter → the real Meter → the
+// real server (in-process, SQLite file) → the price the server charged, for openai v6 and v5.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMeter, type Meter, onUsage, type PricedEvent } from '@agentmeter/sdk';
+import { type RunningServer, startServer } from '@agentmeter/server';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  chatHandler,
+  createMockServer,
+  embeddingsHandler,
+  newClient,
+  responsesHandler,
+  responseUsage,
+  usage,
+  VERSIONS,
+} from './test-fixtures.js';
+import { withMeter } from './with-meter.js';
+
+// The Meter reaches the real server with the real fetch, taken before msw patches the global one.
+const realFetch = globalThis.fetch;
+const openaiServer = createMockServer();
+const directory = mkdtempSync(join(tmpdir(), 'agentmeter-openai-e2e-'));
+let metering: RunningServer;
+let meter: Meter;
+const priced = new Map<string, PricedEvent>();
+
+async function admin(path: string, init: RequestInit = {}): Promise<Response> {
+  return realFetch(`${metering.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${metering.adminKey}`, 'content-type': 'application/json' },
+  });
+}
+
+beforeAll(async () => {
+  metering = await startServer({
+    port: 0,
+    dbPath: join(directory, 'meter.db'),
+    adminKey: 'am_admin_e2e_openai',
+  });
+  const tier = await admin('/v1/tiers/default', {
+    method: 'PUT',
+    body: JSON.stringify({
+      base_fee: '0.002',
+      token_rate_input: '0.003',
+      token_rate_cached_input: '0.0015',
+      token_rate_output: '0.003',
+      token_unit: 1000,
+      currency: 'USD',
+    }),
+  });
+  expect(tier.status).toBeLessThan(300);
+  meter = createMeter({
+    apiKey: metering.adminKey!,
+    baseUrl: metering.url,
+    fetch: realFetch,
+    flushIntervalMs: 60_000,
+  });
+  meter.on('priced', (events) => {
+    for (const event of events) priced.set(event.event_id, event);
+  });
+  openaiServer.listen({ onUnhandledRequest: 'error' });
+});
+afterEach(() => openaiServer.resetHandlers());
+afterAll(async () => {
+  openaiServer.close();
+  await meter?.shutdown({ timeoutMs: 5_000 });
+  await metering?.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describe.each(VERSIONS)('end to end with $version', ({ version, OpenAI }) => {
+  it('prices chat, streamed chat, a streamed response and embeddings exactly as the tier says', async () => {
+    const tag = version.replace(/\W/g, '');
+    const ids: string[] = [];
+    const stop = onUsage((_, event) => ids.push(event.event_id));
+    const openai = withMeter(newClient(OpenAI), meter, { agent_id: 'support-bot', action: 'answer' });
+    const messages = [{ role: 'user' as const, content: 'Hello' }];
+    try {
+      openaiServer.use(
+        chatHandler((body) =>
+          body.stream
+            ? {
+                id: `chatcmpl-e2e-streamed-${tag}-0123456789`,
+                usage: usage(2006, 300, { cached: 1920, reasoning: 192 }),
+              }
+            : { id: `chatcmpl-e2e-plain-${tag}-0123456789`, usage: usage(1200, 300) },
+        ),
+        responsesHandler({ id: `resp_e2e_${tag}_0123456789abcdef`, usage: responseUsage(36, 87) }),
+        embeddingsHandler(8),
+      );
+      await meter.withContext({ customer_id: 'cus_acme' }, async () => {
+        await openai.chat.completions.create({ model: 'gpt-4.1', messages });
+        const stream = await openai.chat.completions.create({ model: 'o4-mini', messages, stream: true });
+        for await (const _ of stream) {
+          // drain
+        }
+      });
+      await meter.withContext({ customer_id: 'cus_globex' }, async () => {
+        await openai.responses.stream({ model: 'gpt-4.1', input: 'Hello' }).finalResponse();
+        await openai.embeddings.create({ model: 'text-embedding-3-small', input: 'Hello' });
+      });
+      await meter.flush();
+    } finally {
+      stop();
+    }
+
+    expect(ids).toHaveLength(4);
+    // base 0.002, then per 1,000 tokens 0.003 (uncached input and output) and 0.0015 (cached input):
+    // plain:      0.002 + (1200 + 300) × 0.003 / 1000                     = 0.0065
+    // streamed:   0.002 + (86 × 0.003 + 1920 × 0.0015 + 300 × 0.003) / 1000 = 0.006038
+    // response:   0.002 + (36 + 87) × 0.003 / 1000                        = 0.002369
+    // embeddings: 0.002 + 8 × 0.003 / 1000                                = 0.002024
+    expect(ids.map((id) => priced.get(id)?.price.total)).toEqual([
+      '0.0065',
+      '0.006038',
+      '0.002369',
+      '0.002024',
+    ]);
+    expect(ids.map((id) => priced.get(id)?.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
+
+    const ledger = (await (await admin('/v1/events?limit=100')).json()) as {
+      data: { event_id: string; customer_id: string; model: string; tokens: Record<string, number> }[];
+    };
+    const rows = new Map(ledger.data.map((row) => [row.event_id, row]));
+    expect(ids.map((id) => rows.get(id)?.customer_id)).toEqual([
+      'cus_acme',
+      'cus_acme',
+      'cus_globex',
+      'cus_globex',
+    ]);
+    expect(rows.get(ids[1]!)).toMatchObject({
+      tokens: { input: 2006, cached_input: 1920, output: 300, reasoning: 192 },
+    });
+    expect(rows.get(ids[3]!)).toMatchObject({
+      model: 'text-embedding-3-small',
+      tokens: { input: 8, output: 0 },
+    });
+  });
+});
