@@ -160,7 +160,7 @@ describe('crash replay (17)', () => {
     const admin = createClient({ apiKey: 'adm_crash_0123456789', baseUrl: server.url });
     await admin.PUT('/v1/tiers/{tier_id}', {
       params: { path: { tier_id: 'default' } },
-      body: { base_fee: '0.01', currency: 'USD' },
+      body: { base_fee: '0.01', token_unit: 1000, currency: 'USD' },
     });
     const apiKey = (await admin.POST('/v1/keys', { body: { scope: 'ingest' } })).data?.key as string;
     // A pass-through proxy that, on the second batch, lets the server commit and then kills the client.
