@@ -215,7 +215,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
         client.POST('/v1/outcomes/{outcome_id}/resolve', {
           params: { path: { outcome_id: captured.id } },
           headers: { 'X-Agentmeter-Attempt': String(attempt) },
-          body: captured.resolution,
+          body: { outcome: captured.resolution.outcome, ...(metadata === undefined ? {} : { metadata }) },
           signal,
         }),
       );
