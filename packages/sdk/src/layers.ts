@@ -51,8 +51,12 @@ function markProviderMetered(responseId: string | undefined): void {
   recentProviderIds.add(responseId);
 }
 
-/** Called for every usage record that became a meter event (after layer dedupe). */
-export type UsageListener = (usage: NormalizedUsage, event: TrackEvent & { event_id: string }) => void;
+/** Called for every usage record that became a meter event (after layer dedupe), with the Meter that queued it. */
+export type UsageListener = (
+  usage: NormalizedUsage,
+  event: TrackEvent & { event_id: string },
+  meter: Meter,
+) => void;
 const usageListeners = new Set<UsageListener>();
 
 /**
@@ -107,7 +111,7 @@ export function recordUsage(
     };
     for (const listener of usageListeners) {
       try {
-        listener(usage, observed);
+        listener(usage, observed, meter);
       } catch {
         // An observer must never break metering or the caller.
       }
