@@ -29,7 +29,7 @@ function firstChoice(value: unknown): Record<string, unknown> | undefined {
   return typeof first === 'object' && first !== null ? (first as Record<string, unknown>) : undefined;
 }
 
-/** A finished `ChatCompletion`. */
+/** A finished `ChatCompletion` (or legacy `Completion`). */
 export function chatOutcome(completion: unknown, captureContent: boolean): CallOutcome {
   const usage = (completion as { usage?: unknown } | null)?.usage;
   const outcome: CallOutcome = {
@@ -39,14 +39,14 @@ export function chatOutcome(completion: unknown, captureContent: boolean): CallO
     responseModel: stringField(completion, 'model'),
   };
   if (captureContent) {
-    const message = firstChoice(completion)?.['message'];
-    const content = stringField(message, 'content');
+    const choice = firstChoice(completion);
+    const content = stringField(choice?.['message'], 'content') ?? stringField(choice, 'text');
     if (content !== undefined) outcome.outputText = truncate(content);
   }
   return outcome;
 }
 
-/** Watches `ChatCompletionChunk`s: ids, model, the usage chunk (hidden when the wrapper asked for it). */
+/** Watches `ChatCompletionChunk`s (and legacy `Completion` chunks): ids, model, the usage chunk (hidden when the wrapper asked for it). */
 export class ChatStreamObserver implements StreamObserver<unknown> {
   readonly #hideUsageChunk: boolean;
   readonly #text: TextCollector | undefined;
@@ -65,8 +65,8 @@ export class ChatStreamObserver implements StreamObserver<unknown> {
     this.#id ??= stringField(record, 'id');
     this.#model ??= stringField(record, 'model');
     if (this.#text) {
-      const delta = firstChoice(record)?.['delta'];
-      this.#text.add((delta as { content?: unknown } | undefined)?.content);
+      const choice = firstChoice(record);
+      this.#text.add((choice?.['delta'] as { content?: unknown } | undefined)?.content ?? choice?.['text']);
     }
     if (record.usage === null || record.usage === undefined) return false;
     this.#usage = record.usage;

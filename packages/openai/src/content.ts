@@ -17,11 +17,12 @@ function serialize(value: unknown): string | undefined {
   }
 }
 
-/** The prompt of a request body: chat `messages`, Responses `instructions` + `input`, embeddings `input`. */
+/** The prompt of a request body: chat `messages`, Responses `instructions` + `input`, completions `prompt`, embeddings `input`. */
 export function requestContent(api: string, body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const record = body as Record<string, unknown>;
   if (api === 'chat.completions') return truncateMaybe(serialize(record['messages']));
+  if (api === 'completions') return truncateMaybe(serialize(record['prompt']));
   if (api === 'responses') {
     const parts = [serialize(record['instructions']), serialize(record['input'])].filter(Boolean);
     return parts.length > 0 ? truncate(parts.join('\n')) : undefined;

@@ -3,8 +3,15 @@ import { requestContent } from './content.js';
 import { type TokenCounts, ZERO_COUNTS } from './normalize.js';
 import type { MeterConfig } from './options.js';
 
-/** The three metered OpenAI endpoints. */
-export type Api = 'chat.completions' | 'responses' | 'embeddings';
+/** The metered OpenAI endpoints (`completions` is the legacy text completions API). */
+export type Api = 'chat.completions' | 'completions' | 'responses' | 'embeddings';
+
+const OPERATIONS: Record<Api, string> = {
+  'chat.completions': 'chat',
+  completions: 'text_completion',
+  responses: 'chat',
+  embeddings: 'embeddings',
+};
 
 /** What one call produced, as far as it is known when the call ends. */
 export interface CallOutcome {
@@ -116,7 +123,7 @@ export class MeteredCall {
   #usage(outcome: CallOutcome): NormalizedUsage {
     const usage: NormalizedUsage = {
       provider: 'openai',
-      operation: this.#api === 'embeddings' ? 'embeddings' : 'chat',
+      operation: OPERATIONS[this.#api],
       ...outcome.counts,
       startedAt: this.#startedAt,
       latencyMs: Math.round(performance.now() - this.#startTick),

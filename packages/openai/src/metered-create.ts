@@ -24,11 +24,11 @@ function isAPIPromiseLike(value: unknown): value is APIPromiseLike<unknown> {
 }
 
 let warned = false;
-function warnUnmetered(api: Api): void {
+function warnUnmetered(api: Api, method: string): void {
   if (warned) return;
   warned = true;
   console.warn(
-    `[@agentmeter/openai] ${api}.create() did not return an APIPromise; this openai version is not supported and the call was not metered.`,
+    `[@agentmeter/openai] ${api}.${method}() did not return an APIPromise; this openai version is not supported and the call was not metered.`,
   );
 }
 
@@ -48,7 +48,8 @@ function onData(
         : new ChatStreamObserver(injected, config.captureContent);
     return wrapStream(data, call, observer, client);
   }
-  if (api === 'chat.completions') call.finish(chatOutcome(data, config.captureContent));
+  if (api === 'chat.completions' || api === 'completions')
+    call.finish(chatOutcome(data, config.captureContent));
   else if (api === 'responses') {
     if (isPendingResponse(data)) trackPending(config, stringField(data, 'id'), call);
     else call.finish(responseOutcome(data, config.captureContent));
@@ -64,34 +65,35 @@ function onData(
 }
 
 /**
- * The metered `create` of one resource: calls the original `create` on the original resource and
+ * The metered `create` (or `method`) of one resource: calls the original on the original resource and
  * returns an `APIPromise` derived from the SDK's own (`_thenUnwrap`), so `.withResponse()`,
  * `.asResponse()` and the SDK helpers built on `create` (`parse`, `stream`, `runTools`) keep working,
  * and each call is metered exactly once.
  */
 export function meteredCreate(
-  resource: { create: Create },
+  resource: object,
   api: Api,
   config: MeterConfig,
   client: { baseURL?: unknown },
+  method = 'create',
 ): Create {
   return function create(body: unknown, requestOptions?: unknown): unknown {
     const streamed = (body as { stream?: unknown } | null)?.stream === true;
     let params = body;
     let injected = false;
-    if (streamed && api === 'chat.completions' && config.streamUsage) {
+    if (streamed && (api === 'chat.completions' || api === 'completions') && config.streamUsage) {
       ({ body: params, injected } = withStreamUsage(body as object));
     }
     const call = new MeteredCall(config, api, body, streamed, serverOf(client.baseURL));
     let promise: unknown;
     try {
-      promise = resource.create(params, requestOptions);
+      promise = (resource as unknown as Record<string, Create>)[method]!(params, requestOptions);
     } catch (error) {
       call.fail(error);
       throw error;
     }
     if (!isAPIPromiseLike(promise)) {
-      warnUnmetered(api);
+      warnUnmetered(api, method);
       return promise;
     }
     // Observe a rejected request without reading the body (the caller's to read).

@@ -27,7 +27,7 @@ function hasCreate(value: unknown): value is { create: AnyFunction } {
  * ```
  *
  * Metered: `chat.completions.create` (plain and streamed), `responses.create` (plain, streamed and
- * background), `embeddings.create`, and the SDK helpers built on them (`chat.completions.parse`,
+ * background), `responses.compact`, `embeddings.create`, legacy `completions.create`, and the SDK helpers built on them (`chat.completions.parse`,
  * `.stream`, `.runTools`, `responses.parse`, `.stream`), each call exactly once. Everything else passes
  * through untouched. Wrapping an already wrapped client replaces its meter and options.
  */
@@ -57,8 +57,12 @@ function meterClient<T extends object>(target: T, config: MeterConfig): T {
     const cached = proxies.get(resource);
     if (cached) return cached;
     const overrides = new Map<PropertyKey, unknown>();
-    overrides.set('create', meteredCreate(resource as { create: AnyFunction }, api, config, target));
+    overrides.set('create', meteredCreate(resource, api, config, target));
     if (api === 'responses') {
+      // `compact` is a model call too (it returns usage); not a resumable background call.
+      if (typeof resource['compact'] === 'function') {
+        overrides.set('compact', meteredCreate(resource, api, config, target, 'compact'));
+      }
       for (const name of ['retrieve', 'cancel']) {
         const method = resource[name];
         if (typeof method === 'function') {
@@ -98,6 +102,7 @@ function meterClient<T extends object>(target: T, config: MeterConfig): T {
       if (property === 'chat' && isObject(value)) return chatProxy(value);
       if (property === 'responses' && hasCreate(value)) return resourceProxy(value, 'responses');
       if (property === 'embeddings' && hasCreate(value)) return resourceProxy(value, 'embeddings');
+      if (property === 'completions' && hasCreate(value)) return resourceProxy(value, 'completions');
       if (property === 'withOptions' && typeof value === 'function') {
         // A copy with other client options is metered the same way.
         withOptions ??= (...args: unknown[]) =>
