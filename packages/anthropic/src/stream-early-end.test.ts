@@ -1,0 +1,134 @@
+import { APIUserAbortError } from '@anthropic-ai/sdk';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createAnthropicServer,
+  createClient,
+  REQUEST,
+  sseResponse,
+  textStreamEvents,
+  type UsageFixture,
+  usageBody,
+} from './test-fixtures.js';
+import { createSpyMeter, expectCleanMeters, type RecordedEvent } from './test-support.js';
+import { withMeter } from './with-meter.js';
+
+const { server, answer } = createAnthropicServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => {
+  server.resetHandlers();
+  expectCleanMeters();
+});
+afterAll(() => server.close());
+
+const OPTIONS = { agent_id: 'support-bot', action: 'reply' };
+
+function setup() {
+  const meter = createSpyMeter();
+  return { meter, client: withMeter(createClient(), meter, OPTIONS) };
+}
+
+function tokens(event: RecordedEvent | undefined) {
+  return {
+    input: event?.tokens_input,
+    cached: event?.tokens_cached_input,
+    write: event?.tokens_cache_write,
+    output: event?.tokens_output,
+    reasoning: event?.tokens_reasoning,
+  };
+}
+
+const start = (usage: UsageFixture) => usageBody(usage);
+/** A `message_delta.usage` as the API sends it: every counter present, cumulative. */
+const delta = (fields: Record<string, unknown>) => ({
+  input_tokens: null,
+  cache_creation_input_tokens: null,
+  cache_read_input_tokens: null,
+  output_tokens_details: null,
+  server_tool_use: null,
+  ...fields,
+});
+
+async function drain(iterable: AsyncIterable<unknown>): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  for await (const event of iterable) seen.push(event);
+  return seen;
+}
+
+describe('stream ends early', () => {
+  // message_start, content_block_start, ping and the first text delta come at once; the rest
+  // (output_tokens 50, message_stop) only later, so a caller that stops early never sees it.
+  const partial = textStreamEvents({
+    id: 'msg_partial_1',
+    startUsage: start({ input_tokens: 200, cache_read_input_tokens: 800, output_tokens: 1 }),
+    deltaUsages: [delta({ output_tokens: 50 })],
+  });
+  const hold = (request: Request) => sseResponse(partial, { holdFrom: 4, signal: request.signal });
+  const hanging = () => partial.slice(0, 4);
+
+  it('meters what is known, once, marked incomplete, when the caller breaks out of the loop', async () => {
+    const { meter, client } = setup();
+    answer((_, request) => hold(request));
+
+    const stream = await client.messages.create({ ...REQUEST, stream: true });
+    for await (const event of stream) {
+      if (event.type === 'content_block_delta') break;
+    }
+
+    expect(stream.controller.signal.aborted).toBe(true);
+    expect(meter.events).toHaveLength(1);
+    expect(tokens(meter.events[0])).toEqual({ input: 1000, cached: 800, output: 1 });
+    expect(meter.events[0]?.metadata).toEqual({ 'agentmeter.usage_incomplete': true });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(meter.events).toHaveLength(1);
+  });
+
+  it('meters what is known when the caller aborts through stream.controller', async () => {
+    const { meter, client } = setup();
+    answer((_, request) => hold(request));
+
+    const stream = await client.messages.create({ ...REQUEST, stream: true });
+    const seen: string[] = [];
+    for await (const event of stream) {
+      seen.push(event.type);
+      if (event.type === 'content_block_delta') stream.controller.abort();
+    }
+
+    expect(seen).toEqual(['message_start', 'content_block_start', 'content_block_delta']);
+    expect(meter.events).toHaveLength(1);
+    expect(tokens(meter.events[0])).toEqual({ input: 1000, cached: 800, output: 1 });
+    expect(meter.events[0]?.metadata).toEqual({ 'agentmeter.usage_incomplete': true });
+  });
+
+  it('meters an aborted messages.stream() once', async () => {
+    const { meter, client } = setup();
+    answer((_, request) => hold(request));
+
+    const stream = client.messages.stream(REQUEST);
+    stream.on('text', () => stream.abort());
+
+    await expect(stream.finalMessage()).rejects.toBeInstanceOf(APIUserAbortError);
+    expect(stream.aborted).toBe(true);
+    expect(meter.events).toHaveLength(1);
+    expect(tokens(meter.events[0])).toEqual({ input: 1000, cached: 800, output: 1 });
+    expect(meter.events[0]?.metadata).toEqual({ 'agentmeter.usage_incomplete': true });
+  });
+
+  it('meters the usage known before an error event, with its error type', async () => {
+    const { meter, client } = setup();
+    const events = [
+      ...hanging(),
+      { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+    ];
+    answer(() => sseResponse(events));
+
+    const stream = await client.messages.create({ ...REQUEST, stream: true });
+    await expect(drain(stream)).rejects.toThrow('Overloaded');
+
+    expect(meter.events).toHaveLength(1);
+    expect(tokens(meter.events[0])).toEqual({ input: 1000, cached: 800, output: 1 });
+    expect(meter.events[0]?.metadata).toEqual({
+      'agentmeter.usage_incomplete': true,
+      'agentmeter.error_type': 'overloaded_error',
+    });
+  });
+});
