@@ -1,6 +1,6 @@
 import type { BatchEventResult, BatchResolutionResult, BatchResponse, ItemError } from '@agentmeter/client';
 import type { QueueItem } from './queue.js';
-import type { PricedEvent } from './types.js';
+import type { MeterErrorInfo, PricedEvent } from './types.js';
 
 /** Bytes of `{"events":[],"resolutions":[]}`: a batch body without items. */
 export const EMPTY_BATCH_BYTES = 30;
@@ -93,4 +93,19 @@ export function interpretResults(batch: Batch, response: BatchResponse): BatchOu
   });
   outcome.retry = batch.items.filter((item) => retry.has(item));
   return outcome;
+}
+
+/** One `rejected` error per server error code, naming every item it rejected. */
+export function rejectionReports(rejected: BatchOutcome['rejected']): MeterErrorInfo[] {
+  const byCode = new Map<string, BatchOutcome['rejected']>();
+  for (const entry of rejected) {
+    const code = entry.error?.code ?? 'rejected';
+    byCode.set(code, [...(byCode.get(code) ?? []), entry]);
+  }
+  return [...byCode].map(([code, entries]) => ({
+    code: 'rejected',
+    message: `The server rejected ${entries.length} item(s) (${code}): ${entries[0]?.error?.message ?? 'no reason given'}`,
+    ids: entries.map((entry) => entry.item.id),
+    cause: entries.map((entry) => ({ id: entry.item.id, error: entry.error })),
+  }));
 }

@@ -1,14 +1,14 @@
-import type { AgentmeterClient, BatchRequest, BatchResponse } from '@agentmeter/client';
+import type { AgentmeterClient, BatchResponse } from '@agentmeter/client';
 import { v7 as uuidv7 } from 'uuid';
-import { type Batch, buildBatch, EMPTY_BATCH_BYTES, interpretResults } from './batch.js';
+import { type Batch, buildBatch, EMPTY_BATCH_BYTES, interpretResults, rejectionReports } from './batch.js';
+import { sendBatch } from './batch-sender.js';
 import type { Captured } from './capture.js';
 import type { Emitter } from './emitter.js';
 import type { ResolvedOptions } from './options.js';
 import type { Outbox } from './outbox.js';
+import { OverflowGuard } from './overflow.js';
 import { ItemQueue, type QueueItem } from './queue.js';
-import { AttemptError, backoffDelay, isRetryable } from './retry-policy.js';
-import { AbortedError, type Timers } from './timers.js';
-import { runAttempt, withRetries } from './transport.js';
+import type { Timers } from './timers.js';
 import type { MeterErrorInfo } from './types.js';
 
 /** How one drain ended: everything asked for was handled, a batch exhausted its retries, or the deadline hit. */
@@ -45,13 +45,24 @@ export class Pipeline {
   #chain: Promise<unknown> = Promise.resolve();
   #autoScheduled = false;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
-  #overflowIds: string[] = [];
+  readonly #overflow: OverflowGuard;
   #coolDownUntil = 0;
   #batchCap: number;
 
   constructor(parts: PipelineParts) {
     this.#parts = parts;
     this.#batchCap = parts.options.maxBatchEvents;
+    this.#overflow = new OverflowGuard(
+      parts.options,
+      this.queue,
+      () => ({ count: this.#inflight.length, bytes: this.#inflightBytes }),
+      parts.report,
+    );
+  }
+
+  /** Reports, now, the ids the overflow policy refused or dropped since the last report. */
+  flushOverflowReport(): void {
+    this.#overflow.flushReport();
   }
 
   get lastSeq(): number {
@@ -89,10 +100,15 @@ export class Pipeline {
       });
       return false;
     }
-    if (!recovered && !this.#makeRoom(captured)) {
-      this.failed++;
-      this.#reportOverflow(captured.id);
-      return false;
+    if (!recovered) {
+      const { admitted, dropped } = this.#overflow.admit(captured.bytes);
+      this.failed += dropped.length;
+      outbox?.markDone(dropped);
+      if (!admitted) {
+        this.failed++;
+        this.#overflow.reportLost(captured.id);
+        return false;
+      }
     }
     const item: QueueItem = {
       seq: ++this.#seq,
@@ -110,46 +126,6 @@ export class Pipeline {
     else outbox?.append(item);
     this.#afterEnqueue();
     return true;
-  }
-
-  /** Applies the overflow policy; true when there is room for the item. */
-  #makeRoom(captured: Captured): boolean {
-    const { maxQueueEvents, maxQueueBytes, overflow } = this.#parts.options;
-    const full = () =>
-      this.pendingCount + 1 > maxQueueEvents ||
-      this.queue.bytes + this.#inflightBytes + captured.bytes > maxQueueBytes;
-    if (!full()) return true;
-    if (overflow !== 'drop-oldest') return false;
-    const dropped: QueueItem[] = [];
-    while (full() && this.queue.size > 0) {
-      const oldest = this.queue.shift();
-      if (oldest) dropped.push(oldest);
-    }
-    this.failed += dropped.length;
-    this.#parts.outbox?.markDone(dropped);
-    for (const item of dropped) this.#reportOverflow(item.id);
-    return !full();
-  }
-
-  /** Overflow reports are coalesced per microtask: one error naming every id. */
-  #reportOverflow(id: string): void {
-    this.#overflowIds.push(id);
-    if (this.#overflowIds.length > 1) return;
-    queueMicrotask(() => this.flushOverflowReport());
-  }
-
-  flushOverflowReport(): void {
-    if (this.#overflowIds.length === 0) return;
-    const ids = this.#overflowIds;
-    this.#overflowIds = [];
-    const { overflow, maxQueueEvents, maxQueueBytes } = this.#parts.options;
-    const verb =
-      overflow === 'drop-oldest' ? 'dropped the oldest' : overflow === 'error' ? 'refused' : 'dropped';
-    this.#parts.report({
-      code: 'overflow',
-      message: `The queue is full (maxQueueEvents ${maxQueueEvents}, maxQueueBytes ${maxQueueBytes}); overflow '${overflow}' ${verb} ${ids.length} item(s).`,
-      ids,
-    });
   }
 
   #afterEnqueue(): void {
@@ -290,55 +266,33 @@ export class Pipeline {
   }
 
   async #send(batch: Batch): Promise<'sent' | 'exhausted' | 'aborted'> {
-    const { client, options, timers, outbox, random } = this.#parts;
-    const signal = this.controller.signal;
-    try {
-      await outbox?.recordBatch(batch.key, batch.items);
-      const rejections = Math.max(...batch.items.map((item) => item.rejections));
-      if (rejections > 0) await timers.sleep(backoffDelay(rejections - 1, random()), signal);
-      const { data } = await withRetries(
-        (attempt) =>
-          runAttempt(
-            (attemptSignal) =>
-              client.POST('/v1/meter/batch', {
-                params: { header: { 'Idempotency-Key': batch.key } },
-                headers: { 'X-Agentmeter-Attempt': String(attempt) },
-                // The body was serialized once, from each item's captured JSON: the bytes never change between attempts.
-                body: batch.body as unknown as BatchRequest,
-                bodySerializer: (body: unknown) => body as string,
-                signal: attemptSignal,
-              }),
-            { timeoutMs: options.requestTimeoutMs, signal, timers },
-          ),
-        { maxRetries: options.maxRetries, timers, signal, deadline: () => this.deadline, random },
-      );
-      return this.#settle(batch, data) ? 'exhausted' : 'sent';
-    } catch (error) {
-      if (error instanceof AbortedError || signal.aborted) {
-        this.#returnToHead(batch.items);
-        return 'aborted';
-      }
-      if (error instanceof AttemptError && error.status === 413) {
+    const outcome = await sendBatch(batch, this.#parts, this.controller.signal, () => this.deadline);
+    switch (outcome.kind) {
+      case 'answered':
+        return this.#settle(batch, outcome.response) ? 'exhausted' : 'sent';
+      case 'too_large':
         this.#split(batch);
         return 'sent';
-      }
-      if (error instanceof AttemptError && !isRetryable(error)) {
+      case 'refused':
         this.#fail(
           batch.items,
           'rejected',
-          `The server refused the batch: ${error.message}`,
-          error.problem ?? error,
+          `The server refused the batch: ${outcome.error.message}`,
+          outcome.error.problem ?? outcome.error,
         );
         return 'sent';
-      }
-      this.#returnToHead(batch.items);
-      this.#parts.report({
-        code: 'delivery_failed',
-        message: `A batch of ${batch.items.length} item(s) was not delivered (${(error as Error).message}); it is back at the head of the queue.`,
-        ids: batch.items.map((item) => item.id),
-        cause: error,
-      });
-      return 'exhausted';
+      case 'aborted':
+        this.#returnToHead(batch.items);
+        return 'aborted';
+      case 'exhausted':
+        this.#returnToHead(batch.items);
+        this.#parts.report({
+          code: 'delivery_failed',
+          message: `A batch of ${batch.items.length} item(s) was not delivered (${outcome.error.message}); it is back at the head of the queue.`,
+          ids: batch.items.map((item) => item.id),
+          cause: outcome.error,
+        });
+        return 'exhausted';
     }
   }
 
@@ -412,19 +366,7 @@ export class Pipeline {
         acked.map((item) => item.id),
       );
     if (priced.length > 0) emitter.emit('priced', priced);
-    const byCode = new Map<string, typeof rejected>();
-    for (const entry of rejected) {
-      const code = entry.error?.code ?? 'rejected';
-      byCode.set(code, [...(byCode.get(code) ?? []), entry]);
-    }
-    for (const [code, entries] of byCode) {
-      this.#parts.report({
-        code: 'rejected',
-        message: `The server rejected ${entries.length} item(s) (${code}): ${entries[0]?.error?.message ?? 'no reason given'}`,
-        ids: entries.map((entry) => entry.item.id),
-        cause: entries.map((entry) => ({ id: entry.item.id, error: entry.error })),
-      });
-    }
+    for (const info of rejectionReports(rejected)) this.#parts.report(info);
     return exhausted;
   }
 }

@@ -1,0 +1,69 @@
+import type { ResolvedOptions } from './options.js';
+import type { ItemQueue, QueueItem } from './queue.js';
+import type { MeterErrorInfo } from './types.js';
+
+/**
+ * The queue bound (`maxQueueEvents` items, `maxQueueBytes` bytes, in flight included) and the
+ * overflow policy. Nothing leaves silently: every refused or dropped id is reported, coalesced into
+ * one `overflow` error per microtask.
+ */
+export class OverflowGuard {
+  readonly #options: ResolvedOptions;
+  readonly #queue: ItemQueue;
+  readonly #inflight: () => { count: number; bytes: number };
+  readonly #report: (info: MeterErrorInfo) => void;
+  #ids: string[] = [];
+
+  constructor(
+    options: ResolvedOptions,
+    queue: ItemQueue,
+    inflight: () => { count: number; bytes: number },
+    report: (info: MeterErrorInfo) => void,
+  ) {
+    this.#options = options;
+    this.#queue = queue;
+    this.#inflight = inflight;
+    this.#report = report;
+  }
+
+  /** Makes room for an item of `bytes` under the policy: whether it fits now, and what was dropped for it. */
+  admit(bytes: number): { admitted: boolean; dropped: QueueItem[] } {
+    const { maxQueueEvents, maxQueueBytes, overflow } = this.#options;
+    const full = () => {
+      const inflight = this.#inflight();
+      return (
+        this.#queue.size + inflight.count + 1 > maxQueueEvents ||
+        this.#queue.bytes + inflight.bytes + bytes > maxQueueBytes
+      );
+    };
+    if (!full()) return { admitted: true, dropped: [] };
+    if (overflow !== 'drop-oldest') return { admitted: false, dropped: [] };
+    const dropped: QueueItem[] = [];
+    while (full() && this.#queue.size > 0) {
+      const oldest = this.#queue.shift();
+      if (oldest) dropped.push(oldest);
+    }
+    for (const item of dropped) this.reportLost(item.id);
+    return { admitted: !full(), dropped };
+  }
+
+  /** Reports an id the policy refused or dropped. */
+  reportLost(id: string): void {
+    this.#ids.push(id);
+    if (this.#ids.length === 1) queueMicrotask(() => this.flushReport());
+  }
+
+  flushReport(): void {
+    if (this.#ids.length === 0) return;
+    const ids = this.#ids;
+    this.#ids = [];
+    const { overflow, maxQueueEvents, maxQueueBytes } = this.#options;
+    const verb =
+      overflow === 'drop-oldest' ? 'dropped the oldest' : overflow === 'error' ? 'refused' : 'dropped';
+    this.#report({
+      code: 'overflow',
+      message: `The queue is full (maxQueueEvents ${maxQueueEvents}, maxQueueBytes ${maxQueueBytes}); overflow '${overflow}' ${verb} ${ids.length} item(s).`,
+      ids,
+    });
+  }
+}
