@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MeterError } from '@agentmeter/sdk';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeIngest } from './sdk-fake-server.js';
 import { event, harness } from './sdk-helpers.js';
 
@@ -59,6 +59,8 @@ describe('durable outbox', () => {
     expect(segments(dir).length).toBeGreaterThan(0);
     down = false;
     const second = harness({ outbox: { dir } }, server);
+    // The replay starts on its own, without waiting for a flush or the idle timer.
+    await vi.waitFor(() => expect(server.ledger.size).toBe(3));
     expect(await second.meter.shutdown()).toMatchObject({ sent: 3, pending: 0 });
     const [killed, replayed] = [server.requests[0], server.requests.at(-1)];
     expect(replayed?.key).toBe(killed?.key);

@@ -91,6 +91,8 @@ export function createMeter(options: MeterOptions = {}): Meter {
       segment: item.segment,
     });
   }
+  // What a previous run left in the outbox goes out now, ahead of anything new.
+  pipeline.kick();
   const context = new ContextScope();
   let shutdownPromise: Promise<ShutdownResult> | undefined;
 

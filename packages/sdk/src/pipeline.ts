@@ -196,6 +196,11 @@ export class Pipeline {
     return run;
   }
 
+  /** Starts delivering at once (the items an outbox replayed on start). */
+  kick(): void {
+    if (this.queue.size > 0) this.#scheduleAuto();
+  }
+
   stopTimers(): void {
     this.#parts.timers.clear(this.#idleTimer);
     this.#idleTimer = undefined;
