@@ -9,9 +9,9 @@ try {
   const code = (error as { code?: string }).code;
   if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help')
     process.exit(0);
-  if (typeof code === 'string' && code.startsWith('commander.'))
-    process.exit((error as { exitCode?: number }).exitCode ?? 1);
-  const message = error instanceof CliError || error instanceof Error ? error.message : String(error);
+  // Commander printed its one line already; a usage error exits 2.
+  if (typeof code === 'string' && code.startsWith('commander.')) process.exit(2);
+  const message = error instanceof Error ? error.message : String(error);
   console.error(`agentmeter: ${message}`);
   process.exit(error instanceof CliError ? error.exitCode : 1);
 }

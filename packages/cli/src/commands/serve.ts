@@ -1,6 +1,8 @@
-import { DEFAULT_DB_PATH, startServer } from '@agentmeter/server';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
+
+/** The server's default SQLite file (`DEFAULT_DB_PATH` of @agentmeter/server). */
+export const DEFAULT_DB_PATH = './.agentmeter/agentmeter.db';
 
 export function registerServe(program: Command): void {
   program
@@ -41,6 +43,8 @@ export function registerServe(program: Command): void {
         const rate = Number(options.rateLimit);
         if (!Number.isFinite(rate) || rate < 0)
           throw new CliError(`--rate-limit must be a number >= 0, got "${options.rateLimit}".`);
+        // Loaded here, so the other commands start without the server's dependencies.
+        const { startServer } = await import('@agentmeter/server');
         let server: Awaited<ReturnType<typeof startServer>>;
         try {
           server = await startServer({
