@@ -1,11 +1,13 @@
 import { generateText, wrapLanguageModel } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AiSdkMeterError } from './errors.js';
 import { meterMiddleware } from './middleware.js';
 import { textResult, v3Usage } from './test-support/parts.js';
-import { createRecordingMeter } from './test-support/recording-meter.js';
+import { createRecordingMeter, expectEveryMeterClean } from './test-support/recording-meter.js';
 import type { MeterMiddlewareOptions } from './types.js';
+
+afterEach(expectEveryMeterClean);
 
 const defaults = { agent_id: 'support-bot', action: 'answer' };
 

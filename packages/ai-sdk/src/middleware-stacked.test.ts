@@ -6,7 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { meterMiddleware } from './middleware.js';
 import { chatCompletions, chunks, completion, lastUserText } from './test-support/openai-api.js';
 import { openAIBackedModel } from './test-support/openai-backed-model.js';
-import { createRecordingMeter } from './test-support/recording-meter.js';
+import { createRecordingMeter, expectEveryMeterClean } from './test-support/recording-meter.js';
+
+afterEach(expectEveryMeterClean);
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));

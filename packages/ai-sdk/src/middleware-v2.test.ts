@@ -9,10 +9,12 @@ import type {
   LanguageModelV3,
 } from '@ai-sdk/provider';
 import { wrapLanguageModel } from 'ai';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { meterMiddleware } from './middleware.js';
 import { streamOf } from './test-support/parts.js';
-import { createRecordingMeter } from './test-support/recording-meter.js';
+import { createRecordingMeter, expectEveryMeterClean } from './test-support/recording-meter.js';
+
+afterEach(expectEveryMeterClean);
 
 const PROMPT = [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi' }] }];
 

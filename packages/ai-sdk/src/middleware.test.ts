@@ -1,7 +1,7 @@
 import { APICallError } from '@ai-sdk/provider';
 import { generateText, jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { meterMiddleware } from './middleware.js';
 import {
   hangingStream,
@@ -12,7 +12,9 @@ import {
   UNKNOWN_USAGE,
   v3Usage,
 } from './test-support/parts.js';
-import { createRecordingMeter } from './test-support/recording-meter.js';
+import { createRecordingMeter, expectEveryMeterClean } from './test-support/recording-meter.js';
+
+afterEach(expectEveryMeterClean);
 
 const defaults = { agent_id: 'support-bot', action: 'answer' };
 

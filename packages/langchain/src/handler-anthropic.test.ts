@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AgentMeterCallbackHandler } from './handler.js';
 import {
   type AnthropicScript,
@@ -6,7 +6,9 @@ import {
   anthropicEvents,
   anthropicMessage,
 } from './test-support/anthropic-chat-model.js';
-import { createRecordingMeter } from './test-support/recording-meter.js';
+import { createRecordingMeter, expectEveryMeterClean } from './test-support/recording-meter.js';
+
+afterEach(expectEveryMeterClean);
 
 const defaults = { agent_id: 'research-agent', action: 'summarize' };
 const MODEL = 'claude-sonnet-4-5';

@@ -1,11 +1,13 @@
 import { InMemoryCache } from '@langchain/core/caches';
 import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LangChainMeterError } from './errors.js';
 import { AgentMeterCallbackHandler } from './handler.js';
 import { AnthropicShapedChatModel, anthropicMessage } from './test-support/anthropic-chat-model.js';
-import { createRecordingMeter } from './test-support/recording-meter.js';
+import { createRecordingMeter, expectEveryMeterClean } from './test-support/recording-meter.js';
+
+afterEach(expectEveryMeterClean);
 
 const defaults = { agent_id: 'support-bot', action: 'answer' };
 

@@ -5,7 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AgentMeterCallbackHandler } from './handler.js';
 import { chatCompletions, chunks, completion, lastUserText } from './test-support/openai-api.js';
 import { OpenAIShapedChatModel } from './test-support/openai-chat-model.js';
-import { createRecordingMeter } from './test-support/recording-meter.js';
+import { createRecordingMeter, expectEveryMeterClean } from './test-support/recording-meter.js';
+
+afterEach(expectEveryMeterClean);
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));

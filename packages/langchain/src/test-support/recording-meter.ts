@@ -1,50 +1,40 @@
-// A Meter that records what integrations hand it, applying `withContext()` the way the real Meter
-// does (the event's own fields win; context fills what is missing; metadata merges under the event's).
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
-import type { Meter, MeterContext, TrackEvent } from '@agentmeter/sdk';
+// The SDK's in-memory test Meter (`@agentmeter/sdk/testing`: context applied and events checked as
+// the real Meter does, deduplicated by `event_id` as the server would), plus a record of every
+// `track()` call so a test can tell one event from the same event tracked twice.
+import type { MeterEvent } from '@agentmeter/client';
+import { createTestMeter, type TestMeter, type TestMeterOptions } from '@agentmeter/sdk/testing';
+import { expect } from 'vitest';
 
-export type RecordedEvent = TrackEvent & { event_id: string };
+export type RecordedEvent = MeterEvent & { event_id: string };
 
-export interface RecordingMeter extends Meter {
+export interface RecordingMeter extends Omit<TestMeter, 'events'> {
+  /** Every distinct event the Meter accepted, in order. */
   readonly events: RecordedEvent[];
+  /** How many times `track()` was called (an event tracked twice counts twice). */
+  readonly trackCalls: number;
 }
 
-export function createRecordingMeter(): RecordingMeter {
-  const contexts = new AsyncLocalStorage<MeterContext>();
-  const events: RecordedEvent[] = [];
-  const unsupported = (name: string) => () => {
-    throw new Error(`The recording meter does not implement ${name}().`);
+const created: RecordingMeter[] = [];
+
+export function createRecordingMeter(options: TestMeterOptions = {}): RecordingMeter {
+  const meter = createTestMeter(options);
+  const track = meter.track.bind(meter);
+  let calls = 0;
+  meter.track = (event) => {
+    calls += 1;
+    return track(event);
   };
-  return {
-    events,
-    track(event) {
-      const context = contexts.getStore();
-      const recorded: RecordedEvent = { ...event, event_id: event.event_id ?? randomUUID() };
-      for (const field of ['agent_id', 'action', 'customer_id'] as const) {
-        const value = event[field] ?? context?.[field];
-        if (value !== undefined) recorded[field] = value;
-      }
-      if (context?.metadata || event.metadata)
-        recorded.metadata = { ...context?.metadata, ...event.metadata };
-      events.push(recorded);
-      return recorded.event_id;
-    },
-    meter: unsupported('meter'),
-    resolve: unsupported('resolve'),
-    resolveNow: unsupported('resolveNow'),
-    withContext(context, fn) {
-      const current = contexts.getStore();
-      const merged: MeterContext = { ...current, ...context };
-      if (current?.metadata || context.metadata)
-        merged.metadata = { ...current?.metadata, ...context.metadata };
-      return contexts.run(merged, fn);
-    },
-    currentContext: () => contexts.getStore(),
-    flush: async () => {},
-    persisted: async () => {},
-    shutdown: async () => ({ sent: 0, failed: 0, pending: 0, pendingIds: [] }),
-    on: () => () => {},
-    registerExitHandlers: () => () => {},
-  };
+  const recording = Object.defineProperty(meter, 'trackCalls', {
+    get: () => calls,
+  }) as unknown as RecordingMeter;
+  created.push(recording);
+  return recording;
+}
+
+/** For `afterEach`: no meter of the test refused an event, and none was handed the same event twice. */
+export function expectEveryMeterClean(): void {
+  for (const meter of created.splice(0)) {
+    expect(meter.errors).toEqual([]);
+    expect(meter.trackCalls).toBe(meter.events.length);
+  }
 }
