@@ -193,16 +193,14 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
     expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-cut:/);
   });
 
-  it('bills 100 concurrent calls in 100 customer contexts each to the right customer', async () => {
+  it('bills 100 concurrent calls (invoked and streamed) in 100 customer contexts each to the right customer', async () => {
     server.use(
       chatCompletions((body) => {
         const index = Number(lastUserText(body));
-        return {
-          json: completion(`chatcmpl-c${index}`, 'gpt-4o', ['ok'], {
-            prompt: 100 + index,
-            completion: index,
-          }),
-        };
+        const spec = { prompt: 100 + index, completion: index };
+        return body.stream
+          ? { sse: chunks(`chatcmpl-c${index}`, 'gpt-4o', ['o', 'k'], spec) }
+          : { json: completion(`chatcmpl-c${index}`, 'gpt-4o', ['ok'], spec) };
       }),
     );
     const meter = createRecordingMeter();
@@ -210,9 +208,10 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
     const model = new OpenAIShapedChatModel({ client: client(), model: 'gpt-4o' });
     await Promise.all(
       Array.from({ length: 100 }, (_, index) =>
-        meter.withContext({ customer_id: `cus_${index}` }, () =>
-          model.invoke(String(index), { callbacks: [handler] }),
-        ),
+        meter.withContext({ customer_id: `cus_${index}` }, async () => {
+          if (index % 2 === 0) await model.invoke(String(index), { callbacks: [handler] });
+          else for await (const _ of await model.stream(String(index), { callbacks: [handler] })) void _;
+        }),
       ),
     );
     expect(meter.events).toHaveLength(100);
