@@ -1,0 +1,196 @@
+import type { NormalizedUsage } from '@agentmeter/sdk';
+import * as semconv from './semconv.js';
+
+// Reading model-call usage off spans made by any instrumentation. The server's `POST /v1/traces`
+// (packages/server/src/routes/traces-genai.ts) applies the same rules to OTLP spans; a parity test keeps
+// the two in step.
+
+/** A finished span reduced to what the rules read; attribute values as the SDK or OTLP give them. */
+export interface SpanView {
+  name: string;
+  /** OpenTelemetry `SpanKind`: 0 internal, 1 server, 2 client, 3 producer, 4 consumer. */
+  kind: number;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | undefined;
+  startMs: number;
+  endMs: number;
+  /** 0 unset, 1 ok, 2 error. */
+  statusCode: number;
+  attributes: Readonly<Record<string, unknown>>;
+  resource: Readonly<Record<string, unknown>>;
+  scope: string | undefined;
+}
+
+/** `own`: agentmeter made it; `aggregate`: a framework, agent or workflow span (never metered); `call`: may be a model call. */
+export type SpanRole = 'own' | 'aggregate' | 'call';
+
+// Each count is read from the first attribute present: the GenAI conventions (v1.41, the newest draft,
+// then the deprecated and OpenLLMetry spellings), OpenInference, then the Vercel AI SDK (v5/v6, then v4).
+const INPUT = [
+  semconv.ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  semconv.ATTR_GEN_AI_USAGE_PROMPT_TOKENS,
+  'llm.token_count.prompt',
+  'ai.usage.inputTokens',
+  'ai.usage.promptTokens',
+  'ai.usage.tokens',
+];
+const OUTPUT = [
+  semconv.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  semconv.ATTR_GEN_AI_USAGE_COMPLETION_TOKENS,
+  'llm.token_count.completion',
+  'ai.usage.outputTokens',
+  'ai.usage.completionTokens',
+];
+const CACHE_READ = [
+  semconv.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+  'gen_ai.usage.cache_read_input_tokens',
+  'llm.token_count.prompt_details.cache_read',
+  'ai.usage.inputTokenDetails.cacheReadTokens',
+  'ai.usage.cachedInputTokens',
+];
+const CACHE_WRITE = [
+  semconv.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+  semconv.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
+  'gen_ai.usage.cache_creation_input_tokens',
+  'llm.token_count.prompt_details.cache_write',
+  'ai.usage.inputTokenDetails.cacheWriteTokens',
+];
+const REASONING = [
+  semconv.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+  'gen_ai.usage.reasoning_tokens',
+  'llm.token_count.completion_details.reasoning',
+  'ai.usage.outputTokenDetails.reasoningTokens',
+  'ai.usage.reasoningTokens',
+];
+const PROVIDER = [
+  semconv.ATTR_GEN_AI_PROVIDER_NAME,
+  semconv.ATTR_GEN_AI_SYSTEM,
+  'llm.provider',
+  'llm.system',
+  'ai.model.provider',
+];
+const REQUEST_MODEL = [semconv.ATTR_GEN_AI_REQUEST_MODEL, 'llm.request.model_name', 'ai.model.id'];
+const RESPONSE_MODEL = [semconv.ATTR_GEN_AI_RESPONSE_MODEL, 'llm.response.model_name', 'ai.response.model'];
+const MODEL_FALLBACK = ['llm.model_name'];
+const RESPONSE_ID = [semconv.ATTR_GEN_AI_RESPONSE_ID, 'ai.response.id'];
+
+/** Operations that group other work: their usage, when they carry any, is a sum of their calls'. */
+const AGGREGATE_OPERATIONS = new Set(['invoke_workflow', 'execute_tool', 'workflow', 'task', 'tool', 'plan']);
+const AGENT_OPERATIONS = new Set(['invoke_agent', 'create_agent']);
+const OPENINFERENCE_CALLS = new Set(['LLM', 'EMBEDDING']);
+const TRACELOOP_AGGREGATES = new Set(['workflow', 'task', 'agent', 'tool']);
+const CLIENT_KIND = 2;
+
+function first(attributes: Readonly<Record<string, unknown>>, keys: readonly string[]): unknown {
+  for (const key of keys) {
+    const value = attributes[key];
+    if (value !== undefined && value !== null && value !== '') return value;
+  }
+  return undefined;
+}
+
+/** A token count: a non-negative integer (OTLP may send int64 as a string); anything else is absent. */
+function count(value: unknown): number | undefined {
+  const number = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
+  return typeof number === 'number' && Number.isFinite(number) && number >= 0
+    ? Math.floor(number)
+    : undefined;
+}
+
+function text(value: unknown, max: number): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value.slice(0, max) : undefined;
+}
+
+/** How the span takes part in metering. */
+export function roleOf(span: SpanView): SpanRole {
+  const attributes = span.attributes;
+  if (span.scope === semconv.SCOPE_NAME || attributes[semconv.ATTR_AGENTMETER_EVENT_ID] !== undefined)
+    return 'own';
+  const operation = attributes[semconv.ATTR_GEN_AI_OPERATION_NAME];
+  if (typeof operation === 'string') {
+    if (AGGREGATE_OPERATIONS.has(operation)) return 'aggregate';
+    if (AGENT_OPERATIONS.has(operation) && span.kind !== CLIENT_KIND) return 'aggregate';
+  }
+  const openinference = attributes['openinference.span.kind'];
+  if (typeof openinference === 'string' && !OPENINFERENCE_CALLS.has(openinference.toUpperCase()))
+    return 'aggregate';
+  const traceloop = attributes['traceloop.span.kind'];
+  if (typeof traceloop === 'string' && TRACELOOP_AGGREGATES.has(traceloop)) return 'aggregate';
+  // The AI SDK: `ai.generateText` sums its steps; `ai.generateText.doGenerate` is one provider call.
+  const operationId = attributes['ai.operationId'];
+  if (typeof operationId === 'string' && operationId.startsWith('ai.') && !operationId.includes('.do'))
+    return 'aggregate';
+  return 'call';
+}
+
+/** True when the span reports token usage in any of the known attribute sets. */
+export function hasUsage(span: SpanView): boolean {
+  return first(span.attributes, INPUT) !== undefined || first(span.attributes, OUTPUT) !== undefined;
+}
+
+function operationOf(span: SpanView): string {
+  const operation = span.attributes[semconv.ATTR_GEN_AI_OPERATION_NAME];
+  if (typeof operation === 'string' && operation.length > 0) return operation;
+  const openinference = span.attributes['openinference.span.kind'];
+  if (typeof openinference === 'string' && openinference.toUpperCase() === 'EMBEDDING') return 'embeddings';
+  const operationId = span.attributes['ai.operationId'];
+  if (typeof operationId === 'string' && operationId.includes('.doEmbed')) return 'embeddings';
+  return semconv.GEN_AI_OPERATION_NAME_VALUE_CHAT;
+}
+
+/** `openai.chat` (the AI SDK's provider ids) → `openai`; `OpenAI` → `openai`. */
+function providerOf(span: SpanView): string {
+  const raw = text(first(span.attributes, PROVIDER), 64);
+  if (!raw) return 'unknown';
+  const lower = raw.toLowerCase();
+  const aiSdk = span.attributes['ai.model.provider'] === raw && !lower.startsWith('azure.');
+  return aiSdk ? (lower.split('.')[0] ?? lower) : lower;
+}
+
+/**
+ * The call's usage, normalized as the wrappers normalize it: input includes cache reads and writes, output
+ * includes reasoning; subsets never exceed their totals. Undefined when the span reports no usage.
+ */
+export function usageOf(span: SpanView): NormalizedUsage | undefined {
+  const attributes = span.attributes;
+  const input = count(first(attributes, INPUT));
+  const output = count(first(attributes, OUTPUT));
+  if (input === undefined && output === undefined) return undefined;
+  const inputTokens = input ?? 0;
+  const outputTokens = output ?? 0;
+  const cachedInputTokens = Math.min(count(first(attributes, CACHE_READ)) ?? 0, inputTokens);
+  const cacheWriteTokens = Math.min(
+    count(first(attributes, CACHE_WRITE)) ?? 0,
+    inputTokens - cachedInputTokens,
+  );
+  const reasoningTokens = Math.min(count(first(attributes, REASONING)) ?? 0, outputTokens);
+  const usage: NormalizedUsage = {
+    provider: providerOf(span),
+    operation: operationOf(span),
+    inputTokens,
+    outputTokens,
+    cachedInputTokens,
+    cacheWriteTokens,
+    reasoningTokens,
+    startedAt: span.startMs,
+    latencyMs: Math.max(0, span.endMs - span.startMs),
+    complete: true,
+    streamed: attributes[semconv.ATTR_GEN_AI_REQUEST_STREAM] === true,
+  };
+  const requestModel =
+    text(first(attributes, REQUEST_MODEL), 256) ?? text(first(attributes, MODEL_FALLBACK), 256);
+  const responseModel = text(first(attributes, RESPONSE_MODEL), 256);
+  if (requestModel) usage.requestModel = requestModel;
+  if (responseModel) usage.responseModel = responseModel;
+  const responseId = text(first(attributes, RESPONSE_ID), 200);
+  if (responseId) usage.responseId = responseId;
+  const address = text(attributes[semconv.ATTR_SERVER_ADDRESS], 256);
+  if (address) usage.serverAddress = address;
+  const port = count(attributes[semconv.ATTR_SERVER_PORT]);
+  if (port) usage.serverPort = port;
+  const errorType =
+    text(attributes[semconv.ATTR_ERROR_TYPE], 128) ?? (span.statusCode === 2 ? '_OTHER' : undefined);
+  if (errorType) usage.errorType = errorType;
+  return usage;
+}

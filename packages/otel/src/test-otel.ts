@@ -1,0 +1,107 @@
+// Test-only (not built, not exported): the real OpenTelemetry SDK, in memory — a tracer provider with an
+// InMemorySpanExporter, a meter provider whose reader the test collects, and the AsyncLocalStorage
+// context manager so parents propagate as in an application.
+
+import { type Attributes, context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  AggregationTemporality,
+  type DataPoint,
+  type Histogram,
+  MeterProvider,
+  type MetricData,
+  MetricReader,
+} from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+
+class CollectingReader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  }
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
+
+export interface OtelHarness {
+  tracerProvider: BasicTracerProvider;
+  meterProvider: MeterProvider;
+  exporter: InMemorySpanExporter;
+  spans(): ReadableSpan[];
+  /** Every metric, by name. */
+  metrics(): Promise<Map<string, MetricData>>;
+  shutdown(): Promise<void>;
+}
+
+let contextManager: AsyncLocalStorageContextManager | undefined;
+
+/** Installs the AsyncLocalStorage context manager once for the test file (as an SDK's `register()` does). */
+export function useContextManager(): void {
+  if (contextManager) return;
+  contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+}
+
+export function otelHarness(extraProcessors: SpanProcessor[] = []): OtelHarness {
+  useContextManager();
+  const exporter = new InMemorySpanExporter();
+  const tracerProvider = new BasicTracerProvider({
+    spanProcessors: [...extraProcessors, new SimpleSpanProcessor(exporter)],
+  });
+  const reader = new CollectingReader();
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  return {
+    tracerProvider,
+    meterProvider,
+    exporter,
+    spans: () => exporter.getFinishedSpans(),
+    async metrics() {
+      const { resourceMetrics, errors } = await reader.collect();
+      if (errors.length > 0) throw errors[0];
+      const byName = new Map<string, MetricData>();
+      for (const scope of resourceMetrics.scopeMetrics) {
+        for (const metric of scope.metrics) byName.set(metric.descriptor.name, metric);
+      }
+      return byName;
+    },
+    async shutdown() {
+      await tracerProvider.shutdown();
+      await meterProvider.shutdown();
+    },
+  };
+}
+
+/** The data points of a metric as `{attributes, value}`, sorted for stable comparison. */
+export function points(metric: MetricData | undefined): { attributes: Attributes; value: unknown }[] {
+  if (!metric) return [];
+  return (metric.dataPoints as DataPoint<unknown>[])
+    .map((point) => ({ attributes: point.attributes, value: point.value }))
+    .sort((a, b) => JSON.stringify(a.attributes).localeCompare(JSON.stringify(b.attributes)));
+}
+
+/** A histogram point's boundaries, count and sum. */
+export function histogram(value: unknown): { boundaries: number[]; count: number; sum: number | undefined } {
+  const point = value as Histogram;
+  return { boundaries: point.buckets.boundaries, count: point.count, sum: point.sum };
+}
+
+/** Every string value of every attribute of every span (events included), for "nothing secret" checks. */
+export function everyValue(spans: ReadableSpan[]): string[] {
+  const values: string[] = [];
+  const add = (attributes: Attributes | undefined) => {
+    for (const [key, value] of Object.entries(attributes ?? {}))
+      values.push(`${key}=${JSON.stringify(value)}`);
+  };
+  for (const span of spans) {
+    values.push(span.name);
+    add(span.attributes);
+    add(span.resource.attributes);
+    for (const event of span.events) add(event.attributes);
+  }
+  return values;
+}
