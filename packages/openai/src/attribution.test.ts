@@ -260,6 +260,24 @@ describe('withMeter() arguments', () => {
     expect(reported).toEqual([failure]);
   });
 
+  it('warns once, and passes the result through, when create() returns no APIPromise', async () => {
+    const warnings: unknown[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => warnings.push(args.join(' '));
+    try {
+      const fake = {
+        chat: { completions: { create: async () => ({ id: 'x', usage: { prompt_tokens: 1 } }) } },
+      };
+      const wrapped = withMeter(fake, meter, DEFAULTS);
+      expect(await wrapped.chat.completions.create()).toEqual({ id: 'x', usage: { prompt_tokens: 1 } });
+      await wrapped.chat.completions.create();
+    } finally {
+      console.warn = warn;
+    }
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0])).toMatch(/chat\.completions\.create\(\) did not return an APIPromise/);
+  });
+
   it('rejects a missing meter and a missing client', () => {
     expect(() => withMeter(client, {} as never, DEFAULTS)).toThrow(
       expect.objectContaining({ code: 'invalid_argument', field: 'meter' }),

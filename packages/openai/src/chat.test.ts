@@ -128,6 +128,36 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
     expect(eventsOf(meter).map((event) => [event.tokens_input, event.tokens_output])).toEqual([[31, 9]]);
   });
 
+  it('with streamUsage: false, sends no stream_options and meters the stream as incomplete', async () => {
+    let sent: unknown = 'unset';
+    server.use(
+      chatHandler((body) => {
+        sent = body.stream_options;
+        return { usage: usage(25, 7) };
+      }),
+    );
+    const meter = createRecordingMeter();
+    const openai = withMeter(newClient(OpenAI), meter, { ...DEFAULTS, streamUsage: false });
+    const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    for await (const _ of stream) {
+      // drain
+    }
+    await settle();
+    expect(sent).toBeUndefined();
+    expect(eventsOf(meter)).toEqual([
+      {
+        tokens_input: 0,
+        tokens_output: 0,
+        provider: 'openai',
+        model: CHAT_MODEL,
+        agent_id: 'support-bot',
+        action: 'answer',
+        event_id: eventId(),
+        metadata: { 'agentmeter.usage_incomplete': true },
+      },
+    ]);
+  });
+
   it('keeps the caller request body untouched', async () => {
     server.use(chatHandler({ usage: usage(3, 1) }));
     const { openai } = setup();
