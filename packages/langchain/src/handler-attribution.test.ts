@@ -113,6 +113,23 @@ describe('attribution', () => {
     expect(errors.map((error) => (error as Error).message)).toEqual(['meter is down']);
   });
 
+  it('meters a call once when the same handler is attached to the model and to the call', async () => {
+    const meter = createRecordingMeter();
+    const handler = new AgentMeterCallbackHandler(meter, defaults);
+    const model = new AnthropicShapedChatModel({
+      model: 'claude-haiku-4-5',
+      callbacks: [handler],
+      script: () => ({
+        message: anthropicMessage('msg_twice', 'claude-haiku-4-5', 'ok', {
+          input_tokens: 6,
+          output_tokens: 1,
+        }),
+      }),
+    });
+    await model.invoke('twice', { callbacks: [handler] });
+    expect(meter.events.map((event) => event.tokens_input)).toEqual([6]);
+  });
+
   it('keeps its meter and options through LangChain copy()', async () => {
     const meter = createRecordingMeter();
     const copy = new AgentMeterCallbackHandler(meter, { ...defaults, customer_id: 'cus_copy' }).copy();
