@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import type { AppOptions } from './app.js';
 import { buildApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
+import { createDashboardAssets } from './dashboard-assets.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { routes } from './routes/index.js';
 import { PostgresStore } from './store/postgres.js';
@@ -54,7 +55,8 @@ export interface StartServerOptions extends StoreOptions {
   store?: Store;
   validateResponses?: boolean;
   now?: () => number;
-  dashboard?: AppOptions['dashboard'];
+  /** Serves the dashboard at `/`. Default: the built-in dashboard; `false` serves none (API only). */
+  dashboard?: AppOptions['dashboard'] | false;
   onError?: (error: unknown) => void;
 }
 
@@ -75,12 +77,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const { port = 8787, host = '127.0.0.1' } = options;
   const store = options.store ?? (await openStore(options));
   const boot = await bootstrap(store, options.adminKey ? { adminKey: options.adminKey } : {});
+  const dashboard = options.dashboard === false ? undefined : (options.dashboard ?? createDashboardAssets());
   const app = createApp({
     store,
     ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
     ...(options.validateResponses ? { validateResponses: true } : {}),
     ...(options.now ? { now: options.now } : {}),
-    ...(options.dashboard ? { dashboard: options.dashboard } : {}),
+    ...(dashboard ? { dashboard } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
