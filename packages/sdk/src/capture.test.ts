@@ -65,3 +65,40 @@ describe('outcome ids', () => {
     });
   });
 });
+
+describe('captureEvent with a context', () => {
+  const now = Date.parse('2026-03-01T12:00:00.123Z');
+  it('fills only what the event lacks, merges metadata (the event wins), and never writes a key twice', () => {
+    const result = captureEvent(
+      { action: 'own', metadata: { plan: 'team', ticket: 7 } },
+      {
+        customer_id: 'ctx-c',
+        agent_id: 'ctx-a',
+        action: 'ctx-action',
+        metadata: { plan: 'pro', region: 'eu' },
+      },
+      now,
+    );
+    if (!result.ok) throw new Error(result.message);
+    expect(JSON.parse(result.json)).toEqual({
+      action: 'own',
+      metadata: { plan: 'team', region: 'eu', ticket: 7 },
+      event_id: result.id,
+      timestamp: '2026-03-01T12:00:00.123Z',
+      agent_id: 'ctx-a',
+      customer_id: 'ctx-c',
+    });
+    expect(result.json.match(/"action"/g)).toHaveLength(1);
+  });
+  it("takes an explicit null as the event's own value, and refuses it", () => {
+    expect(captureEvent({ agent_id: null, action: 'b' } as never, { agent_id: 'ctx' }, now)).toMatchObject({
+      ok: false,
+    });
+    expect(
+      captureEvent({ agent_id: 'a', action: 'b', event_id: null } as never, undefined, now),
+    ).toMatchObject({
+      ok: false,
+      id: 'null',
+    });
+  });
+});

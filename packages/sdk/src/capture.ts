@@ -1,4 +1,4 @@
-import type { BatchResolution, MeterEvent } from '@agentmeter/client';
+import type { BatchResolution } from '@agentmeter/client';
 import { v7 as uuidv7 } from 'uuid';
 import type { MeterContext, OutcomeResolution, TrackEvent } from './types.js';
 
@@ -31,70 +31,63 @@ export interface Captured {
   bytes: number;
 }
 
-export type CaptureResult =
-  | ({ ok: true } & Captured & { event: MeterEvent })
-  | { ok: false; id: string; message: string };
+export type CaptureResult = ({ ok: true } & Captured) | { ok: false; id: string; message: string };
 
-function mergeMetadata(
-  context: MeterContext | undefined,
-  own: Record<string, unknown> | undefined,
-): Record<string, unknown> | undefined {
-  if (!context?.metadata) return own;
-  return own ? { ...context.metadata, ...own } : context.metadata;
+let stampedAt = Number.NaN;
+let stamp = '';
+/** ISO time of `now`, reused while the millisecond is the same. */
+function isoTime(now: number): string {
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = new Date(now).toISOString();
+  }
+  return stamp;
 }
+
+const invalid = (id: string, message: string): CaptureResult => ({ ok: false, id, message });
 
 /**
  * Applies the context, stamps `timestamp` and mints `event_id` (UUIDv7) when absent, checks the few
- * things the server would otherwise reject for certain, and serializes the event once.
+ * things the server would otherwise reject for certain, and serializes the event once: the caller's
+ * object is serialized as it is, and the fields it lacks are appended to the JSON, with no copy.
  */
 export function captureEvent(
   input: TrackEvent,
   context: MeterContext | undefined,
   now: number,
 ): CaptureResult {
-  if (typeof input !== 'object' || input === null) {
-    return { ok: false, id: uuidv7(), message: 'Expected the event to be an object.' };
-  }
-  const event = { ...input } as MeterEvent;
-  if (event.event_id === undefined) event.event_id = uuidv7();
-  const id = event.event_id;
+  if (typeof input !== 'object' || input === null)
+    return invalid(uuidv7(), 'Expected the event to be an object.');
+  const id = input.event_id !== undefined ? input.event_id : uuidv7();
   if (typeof id !== 'string' || id.length > 200 || !EVENT_ID.test(id)) {
-    return {
-      ok: false,
-      id: String(id),
-      message: `Expected \`event_id\` to match ${EVENT_ID} (at most 200 characters).`,
-    };
+    return invalid(String(id), `Expected \`event_id\` to match ${EVENT_ID} (at most 200 characters).`);
   }
-  if (event.timestamp === undefined) event.timestamp = new Date(now).toISOString();
-  if (context) {
-    if (event.customer_id === undefined && context.customer_id !== undefined)
-      event.customer_id = context.customer_id;
-    if (event.agent_id === undefined && context.agent_id !== undefined) event.agent_id = context.agent_id;
-    if (event.action === undefined && context.action !== undefined) event.action = context.action;
-    const metadata = mergeMetadata(context, event.metadata);
-    if (metadata !== undefined) event.metadata = metadata;
+  const agentId = input.agent_id !== undefined ? input.agent_id : context?.agent_id;
+  if (typeof agentId !== 'string' || agentId.length === 0) {
+    return invalid(id, 'Expected `agent_id` (on the event or from withContext) to be a non-empty string.');
   }
-  if (typeof event.agent_id !== 'string' || event.agent_id.length === 0) {
-    return {
-      ok: false,
-      id,
-      message: 'Expected `agent_id` (on the event or from withContext) to be a non-empty string.',
-    };
-  }
-  if (typeof event.action !== 'string' || event.action.length === 0) {
-    return {
-      ok: false,
-      id,
-      message: 'Expected `action` (on the event or from withContext) to be a non-empty string.',
-    };
+  const action = input.action !== undefined ? input.action : context?.action;
+  if (typeof action !== 'string' || action.length === 0) {
+    return invalid(id, 'Expected `action` (on the event or from withContext) to be a non-empty string.');
   }
   let json: string;
   try {
-    json = JSON.stringify(event);
+    json = JSON.stringify(
+      context?.metadata ? { ...input, metadata: { ...context.metadata, ...input.metadata } } : input,
+    );
   } catch (error) {
-    return { ok: false, id, message: `The event cannot be serialized as JSON: ${(error as Error).message}` };
+    return invalid(id, `The event cannot be serialized as JSON: ${(error as Error).message}`);
   }
-  return { ok: true, id, json, bytes: utf8Length(json), event };
+  let tail = '';
+  if (input.event_id === undefined) tail += `,"event_id":"${id}"`;
+  if (input.timestamp === undefined) tail += `,"timestamp":"${isoTime(now)}"`;
+  if (input.agent_id === undefined) tail += `,"agent_id":${JSON.stringify(agentId)}`;
+  if (input.action === undefined) tail += `,"action":${JSON.stringify(action)}`;
+  if (input.customer_id === undefined && context?.customer_id !== undefined) {
+    tail += `,"customer_id":${JSON.stringify(context.customer_id)}`;
+  }
+  if (tail) json = json.length > 2 ? `${json.slice(0, -1)}${tail}}` : `{${tail.slice(1)}}`;
+  return { ok: true, id, json, bytes: utf8Length(json) };
 }
 
 /** `out_` + the event id: the contract's outcome id. An id already starting with `out_` is taken as an outcome id. */

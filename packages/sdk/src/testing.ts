@@ -94,7 +94,7 @@ export function createTestMeter(options: TestMeterOptions = {}): TestMeter {
       return { error: new MeterError('after_shutdown', 'Called after shutdown().', { ids: [captured.id] }) };
     const existing = entries.get(captured.id);
     if (existing) return { response: { ...existing.response, replayed: true } };
-    const event = captured.event;
+    const event = JSON.parse(captured.json) as MeterEvent;
     let price: Price;
     try {
       price = priceEvent(tier, event);
