@@ -4,6 +4,7 @@
 
 import { type Attributes, context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AggregationTemporality,
   type DataPoint,
@@ -47,10 +48,14 @@ export function useContextManager(): void {
   context.setGlobalContextManager(contextManager);
 }
 
-export function otelHarness(extraProcessors: SpanProcessor[] = []): OtelHarness {
+export function otelHarness(
+  extraProcessors: SpanProcessor[] = [],
+  resource: Attributes = { 'service.name': 'support-bot' },
+): OtelHarness {
   useContextManager();
   const exporter = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({
+    resource: resourceFromAttributes(resource),
     spanProcessors: [...extraProcessors, new SimpleSpanProcessor(exporter)],
   });
   const reader = new CollectingReader();

@@ -1,0 +1,310 @@
+import { withMeter } from '@agentmeter/openai';
+import { createTestMeter, type TestMeter } from '@agentmeter/sdk/testing';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { W3CBaggagePropagator } from '@opentelemetry/core';
+import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
+import { MockLanguageModelV3 } from 'ai/test';
+import OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  streamOf,
+  textParts,
+  textResult,
+  toolCallResult,
+  v3Usage,
+} from '../../ai-sdk/src/test-support/parts.js';
+import { chatHandler, createMockServer, newClient, usage } from '../../openai/src/test-fixtures.js';
+import { instrumentMeter } from './instrument-meter.js';
+import { AgentMeterSpanProcessor } from './span-processor.js';
+import { otelHarness } from './test-otel.js';
+import { SCENARIOS } from './test-spans.js';
+import type { AgentMeterSpanProcessorOptions } from './types.js';
+
+const TIER = { base_fee: '0.001', token_rate_input: '0.003', token_rate_output: '0.015' };
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+function setup(
+  options: AgentMeterSpanProcessorOptions = {},
+  meter: TestMeter = createTestMeter({ tier: TIER }),
+) {
+  const processor = new AgentMeterSpanProcessor(meter, options);
+  const otel = otelHarness([processor]);
+  cleanups.push(() => otel.shutdown());
+  return { meter, processor, otel, provider: otel.tracerProvider };
+}
+
+const tokensOf = (meter: TestMeter) =>
+  meter.events.map((event) => ({
+    provider: event.provider,
+    model: event.model,
+    tokens_input: event.tokens_input,
+    tokens_output: event.tokens_output,
+    ...(event.tokens_cached_input ? { tokens_cached_input: event.tokens_cached_input } : {}),
+    ...(event.tokens_cache_write ? { tokens_cache_write: event.tokens_cache_write } : {}),
+    ...(event.tokens_reasoning ? { tokens_reasoning: event.tokens_reasoning } : {}),
+  }));
+
+describe('spans from other instrumentations become exactly one meter event per model call', () => {
+  it.each(SCENARIOS)('$name', async (scenario) => {
+    const { meter, processor, provider } = setup();
+    scenario.emit(provider);
+    await processor.forceFlush();
+    expect(meter.errors).toEqual([]);
+    expect(tokensOf(meter)).toEqual(scenario.expected);
+    for (const event of meter.events) {
+      expect(event).toMatchObject({ agent_id: 'support-bot', action: 'chat' });
+      expect(event.metadata).toEqual({
+        'otel.trace_id': expect.stringMatching(/^[0-9a-f]{32}$/),
+        'otel.span_id': expect.stringMatching(/^[0-9a-f]{16}$/),
+      });
+    }
+  });
+
+  it('decides a parent that ends in a later batch than its child: still only the child', async () => {
+    const { meter, processor, provider } = setup();
+    const tracer = provider.getTracer('@traceloop/instrumentation-langchain');
+    const parent = tracer.startSpan('chat gpt-4o-mini', { kind: SpanKind.CLIENT });
+    const inner = provider
+      .getTracer('@traceloop/instrumentation-openai')
+      .startSpan(
+        'chat gpt-4o-mini',
+        {
+          kind: SpanKind.CLIENT,
+          attributes: { 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 7 },
+        },
+        trace.setSpan(context.active(), parent),
+      );
+    inner.end();
+    await processor.forceFlush();
+    parent.setAttributes({ 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 7 });
+    parent.end();
+    await processor.forceFlush();
+    expect(tokensOf(meter).map((event) => event.tokens_input)).toEqual([7]);
+  });
+
+  it('meters each step of a real AI SDK tool run, and a streamed call, but never the ai.generateText sums', async () => {
+    const { meter, processor, provider } = setup();
+    const tracer = provider.getTracer('ai');
+    const model = new MockLanguageModelV3({
+      provider: 'anthropic.messages',
+      modelId: 'claude-sonnet-4-5',
+      doGenerate: [
+        toolCallResult('lookup', { q: 'otel' }, v3Usage({ input: 100, output: 20, cacheRead: 60 }), {
+          id: 'msg_ai_sdk_step_1',
+          modelId: 'claude-sonnet-4-5-20250929',
+        }),
+        textResult('done', v3Usage({ input: 230, output: 15, reasoning: 5 }), {
+          id: 'msg_ai_sdk_step_2',
+          modelId: 'claude-sonnet-4-5-20250929',
+        }),
+      ],
+      doStream: {
+        stream: streamOf(
+          textParts(['o', 'k'], v3Usage({ input: 30, output: 2 }), {
+            id: 'msg_ai_sdk_stream',
+            modelId: 'claude-sonnet-4-5-20250929',
+          }),
+        ),
+      },
+    });
+    const result = await generateText({
+      model,
+      prompt: 'look it up',
+      tools: {
+        lookup: tool({
+          inputSchema: jsonSchema<{ q: string }>({ type: 'object' }),
+          execute: async () => 'found',
+        }),
+      },
+      stopWhen: stepCountIs(3),
+      experimental_telemetry: { isEnabled: true, tracer },
+    });
+    expect(result.totalUsage.inputTokens).toBe(330);
+    await streamText({
+      model,
+      prompt: 'stream',
+      experimental_telemetry: { isEnabled: true, tracer },
+    }).consumeStream();
+    await processor.forceFlush();
+    expect(tokensOf(meter)).toEqual([
+      {
+        provider: 'anthropic',
+        model: 'claude-sonnet-4-5-20250929',
+        tokens_input: 100,
+        tokens_output: 20,
+        tokens_cached_input: 60,
+      },
+      {
+        provider: 'anthropic',
+        model: 'claude-sonnet-4-5-20250929',
+        tokens_input: 230,
+        tokens_output: 15,
+        tokens_reasoning: 5,
+      },
+      { provider: 'anthropic', model: 'claude-sonnet-4-5-20250929', tokens_input: 30, tokens_output: 2 },
+    ]);
+    expect(meter.events.map((event) => event.event_id?.split(':')[1])).toEqual([
+      'msg_ai_sdk_step_1',
+      'msg_ai_sdk_step_2',
+      'msg_ai_sdk_stream',
+    ]);
+  });
+});
+
+describe('a call metered by agentmeter already is not metered again', () => {
+  const server = createMockServer();
+  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  afterEach(() => server.resetHandlers());
+  afterAll(() => server.close());
+
+  it('skips a span of a call the @agentmeter/openai wrapper metered (same response id)', async () => {
+    server.use(chatHandler({ id: 'chatcmpl-WrappedAndTracedToo000000001', usage: usage(19, 10) }));
+    const { meter, processor, provider } = setup();
+    const openai = withMeter(newClient(OpenAI), meter, { agent_id: 'support-bot', action: 'answer' });
+    const span = provider
+      .getTracer('@traceloop/instrumentation-openai')
+      .startSpan('chat gpt-4.1', { kind: SpanKind.CLIENT, attributes: { 'gen_ai.provider.name': 'openai' } });
+    const completion = await openai.chat.completions.create({
+      model: 'gpt-4.1',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    span.setAttributes({
+      'gen_ai.response.id': completion.id,
+      'gen_ai.usage.input_tokens': 19,
+      'gen_ai.usage.output_tokens': 10,
+    });
+    span.end();
+    await processor.forceFlush();
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({ action: 'answer', tokens_input: 19 });
+  });
+
+  it('ignores the spans instrumentMeter() makes, on the same tracer provider', async () => {
+    server.use(chatHandler({ usage: usage(19, 10) }));
+    const meter = createTestMeter({ tier: TIER });
+    const { processor, provider, otel } = setup({}, meter);
+    const instrumentation = instrumentMeter(meter, { tracerProvider: provider });
+    cleanups.push(() => instrumentation.shutdown());
+    const openai = withMeter(newClient(OpenAI), meter, { agent_id: 'support-bot', action: 'answer' });
+    await openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] });
+    await meter.flush();
+    await processor.forceFlush();
+    expect(otel.spans().map((span) => span.instrumentationScope.name)).toEqual(['@agentmeter/otel']);
+    expect(meter.events).toHaveLength(1);
+  });
+
+  it('skips a sibling span of another instrumentation reporting the same response id', async () => {
+    const { meter, processor, provider } = setup();
+    for (const scope of ['@traceloop/instrumentation-langchain', '@traceloop/instrumentation-openai']) {
+      provider
+        .getTracer(scope)
+        .startSpan('chat gpt-4o', {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            'gen_ai.provider.name': 'openai',
+            'gen_ai.response.id': 'chatcmpl-SiblingSiblingSibling000001',
+            'gen_ai.usage.input_tokens': 5,
+            'gen_ai.usage.output_tokens': 1,
+          },
+        })
+        .end();
+    }
+    await processor.forceFlush();
+    expect(meter.events).toHaveLength(1);
+  });
+});
+
+describe('attribution', () => {
+  const callSpan = (
+    provider: ReturnType<typeof setup>['provider'],
+    attributes: Record<string, string> = {},
+  ) =>
+    provider.getTracer('x').startSpan('chat m', {
+      kind: SpanKind.CLIENT,
+      attributes: { 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 3, ...attributes },
+    });
+
+  it('takes each field from the span, then the meter context and baggage where it started, then the resource', async () => {
+    const { meter, processor, provider } = setup();
+    callSpan(provider, {
+      'agentmeter.agent_id': 'span-agent',
+      'agentmeter.action': 'span-action',
+      'agentmeter.customer_id': 'span-customer',
+    }).end();
+    meter.withContext({ customer_id: 'ctx-customer', action: 'ctx-action' }, () => callSpan(provider).end());
+    propagation.setGlobalPropagator(new W3CBaggagePropagator());
+    const baggage = propagation.createBaggage({ 'agentmeter.customer_id': { value: 'bag-customer' } });
+    context.with(propagation.setBaggage(context.active(), baggage), () => callSpan(provider).end());
+    await processor.forceFlush();
+    propagation.disable();
+    expect(
+      meter.events.map(({ agent_id, action, customer_id }) => ({ agent_id, action, customer_id })),
+    ).toEqual([
+      { agent_id: 'span-agent', action: 'span-action', customer_id: 'span-customer' },
+      { agent_id: 'support-bot', action: 'ctx-action', customer_id: 'ctx-customer' },
+      { agent_id: 'support-bot', action: 'chat', customer_id: 'bag-customer' },
+    ]);
+  });
+
+  it('follows the map: attribute keys (span, then resource) or a function of the span', async () => {
+    const { meter, processor, provider } = setup({
+      map: {
+        agent_id: ['app.agent', 'service.name'],
+        action: (span) => `do-${span.name.split(' ')[0]}`,
+        customer_id: 'tenant.id',
+      },
+    });
+    callSpan(provider, { 'app.agent': 'mapped-agent', 'tenant.id': 'tenant-7' }).end();
+    callSpan(provider).end();
+    await processor.forceFlush();
+    expect(
+      meter.events.map(({ agent_id, action, customer_id }) => ({ agent_id, action, customer_id })),
+    ).toEqual([
+      { agent_id: 'mapped-agent', action: 'do-chat', customer_id: 'tenant-7' },
+      { agent_id: 'support-bot', action: 'do-chat', customer_id: undefined },
+    ]);
+  });
+
+  it('meters a failed span only when it reports tokens, or with meterErrors', async () => {
+    for (const meterErrors of [false, true]) {
+      const { meter, processor, provider } = setup({ meterErrors });
+      const failed = callSpan(provider, { 'error.type': 'RateLimitError' });
+      failed.setAttribute('gen_ai.usage.input_tokens', 0);
+      failed.setStatus({ code: SpanStatusCode.ERROR });
+      failed.end();
+      const partial = callSpan(provider);
+      partial.setStatus({ code: SpanStatusCode.ERROR });
+      partial.end();
+      await processor.forceFlush();
+      expect(
+        meter.events.map((event) => [event.tokens_input, event.metadata?.['agentmeter.error_type']]),
+      ).toEqual(
+        meterErrors
+          ? [
+              [0, 'RateLimitError'],
+              [3, '_OTHER'],
+            ]
+          : [[3, '_OTHER']],
+      );
+    }
+  });
+
+  it('validates its options eagerly', () => {
+    const meter = createTestMeter();
+    expect(() => new AgentMeterSpanProcessor(meter, { settleMs: -5 })).toThrow(
+      'Expected `settleMs` to be a non-negative integer, got -5.',
+    );
+    expect(() => new AgentMeterSpanProcessor(meter, { map: { agent_id: 42 as never } })).toThrow(
+      'Expected `map.agent_id` to be an attribute key, an array of keys, or a function of the span, got 42.',
+    );
+    expect(() => new AgentMeterSpanProcessor(meter, { map: { agent: 'x' } as never })).toThrow(
+      'Unknown option `agent`.',
+    );
+    expect(() => new AgentMeterSpanProcessor(undefined as never)).toThrow(
+      'Expected `meter` to be a Meter (from createMeter()), got undefined.',
+    );
+  });
+});
