@@ -1,7 +1,6 @@
 // Who a call is billed to: defaults, context, concurrency, stacked layers, privacy.
 import { deriveEventId, runOuterLayer, wasMeteredByProvider } from '@agentmeter/sdk';
-import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_LIMIT } from './content.js';
 import {
   CHAT_ID,
@@ -9,12 +8,11 @@ import {
   createMockServer,
   eachWithOwnId,
   newClient,
-  responsesHandler,
-  responseUsage,
   settle,
   usage,
   VERSIONS,
 } from './test-fixtures.js';
+import { responsesHandler, responseUsage } from './test-fixtures-responses.js';
 import { createRecordingMeter, eventsOf } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
@@ -184,106 +182,5 @@ describe.each(VERSIONS)('attribution with $version', ({ OpenAI: Client }) => {
     await settle();
     expect(eventsOf(first).map((event) => event.agent_id)).toEqual(['support-bot']);
     expect(eventsOf(second).map((event) => event.agent_id)).toEqual(['other']);
-  });
-});
-
-describe('withMeter() arguments', () => {
-  const meter = createRecordingMeter();
-  const client = new OpenAI({ apiKey: 'sk-test', baseURL: 'http://127.0.0.1:9/v1' });
-
-  it('returns the same client type', () => {
-    const wrapped = withMeter(client, meter, DEFAULTS);
-    expectTypeOf(wrapped).toEqualTypeOf<OpenAI>();
-    expect(wrapped).toBeInstanceOf(OpenAI);
-  });
-
-  it.each([
-    [
-      { action: 'answer' },
-      'agent_id',
-      'Expected `agent_id` to be a string of 1 to 128 characters without control characters, got undefined.',
-    ],
-    [
-      { agent_id: '', action: 'answer' },
-      'agent_id',
-      'Expected `agent_id` to be a string of 1 to 128 characters without control characters, got "".',
-    ],
-    [
-      { agent_id: 'a', action: 'x\u0007' },
-      'action',
-      'Expected `action` to be a string of 1 to 128 characters without control characters, got "x\\u0007".',
-    ],
-    [
-      { ...DEFAULTS, customer_id: 42 },
-      'customer_id',
-      'Expected `customer_id` to be a string of 1 to 128 characters without control characters, got 42.',
-    ],
-    [
-      { ...DEFAULTS, tier: 'p'.repeat(129) },
-      'tier',
-      expect.stringMatching(/^Expected `tier` to be a string of 1 to 128 characters/),
-    ],
-    [{ ...DEFAULTS, metadata: [] }, 'metadata', 'Expected `metadata` to be a plain object, got an array.'],
-    [
-      { ...DEFAULTS, captureContent: 'yes' },
-      'captureContent',
-      'Expected `captureContent` to be a boolean, got "yes".',
-    ],
-    [{ ...DEFAULTS, meterErrors: 1 }, 'meterErrors', 'Expected `meterErrors` to be a boolean, got 1.'],
-    [{ ...DEFAULTS, streamUsage: null }, 'streamUsage', 'Expected `streamUsage` to be a boolean, got null.'],
-    [{ ...DEFAULTS, onError: 'log' }, 'onError', 'Expected `onError` to be a function, got "log".'],
-    [{ ...DEFAULTS, customerId: 'c' }, 'customerId', 'Unknown option `customerId`.'],
-  ])('rejects %j naming %s', (options, field, message) => {
-    expect(() => withMeter(client, meter, options as never)).toThrow(
-      expect.objectContaining({ name: 'OpenAIMeterError', code: 'invalid_option', field, message }),
-    );
-  });
-
-  it('never lets a throwing meter reach the caller: the error goes to onError', async () => {
-    server.use(chatHandler({ usage: usage(5, 2) }));
-    const broken = createRecordingMeter();
-    const failure = new Error('queue exploded');
-    const reported: unknown[] = [];
-    const openai = withMeter(
-      newClient(OpenAI),
-      {
-        ...broken,
-        track: () => {
-          throw failure;
-        },
-      },
-      { ...DEFAULTS, onError: (error) => reported.push(error) },
-    );
-    const completion = await openai.chat.completions.create({ model: 'gpt-4.1', messages });
-    expect(completion.id).toBe(CHAT_ID);
-    await settle();
-    expect(reported).toEqual([failure]);
-  });
-
-  it('warns once, and passes the result through, when create() returns no APIPromise', async () => {
-    const warnings: unknown[] = [];
-    const warn = console.warn;
-    console.warn = (...args: unknown[]) => warnings.push(args.join(' '));
-    try {
-      const fake = {
-        chat: { completions: { create: async () => ({ id: 'x', usage: { prompt_tokens: 1 } }) } },
-      };
-      const wrapped = withMeter(fake, meter, DEFAULTS);
-      expect(await wrapped.chat.completions.create()).toEqual({ id: 'x', usage: { prompt_tokens: 1 } });
-      await wrapped.chat.completions.create();
-    } finally {
-      console.warn = warn;
-    }
-    expect(warnings).toHaveLength(1);
-    expect(String(warnings[0])).toMatch(/chat\.completions\.create\(\) did not return an APIPromise/);
-  });
-
-  it('rejects a missing meter and a missing client', () => {
-    expect(() => withMeter(client, {} as never, DEFAULTS)).toThrow(
-      expect.objectContaining({ code: 'invalid_argument', field: 'meter' }),
-    );
-    expect(() => withMeter(undefined as never, meter, DEFAULTS)).toThrow(
-      'Expected `client` to be an OpenAI client, got undefined.',
-    );
   });
 });

@@ -3,15 +3,8 @@ import { onUsage } from '@agentmeter/sdk';
 import { HttpResponse, http } from 'msw';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BASE_URL,
-  createMockServer,
-  newClient,
-  responseUsage,
-  settle,
-  sseResponse,
-  VERSIONS,
-} from './test-fixtures.js';
+import { BASE_URL, createMockServer, newClient, settle, sseResponse, VERSIONS } from './test-fixtures.js';
+import { responseUsage } from './test-fixtures-responses.js';
 import { createRecordingMeter, eventsOf } from './test-support.js';
 import { withMeter } from './with-meter.js';
 

@@ -6,16 +6,8 @@ import { join } from 'node:path';
 import { createMeter, type Meter, onUsage, type PricedEvent } from '@agentmeter/sdk';
 import { type RunningServer, startServer } from '@agentmeter/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  chatHandler,
-  createMockServer,
-  embeddingsHandler,
-  newClient,
-  responsesHandler,
-  responseUsage,
-  usage,
-  VERSIONS,
-} from './test-fixtures.js';
+import { chatHandler, createMockServer, newClient, usage, VERSIONS } from './test-fixtures.js';
+import { embeddingsHandler, responsesHandler, responseUsage } from './test-fixtures-responses.js';
 import { withMeter } from './with-meter.js';
 
 // The Meter reaches the real server with the real fetch, taken before msw patches the global one.

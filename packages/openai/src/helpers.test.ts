@@ -9,12 +9,11 @@ import {
   chatStall,
   createMockServer,
   newClient,
-  responsesHandler,
-  responseUsage,
   settle,
   usage,
   VERSIONS,
 } from './test-fixtures.js';
+import { responsesHandler, responseUsage } from './test-fixtures-responses.js';
 import { createRecordingMeter, eventsOf } from './test-support.js';
 import { withMeter } from './with-meter.js';
 

@@ -5,18 +5,20 @@ import {
   BASE_URL,
   CHAT_MODEL,
   createMockServer,
-  embeddingsHandler,
   newClient,
+  settle,
+  sseResponse,
+  VERSIONS,
+} from './test-fixtures.js';
+import {
+  embeddingsHandler,
   RESPONSE_ID,
   type ResponseScenario,
   responseBody,
   responseEvents,
   responsesHandler,
   responseUsage,
-  settle,
-  sseResponse,
-  VERSIONS,
-} from './test-fixtures.js';
+} from './test-fixtures-responses.js';
 import { createRecordingMeter, eventsOf } from './test-support.js';
 import { withMeter } from './with-meter.js';
 

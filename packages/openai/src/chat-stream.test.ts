@@ -1,0 +1,151 @@
+// Chat calls that do not end well: early break, abort, stream errors, rejected requests.
+import { deriveEventId } from '@agentmeter/sdk';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CHAT_ID,
+  CHAT_MODEL,
+  chatChunks,
+  chatHandler,
+  chatStall,
+  createMockServer,
+  newClient,
+  settle,
+  usage,
+  VERSIONS,
+} from './test-fixtures.js';
+import { errorHandler } from './test-fixtures-responses.js';
+import { createRecordingMeter, eventsOf } from './test-support.js';
+import { withMeter } from './with-meter.js';
+
+const server = createMockServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+const DEFAULTS = { agent_id: 'support-bot', action: 'answer' };
+const messages = [{ role: 'user' as const, content: 'Say hello.' }];
+const eventId = (id = CHAT_ID) => deriveEventId('openai', id, DEFAULTS.agent_id, DEFAULTS.action);
+
+describe.each(VERSIONS)('chat streams broken off and errors with $version', ({ OpenAI }) => {
+  const setup = () => {
+    const meter = createRecordingMeter();
+    return { meter, openai: withMeter(newClient(OpenAI), meter, DEFAULTS) };
+  };
+
+  it('meters an early break once, marked incomplete, and stops the request', async () => {
+    server.use(chatHandler({ usage: usage(25, 7) }));
+    const { meter, openai } = setup();
+    const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    for await (const _ of stream) break;
+    expect(stream.controller.signal.aborted).toBe(true);
+    await settle();
+    expect(eventsOf(meter)).toEqual([
+      {
+        tokens_input: 0,
+        tokens_output: 0,
+        provider: 'openai',
+        model: CHAT_MODEL,
+        agent_id: 'support-bot',
+        action: 'answer',
+        event_id: eventId(),
+        metadata: { 'agentmeter.usage_incomplete': true },
+      },
+    ]);
+  });
+
+  it('meters an aborted stream (AbortController) once, with what is known', async () => {
+    const chunks = chatChunks({ usage: usage(25, 7) }, true).slice(0, 2);
+    // The server sends two chunks and then stalls, as a slow generation does.
+    server.use(chatStall(chunks));
+    const { meter, openai } = setup();
+    const abort = new AbortController();
+    const stream = await openai.chat.completions.create(
+      { model: 'gpt-4.1', messages, stream: true },
+      { signal: abort.signal },
+    );
+    const seen = [];
+    for await (const chunk of stream) {
+      seen.push(chunk);
+      if (seen.length === 2) abort.abort();
+    }
+    await settle();
+    expect(seen).toHaveLength(2);
+    expect(eventsOf(meter)).toHaveLength(1);
+    expect(eventsOf(meter)[0]).toMatchObject({
+      tokens_input: 0,
+      tokens_output: 0,
+      event_id: eventId(),
+      metadata: { 'agentmeter.usage_incomplete': true },
+    });
+  });
+
+  it('meters a stream aborted before it was read', async () => {
+    server.use(chatStall(chatChunks({ usage: usage(25, 7) }, true).slice(0, 1)));
+    const { meter, openai } = setup();
+    const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    stream.controller.abort();
+    await settle();
+    expect(eventsOf(meter)).toHaveLength(1);
+    expect(eventsOf(meter)[0]).toMatchObject({
+      tokens_input: 0,
+      metadata: { 'agentmeter.usage_incomplete': true },
+    });
+    for await (const _ of stream) {
+      // the SDK ends an aborted stream quietly
+    }
+    expect(eventsOf(meter)).toHaveLength(1);
+  });
+
+  it('meters a stream broken by an error event, marked with the error type', async () => {
+    const chunks = chatChunks({ usage: usage(25, 7) }, true).slice(0, 2);
+    server.use(
+      chatStall(
+        [...chunks, { error: { message: 'The server had an error', type: 'server_error' } }] as never,
+        false,
+      ),
+    );
+    const { meter, openai } = setup();
+    const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    const seen: unknown[] = [];
+    await expect(async () => {
+      for await (const chunk of stream) seen.push(chunk);
+    }).rejects.toThrow('The server had an error');
+    await settle();
+    expect(seen).toHaveLength(2);
+    expect(eventsOf(meter)).toHaveLength(1);
+    expect(eventsOf(meter)[0]?.metadata).toEqual({
+      'agentmeter.usage_incomplete': true,
+      'agentmeter.error_type': 'APIError',
+    });
+  });
+
+  it('meters nothing for a rejected request by default', async () => {
+    server.use(errorHandler('/chat/completions', 429, 'rate_limit_exceeded', 'Rate limit reached'));
+    const { meter, openai } = setup();
+    await expect(openai.chat.completions.create({ model: 'gpt-4.1', messages })).rejects.toThrow(
+      /Rate limit reached/,
+    );
+    await expect(
+      openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true }),
+    ).rejects.toThrow(/Rate limit reached/);
+    await settle();
+    expect(eventsOf(meter)).toEqual([]);
+  });
+
+  it('meters a zero-token event with the error type for a rejected request when asked', async () => {
+    server.use(errorHandler('/chat/completions', 429, 'rate_limit_exceeded', 'Rate limit reached'));
+    const meter = createRecordingMeter();
+    const openai = withMeter(newClient(OpenAI), meter, { ...DEFAULTS, meterErrors: true });
+    await expect(openai.chat.completions.create({ model: 'gpt-4.1', messages })).rejects.toThrow();
+    await settle();
+    expect(eventsOf(meter)).toHaveLength(1);
+    expect(eventsOf(meter)[0]).toMatchObject({
+      tokens_input: 0,
+      tokens_output: 0,
+      model: 'gpt-4.1',
+      metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'RateLimitError' },
+    });
+    // No response id: the Meter mints a fresh id (a UUIDv7).
+    expect(eventsOf(meter)[0]?.event_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+  });
+});
