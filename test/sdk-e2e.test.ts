@@ -108,6 +108,16 @@ describe('Meter against the real server', () => {
         expected += BASE + BigInt(100 * n) * PER_INPUT + BigInt(7 * n) * PER_OUTPUT;
         if (n % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
       }
+      const later = meter.track({ action: 'resolve-ticket', outcome: 'pending' });
+      // resolveNow() delivers the queued event first, then answers with what the resolution charged.
+      const resolved = await meter.resolveNow(later, 'success', { reviewer: 'qa' });
+      expect(resolved).toMatchObject({
+        outcome_id: `out_${later}`,
+        status: 'success',
+        price: { total: '0.50' },
+      });
+      ids.push(later);
+      expected += BASE + BONUS;
       const won = meter.track({ action: 'resolve-ticket', outcome: 'pending' });
       const lost = meter.track({ action: 'resolve-ticket', outcome: 'pending' });
       meter.resolve(won, 'success');
@@ -122,15 +132,15 @@ describe('Meter against the real server', () => {
     });
     const result = await meter.shutdown();
     expect(errors).toEqual([]);
-    expect(result).toEqual({ sent: 28, failed: 0, pending: 0, pendingIds: [] });
+    expect(result).toEqual({ sent: 30, failed: 0, pending: 0, pendingIds: [] });
     const events = await ledger('e2e-acme');
     expect(events.map((event) => event.event_id).sort()).toEqual([...ids].sort());
     expect(priced.get(ids[3] as string)).toBe(events.find((event) => event.event_id === ids[3])?.price.total);
-    expect(events.find((event) => event.event_id === ids[23])).toMatchObject({
+    expect(events.find((event) => event.event_id === ids[24])).toMatchObject({
       outcome_status: 'success',
       outcome_charged: '0.50',
     });
-    expect(events.find((event) => event.event_id === ids[24])).toMatchObject({ outcome_status: 'failure' });
+    expect(events.find((event) => event.event_id === ids[25])).toMatchObject({ outcome_status: 'failure' });
     expect(await invoiceTotal('e2e-acme')).toBe(money(expected));
   });
 

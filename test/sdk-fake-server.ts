@@ -135,7 +135,8 @@ export class FakeIngest {
     const match = /^\/v1\/outcomes\/([^/]+)\/resolve$/.exec(path);
     if (match?.[1]) {
       // ResolveRequest: additionalProperties false.
-      if (Object.keys(body).some((key) => key !== 'outcome' && key !== 'metadata')) return problem(400, 'validation_error');
+      if (Object.keys(body).some((key) => key !== 'outcome' && key !== 'metadata'))
+        return problem(400, 'validation_error');
       const result = this.#resolveOne(
         { outcome_id: decodeURIComponent(match[1]), outcome: body['outcome'] as 'success' },
         0,

@@ -1,7 +1,7 @@
 // Outcomes, meter(), resolveNow() and withContext() against the contract fake.
 import { MeterError } from '@agentmeter/sdk';
-import { describe, expect, it } from 'vitest';
-import { event, harness } from './sdk-helpers.js';
+import { describe, expect, it, vi } from 'vitest';
+import { event, harness, settle, useFakeClock } from './sdk-helpers.js';
 
 describe('outcomes', () => {
   it('sends a pending event and its resolution in one batch, events first, and maps event ids to outcome ids', async () => {
@@ -96,6 +96,25 @@ describe('meter()', () => {
     expect(MeterError.isInstance(failure)).toBe(true);
     expect(failure).toMatchObject({ code: 'rejected', status: 422, ids: ['bad-1'] });
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('retries under the event id as the key, and reports exhausted retries as delivery_failed', async () => {
+    useFakeClock();
+    try {
+      const { server, meter } = harness({ maxRetries: 1 });
+      server.fault = (_request, index) => (index === 0 || index >= 2 ? { status: 503 } : undefined);
+      const ok = await settle(meter.meter(event(1, { event_id: 'retry-1' })));
+      expect(ok.event_id).toBe('retry-1');
+      expect(server.requests.map((request) => request.key)).toEqual(['retry-1', 'retry-1']);
+      const failure = await settle(
+        meter.meter(event(2, { event_id: 'retry-2' })).catch((error: unknown) => error),
+      );
+      expect(failure).toMatchObject({ code: 'delivery_failed', status: 503, ids: ['retry-2'] });
+      expect(server.requests).toHaveLength(4);
+      expect([...server.ledger.keys()]).toEqual(['retry-1']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('throws invalid_event for an event without agent_id or action', async () => {

@@ -13,7 +13,7 @@ import { installExitHandlers } from './exit-handlers.js';
 import { type MeterOptions, resolveOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { Pipeline } from './pipeline.js';
-import { AttemptError } from './retry-policy.js';
+import { AttemptError, isRetryable } from './retry-policy.js';
 import { AbortedError, Timers } from './timers.js';
 import { runAttempt, withRetries } from './transport.js';
 import type {
@@ -123,14 +123,8 @@ export function createMeter(options: MeterOptions = {}): Meter {
       return data;
     } catch (error) {
       if (error instanceof AttemptError) {
-        const code =
-          error.kind === 'http' &&
-          error.status !== undefined &&
-          error.status < 500 &&
-          error.status !== 408 &&
-          error.status !== 429
-            ? 'rejected'
-            : 'delivery_failed';
+        // A refusal no retry can fix is `rejected`; anything else ran out of retries.
+        const code = isRetryable(error) ? 'delivery_failed' : 'rejected';
         throw new MeterError(code, error.message, {
           ids,
           status: error.status,
