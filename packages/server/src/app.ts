@@ -41,6 +41,7 @@ export interface RequestContext {
 
 export interface RouteResult {
   status: number;
+  /** Sent as JSON; a `Uint8Array` is sent as is, with `headers` naming its content type. */
   body: unknown;
   headers?: Record<string, string>;
 }
@@ -53,6 +54,8 @@ export interface RouteDefinition {
   maxBodyBytes?: number;
   /** Skip the spec's body validation (the batch route validates each event on its own). */
   validateBody?: boolean;
+  /** Hand the body over as raw bytes (`Uint8Array`), unparsed and unvalidated, for non-JSON media types. */
+  rawBody?: boolean;
   handler: (context: RequestContext) => Promise<RouteResult> | RouteResult;
 }
 
@@ -97,9 +100,9 @@ function readParameters(operation: OperationSpec, context: Context) {
       continue;
     }
     if (parameter.in === 'query') value = coerceQuery(value, parameter.schema);
-    if (!parameter.validate(value)) {
-      for (const error of toFieldErrors(parameter.validate.errors))
-        errors.push({ field, message: error.message });
+    const validate = parameter.validator();
+    if (!validate(value)) {
+      for (const error of toFieldErrors(validate.errors)) errors.push({ field, message: error.message });
       continue;
     }
     if (parameter.in === 'path') params[parameter.name] = String(value);
@@ -171,11 +174,11 @@ export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
         route.scope === 'public' ? undefined : await authenticate(context, store, limiter, now, route.scope);
       const { params, query } = readParameters(operation, context);
       let body: unknown;
-      if (operation.requestBody) {
+      if (route.rawBody) body = new Uint8Array(await context.req.arrayBuffer());
+      else if (operation.requestBody) {
         body = await readJson(context);
-        if (route.validateBody !== false && !operation.requestBody(body)) {
-          throw validationError(toFieldErrors(operation.requestBody.errors));
-        }
+        const validate = operation.requestBody();
+        if (route.validateBody !== false && !validate(body)) throw validationError(toFieldErrors(validate.errors));
       }
       const result = await route.handler({
         store,
@@ -190,14 +193,16 @@ export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
         body,
         header: (name) => context.req.header(name),
       });
-      if (validateResponses) {
-        const validate = operation.responses.get(String(result.status));
+      const raw = result.body instanceof Uint8Array;
+      if (validateResponses && !(raw && operation.responses.has(String(result.status)))) {
+        const validate = operation.responses.get(String(result.status))?.();
         if (!operation.responses.has(String(result.status)) || (validate && !validate(result.body))) {
           throw new Error(
             `Response of ${operation.operationId} (${result.status}) does not match openapi.yaml: ${JSON.stringify(validate?.errors ?? 'undocumented status')}`,
           );
         }
       }
+      if (raw) return new Response(result.body as Uint8Array, { status: result.status, headers: result.headers });
       return context.json(result.body as object, result.status as 200, result.headers);
     });
   }

@@ -58,12 +58,23 @@ export function compileSchema(schema: unknown): ValidateFunction {
   return ajv.compile(absoluteRefs(schema) as object);
 }
 
+/** A validator compiled on first use, so importing the server (and starting it) stays fast. */
+export type LazyValidator = () => ValidateFunction;
+
+function lazyValidator(schema: unknown): LazyValidator {
+  let validate: ValidateFunction | undefined;
+  return () => {
+    validate ??= compileSchema(schema);
+    return validate;
+  };
+}
+
 export interface ParameterSpec {
   name: string;
   in: 'path' | 'query' | 'header';
   required: boolean;
   schema: Record<string, unknown>;
-  validate: ValidateFunction;
+  validator: LazyValidator;
 }
 
 export interface OperationSpec {
@@ -72,8 +83,8 @@ export interface OperationSpec {
   /** The OpenAPI path, `/v1/tiers/{tier_id}`. */
   path: string;
   parameters: ParameterSpec[];
-  requestBody: ValidateFunction | undefined;
-  responses: Map<string, ValidateFunction | undefined>;
+  requestBody: LazyValidator | undefined;
+  responses: Map<string, LazyValidator | undefined>;
 }
 
 function resolveRef<T>(value: unknown): T {
@@ -96,26 +107,22 @@ export const operations: OperationSpec[] = Object.entries(openapi.paths).flatMap
         responses?: Record<string, unknown>;
       };
       const parameters = (op.parameters ?? []).map((raw) => {
-        const parameter = resolveRef<Omit<ParameterSpec, 'validate'>>(raw);
-        return {
-          ...parameter,
-          required: parameter.required === true,
-          validate: compileSchema(parameter.schema),
-        };
+        const parameter = resolveRef<Omit<ParameterSpec, 'validator'>>(raw);
+        return { ...parameter, required: parameter.required === true, validator: lazyValidator(parameter.schema) };
       });
       const bodySchema = op.requestBody?.content?.['application/json']?.schema;
-      const responses = new Map<string, ValidateFunction | undefined>();
+      const responses = new Map<string, LazyValidator | undefined>();
       for (const [status, raw] of Object.entries(op.responses ?? {})) {
         const response = resolveRef<{ content?: Record<string, { schema?: unknown }> }>(raw);
         const schema = Object.values(response.content ?? {})[0]?.schema;
-        responses.set(status, schema ? compileSchema(schema) : undefined);
+        responses.set(status, schema ? lazyValidator(schema) : undefined);
       }
       return {
         operationId: op.operationId,
         method: method.toUpperCase(),
         path,
         parameters,
-        requestBody: bodySchema ? compileSchema(bodySchema) : undefined,
+        requestBody: bodySchema ? lazyValidator(bodySchema) : undefined,
         responses,
       };
     }),

@@ -13,7 +13,6 @@ export {
   type StoreOptions,
   startServer,
 } from './server.js';
-export { PostgresStore, type PostgresStoreOptions } from './store/postgres.js';
-export { SqliteStore } from './store/sqlite.js';
+export type { PostgresStoreOptions } from './store/postgres.js';
 export type * from './store/types.js';
 export { VERSION } from './version.js';

@@ -6,8 +6,6 @@ import { bootstrap } from './bootstrap.js';
 import { createDashboardAssets } from './dashboard-assets.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { routes } from './routes/index.js';
-import { PostgresStore } from './store/postgres.js';
-import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/types.js';
 
 export const DEFAULT_DB_PATH = './.agentmeter/agentmeter.db';
@@ -28,12 +26,13 @@ export interface StoreOptions {
 
 /** Opens (and migrates) the store: PostgreSQL when a database URL is given, else an SQLite file. */
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
+  // Each driver is loaded only when used: an SQLite deployment never loads `pg`, and the reverse.
   const store: Store = options.databaseUrl
-    ? new PostgresStore({
+    ? new (await import('./store/postgres.js')).PostgresStore({
         connectionString: options.databaseUrl,
         ...(options.schema ? { schema: options.schema } : {}),
       })
-    : new SqliteStore(options.dbPath ?? DEFAULT_DB_PATH);
+    : new (await import('./store/sqlite.js')).SqliteStore(options.dbPath ?? DEFAULT_DB_PATH);
   try {
     await store.migrate();
   } catch (error) {
