@@ -171,6 +171,21 @@ describe.each(VERSIONS)('attribution with $version', ({ OpenAI: Client }) => {
     expect(eventsOf(meter).map((event) => event.metadata)).toEqual([expected, expected]);
   });
 
+  it('with captureContent, keeps the metadata within the 8 KiB limit whatever the text', async () => {
+    const wide = '€"'.repeat(CONTENT_LIMIT);
+    server.use(chatHandler(eachWithOwnId({ content: wide, usage: usage(5, 2) })));
+    const meter = createRecordingMeter();
+    const metadata = { notes: 'n'.repeat(5000) };
+    const openai = withMeter(newClient(Client), meter, { ...DEFAULTS, captureContent: true, metadata });
+    await openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: wide }] });
+    await settle();
+    const [event] = eventsOf(meter);
+    expect(new TextEncoder().encode(JSON.stringify(event?.metadata)).length).toBeLessThanOrEqual(8192);
+    expect(event?.metadata?.['notes']).toBe(metadata.notes);
+    expect(String(event?.metadata?.['agentmeter.completion'])).toMatch(/^(€")+€?…$/);
+    expect(String(event?.metadata?.['agentmeter.prompt'])).toMatch(/^\[\{"role":"user","content":"(€\\")+/);
+  });
+
   it('meters a client made with withOptions(), and wrapping twice still meters once', async () => {
     server.use(chatHandler({ usage: usage(5, 2) }));
     const first = createRecordingMeter();

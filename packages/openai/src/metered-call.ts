@@ -1,5 +1,5 @@
 import { type MeterContext, type NormalizedUsage, recordUsage, type UsageAttribution } from '@agentmeter/sdk';
-import { requestContent } from './content.js';
+import { addContent, requestContent } from './content.js';
 import { type TokenCounts, ZERO_COUNTS } from './normalize.js';
 import type { MeterConfig } from './options.js';
 
@@ -153,8 +153,7 @@ export class MeteredCall {
     if (customer !== undefined) attribution.customer_id = customer;
     if (options.tier !== undefined) attribution.tier = options.tier;
     const metadata: Record<string, unknown> = { ...options.metadata, ...context?.metadata };
-    if (this.#inputText !== undefined) metadata['agentmeter.prompt'] = this.#inputText;
-    if (this.#outputText !== undefined) metadata['agentmeter.completion'] = this.#outputText;
+    addContent(metadata, this.#inputText, this.#outputText);
     if (Object.keys(metadata).length > 0) attribution.metadata = metadata;
     return attribution;
   }

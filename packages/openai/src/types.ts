@@ -16,7 +16,7 @@ export interface WithMeterOptions {
   metadata?: Record<string, unknown>;
   /**
    * Copy prompt and completion text into event metadata (`agentmeter.prompt`, `agentmeter.completion`),
-   * each truncated to 1,000 characters. Default: false: no prompt or completion text ever leaves.
+   * each truncated to 1,000 characters (less if the metadata would pass 8 KiB). Default: false: no prompt or completion text ever leaves.
    */
   captureContent?: boolean;
   /** Meter a zero-token event marked with the error type when the provider rejects a call. Default: false. */
