@@ -20,6 +20,17 @@ if (mode === 'idle' || mode === 'exit-hook') {
   });
   if (mode === 'exit-hook') meter.registerExitHandlers();
   say({ ids: track(meter) });
+} else if (mode === 'sigterm') {
+  // A long-running worker: only a signal ends it.
+  const meter = createMeter({
+    apiKey,
+    baseUrl: url,
+    flushIntervalMs: 60_000,
+    onError: (e) => say({ error: e.code }),
+  });
+  meter.registerExitHandlers({ signals: true });
+  setInterval(() => {}, 60_000);
+  say({ ids: track(meter) });
 } else if (mode === 'hang') {
   const meter = createMeter({
     apiKey,

@@ -34,6 +34,7 @@ function run(
   args: string[],
   onSpawn?: (pid: number) => void,
   env: Record<string, string> = {},
+  onLine?: (line: Record<string, unknown>) => void,
 ): Promise<ChildResult> {
   return new Promise((resolve) => {
     const spawned = execFile(
@@ -41,24 +42,33 @@ function run(
       [child, ...args],
       { cwd: root, env: { ...process.env, ...env } },
       (error, stdout) => {
-        const lines = stdout
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as Record<string, unknown>);
         const failure = error as { code?: unknown; signal?: NodeJS.Signals } | null;
         resolve({
           code: typeof failure?.code === 'number' ? failure.code : failure ? null : 0,
           signal: failure?.signal ?? null,
-          lines,
+          lines: parseLines(stdout),
         });
       },
     );
     if (spawned.pid) onSpawn?.(spawned.pid);
+    let pending = '';
+    spawned.stdout?.on('data', (chunk: Buffer | string) => {
+      pending += String(chunk);
+      const complete = pending.slice(0, pending.lastIndexOf('\n') + 1);
+      pending = pending.slice(complete.length);
+      for (const line of parseLines(complete)) onLine?.(line);
+    });
   });
 }
 
+const parseLines = (text: string) =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
 beforeAll(() => {
-  execFileSync('npx', ['tsc', '-b', 'packages/sdk'], { cwd: root, stdio: 'inherit' });
+  execFileSync('npx', ['tsc', '-b', 'packages/sdk', 'examples/basic'], { cwd: root, stdio: 'inherit' });
 }, 120_000);
 
 afterAll(() => {
@@ -86,6 +96,33 @@ describe('exit drain (1)', () => {
       const { code, lines } = await run(['exit-hook', http.url, '5']);
       expect(code).toBe(0);
       expect([...server.ledger.keys()].sort()).toEqual([...((lines[0]?.['ids'] ?? []) as string[])].sort());
+    } finally {
+      await http.close();
+    }
+  });
+});
+
+describe('exit handlers', () => {
+  it('with signals: true, SIGTERM drains the queue and then ends the process by the signal', async () => {
+    const server = new FakeIngest();
+    const http = await server.listen();
+    try {
+      let pid = 0;
+      // Signal the child once it has queued its events (and so installed its handlers).
+      const ended = run(
+        ['sigterm', http.url, '4'],
+        (spawned) => {
+          pid = spawned;
+        },
+        {},
+        (line) => {
+          if (line['ids']) process.kill(pid, 'SIGTERM');
+        },
+      );
+      const { signal, lines } = await ended;
+      expect(signal).toBe('SIGTERM');
+      expect([...server.ledger.keys()].sort()).toEqual([...((lines[0]?.['ids'] ?? []) as string[])].sort());
+      expect(server.ledger.size).toBe(4);
     } finally {
       await http.close();
     }
@@ -222,6 +259,50 @@ describe('crash replay (17)', () => {
     } finally {
       proxy.closeAllConnections();
       await new Promise((resolve) => proxy.close(resolve));
+      await server.close();
+    }
+  });
+});
+
+describe('examples/basic', () => {
+  it('meters calls and an outcome against the real server and prints their prices', async () => {
+    const dir = tempDir();
+    const adminKey = 'adm_example_0123456789';
+    const server = await startServer({ port: 0, dbPath: join(dir, 'meter.db'), adminKey, rateLimit: false });
+    try {
+      const admin = createClient({ apiKey: adminKey, baseUrl: server.url });
+      await admin.PUT('/v1/tiers/{tier_id}', {
+        params: { path: { tier_id: 'default' } },
+        body: {
+          base_fee: '0.002',
+          token_rate_input: '0.01',
+          token_rate_output: '0.03',
+          token_unit: 1000,
+          outcome_bonus: '0.50',
+          currency: 'USD',
+        },
+      });
+      const apiKey = (await admin.POST('/v1/keys', { body: { scope: 'ingest' } })).data?.key as string;
+      const output = await new Promise<string>((resolve, reject) => {
+        execFile(
+          process.execPath,
+          [join(root, 'examples/basic/dist/index.js')],
+          { env: { ...process.env, AGENTMETER_URL: server.url, AGENTMETER_API_KEY: apiKey } },
+          (error, stdout, stderr) =>
+            error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+        );
+      });
+      // 0.002 + 1.2 × 0.01 + 0.35 × 0.03 = 0.0245; the pending ticket: 0.002 + 0.03 + 0.027 = 0.059, then 0.50 on success.
+      expect(output).toMatch(/meter\(\): \S+ cost 0\.0245 USD/);
+      expect(output).toMatch(/\S+ {2}0\.059 USD {2}\(tier default, accepted\)/);
+      expect(output).toMatch(/outcome out_\S+: success, bonus 0\.50 USD/);
+      expect(output).toContain('sent 7, failed 0, pending 0');
+      const invoice = await admin.GET('/v1/invoices/preview', {
+        params: { query: { customer_id: 'acme-corp' } },
+      });
+      // 0.0245 + 0.0106 + 0.0186 + 0.0266 + 0.059 + 0.50
+      expect(invoice.data?.total).toBe('0.6393');
+    } finally {
       await server.close();
     }
   });
