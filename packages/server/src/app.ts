@@ -202,7 +202,8 @@ export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
           );
         }
       }
-      if (raw) return new Response(result.body as Uint8Array, { status: result.status, headers: result.headers });
+      if (raw)
+        return new Response(result.body as Uint8Array, { status: result.status, headers: result.headers });
       return context.json(result.body as object, result.status as 200, result.headers);
     });
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { type ApiHarness, apiHarness } from '../../../test/support/api.js';
+import { type ApiHarness, apiHarness, T0 } from '../../../test/support/api.js';
 import { openTestStore } from '../../../test/support/stores.js';
 import { operations } from './contract.js';
 import { routes } from './routes/index.js';
@@ -95,6 +95,38 @@ describe('the server implements openapi.yaml exactly', () => {
         'POST',
         '/v1/simulate',
         { workload: { calls: 10, avg_tokens_input: 5, success_rate: '0.5' } },
+      ],
+      [
+        'exportTraces',
+        'POST',
+        '/v1/traces',
+        {
+          resourceSpans: [
+            {
+              resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bot' } }] },
+              scopeSpans: [
+                {
+                  scope: { name: '@opentelemetry/instrumentation-openai' },
+                  spans: [
+                    {
+                      traceId: '5b8efff798038103d269b633813fc60c',
+                      spanId: 'eee19b7ec3c1b174',
+                      name: 'chat gpt-4o',
+                      kind: 3,
+                      startTimeUnixNano: `${T0 - 800}000000`,
+                      endTimeUnixNano: `${T0}000000`,
+                      attributes: [
+                        { key: 'gen_ai.provider.name', value: { stringValue: 'openai' } },
+                        { key: 'gen_ai.usage.input_tokens', value: { intValue: '812' } },
+                        { key: 'gen_ai.usage.output_tokens', value: { intValue: 40 } },
+                      ],
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
       ],
       ['createKey', 'POST', '/v1/keys', { scope: 'ingest', name: 'ci' }],
       ['listKeys', 'GET', '/v1/keys'],

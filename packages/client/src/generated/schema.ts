@@ -66,6 +66,39 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/traces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive OpenTelemetry traces (OTLP/HTTP) and meter their model calls
+         * @description An OTLP/HTTP trace receiver: point an OpenTelemetry Collector's `otlphttp` exporter (or any
+         *     OTLP exporter) at the server with an `ingest` key. Every span that reports model-call token
+         *     usage (`gen_ai.usage.*` of the GenAI conventions, OpenInference `llm.token_count.*`, the
+         *     Vercel AI SDK's `ai.usage.*`) becomes one meter event, priced as `/v1/meter` prices it; other
+         *     spans are accepted and ignored. A span whose descendant reports usage (a framework, agent or
+         *     workflow span summing its calls) and spans agentmeter itself made are not metered; a provider
+         *     response id already metered is metered once. The event id is `otel:{traceId}:{spanId}`, so an
+         *     export sent again is a replay, never a second charge. Attribution: `agentmeter.agent_id`,
+         *     `agentmeter.action`, `agentmeter.customer_id` on the span, then on its resource; else the agent
+         *     is `gen_ai.agent.name` or the resource's `service.name` and the action `gen_ai.operation.name`.
+         *     The response is an `ExportTraceServiceResponse` in the request's format; spans that could not
+         *     be metered (unreadable, or rejected like a `/v1/meter` event) are counted in
+         *     `partialSuccess.rejectedSpans`, and must not be sent again. Bodies may be gzip or deflate
+         *     encoded; limits: 8 MiB as sent, 32 MiB inflated.
+         */
+        post: operations["exportTraces"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/outcomes/{outcome_id}": {
         parameters: {
             query?: never;
@@ -705,6 +738,75 @@ export interface components {
         KeyList: {
             data: components["schemas"]["ApiKey"][];
         };
+        /**
+         * @description An `ExportTraceServiceRequest` in OTLP/JSON: lowerCamelCase field names, trace and span ids
+         *     as hex strings, 64-bit integers as decimal strings or numbers, enums as integers. Only what
+         *     metering reads is described; every other OTLP field is accepted and ignored.
+         */
+        OtlpTraceRequest: {
+            resourceSpans?: ({
+                resource?: {
+                    attributes?: components["schemas"]["OtlpAttributes"];
+                } & {
+                    [key: string]: unknown;
+                };
+                scopeSpans?: ({
+                    scope?: {
+                        name?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    spans?: components["schemas"]["OtlpSpan"][];
+                } & {
+                    [key: string]: unknown;
+                })[];
+            } & {
+                [key: string]: unknown;
+            })[];
+        } & {
+            [key: string]: unknown;
+        };
+        OtlpSpan: {
+            /** @description 32 hex digits. */
+            traceId: string;
+            /** @description 16 hex digits. */
+            spanId: string;
+            /** @description 16 hex digits; empty or absent for a root span. */
+            parentSpanId?: string;
+            name?: string;
+            /** @description OTLP `SpanKind` (3 = client). */
+            kind?: number;
+            startTimeUnixNano?: string | number;
+            /** @description When the call ended; the meter event's timestamp. */
+            endTimeUnixNano?: string | number;
+            attributes?: components["schemas"]["OtlpAttributes"];
+            status?: {
+                /** @description 0 unset, 1 ok, 2 error. */
+                code?: number;
+            } & {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        OtlpAttributes: ({
+            key: string;
+            /** @description An OTLP `AnyValue`, e.g. `{"intValue": "812"}` or `{"stringValue": "openai"}`. */
+            value?: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        })[];
+        /** @description An `ExportTraceServiceResponse` in OTLP/JSON; `{}` when every span was accepted. */
+        OtlpTraceResponse: {
+            partialSuccess?: {
+                /** @description How many spans could not be metered (int64, as OTLP/JSON writes it). */
+                rejectedSpans: string;
+                /** @description Why, by error code. */
+                errorMessage: string;
+            };
+        };
         Health: {
             /** @enum {string} */
             status: "ok";
@@ -798,8 +900,28 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The body's `Content-Type` or `Content-Encoding` is not one the route accepts. */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The key's rate limit is exhausted; retry after `Retry-After` seconds. */
         TooManyRequests: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The event store did not accept the write; nothing was recorded. Retry after `Retry-After` seconds. */
+        ServiceUnavailable: {
             headers: {
                 /** @description Seconds to wait before retrying. */
                 "Retry-After"?: number;
@@ -934,6 +1056,38 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
+        };
+    };
+    exportTraces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OtlpTraceRequest"];
+                "application/x-protobuf": string;
+            };
+        };
+        responses: {
+            /** @description The export was processed; `partialSuccess` names what was rejected, if anything. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OtlpTraceResponse"];
+                    "application/x-protobuf": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getOutcome: {

@@ -5,6 +5,7 @@ import { meteringRoutes } from './metering.js';
 import { outcomeRoutes } from './outcomes.js';
 import { pricingRoutes } from './pricing.js';
 import { readRoutes } from './reads.js';
+import { traceRoutes } from './traces.js';
 
 /** Every route of the API, each bound to an operation of openapi.yaml. */
 export const routes: RouteDefinition[] = [
@@ -14,4 +15,5 @@ export const routes: RouteDefinition[] = [
   ...pricingRoutes,
   ...readRoutes,
   ...keyRoutes,
+  ...traceRoutes,
 ];

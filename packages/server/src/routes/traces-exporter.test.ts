@@ -1,0 +1,73 @@
+// The real OTLP exporters of the OpenTelemetry JS SDK (protobuf, gzip; and JSON), pointed at a running
+// server's /v1/traces with an ingest key: what a user does instead of, or behind, a collector.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCENARIOS } from '../../../otel/src/test-spans.js';
+import { type RunningServer, startServer } from '../server.js';
+
+let server: RunningServer;
+let directory: string;
+let ingestKey: string;
+beforeAll(async () => {
+  directory = mkdtempSync(join(tmpdir(), 'agentmeter-traces-'));
+  server = await startServer({
+    port: 0,
+    dbPath: join(directory, 'agentmeter.db'),
+    adminKey: 'admin-key-exporter-test-xyz-123',
+    rateLimit: false,
+  });
+  const created = await fetch(`${server.url}/v1/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ scope: 'ingest', name: 'collector' }),
+  });
+  ingestKey = ((await created.json()) as { key: string }).key;
+});
+afterAll(async () => {
+  await server?.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+async function events(): Promise<{ event_id: string; tokens: { input: number } }[]> {
+  const response = await fetch(`${server.url}/v1/events?limit=100`, {
+    headers: { authorization: `Bearer ${server.adminKey}` },
+  });
+  return ((await response.json()) as { data: { event_id: string; tokens: { input: number } }[] }).data;
+}
+
+async function exportWith(exporter: SpanExporter, service: string) {
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': service }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  for (const scenario of SCENARIOS) scenario.emit(provider);
+  await provider.forceFlush();
+  await provider.shutdown();
+}
+
+describe('the OpenTelemetry SDK’s own OTLP exporters, pointed at /v1/traces', () => {
+  it('protobuf with gzip, then JSON: every model call metered once, the rest ignored', async () => {
+    // The second export holds new spans of the same scenarios: the two calls whose provider response id
+    // was already metered are not metered again; the two without one are new calls.
+    const headers = { Authorization: `Bearer ${ingestKey}` };
+    await exportWith(
+      new ProtobufExporter({ url: `${server.url}/v1/traces`, headers, compression: 'gzip' as never }),
+      'proto-bot',
+    );
+    const afterProtobuf = await events();
+    expect(afterProtobuf).toHaveLength(4);
+    await exportWith(new JsonExporter({ url: `${server.url}/v1/traces`, headers }), 'json-bot');
+    const all = await events();
+    expect(all).toHaveLength(6);
+    expect(all.every((event) => /^otel:[0-9a-f]{32}:[0-9a-f]{16}$/.test(event.event_id))).toBe(true);
+    expect(all.map((event) => event.tokens.input).sort((a, b) => a - b)).toEqual([
+      30, 45, 1500, 1500, 4212, 4212,
+    ]);
+  });
+});

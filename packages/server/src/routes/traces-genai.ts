@@ -1,0 +1,233 @@
+// Which OTLP spans are model calls, and their usage, by the rules of `@agentmeter/otel`'s span processor
+// (packages/otel/src/span-usage.ts, nesting.ts, attribution.ts): the server depends on no integration
+// package, so the rules are kept here too, and a parity test (traces-parity.test.ts) runs the same spans
+// through both.
+import type { OtlpSpan } from './traces-otlp.js';
+
+export type SpanRole = 'own' | 'aggregate' | 'call';
+
+export interface SpanUsage {
+  provider: string;
+  operation: string;
+  model: string | undefined;
+  responseId: string | undefined;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  errorType: string | undefined;
+}
+
+const INPUT = [
+  'gen_ai.usage.input_tokens',
+  'gen_ai.usage.prompt_tokens',
+  'llm.token_count.prompt',
+  'ai.usage.inputTokens',
+  'ai.usage.promptTokens',
+  'ai.usage.tokens',
+];
+const OUTPUT = [
+  'gen_ai.usage.output_tokens',
+  'gen_ai.usage.completion_tokens',
+  'llm.token_count.completion',
+  'ai.usage.outputTokens',
+  'ai.usage.completionTokens',
+];
+const CACHE_READ = [
+  'gen_ai.usage.cache_read.input_tokens',
+  'gen_ai.usage.cache_read_input_tokens',
+  'llm.token_count.prompt_details.cache_read',
+  'ai.usage.inputTokenDetails.cacheReadTokens',
+  'ai.usage.cachedInputTokens',
+];
+const CACHE_WRITE = [
+  'gen_ai.usage.cache_creation.input_tokens',
+  'gen_ai.usage.cache_write.input_tokens',
+  'gen_ai.usage.cache_creation_input_tokens',
+  'llm.token_count.prompt_details.cache_write',
+  'ai.usage.inputTokenDetails.cacheWriteTokens',
+];
+const REASONING = [
+  'gen_ai.usage.reasoning.output_tokens',
+  'gen_ai.usage.reasoning_tokens',
+  'llm.token_count.completion_details.reasoning',
+  'ai.usage.outputTokenDetails.reasoningTokens',
+  'ai.usage.reasoningTokens',
+];
+const PROVIDER = ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system', 'ai.model.provider'];
+const REQUEST_MODEL = ['gen_ai.request.model', 'llm.request.model_name', 'ai.model.id'];
+const RESPONSE_MODEL = ['gen_ai.response.model', 'llm.response.model_name', 'ai.response.model'];
+const RESPONSE_ID = ['gen_ai.response.id', 'ai.response.id'];
+
+const AGGREGATE_OPERATIONS = new Set(['invoke_workflow', 'execute_tool', 'workflow', 'task', 'tool', 'plan']);
+const AGENT_OPERATIONS = new Set(['invoke_agent', 'create_agent']);
+const OPENINFERENCE_CALLS = new Set(['LLM', 'EMBEDDING']);
+const TRACELOOP_AGGREGATES = new Set(['workflow', 'task', 'agent', 'tool']);
+const CLIENT_KIND = 2;
+
+function first(attributes: Record<string, unknown>, keys: readonly string[]): unknown {
+  for (const key of keys) {
+    const value = attributes[key];
+    if (value !== undefined && value !== null && value !== '') return value;
+  }
+  return undefined;
+}
+
+function count(value: unknown): number | undefined {
+  const number = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
+  return typeof number === 'number' && Number.isFinite(number) && number >= 0
+    ? Math.floor(number)
+    : undefined;
+}
+
+function text(value: unknown, max: number): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value.slice(0, max) : undefined;
+}
+
+export function roleOf(span: OtlpSpan): SpanRole {
+  const attributes = span.attributes;
+  if (span.scope === '@agentmeter/otel' || attributes['agentmeter.event_id'] !== undefined) return 'own';
+  const operation = attributes['gen_ai.operation.name'];
+  if (typeof operation === 'string') {
+    if (AGGREGATE_OPERATIONS.has(operation)) return 'aggregate';
+    if (AGENT_OPERATIONS.has(operation) && span.kind !== CLIENT_KIND) return 'aggregate';
+  }
+  const openinference = attributes['openinference.span.kind'];
+  if (typeof openinference === 'string' && !OPENINFERENCE_CALLS.has(openinference.toUpperCase()))
+    return 'aggregate';
+  const traceloop = attributes['traceloop.span.kind'];
+  if (typeof traceloop === 'string' && TRACELOOP_AGGREGATES.has(traceloop)) return 'aggregate';
+  const operationId = attributes['ai.operationId'];
+  if (typeof operationId === 'string' && operationId.startsWith('ai.') && !operationId.includes('.do'))
+    return 'aggregate';
+  return 'call';
+}
+
+export function hasUsage(span: OtlpSpan): boolean {
+  return first(span.attributes, INPUT) !== undefined || first(span.attributes, OUTPUT) !== undefined;
+}
+
+function operationOf(span: OtlpSpan): string {
+  const operation = span.attributes['gen_ai.operation.name'];
+  if (typeof operation === 'string' && operation.length > 0) return operation;
+  const openinference = span.attributes['openinference.span.kind'];
+  if (typeof openinference === 'string' && openinference.toUpperCase() === 'EMBEDDING') return 'embeddings';
+  const operationId = span.attributes['ai.operationId'];
+  if (typeof operationId === 'string' && operationId.includes('.doEmbed')) return 'embeddings';
+  return 'chat';
+}
+
+function providerOf(span: OtlpSpan): string {
+  const raw = text(first(span.attributes, PROVIDER), 64);
+  if (!raw) return 'unknown';
+  const lower = raw.toLowerCase();
+  const aiSdk = span.attributes['ai.model.provider'] === raw && !lower.startsWith('azure.');
+  return aiSdk ? (lower.split('.')[0] ?? lower) : lower;
+}
+
+export function usageOf(span: OtlpSpan): SpanUsage | undefined {
+  const attributes = span.attributes;
+  const input = count(first(attributes, INPUT));
+  const output = count(first(attributes, OUTPUT));
+  if (input === undefined && output === undefined) return undefined;
+  const inputTokens = input ?? 0;
+  const outputTokens = output ?? 0;
+  const cachedInputTokens = Math.min(count(first(attributes, CACHE_READ)) ?? 0, inputTokens);
+  const cacheWriteTokens = Math.min(
+    count(first(attributes, CACHE_WRITE)) ?? 0,
+    inputTokens - cachedInputTokens,
+  );
+  const requestModel = text(first(attributes, REQUEST_MODEL), 256) ?? text(attributes['llm.model_name'], 256);
+  return {
+    provider: providerOf(span),
+    operation: operationOf(span),
+    model: text(first(attributes, RESPONSE_MODEL), 256) ?? requestModel,
+    responseId: text(first(attributes, RESPONSE_ID), 200),
+    inputTokens,
+    outputTokens,
+    cachedInputTokens,
+    cacheWriteTokens,
+    reasoningTokens: Math.min(count(first(attributes, REASONING)) ?? 0, outputTokens),
+    errorType: text(attributes['error.type'], 128) ?? (span.statusCode === 2 ? '_OTHER' : undefined),
+  };
+}
+
+/** The contract's `Identifier`. */
+function identifier(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 128) return undefined;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the contract forbids control characters.
+  return /[\u0000-\u001f\u007f]/.test(value) ? undefined : value;
+}
+
+function fromKeys(span: OtlpSpan, keys: readonly string[]): string | undefined {
+  for (const key of keys) {
+    const value = identifier(span.attributes[key]);
+    if (value) return value;
+  }
+  for (const key of keys) {
+    const value = identifier(span.resource[key]);
+    if (value) return value;
+  }
+  return undefined;
+}
+
+/** Attribution: `agentmeter.*` (span, then resource), then `gen_ai.agent.name` / `service.name` and the operation. */
+export function attributionOf(span: OtlpSpan, operation: string) {
+  return {
+    agent_id:
+      fromKeys(span, ['agentmeter.agent_id', 'gen_ai.agent.name']) ??
+      identifier(span.resource['service.name']) ??
+      'unknown_agent',
+    action: fromKeys(span, ['agentmeter.action']) ?? identifier(operation) ?? 'chat',
+    customer_id: fromKeys(span, ['agentmeter.customer_id']),
+  };
+}
+
+const MAX_REMEMBERED = 100_000;
+
+/** "Meter the innermost model call only", batch by batch, remembering across batches (see packages/otel nesting.ts). */
+export class NestingRule {
+  readonly #covered = new Map<string, true>();
+
+  covered(
+    batch: readonly { traceId: string; spanId: string; parentSpanId: string | undefined; usage: boolean }[],
+  ) {
+    const key = (traceId: string, spanId: string) => `${traceId}:${spanId}`;
+    const parents = new Map<string, string | undefined>();
+    for (const node of batch) {
+      parents.set(
+        key(node.traceId, node.spanId),
+        node.parentSpanId ? key(node.traceId, node.parentSpanId) : undefined,
+      );
+    }
+    const covered = new Set<string>();
+    const coverAncestors = (start: string) => {
+      let parent = parents.get(start);
+      while (parent !== undefined) {
+        if (covered.has(parent)) return;
+        covered.add(parent);
+        if (!parents.has(parent)) {
+          this.#remember(parent);
+          return;
+        }
+        parent = parents.get(parent);
+      }
+    };
+    for (const node of batch) {
+      const self = key(node.traceId, node.spanId);
+      const coveredBefore = this.#covered.delete(self);
+      if (coveredBefore) covered.add(self);
+      if (node.usage || coveredBefore) coverAncestors(self);
+    }
+    return covered;
+  }
+
+  #remember(spanKey: string): void {
+    if (this.#covered.size >= MAX_REMEMBERED) {
+      const oldest = this.#covered.keys().next().value;
+      if (oldest !== undefined) this.#covered.delete(oldest);
+    }
+    this.#covered.set(spanKey, true);
+  }
+}
