@@ -135,6 +135,6 @@ describe('startServer and the dashboard', () => {
     });
     const none = await fetch(`${server.url}/`);
     expect(none.status).toBe(404);
-    expect((await none.json()).code).toBe('route_not_found');
+    expect(((await none.json()) as { code: string }).code).toBe('route_not_found');
   });
 });

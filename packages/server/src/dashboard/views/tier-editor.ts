@@ -1,8 +1,9 @@
 import { type Api, ApiError, isAbort } from '../api.js';
-import { debounce, h } from '../dom.js';
+import { h } from '../dom.js';
 import { isMoneyInput } from '../format.js';
-import type { SimulateResponse, Tier, TierInput } from '../types.js';
-import { card, field, message, money, setFieldError } from '../ui.js';
+import type { Tier, TierInput } from '../types.js';
+import { card, field, message, setFieldError } from '../ui.js';
+import { pricePreview } from './price-preview.js';
 
 type MoneyField =
   | 'base_fee'
@@ -37,13 +38,7 @@ const moneyInput = (name: string, value: string) =>
     class: 'mono',
   });
 
-const countInput = (name: string, value: number) =>
-  h('input', { id: `sample-${name}`, type: 'number', min: 0, max: 1_000_000_000, step: 1, value });
-
-/**
- * Edits one tier (or a new one) with a live price of a sample call. The price comes from POST
- * /v1/simulate with the edited tier as the only candidate: the server's own engine, to the digit.
- */
+/** Edits one tier (or a new one) beside a live, server-priced preview of a sample call. Saving publishes a version. */
 export function tierEditor(
   api: Api,
   tier: Tier | null,
@@ -118,30 +113,6 @@ export function tierEditor(
   };
   for (const [action, amount] of Object.entries(start.outcome_bonus_by_action)) addBonus(action, amount);
 
-  const sample = {
-    input: countInput('tokens_input', 2800),
-    output: countInput('tokens_output', 650),
-    cached: countInput('tokens_cached_input', 0),
-    action: h('input', {
-      id: 'sample-action',
-      type: 'text',
-      value: Object.keys(start.outcome_bonus_by_action)[0] ?? '',
-      placeholder: 'any action',
-    }),
-    outcome: h(
-      'select',
-      { id: 'sample-outcome' },
-      h('option', { value: 'success' }, 'Succeeded (bonus charged)'),
-      h('option', { value: 'none' }, 'No outcome, or failed'),
-    ),
-  };
-  const cells = {
-    base: h('dd'),
-    tokens: h('dd'),
-    outcome: h('dd'),
-    total: h('dd', { class: 'preview-total', 'data-testid': 'preview-total' }),
-  };
-  const status = h('div', { class: 'preview-status muted', role: 'status' });
   const saveStatus = h('div', { class: 'save-status', role: 'status' });
   const saveButton = h(
     'button',
@@ -191,50 +162,15 @@ export function tierEditor(
     };
   }
 
-  let previewRequest = 0;
-  let previewAbort: AbortController | undefined;
-  const runPreview = debounce(async () => {
-    const edited = collect();
-    const counts = [sample.input, sample.output, sample.cached].map((control) => control.valueAsNumber);
-    if (!edited || counts.some((count) => !Number.isInteger(count) || count < 0)) {
-      status.textContent = 'Fix the highlighted fields to see the price.';
-      return;
-    }
-    const [tokensInput = 0, tokensOutput = 0, cachedInput = 0] = counts;
-    const mine = ++previewRequest;
-    previewAbort?.abort();
-    previewAbort = new AbortController();
-    signal.addEventListener('abort', () => previewAbort?.abort(), { once: true });
-    status.textContent = 'Pricing…';
-    try {
-      const action = sample.action.value.trim();
-      const response = await api.post<SimulateResponse>(
-        '/v1/simulate',
-        {
-          workload: {
-            calls: 1,
-            avg_tokens_input: tokensInput,
-            avg_tokens_output: tokensOutput,
-            avg_tokens_cached_input: cachedInput,
-            successes: sample.outcome.value === 'success' ? 1 : 0,
-            ...(action ? { action } : {}),
-          },
-          candidates: { preview: edited.input },
-        },
-        previewAbort.signal,
-      );
-      const result = response.results[0];
-      if (mine !== previewRequest || !result) return;
-      for (const key of ['base', 'tokens', 'outcome', 'total'] as const)
-        cells[key].replaceChildren(money(result.revenue[key], result.currency));
-      status.textContent = 'Priced by the server (POST /v1/simulate).';
-    } catch (error) {
-      if (!isAbort(error) && mine === previewRequest) status.textContent = message(error);
-    }
-  }, 200);
+  const preview = pricePreview(
+    api,
+    signal,
+    () => collect()?.input ?? null,
+    Object.keys(start.outcome_bonus_by_action)[0] ?? '',
+  );
   const changed = () => {
     saveStatus.textContent = '';
-    runPreview();
+    preview.refresh();
   };
   const addAndPrice = () => {
     addBonus();
@@ -287,27 +223,7 @@ export function tierEditor(
         ),
       ),
     ),
-    h(
-      'aside',
-      { class: 'preview', 'aria-label': 'Price preview' },
-      h('h3', {}, 'Sample call'),
-      h('div', { class: 'row' }, field('Input tokens', sample.input), field('Output tokens', sample.output)),
-      h('div', { class: 'row' }, field('Cached input tokens', sample.cached), field('Action', sample.action)),
-      field('Outcome', sample.outcome),
-      h(
-        'dl',
-        { class: 'breakdown' },
-        h('dt', {}, 'Base'),
-        cells.base,
-        h('dt', {}, 'Tokens'),
-        cells.tokens,
-        h('dt', {}, 'Outcome'),
-        cells.outcome,
-        h('dt', { class: 'preview-total' }, 'Price of this call'),
-        cells.total,
-      ),
-      status,
-    ),
+    preview.element,
     h('div', { class: 'editor-footer' }, saveButton, saveStatus),
   );
 
@@ -344,7 +260,7 @@ export function tierEditor(
     }
   });
 
-  runPreview();
+  preview.refresh();
   return card(null, [
     h(
       'div',
