@@ -1,4 +1,4 @@
-import { type AgentmeterClient, createClient } from '@agentmeter/client';
+import { type AgentmeterClient, createClient, DEFAULT_BASE_URL } from '@agentmeter/client';
 import type { Command } from 'commander';
 import { CliError } from './errors.js';
 
@@ -14,7 +14,8 @@ export type FieldLabels = Record<string, string>;
 /** The typed client for the server the global options point at; fails in one line without a key. */
 export function connect(command: Command): Connection {
   const options = command.optsWithGlobals<{ url: string; apiKey?: string }>();
-  const url = options.url;
+  // An empty AGENTMETER_URL counts as unset.
+  const url = options.url === '' ? DEFAULT_BASE_URL : options.url;
   if (!/^https?:\/\/[^/\s]+/.test(url))
     throw new CliError(`--url must be an http(s) URL, got ${JSON.stringify(url)}.`, 2);
   if (!options.apiKey)

@@ -24,7 +24,12 @@ export function createProgram(): Command {
     .configureOutput({
       // Commander's own errors (unknown option, missing argument) as one line, like every other error.
       outputError: (text, write) =>
-        write(`agentmeter: ${text.replace(/^error: /, '').trimEnd()} (see --help)\n`),
+        write(
+          `agentmeter: ${text
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' ')} (see --help)\n`,
+        ),
     })
     .showSuggestionAfterError()
     .configureHelp({ showGlobalOptions: true })

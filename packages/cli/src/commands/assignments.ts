@@ -1,11 +1,31 @@
 import type { Command } from 'commander';
-import { connect, printJson, request } from '../api.js';
+import { type Connection, connect, type FieldLabels, printJson, request } from '../api.js';
 import { CliError } from '../errors.js';
 
 interface Assignment {
   tier: string | null;
   name: string | null;
+  metadata?: Record<string, unknown> | null;
   updated_at: string;
+}
+
+/** The current assignment; with `optional`, undefined when there is none yet (404). */
+async function read(
+  connection: Connection,
+  kind: 'customer' | 'agent',
+  id: string,
+  labels: FieldLabels,
+  optional: boolean,
+): Promise<Assignment | undefined> {
+  const pending: Promise<{ data?: Assignment; error?: unknown; response: Response }> =
+    kind === 'customer'
+      ? connection.client.GET('/v1/customers/{customer_id}', { params: { path: { customer_id: id } } })
+      : connection.client.GET('/v1/agents/{agent_id}', { params: { path: { agent_id: id } } });
+  if (optional) {
+    const settled = await pending.catch(() => undefined);
+    if (settled?.response.status === 404) return undefined;
+  }
+  return request(connection, pending, labels);
 }
 
 function describe(kind: 'customer' | 'agent', id: string, assignment: Assignment): string {
@@ -46,11 +66,18 @@ function registerAssignment(program: Command, kind: 'customer' | 'agent'): void 
         if ((options.tier === undefined) === (options.clear === undefined))
           throw new CliError('give exactly one of --tier <tier_id> and --clear.', 2);
         const connection = connect(command);
+        const labels = { '/tier': '--tier', '/name': '--name', [`path.${kind}_id`]: `<${kind}_id>` };
+        // The API replaces the whole assignment; keep the name and metadata unless --name is given.
+        const current = await read(connection, kind, id, labels, true);
         const body = {
           tier: options.clear ? null : (options.tier as string),
-          ...(options.name ? { name: options.name } : {}),
+          ...(options.name !== undefined
+            ? { name: options.name }
+            : current?.name
+              ? { name: current.name }
+              : {}),
+          ...(current?.metadata ? { metadata: current.metadata } : {}),
         };
-        const labels = { '/tier': '--tier', '/name': '--name', [`path.${kind}_id`]: `<${kind}_id>` };
         const result =
           kind === 'customer'
             ? await request(
@@ -78,19 +105,13 @@ function registerAssignment(program: Command, kind: 'customer' | 'agent'): void 
     .option('--json', 'print the API response as JSON')
     .action(async (id: string, options: { json?: boolean }, command: Command) => {
       const connection = connect(command);
-      const labels = { [`path.${kind}_id`]: `<${kind}_id>` };
-      const result =
-        kind === 'customer'
-          ? await request(
-              connection,
-              connection.client.GET('/v1/customers/{customer_id}', { params: { path: { customer_id: id } } }),
-              labels,
-            )
-          : await request(
-              connection,
-              connection.client.GET('/v1/agents/{agent_id}', { params: { path: { agent_id: id } } }),
-              labels,
-            );
+      const result = (await read(
+        connection,
+        kind,
+        id,
+        { [`path.${kind}_id`]: `<${kind}_id>` },
+        false,
+      )) as Assignment;
       if (options.json) return printJson(result);
       console.log(describe(kind, id, result));
     });

@@ -123,7 +123,7 @@ async function getTier(connection: Connection, tierId: string, version?: number)
     connection.client.GET('/v1/tiers/{tier_id}', {
       params: { path: { tier_id: tierId }, ...(version !== undefined ? { query: { version } } : {}) },
     }),
-    { 'path.tier_id': '<tier_id>', 'query.version': '--version' },
+    { 'path.tier_id': '<tier_id>', 'query.version': '--tier-version' },
   );
 }
 
@@ -170,12 +170,12 @@ Examples (the pricing guide's models):
 
   tiers
     .command('get')
-    .description('Show a tier (its current version, or --version N).')
+    .description('Show a tier (its current version, or --tier-version N).')
     .argument('<tier_id>', 'the tier')
-    .option('--version <n>', 'an earlier version')
+    .option('--tier-version <n>', 'an earlier version of the tier')
     .option('--json', 'print the API response as JSON')
-    .action(async (tierId: string, options: { version?: string; json?: boolean }, command: Command) => {
-      const version = integerOption('--version', options.version);
+    .action(async (tierId: string, options: { tierVersion?: string; json?: boolean }, command: Command) => {
+      const version = integerOption('--tier-version', options.tierVersion);
       const connection = connect(command);
       const tier = await getTier(connection, tierId, version);
       if (options.json) return printJson(tier);
