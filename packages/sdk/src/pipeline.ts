@@ -98,6 +98,8 @@ export class Pipeline {
         message: `The ${kind} is ${captured.bytes} bytes; the batch limit (maxBatchBytes) is ${options.maxBatchBytes}.`,
         ids: [captured.id],
       });
+      // A replayed item that no longer fits (maxBatchBytes was lowered) is done with, not replayed forever.
+      if (recovered) outbox?.markDone([{ kind, id: captured.id, segment: recovered.segment } as QueueItem]);
       return false;
     }
     if (!recovered) {
