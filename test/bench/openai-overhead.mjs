@@ -28,7 +28,9 @@ const chunk = (delta, extra = {}) =>
 const CHUNKS = 20;
 const streamBody = (withUsage) =>
   [
-    ...Array.from({ length: CHUNKS }, (_, index) => chunk({ content: `word${index} ` }, withUsage ? { usage: null } : {})),
+    ...Array.from({ length: CHUNKS }, (_, index) =>
+      chunk({ content: `word${index} ` }, withUsage ? { usage: null } : {}),
+    ),
     ...(withUsage ? [chunk(null, { usage })] : []),
     'data: [DONE]\n\n',
   ].join('');
@@ -44,7 +46,8 @@ async function fakeFetch(_url, init) {
   return new Response(text, { headers: { 'content-type': 'text/event-stream' } });
 }
 
-const client = () => new OpenAI({ apiKey: 'sk-bench', baseURL: 'http://127.0.0.1:9/v1', fetch: fakeFetch, maxRetries: 0 });
+const client = () =>
+  new OpenAI({ apiKey: 'sk-bench', baseURL: 'http://127.0.0.1:9/v1', fetch: fakeFetch, maxRetries: 0 });
 const meter = createMeter({
   apiKey: 'bench',
   baseUrl: 'http://127.0.0.1:9',
@@ -71,14 +74,27 @@ const calls = {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-/** µs per call: samples of `perSample` sequential calls, bare and wrapped alternating; the first samples warm up. */
+/**
+ * CPU µs per call (user + system time of this process, so other load on the machine counts less than
+ * in wall time): samples of `perSample` sequential calls, bare and wrapped alternating; the first
+ * samples warm up.
+ */
 async function measure(call, perSample = 500, samples = 24) {
   const times = { bare: [], wrapped: [] };
   for (let sample = 0; sample < samples; sample++) {
-    for (const [name, openai] of sample % 2 === 0 ? [['bare', bare], ['wrapped', wrapped]] : [['wrapped', wrapped], ['bare', bare]]) {
-      const start = process.hrtime.bigint();
+    for (const [name, openai] of sample % 2 === 0
+      ? [
+          ['bare', bare],
+          ['wrapped', wrapped],
+        ]
+      : [
+          ['wrapped', wrapped],
+          ['bare', bare],
+        ]) {
+      const start = process.cpuUsage();
       for (let index = 0; index < perSample; index++) await call(openai);
-      times[name].push(Number(process.hrtime.bigint() - start) / perSample / 1000);
+      const used = process.cpuUsage(start);
+      times[name].push((used.user + used.system) / perSample);
     }
   }
   const bareUs = median(times.bare.slice(4));
@@ -91,7 +107,7 @@ for (const [name, call] of Object.entries(calls)) results[name] = await measure(
 for (const [name, { bareUs, wrappedUs, addedUs }] of Object.entries(results)) {
   const label = name === 'streamed' ? `streamed (${CHUNKS} chunks)` : name;
   console.log(
-    `${label.padEnd(22)} bare ${bareUs.toFixed(1).padStart(7)} µs/call   wrapped ${wrappedUs.toFixed(1).padStart(7)} µs/call   added ${addedUs.toFixed(1).padStart(6)} µs/call (${((addedUs / bareUs) * 100).toFixed(1)}%)`,
+    `${label.padEnd(22)} bare ${bareUs.toFixed(1).padStart(7)} µs CPU/call   wrapped ${wrappedUs.toFixed(1).padStart(7)} µs CPU/call   added ${addedUs.toFixed(1).padStart(6)} µs/call (${((addedUs / bareUs) * 100).toFixed(1)}%)`,
   );
 }
 await meter.shutdown({ timeoutMs: 10 });
