@@ -85,7 +85,7 @@ export function answerFramework(facts: HistoryFacts, buyer?: Buyer): Framework {
           reason: `${measure} = ${Number.isFinite(spread.ratio) ? `${spread.ratio.toFixed(1)}x` : 'unbounded'} (${spread.low.toLocaleString('en-US')} to ${spread.high.toLocaleString('en-US')} tokens per call)`,
         };
   const buyerAnswer: Answer<Buyer | null> = buyer
-    ? { answer: buyer, reason: `given: ${buyer}` }
+    ? { answer: buyer, reason: 'as given (it is not in the data)' }
     : { answer: null, reason: 'not in the data; pass --buyer developer|business' };
   let model: Model;
   let alternative: Model | null = null;

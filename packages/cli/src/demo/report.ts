@@ -21,10 +21,10 @@ function liveLine(cells: [string, number, 'left' | 'right'][]): string {
     .join('  ')}`.trimEnd();
 }
 
-/** A price aligned on its decimal point within `width` (up to 12 fractional digits; every digit kept). */
-function priceCell(price: string, fractionWidth = 9): string {
+/** A price aligned on its decimal point (every digit kept; longer values just extend to the right). */
+function priceCell(price: string): string {
   const [integer = '0', fraction = ''] = groupDigits(price).split('.');
-  return `${integer}.${fraction}${' '.repeat(Math.max(0, fractionWidth - fraction.length))}`;
+  return `${integer.padStart(3)}.${fraction}`;
 }
 
 const when = (iso: string) => iso.slice(0, 16).replace('T', ' ');
@@ -40,8 +40,8 @@ export function createDemoReporter(write: (line: string) => void = console.log) 
     [row ? formatCount(row.tokens_input) : 'IN', 6, 'right'],
     [row ? formatCount(row.tokens_output) : 'OUT', 5, 'right'],
     [row ? row.tier : 'TIER', 9, 'left'],
-    [row ? priceCell(row.price) : 'PRICE', 14, 'right'],
-    [row ? (row.fate ? style.dim('outcome pending') : '') : '', 15, 'left'],
+    [row ? priceCell(row.price) : '  PRICE', 15, 'left'],
+    [row ? (row.fate ? style.dim('outcome pending') : '') : '', 0, 'left'],
   ];
   return {
     setup(info: DemoSetup) {
@@ -128,7 +128,7 @@ export function createDemoReporter(write: (line: string) => void = console.log) 
         write(`\n  ${style.bold(agent)} (${AGENTS[agent].role}; billed ${AGENTS[agent].tier})`);
         write(renderFramework(framework, 4));
         const best = describeBest(simulation);
-        if (best) write(`    ${style.dim(`revenue check: ${best}`)}`);
+        if (best) write(`    ${style.dim(`on this traffic, ${best}`)}`);
       }
       const resolved = summary.resolutions.filter(
         (row) => row.status === 'success' || row.status === 'failure',

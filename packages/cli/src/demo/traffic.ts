@@ -1,6 +1,7 @@
 // Replays the planned calls through the three metered agents, then the replies to the outreach emails.
 import { MeterError, type PricedEvent } from '@agentmeter/sdk';
 import type OpenAI from 'openai';
+import { CliError } from '../errors.js';
 import { classifyTicket, document, draftOutreach, researchBrief } from './agents.js';
 import type { EventClock } from './event-clock.js';
 import {
@@ -73,14 +74,19 @@ export async function runCalls(options: TrafficOptions): Promise<CallRow[]> {
             }
           : { timestamp };
       const client = clients[call.agent];
-      const { eventId, event } = await clock.meter.withContext({ customer_id: call.customer }, () =>
-        clock.at(stamp, async () => {
-          if (call.agent === 'research-agent')
-            return researchBrief(client, model, call.topic, document(call.topic, call.sourceTokens));
-          if (call.agent === 'ticket-classifier') return classifyTicket(client, model, call.ticket);
-          return draftOutreach(client, model, call.prospect);
-        }),
-      );
+      const { eventId, event } = await clock.meter
+        .withContext({ customer_id: call.customer }, () =>
+          clock.at(stamp, async () => {
+            if (call.agent === 'research-agent')
+              return researchBrief(client, model, call.topic, document(call.topic, call.sourceTokens));
+            if (call.agent === 'ticket-classifier') return classifyTicket(client, model, call.ticket);
+            return draftOutreach(client, model, call.prospect);
+          }),
+        )
+        .catch((error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          throw new CliError(`the ${call.agent} call for ${call.customer} failed: ${message.split('\n')[0]}`);
+        });
       await clock.meter.flush();
       const priced = prices.get(eventId);
       if (!priced) throw new Error(`The server did not price event ${eventId}.`);
