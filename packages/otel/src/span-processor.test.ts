@@ -67,16 +67,14 @@ describe('spans from other instrumentations become exactly one meter event per m
     const { meter, processor, provider } = setup();
     const tracer = provider.getTracer('@traceloop/instrumentation-langchain');
     const parent = tracer.startSpan('chat gpt-4o-mini', { kind: SpanKind.CLIENT });
-    const inner = provider
-      .getTracer('@traceloop/instrumentation-openai')
-      .startSpan(
-        'chat gpt-4o-mini',
-        {
-          kind: SpanKind.CLIENT,
-          attributes: { 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 7 },
-        },
-        trace.setSpan(context.active(), parent),
-      );
+    const inner = provider.getTracer('@traceloop/instrumentation-openai').startSpan(
+      'chat gpt-4o-mini',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 7 },
+      },
+      trace.setSpan(context.active(), parent),
+    );
     inner.end();
     await processor.forceFlush();
     parent.setAttributes({ 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 7 });
