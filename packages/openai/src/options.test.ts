@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import OpenAI5 from 'openai-v5';
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { CHAT_ID, chatHandler, createMockServer, newClient, settle, usage } from './test-fixtures.js';
 import { createRecordingMeter } from './test-support.js';
@@ -20,6 +21,9 @@ describe('withMeter() arguments', () => {
     const wrapped = withMeter(client, meter, DEFAULTS);
     expectTypeOf(wrapped).toEqualTypeOf<OpenAI>();
     expect(wrapped).toBeInstanceOf(OpenAI);
+    const v5 = withMeter(new OpenAI5({ apiKey: 'sk-test' }), meter, DEFAULTS);
+    expectTypeOf(v5).toEqualTypeOf<OpenAI5>();
+    expect(v5).toBeInstanceOf(OpenAI5);
   });
 
   it.each([
