@@ -82,6 +82,8 @@ export class MeteredCall {
   readonly #startedAt = Date.now();
   readonly #startTick = performance.now();
   #settled = false;
+  /** Completion text of the settled call; only with `captureContent`. */
+  #outputText: string | undefined;
   #deliver!: (usage: NormalizedUsage) => void;
 
   constructor(config: MeterConfig, api: Api, body: unknown, streamed: boolean, server: ServerInfo) {
@@ -139,8 +141,6 @@ export class MeteredCall {
     if (outcome.outputText !== undefined) this.#outputText = outcome.outputText;
     return usage;
   }
-
-  #outputText: string | undefined;
 
   #attribution(): UsageAttribution {
     const { options } = this.#config;
