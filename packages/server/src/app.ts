@@ -178,7 +178,8 @@ export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
       else if (operation.requestBody) {
         body = await readJson(context);
         const validate = operation.requestBody();
-        if (route.validateBody !== false && !validate(body)) throw validationError(toFieldErrors(validate.errors));
+        if (route.validateBody !== false && !validate(body))
+          throw validationError(toFieldErrors(validate.errors));
       }
       const result = await route.handler({
         store,
@@ -209,9 +210,15 @@ export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
   }
 
   app.notFound(async (context) => {
-    if (options.dashboard && context.req.method === 'GET' && !context.req.path.startsWith('/v1/')) {
+    const method = context.req.method;
+    if (
+      options.dashboard &&
+      (method === 'GET' || method === 'HEAD') &&
+      !context.req.path.startsWith('/v1/')
+    ) {
       const page = await options.dashboard(context.req.path);
-      if (page) return page;
+      if (page)
+        return method === 'HEAD' ? new Response(null, { status: page.status, headers: page.headers }) : page;
     }
     const known = operations.some((operation) =>
       new RegExp(`^${operation.path.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(context.req.path),

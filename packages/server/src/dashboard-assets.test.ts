@@ -125,6 +125,12 @@ describe('startServer and the dashboard', () => {
     const page = await fetch(`${server.url}/`);
     expect(page.headers.get('content-security-policy')).toBe(DASHBOARD_CSP);
     await page.body?.cancel();
+    const head = await fetch(`${server.url}/`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-type'), await head.text()]).toEqual([
+      200,
+      'text/html; charset=utf-8',
+      '',
+    ]);
     expect((await fetch(`${server.url}/v1/tiers`)).status).toBe(401);
     await server.close();
     server = await startServer({
