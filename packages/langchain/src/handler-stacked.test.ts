@@ -65,6 +65,29 @@ describe('a LangChain model whose openai client is wrapped by @agentmeter/openai
     expect(meter.events.every((event) => event.customer_id === 'cus_7')).toBe(true);
   });
 
+  it('is metered once behind an OpenAI-compatible server with short, repeated ids', async () => {
+    // Such ids cannot be idempotency keys (distinct calls would merge), but they still link the layers.
+    server.use(
+      chatCompletions((body) => ({
+        json: completion('chatcmpl-123', 'local-model', ['ok'], {
+          prompt: 10 + lastUserText(body).length,
+          completion: 1,
+        }),
+      })),
+    );
+    const meter = createRecordingMeter();
+    const client = withMeter(new OpenAI({ apiKey: 'sk-test', maxRetries: 0 }), meter, providerDefaults);
+    const model = new OpenAIShapedChatModel({ client, model: 'local-model' });
+    const handler = new AgentMeterCallbackHandler(meter, frameworkDefaults);
+    await model.invoke('a', { callbacks: [handler] });
+    await model.invoke('bb', { callbacks: [handler] });
+    expect(meter.events.map((event) => [event.agent_id, event.tokens_input])).toEqual([
+      ['provider-layer', 11],
+      ['provider-layer', 12],
+    ]);
+    expect(new Set(meter.events.map((event) => event.event_id)).size).toBe(2);
+  });
+
   it('is metered by the handler when the client is not wrapped (the control case)', async () => {
     server.use(
       chatCompletions(() => ({

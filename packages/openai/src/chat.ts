@@ -1,7 +1,7 @@
 // Chat Completions: the finished completion, the streamed chunks, and the `include_usage` request.
 import { TextCollector, truncate } from './content.js';
 import type { CallOutcome } from './metered-call.js';
-import { chatCounts, hasUsage, stringField, trustedResponseId } from './normalize.js';
+import { chatCounts, hasUsage, stringField } from './normalize.js';
 import type { StreamObserver } from './wrap-stream.js';
 
 interface ChatBody {
@@ -35,7 +35,7 @@ export function chatOutcome(completion: unknown, captureContent: boolean): CallO
   const outcome: CallOutcome = {
     counts: chatCounts(usage),
     complete: hasUsage(usage, 'prompt_tokens'),
-    responseId: trustedResponseId(stringField(completion, 'id')),
+    responseId: stringField(completion, 'id'),
     responseModel: stringField(completion, 'model'),
   };
   if (captureContent) {
@@ -77,7 +77,7 @@ export class ChatStreamObserver implements StreamObserver<unknown> {
     return {
       counts: chatCounts(this.#usage),
       complete: hasUsage(this.#usage, 'prompt_tokens'),
-      responseId: trustedResponseId(this.#id),
+      responseId: this.#id,
       responseModel: this.#model,
       outputText: this.#text?.text,
     };

@@ -1,6 +1,6 @@
 import { type MeterContext, type NormalizedUsage, recordUsage, type UsageAttribution } from '@agentmeter/sdk';
 import { addContent, requestContent } from './content.js';
-import { type TokenCounts, ZERO_COUNTS } from './normalize.js';
+import { isUniqueResponseId, type TokenCounts, ZERO_COUNTS } from './normalize.js';
 import type { MeterConfig } from './options.js';
 
 /** The metered OpenAI endpoints (`completions` is the legacy text completions API). */
@@ -134,7 +134,10 @@ export class MeteredCall {
     };
     if (this.#requestModel) usage.requestModel = this.#requestModel;
     if (outcome.responseModel) usage.responseModel = outcome.responseModel;
-    if (outcome.responseId) usage.responseId = outcome.responseId;
+    if (outcome.responseId) {
+      usage.responseId = outcome.responseId;
+      if (!isUniqueResponseId(outcome.responseId)) usage.responseIdIsUnique = false;
+    }
     if (this.#server.address) usage.serverAddress = this.#server.address;
     if (this.#server.port) usage.serverPort = this.#server.port;
     if (outcome.errorType) usage.errorType = outcome.errorType;

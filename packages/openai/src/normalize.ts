@@ -91,12 +91,13 @@ export function embeddingsCounts(usage: unknown): TokenCounts {
 }
 
 /**
- * A response id usable as an idempotency key. Some OpenAI-compatible servers answer with short or
- * constant ids (`chatcmpl-123`); keying events on those would merge distinct calls into one, so
- * only ids long enough to be unique are passed on (OpenAI's own are 30+ characters).
+ * Whether a response id can be an idempotency key. Some OpenAI-compatible servers answer with short
+ * or constant ids (`chatcmpl-123`); keying events on those would merge distinct calls into one, so
+ * only ids long enough to be unique are (OpenAI's own are 30+ characters). A shorter id still links
+ * the layers of one call (so a LangChain handler above this wrapper does not meter it again).
  */
-export function trustedResponseId(id: unknown): string | undefined {
-  return typeof id === 'string' && id.length >= 24 ? id : undefined;
+export function isUniqueResponseId(id: string): boolean {
+  return id.length >= 24;
 }
 
 export function stringField(record: unknown, field: string): string | undefined {

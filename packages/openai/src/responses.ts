@@ -1,7 +1,7 @@
 // Responses API: a finished `Response`, and the streamed events whose terminal one carries usage.
 import { TextCollector, truncate } from './content.js';
 import type { CallOutcome } from './metered-call.js';
-import { hasUsage, responsesCounts, stringField, trustedResponseId } from './normalize.js';
+import { hasUsage, responsesCounts, stringField } from './normalize.js';
 import type { StreamObserver } from './wrap-stream.js';
 
 /** Statuses after which a response's usage is final. */
@@ -39,7 +39,7 @@ export function responseOutcome(response: unknown, captureContent: boolean): Cal
   const outcome: CallOutcome = {
     counts: responsesCounts(shape?.usage),
     complete: hasUsage(shape?.usage, 'input_tokens'),
-    responseId: trustedResponseId(stringField(shape, 'id')),
+    responseId: stringField(shape, 'id'),
     responseModel: stringField(shape, 'model'),
     errorType: failureType(shape),
   };
@@ -85,7 +85,7 @@ export class ResponsesStreamObserver implements StreamObserver<unknown> {
     return {
       counts: responsesCounts(this.#final?.usage),
       complete: hasUsage(this.#final?.usage, 'input_tokens'),
-      responseId: trustedResponseId(stringField(latest, 'id')),
+      responseId: stringField(latest, 'id'),
       responseModel: stringField(latest, 'model'),
       errorType: failureType(this.#final) ?? this.#errorType,
       outputText: this.#text?.text,

@@ -92,7 +92,7 @@ export function recordUsage(
     if (wasMeteredByProvider(usage.responseId)) return undefined;
   }
   const event = usageToEvent(usage, attribution);
-  if (usage.responseId) {
+  if (usage.responseId && usage.responseIdIsUnique !== false) {
     const context = meter.currentContext();
     const agentId = attribution.agent_id ?? context?.agent_id ?? '';
     const action = attribution.action ?? context?.action ?? '';

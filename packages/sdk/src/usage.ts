@@ -17,6 +17,12 @@ export interface NormalizedUsage {
   responseModel?: string;
   /** The provider's response id (`chatcmpl-…`, `resp_…`, `msg_…`). */
   responseId?: string;
+  /**
+   * False when the provider's ids may repeat across calls (some OpenAI-compatible servers answer
+   * `chatcmpl-123` to every call): the id then links the layers of one call but is not used as the
+   * event's idempotency key. Default true.
+   */
+  responseIdIsUnique?: boolean;
   inputTokens: number;
   outputTokens: number;
   cachedInputTokens: number;
