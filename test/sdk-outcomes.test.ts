@@ -117,6 +117,21 @@ describe('meter()', () => {
     }
   });
 
+  it('runs many concurrent calls without piling listeners onto one abort signal', async () => {
+    const { server, meter } = harness();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      await Promise.all(Array.from({ length: 40 }, (_, n) => meter.meter(event(n))));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+    expect(server.ledger.size).toBe(40);
+  });
+
   it('throws invalid_event for an event without agent_id or action', async () => {
     const { meter } = harness();
     await expect(meter.meter({ action: 'x' } as never)).rejects.toThrow(

@@ -3,7 +3,7 @@ import type { Batch } from './batch.js';
 import type { ResolvedOptions } from './options.js';
 import type { Outbox } from './outbox.js';
 import { AttemptError, backoffDelay, isRetryable } from './retry-policy.js';
-import { AbortedError, type Timers } from './timers.js';
+import { AbortedError, type Cancellation, type Timers } from './timers.js';
 import { runAttempt, withRetries } from './transport.js';
 
 /** How sending one batch ended. */
@@ -34,7 +34,7 @@ export interface SenderParts {
 export async function sendBatch(
   batch: Batch,
   parts: SenderParts,
-  signal: AbortSignal,
+  cancel: Cancellation,
   deadline: () => number | undefined,
 ): Promise<SendOutcome> {
   const { client, options, timers, outbox, random } = parts;
@@ -42,7 +42,7 @@ export async function sendBatch(
     await outbox?.recordBatch(batch.key, batch.items);
     // Items the server answered "retryable" before wait out a backoff before they go again.
     const rejections = Math.max(...batch.items.map((item) => item.rejections));
-    if (rejections > 0) await timers.sleep(backoffDelay(rejections - 1, random()), signal);
+    if (rejections > 0) await timers.sleep(backoffDelay(rejections - 1, random()), cancel);
     const { data } = await withRetries(
       (attempt) =>
         runAttempt(
@@ -55,13 +55,13 @@ export async function sendBatch(
               bodySerializer: (body: unknown) => body as string,
               signal: attemptSignal,
             }),
-          { timeoutMs: options.requestTimeoutMs, signal, timers },
+          { timeoutMs: options.requestTimeoutMs, cancel, timers },
         ),
-      { maxRetries: options.maxRetries, timers, signal, deadline, random },
+      { maxRetries: options.maxRetries, timers, cancel, deadline, random },
     );
     return { kind: 'answered', response: data };
   } catch (error) {
-    if (error instanceof AbortedError || signal.aborted) return { kind: 'aborted' };
+    if (error instanceof AbortedError || cancel.aborted) return { kind: 'aborted' };
     if (error instanceof AttemptError && error.status === 413) return { kind: 'too_large' };
     if (error instanceof AttemptError && !isRetryable(error)) return { kind: 'refused', error };
     return { kind: 'exhausted', error: error instanceof Error ? error : new Error(String(error)) };

@@ -107,17 +107,17 @@ export function createMeter(options: MeterOptions = {}): Meter {
       signal: AbortSignal,
     ) => Promise<{ data?: T; error?: unknown; response: Response }>,
   ): Promise<T> => {
-    const signal = pipeline.controller.signal;
+    const cancel = pipeline.cancel;
     const release = timers.own();
     try {
       const { data } = await withRetries(
         (attempt) =>
           runAttempt((attemptSignal) => request(attempt, attemptSignal), {
             timeoutMs: resolved.requestTimeoutMs,
-            signal,
+            cancel,
             timers,
           }),
-        { maxRetries: resolved.maxRetries, timers, signal, deadline: () => pipeline.deadline },
+        { maxRetries: resolved.maxRetries, timers, cancel, deadline: () => pipeline.deadline },
       );
       pipeline.sent++;
       return data;

@@ -8,7 +8,7 @@ import type { ResolvedOptions } from './options.js';
 import type { Outbox } from './outbox.js';
 import { OverflowGuard } from './overflow.js';
 import { ItemQueue, type QueueItem } from './queue.js';
-import type { Timers } from './timers.js';
+import { Cancellation, type Timers } from './timers.js';
 import type { MeterErrorInfo } from './types.js';
 
 /** How one drain ended: everything asked for was handled, a batch exhausted its retries, or the deadline hit. */
@@ -33,6 +33,8 @@ export interface PipelineParts {
 export class Pipeline {
   readonly queue = new ItemQueue();
   readonly controller = new AbortController();
+  /** Every wait and attempt of the Meter listens here; `controller.abort()` (the shutdown deadline) ends them. */
+  readonly cancel = new Cancellation(this.controller.signal);
   sent = 0;
   failed = 0;
   /** The shutdown deadline (epoch ms), once shutdown began. */
@@ -273,7 +275,7 @@ export class Pipeline {
   }
 
   async #send(batch: Batch): Promise<'sent' | 'exhausted' | 'aborted'> {
-    const outcome = await sendBatch(batch, this.#parts, this.controller.signal, () => this.deadline);
+    const outcome = await sendBatch(batch, this.#parts, this.cancel, () => this.deadline);
     switch (outcome.kind) {
       case 'answered':
         return this.#settle(batch, outcome.response) ? 'exhausted' : 'sent';

@@ -19,6 +19,40 @@ export class AbortedError extends Error {
   }
 }
 
+/**
+ * The pipeline's abort signal, with one listener of its own: every wait and attempt subscribes here,
+ * so any number of concurrent requests never pile listeners onto the signal.
+ */
+export class Cancellation {
+  readonly signal: AbortSignal;
+  readonly #callbacks = new Set<() => void>();
+
+  constructor(signal: AbortSignal) {
+    this.signal = signal;
+    signal.addEventListener(
+      'abort',
+      () => {
+        const callbacks = [...this.#callbacks];
+        this.#callbacks.clear();
+        for (const callback of callbacks) callback();
+      },
+      { once: true },
+    );
+  }
+
+  get aborted(): boolean {
+    return this.signal.aborted;
+  }
+
+  /** Calls `callback` once on abort; returns the unsubscribe function. */
+  subscribe(callback: () => void): () => void {
+    this.#callbacks.add(callback);
+    return () => {
+      this.#callbacks.delete(callback);
+    };
+  }
+}
+
 export class Timers {
   #owners = 0;
   readonly #work = new Set<Handle>();
@@ -66,9 +100,9 @@ export class Timers {
     this.#work.delete(handle);
   }
 
-  /** Resolves after `ms`, or rejects with `AbortedError` when `signal` aborts first. */
-  sleep(ms: number, signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return Promise.reject(new AbortedError());
+  /** Resolves after `ms`, or rejects with `AbortedError` when `cancel` aborts first. */
+  sleep(ms: number, cancel: Cancellation): Promise<void> {
+    if (cancel.aborted) return Promise.reject(new AbortedError());
     if (ms <= 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onAbort = () => {
@@ -76,17 +110,17 @@ export class Timers {
         reject(new AbortedError());
       };
       const handle = this.work(() => {
-        signal.removeEventListener('abort', onAbort);
+        unsubscribe();
         resolve();
       }, ms);
-      signal.addEventListener('abort', onAbort, { once: true });
+      const unsubscribe = cancel.subscribe(onAbort);
     });
   }
 
   /** Waits out a Retry-After pause; every request of the Meter calls this first. */
-  async waitForPause(signal: AbortSignal): Promise<void> {
+  async waitForPause(cancel: Cancellation): Promise<void> {
     for (let wait = this.pausedUntil - Date.now(); wait > 0; wait = this.pausedUntil - Date.now()) {
-      await this.sleep(wait, signal);
+      await this.sleep(wait, cancel);
     }
   }
 

@@ -1,6 +1,6 @@
 import pRetry from 'p-retry';
 import { AttemptError, backoffDelay, isRetryable, RETRY_AFTER_BUDGET_MS } from './retry-policy.js';
-import { AbortedError, type Timers } from './timers.js';
+import { AbortedError, type Cancellation, type Timers } from './timers.js';
 
 /** What an openapi-fetch call resolves to. */
 interface FetchResult<T> {
@@ -13,14 +13,14 @@ interface FetchResult<T> {
  * One attempt under a deadline that covers the response headers and body. The deadline is a race,
  * so it holds even for a custom `fetch` that ignores the abort signal; the signal is still aborted so
  * that a real socket is released. Resolves with the parsed 2xx body, or throws an `AttemptError`
- * (or an `AbortedError` when `signal`, the shutdown deadline, fires).
+ * (or an `AbortedError` when `cancel`, the shutdown deadline, fires).
  */
 export function runAttempt<T>(
   call: (signal: AbortSignal) => Promise<FetchResult<T>>,
-  options: { timeoutMs: number; signal: AbortSignal; timers: Timers },
+  options: { timeoutMs: number; cancel: Cancellation; timers: Timers },
 ): Promise<{ data: T; response: Response }> {
-  const { timeoutMs, signal, timers } = options;
-  if (signal.aborted) return Promise.reject(new AbortedError());
+  const { timeoutMs, cancel, timers } = options;
+  if (cancel.aborted) return Promise.reject(new AbortedError());
   const controller = new AbortController();
   return new Promise<{ data: T; response: Response }>((resolve, reject) => {
     let settled = false;
@@ -28,7 +28,7 @@ export function runAttempt<T>(
       if (settled) return;
       settled = true;
       timers.clear(deadline);
-      signal.removeEventListener('abort', onAbort);
+      unsubscribe();
       settle();
     };
     const onAbort = () => {
@@ -40,7 +40,7 @@ export function runAttempt<T>(
       controller.abort(error);
       finish(() => reject(error));
     }, timeoutMs);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const unsubscribe = cancel.subscribe(onAbort);
     call(controller.signal).then(
       (result) => finish(() => settleResult(result, resolve, reject)),
       (error: unknown) => finish(() => reject(classifyThrown(error))),
@@ -89,7 +89,7 @@ function classifyThrown(error: unknown): Error {
 export interface RetryOptions {
   maxRetries: number;
   timers: Timers;
-  signal: AbortSignal;
+  cancel: Cancellation;
   /** An absolute deadline (epoch ms): a retry that would start after it is not made. */
   deadline?: () => number | undefined;
   /** Source of U[0, 1) for jitter. */
@@ -105,14 +105,14 @@ export function withRetries<T>(
   operation: (attemptNumber: number) => Promise<T>,
   options: RetryOptions,
 ): Promise<T> {
-  const { maxRetries, timers, signal, deadline, random = Math.random } = options;
+  const { maxRetries, timers, cancel, deadline, random = Math.random } = options;
   let retryAfterSpent = 0;
   const isFree = (error: Error, attemptNumber: number): boolean =>
     error instanceof AttemptError &&
     (error.retryAfterMs !== undefined || (attemptNumber === 1 && error.connectionReset));
   return pRetry(
     async (attemptNumber) => {
-      await timers.waitForPause(signal);
+      await timers.waitForPause(cancel);
       return operation(attemptNumber);
     },
     {
@@ -120,7 +120,7 @@ export function withRetries<T>(
       minTimeout: 0,
       factor: 1,
       randomize: false,
-      signal,
+      signal: cancel.signal,
       shouldConsumeRetry: ({ error, attemptNumber }) => !isFree(error, attemptNumber),
       shouldRetry: async ({ error, attemptNumber, retriesConsumed }) => {
         if (!(error instanceof AttemptError) || !isRetryable(error)) return false;
@@ -138,7 +138,7 @@ export function withRetries<T>(
         }
         const limit = deadline?.();
         if (limit !== undefined && Date.now() + wait > limit) throw new AbortedError();
-        await timers.sleep(wait, signal);
+        await timers.sleep(wait, cancel);
         return true;
       },
     },
