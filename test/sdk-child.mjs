@@ -31,6 +31,17 @@ if (mode === 'idle' || mode === 'exit-hook') {
   meter.registerExitHandlers({ signals: true });
   setInterval(() => {}, 60_000);
   say({ ids: track(meter) });
+} else if (mode === 'flush-backoff') {
+  // Nothing but the awaited flush keeps this process alive while its batch waits out a backoff.
+  const meter = createMeter({
+    apiKey,
+    baseUrl: url,
+    flushIntervalMs: 60_000,
+    onError: (e) => say({ error: e.code }),
+  });
+  const ids = track(meter);
+  await meter.flush();
+  say({ ids, flushed: true });
 } else if (mode === 'hang') {
   const meter = createMeter({
     apiKey,

@@ -129,6 +129,23 @@ describe('exit handlers', () => {
   });
 });
 
+describe('timers (12)', () => {
+  it('an awaited flush() keeps the process alive through a retry backoff, then delivers', async () => {
+    const server = new FakeIngest();
+    server.fault = (_request, index) => (index === 0 ? { status: 503 } : undefined);
+    const http = await server.listen();
+    try {
+      const { code, lines } = await run(['flush-backoff', http.url, '3']);
+      expect(code).toBe(0);
+      expect(lines).toEqual([{ ids: expect.any(Array), flushed: true }]);
+      expect(server.requests).toHaveLength(2);
+      expect([...server.ledger.keys()].sort()).toEqual([...((lines[0]?.['ids'] ?? []) as string[])].sort());
+    } finally {
+      await http.close();
+    }
+  });
+});
+
 describe('hang (13)', () => {
   it('after a shutdown that hit its deadline, nothing keeps the process alive', async () => {
     const server = new FakeIngest();
