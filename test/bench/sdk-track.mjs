@@ -99,6 +99,7 @@ async function throughput(target, count, { outbox } = {}) {
     baseUrl: target.url,
     ...(dir ? { outbox: { dir } } : {}),
     maxQueueEvents: count,
+    ...(target.fetch ? { fetch: target.fetch } : {}),
     onError: () => failures++,
   });
   const start = process.hrtime.bigint();
@@ -128,6 +129,12 @@ console.log(`reference: JSON.stringify(event) alone ${stringifyCost().toFixed(0)
 await trackCost(); // warm-up: JIT
 console.log(`track(): ${(await trackCost()).toFixed(0)} ns per call (median of 200 samples of 1,000 calls)`);
 console.log(`track() with the durable outbox: ${(await trackCost({ outbox: true })).toFixed(0)} ns per call`);
+
+const memoryEndpoint = { url: 'http://127.0.0.1:9', apiKey: 'bench', fetch: instantAck };
+await throughput(memoryEndpoint, 2_000);
+console.log(
+  `SDK ceiling, to an in-memory endpoint: ${(await throughput(memoryEndpoint, 50_000)).toFixed(0)} events/s`,
+);
 
 const target = await server();
 try {
