@@ -14,13 +14,26 @@ const MAX_REMEMBERED = 100_000;
  * a sum (a framework or workflow span over its model calls), never a call of its own. Spans end child
  * first, and a batch may hold a child without its parent (or the reverse, when a parent ended first), so
  * the rule works batch by batch and remembers, across batches, which spans already have a usage-reporting
- * descendant: a bounded set of span keys, each dropped when its span is seen.
+ * descendant: a bounded set of span keys, each dropped when its span is seen. When spans arrive out of
+ * order (an exporter sending each span on its own) and the outer call was metered first, the inner spans
+ * of the same call are skipped instead: a call is metered once either way.
  */
 export class NestingRule {
   readonly #covered = new Map<string, true>();
+  /** Spans metered, and spans seen under them. */
+  readonly #metered = new Map<string, true>();
 
-  /** The keys (`traceId:spanId`) of the batch's spans that have a usage-reporting descendant. */
-  covered(batch: readonly NestingNode[]): Set<string> {
+  /** Records that the span was metered: spans under it that arrive later are the same call. */
+  metered(traceId: string, spanId: string): void {
+    remember(this.#metered, `${traceId}:${spanId}`);
+  }
+
+  /**
+   * The keys (`traceId:spanId`) of the batch's spans not to meter: those with a usage-reporting descendant,
+   * and those under a span metered in an earlier batch (spans exported out of order: the outer call was
+   * metered first, so its inner calls are the same call).
+   */
+  skipped(batch: readonly NestingNode[]): Set<string> {
     const key = (traceId: string, spanId: string) => `${traceId}:${spanId}`;
     const parents = new Map<string, string | undefined>();
     for (const node of batch) {
@@ -50,14 +63,30 @@ export class NestingRule {
       if (coveredBefore) covered.add(self);
       if (node.usage || coveredBefore) coverAncestors(self);
     }
-    return covered;
+    const skipped = covered;
+    for (const node of batch) {
+      const self = key(node.traceId, node.spanId);
+      for (let parent = parents.get(self); parent !== undefined; parent = parents.get(parent)) {
+        if (this.#metered.has(parent)) {
+          skipped.add(self);
+          remember(this.#metered, self);
+          break;
+        }
+        if (!parents.has(parent)) break;
+      }
+    }
+    return skipped;
   }
 
   #remember(spanKey: string): void {
-    if (this.#covered.size >= MAX_REMEMBERED) {
-      const oldest = this.#covered.keys().next().value;
-      if (oldest !== undefined) this.#covered.delete(oldest);
-    }
-    this.#covered.set(spanKey, true);
+    remember(this.#covered, spanKey);
   }
+}
+
+function remember(keys: Map<string, true>, spanKey: string): void {
+  if (keys.size >= MAX_REMEMBERED) {
+    const oldest = keys.keys().next().value;
+    if (oldest !== undefined) keys.delete(oldest);
+  }
+  keys.set(spanKey, true);
 }

@@ -83,6 +83,27 @@ describe('spans from other instrumentations become exactly one meter event per m
     expect(tokensOf(meter).map((event) => event.tokens_input)).toEqual([7]);
   });
 
+  it('meters a call once when its outer span ends (and is decided) before its inner one', async () => {
+    const { meter, processor, provider } = setup();
+    const outer = provider.getTracer('@traceloop/instrumentation-langchain').startSpan('chat gpt-4o-mini', {
+      kind: SpanKind.CLIENT,
+      attributes: { 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 7 },
+    });
+    const inner = provider.getTracer('@traceloop/instrumentation-openai').startSpan(
+      'chat gpt-4o-mini',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 8 },
+      },
+      trace.setSpan(context.active(), outer),
+    );
+    outer.end();
+    await processor.forceFlush();
+    inner.end();
+    await processor.forceFlush();
+    expect(tokensOf(meter).map((event) => event.tokens_input)).toEqual([7]);
+  });
+
   it('meters each step of a real AI SDK tool run, and a streamed call, but never the ai.generateText sums', async () => {
     const { meter, processor, provider } = setup();
     const tracer = provider.getTracer('ai');

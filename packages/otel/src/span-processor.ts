@@ -115,7 +115,7 @@ export class AgentMeterSpanProcessor {
     const batch = this.#ended;
     this.#ended = [];
     if (batch.length === 0) return;
-    const covered = this.#nesting.covered(
+    const skipped = this.#nesting.skipped(
       batch.map(({ view }) => ({
         traceId: view.traceId,
         spanId: view.spanId,
@@ -125,10 +125,12 @@ export class AgentMeterSpanProcessor {
     );
     for (const ended of batch) {
       try {
-        if (covered.has(`${ended.view.traceId}:${ended.view.spanId}`)) continue;
+        if (skipped.has(`${ended.view.traceId}:${ended.view.spanId}`)) continue;
         if (roleOf(ended.view) !== 'call') continue;
         const usage = usageOf(ended.view);
-        if (usage && this.#shouldMeter(usage)) this.#record(ended, usage);
+        if (!usage || !this.#shouldMeter(usage)) continue;
+        this.#record(ended, usage);
+        this.#nesting.metered(ended.view.traceId, ended.view.spanId);
       } catch (error) {
         this.#options.onError(error);
       }

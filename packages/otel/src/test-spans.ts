@@ -89,11 +89,15 @@ function openLLMetryOpenAIChat(
   return span;
 }
 
+let emitted = 0;
+/** A provider response id, unique per emission as real ones are. */
+const responseId = (prefix: string) => `${prefix}${String(++emitted).padStart(6, '0')}`;
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'OpenLLMetry OpenAI chat',
     emit(provider) {
-      openLLMetryOpenAIChat(provider, undefined, 'chatcmpl-OpenLLMetryOpenAI000000001', {
+      openLLMetryOpenAIChat(provider, undefined, responseId('chatcmpl-OpenLLMetryOpenAI'), {
         input: 45,
         output: 12,
       }).end();
@@ -164,7 +168,7 @@ export const SCENARIOS: Scenario[] = [
         },
         workflow,
       );
-      openLLMetryOpenAIChat(provider, langchainChat, 'chatcmpl-OpenLLMetryNested00000001', {
+      openLLMetryOpenAIChat(provider, langchainChat, responseId('chatcmpl-OpenLLMetryNested'), {
         input: 30,
         output: 8,
       }).end();

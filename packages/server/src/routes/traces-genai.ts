@@ -186,11 +186,32 @@ export function attributionOf(span: OtlpSpan, operation: string) {
 
 const MAX_REMEMBERED = 100_000;
 
-/** "Meter the innermost model call only", batch by batch, remembering across batches (see packages/otel nesting.ts). */
+function remember(keys: Map<string, true>, spanKey: string): void {
+  if (keys.size >= MAX_REMEMBERED) {
+    const oldest = keys.keys().next().value;
+    if (oldest !== undefined) keys.delete(oldest);
+  }
+  keys.set(spanKey, true);
+}
+
+/**
+ * "Meter the innermost model call only", batch by batch, remembering across batches; spans under a span
+ * metered in an earlier batch (exported out of order) are the same call (see packages/otel nesting.ts).
+ */
 export class NestingRule {
   readonly #covered = new Map<string, true>();
+  readonly #metered = new Map<string, true>();
 
-  covered(
+  metered(traceId: string, spanId: string): void {
+    remember(this.#metered, `${traceId}:${spanId}`);
+  }
+
+  /** Undoes `metered()` for a call whose event was not recorded after all. */
+  forget(traceId: string, spanId: string): void {
+    this.#metered.delete(`${traceId}:${spanId}`);
+  }
+
+  skipped(
     batch: readonly { traceId: string; spanId: string; parentSpanId: string | undefined; usage: boolean }[],
   ) {
     const key = (traceId: string, spanId: string) => `${traceId}:${spanId}`;
@@ -208,7 +229,7 @@ export class NestingRule {
         if (covered.has(parent)) return;
         covered.add(parent);
         if (!parents.has(parent)) {
-          this.#remember(parent);
+          remember(this.#covered, parent);
           return;
         }
         parent = parents.get(parent);
@@ -220,14 +241,18 @@ export class NestingRule {
       if (coveredBefore) covered.add(self);
       if (node.usage || coveredBefore) coverAncestors(self);
     }
-    return covered;
-  }
-
-  #remember(spanKey: string): void {
-    if (this.#covered.size >= MAX_REMEMBERED) {
-      const oldest = this.#covered.keys().next().value;
-      if (oldest !== undefined) this.#covered.delete(oldest);
+    const skipped = covered;
+    for (const node of batch) {
+      const self = key(node.traceId, node.spanId);
+      for (let parent = parents.get(self); parent !== undefined; parent = parents.get(parent)) {
+        if (this.#metered.has(parent)) {
+          skipped.add(self);
+          remember(this.#metered, self);
+          break;
+        }
+        if (!parents.has(parent)) break;
+      }
     }
-    this.#covered.set(spanKey, true);
+    return skipped;
   }
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { context, SpanKind, type TracerProvider, trace } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -12,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestStore } from '../../../../test/support/stores.js';
 import { SCENARIOS } from '../../../otel/src/test-spans.js';
 import { createProject } from '../bootstrap.js';
-import { createApp } from '../server.js';
+import { createApp, openStore } from '../server.js';
 import { decodeResponse } from './traces-otlp.js';
 
 const ADMIN_KEY = 'admin-key-traces-route-test-xyz';
@@ -212,6 +215,31 @@ describe('POST /v1/traces', () => {
     expect((await ledger()).map((row) => row.tokens.input)).toEqual([11]);
   });
 
+  it('meters a call once when its outer span arrives before its inner one (spans exported out of order)', async () => {
+    const spans = record((provider) => {
+      const outer = provider.getTracer('@traceloop/instrumentation-langchain').startSpan('chat gpt-4o', {
+        kind: SpanKind.CLIENT,
+        attributes: { 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 21 },
+      });
+      provider
+        .getTracer('@traceloop/instrumentation-openai')
+        .startSpan(
+          'chat gpt-4o',
+          {
+            kind: SpanKind.CLIENT,
+            attributes: { 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 22 },
+          },
+          trace.setSpan(context.active(), outer),
+        )
+        .end();
+      outer.end();
+    });
+    for (const span of [...spans].reverse()) {
+      await exportSpans(JsonTraceSerializer.serializeRequest([span])!, JSON_TYPE);
+    }
+    expect((await ledger()).map((row) => row.tokens.input)).toEqual([21]);
+  });
+
   it('takes attribution from agentmeter.* on the span, then the resource', async () => {
     const spans = record((provider) => {
       const tracer = provider.getTracer('app');
@@ -271,6 +299,48 @@ describe('POST /v1/traces answers per OTLP', () => {
     expect(answer.partialSuccess?.rejectedSpans).toBe(1);
     expect(answer.partialSuccess?.errorMessage).toMatch(/^timestamp_too_old/);
     expect((await ledger()).map((row) => row.tokens.input)).toEqual([6]);
+  });
+
+  it('remembers nothing of an export the store refused, so the sender’s retry meters it', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'agentmeter-traces-refused-'));
+    const store = await openStore({ dbPath: join(directory, 'meter.db') });
+    try {
+      const { adminKey } = await createProject(store, { adminKey: 'admin-key-refused-store-xyz' });
+      let refuse = true;
+      const flaky = new Proxy(store, {
+        get(target, key, receiver) {
+          if (key === 'insertEvents' && refuse) {
+            return async () => {
+              refuse = false;
+              throw new Error('disk full');
+            };
+          }
+          const value = Reflect.get(target, key, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const flakyApp = createApp({ store: flaky, rateLimit: false, onError: () => {} });
+      const body = ProtobufTraceSerializer.serializeRequest(
+        record((provider) => SCENARIOS[0]!.emit(provider)),
+      )!;
+      const send = () =>
+        flakyApp.request('/v1/traces', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${adminKey}`, ...PROTOBUF },
+          body,
+        });
+      const refused = await send();
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect((await send()).status).toBe(200);
+      const { data } = (await (
+        await flakyApp.request('/v1/events', { headers: { authorization: `Bearer ${adminKey}` } })
+      ).json()) as { data: { tokens: { input: number } }[] };
+      expect(data.map((row) => row.tokens.input)).toEqual([45]);
+    } finally {
+      await store.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it('counts spans without a valid trace or span id as rejected', async () => {

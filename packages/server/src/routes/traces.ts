@@ -61,13 +61,20 @@ function eventOf(span: OtlpSpan, usage: SpanUsage) {
   return event;
 }
 
+interface Call {
+  span: OtlpSpan;
+  usage: SpanUsage;
+  responseKey: string | undefined;
+}
+
+function forget(memory: TraceMemory, projectId: string, call: Call): void {
+  if (call.responseKey !== undefined) memory.responses.delete(call.responseKey);
+  memory.nesting.forget(`${projectId}/${call.span.traceId}`, call.span.spanId);
+}
+
 /** The model-call spans of a batch to meter: calls with usage, innermost only, each provider response once. */
-function callsToMeter(
-  memory: TraceMemory,
-  projectId: string,
-  spans: OtlpSpan[],
-): { span: OtlpSpan; usage: SpanUsage; responseKey?: string }[] {
-  const covered = memory.nesting.covered(
+function callsToMeter(memory: TraceMemory, projectId: string, spans: OtlpSpan[]): Call[] {
+  const skipped = memory.nesting.skipped(
     spans.map((span) => ({
       traceId: `${projectId}/${span.traceId}`,
       spanId: span.spanId,
@@ -75,19 +82,23 @@ function callsToMeter(
       usage: hasUsage(span),
     })),
   );
-  const calls: { span: OtlpSpan; usage: SpanUsage; responseKey?: string }[] = [];
-  const inBatch = new Set<string>();
+  const calls: Call[] = [];
   for (const span of spans) {
-    if (covered.has(`${projectId}/${span.traceId}:${span.spanId}`) || roleOf(span) !== 'call') continue;
+    if (skipped.has(`${projectId}/${span.traceId}:${span.spanId}`) || roleOf(span) !== 'call') continue;
     const usage = usageOf(span);
     if (!usage) continue;
     if (usage.errorType && usage.inputTokens + usage.outputTokens === 0) continue;
-    if (usage.responseId) {
-      const responseKey = `${projectId}\u0000${usage.provider}\u0000${usage.responseId}`;
-      if (inBatch.has(responseKey) || memory.responses.has(responseKey)) continue;
-      inBatch.add(responseKey);
-      calls.push({ span, usage, responseKey });
-    } else calls.push({ span, usage });
+    const responseKey = usage.responseId
+      ? `${projectId}\u0000${usage.provider}\u0000${usage.responseId}`
+      : undefined;
+    if (responseKey !== undefined) {
+      if (memory.responses.has(responseKey)) continue;
+      rememberResponse(memory, responseKey);
+    }
+    // Decided here, synchronously, so a concurrent request of the same trace sees this call as metered;
+    // undone (`forget`) when its event is not recorded after all.
+    memory.nesting.metered(`${projectId}/${span.traceId}`, span.spanId);
+    calls.push({ span, usage, responseKey });
   }
   return calls;
 }
@@ -108,32 +119,36 @@ const exportTraces: RouteDefinition = {
     const { spans, unreadable } = decodeRequest(body, format);
     const memory = memoryOf(context.store);
     const calls = callsToMeter(memory, context.projectId, spans);
-    const results =
-      calls.length === 0
-        ? []
-        : await ingestEvents(
-            {
-              store: context.store,
-              config: context.config,
-              projectId: context.projectId,
-              configVersion: context.configVersion,
-              now: context.now,
-            },
-            calls.map(({ span, usage }) => eventOf(span, usage)),
-            (_index, event) => event.event_id as string,
-          );
+    let results: Awaited<ReturnType<typeof ingestEvents>> = [];
+    try {
+      if (calls.length > 0) {
+        results = await ingestEvents(
+          {
+            store: context.store,
+            config: context.config,
+            projectId: context.projectId,
+            configVersion: context.configVersion,
+            now: context.now,
+          },
+          calls.map(({ span, usage }) => eventOf(span, usage)),
+          (_index, event) => event.event_id as string,
+        );
+      }
+    } catch (error) {
+      // Nothing was recorded (the store refused the write): the sender's retry must meter these calls.
+      for (const call of calls) forget(memory, context.projectId, call);
+      throw error;
+    }
     const errors = new Map<string, number>();
     let rejected = unreadable;
-    results.forEach((result, index) => {
-      if (result.status === 'rejected') {
-        rejected++;
-        const reason = `${result.error.code}: ${result.error.message}`;
-        errors.set(reason, (errors.get(reason) ?? 0) + 1);
-      } else {
-        const responseKey = calls[index]?.responseKey;
-        if (responseKey) rememberResponse(memory, responseKey);
-      }
-    });
+    for (const [index, result] of results.entries()) {
+      if (result.status !== 'rejected') continue;
+      const call = calls[index];
+      if (call) forget(memory, context.projectId, call);
+      rejected++;
+      const reason = `${result.error.code}: ${result.error.message}`;
+      errors.set(reason, (errors.get(reason) ?? 0) + 1);
+    }
     if (unreadable > 0) errors.set('invalid_span: no valid traceId or spanId', unreadable);
     const message = [...errors]
       .map(([reason, times]) => (times > 1 ? `${reason} (×${times})` : reason))
