@@ -116,13 +116,32 @@ describe('spans of @anthropic-ai/sdk calls', () => {
     }
     await meter.flush();
     expect(otel.spans()).toHaveLength(1);
-    expect(otel.spans()[0]?.attributes).toMatchObject({
+    const eventId = deriveEventId('anthropic', 'msg_01StreamStreamStreamStream', 'support-bot', 'reply');
+    expect(otel.spans()[0]?.attributes).toEqual({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.request.model': 'claude-haiku-4-5',
       'gen_ai.request.stream': true,
+      'gen_ai.response.model': MODEL,
       'gen_ai.response.id': 'msg_01StreamStreamStreamStream',
       'gen_ai.usage.input_tokens': 125,
       'gen_ai.usage.output_tokens': 13,
       'gen_ai.usage.cache_read.input_tokens': 100,
+      'server.address': 'api.anthropic.com',
+      'server.port': 443,
+      'agentmeter.agent_id': 'support-bot',
+      'agentmeter.action': 'reply',
+      'agentmeter.customer_id': 'acme',
+      'agentmeter.event_id': eventId,
+      'agentmeter.outcome.status': 'none',
+      // 0.001 + 25 × 0.0008/1K + 100 × 0.00008/1K + 13 × 0.004/1K
+      'agentmeter.price.total': '0.00108',
+      'agentmeter.price.base': '0.001',
+      'agentmeter.price.tokens': '0.00008',
+      'agentmeter.price.outcome': '0.00',
       'agentmeter.price.status': 'charged',
+      'agentmeter.currency': 'USD',
+      'agentmeter.tier': 'default',
     });
   });
 

@@ -122,16 +122,36 @@ describe.each(VERSIONS)('spans of openai calls ($version)', ({ OpenAI }) => {
     const [span] = otel.spans();
     expect(otel.spans()).toHaveLength(1);
     expect(span?.name).toBe('chat o4-mini');
-    expect(span?.attributes).toMatchObject({
+    const eventId = deriveEventId('openai', `${CHAT_ID}s`, 'support-bot', 'answer');
+    const price = meter.priceOf(eventId)!.price;
+    expect(span?.attributes).toEqual({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'o4-mini',
       'gen_ai.request.stream': true,
+      'gen_ai.response.model': CHAT_MODEL,
       'gen_ai.response.id': `${CHAT_ID}s`,
       'gen_ai.usage.input_tokens': 2006,
       'gen_ai.usage.output_tokens': 300,
       'gen_ai.usage.cache_read.input_tokens': 1920,
       'gen_ai.usage.cache_creation.input_tokens': 64,
       'gen_ai.usage.reasoning.output_tokens': 192,
+      'server.address': 'api.openai.com',
+      'server.port': 443,
+      'agentmeter.agent_id': 'support-bot',
+      'agentmeter.action': 'answer',
+      'agentmeter.event_id': eventId,
+      'agentmeter.outcome.status': 'none',
+      'agentmeter.price.total': price.total,
+      'agentmeter.price.base': price.base,
+      'agentmeter.price.tokens': price.tokens,
+      'agentmeter.price.outcome': '0.00',
       'agentmeter.price.status': 'charged',
+      'agentmeter.currency': 'USD',
+      'agentmeter.tier': 'default',
     });
+    // 0.002 + 2006 × 0.003/1K + 300 × 0.015/1K
+    expect(price.total).toBe('0.012518');
     expect(span?.attributes['gen_ai.usage.cache_write.input_tokens']).toBeUndefined();
   });
 
