@@ -18,6 +18,13 @@ const SPEC_ID = 'agentmeter-openapi';
 function createAjv(): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true, verbose: true });
   addFormats(ajv);
+  // RFC 3339 allows a leap second (`23:59:60`), which a JavaScript date cannot hold (Date.parse gives
+  // NaN): refuse it as not a date-time here, rather than store a NaN time further on.
+  const rfc3339 = ajv.formats['date-time'] as { validate: (value: string) => boolean };
+  ajv.addFormat('date-time', {
+    type: 'string',
+    validate: (value: string) => rfc3339.validate(value) && !Number.isNaN(Date.parse(value)),
+  });
   ajv.addSchema({ ...(spec as object), $id: SPEC_ID });
   return ajv;
 }
@@ -108,7 +115,11 @@ export const operations: OperationSpec[] = Object.entries(openapi.paths).flatMap
       };
       const parameters = (op.parameters ?? []).map((raw) => {
         const parameter = resolveRef<Omit<ParameterSpec, 'validator'>>(raw);
-        return { ...parameter, required: parameter.required === true, validator: lazyValidator(parameter.schema) };
+        return {
+          ...parameter,
+          required: parameter.required === true,
+          validator: lazyValidator(parameter.schema),
+        };
       });
       const bodySchema = op.requestBody?.content?.['application/json']?.schema;
       const responses = new Map<string, LazyValidator | undefined>();
