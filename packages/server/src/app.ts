@@ -1,10 +1,10 @@
 import { type Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { ConfigCache } from './config-cache.js';
 import { type OperationSpec, operations, toFieldErrors } from './contract.js';
 import { hashKey, sameHash } from './keys.js';
 import { ApiError, type FieldError, validationError } from './problem.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { readBody } from './request-body.js';
 import type { Scope, Store } from './store/types.js';
 
 export interface AppOptions {
@@ -112,8 +112,9 @@ function readParameters(operation: OperationSpec, context: Context) {
   return { params, query };
 }
 
-async function readJson(context: Context): Promise<unknown> {
-  const text = await context.req.text();
+function parseJson(bytes: Buffer): unknown {
+  // As the Fetch API's `text()`: UTF-8, a leading byte order mark dropped.
+  const text = bytes.toString('utf8', bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0);
   if (text.trim() === '')
     throw validationError([{ field: '/', message: 'a JSON body is required' }], 'The request body is empty.');
   try {
@@ -157,26 +158,16 @@ export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
     const operation = byId.get(route.operationId);
     if (!operation) throw new Error(`Route ${route.operationId} is not in openapi.yaml`);
     const limit = route.maxBodyBytes ?? DEFAULT_MAX_BODY;
-    if (operation.requestBody) {
-      app.on(
-        operation.method,
-        honoPath(operation.path),
-        bodyLimit({
-          maxSize: limit,
-          onError: () => {
-            throw new ApiError(413, 'payload_too_large', `The request body is over ${limit} bytes.`);
-          },
-        }),
-      );
-    }
     app.on(operation.method, honoPath(operation.path), async (context) => {
+      // The size limit applies before authentication, as a body-limit middleware would.
+      const bytes = operation.requestBody ? await readBody(context, limit) : undefined;
       const auth =
         route.scope === 'public' ? undefined : await authenticate(context, store, limiter, now, route.scope);
       const { params, query } = readParameters(operation, context);
       let body: unknown;
-      if (route.rawBody) body = new Uint8Array(await context.req.arrayBuffer());
-      else if (operation.requestBody) {
-        body = await readJson(context);
+      if (route.rawBody) body = new Uint8Array(bytes ?? (await context.req.arrayBuffer()));
+      else if (operation.requestBody && bytes) {
+        body = parseJson(bytes);
         const validate = operation.requestBody();
         if (route.validateBody !== false && !validate(body))
           throw validationError(toFieldErrors(validate.errors));
