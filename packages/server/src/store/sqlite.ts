@@ -34,6 +34,19 @@ import type {
 
 type Row = Record<string, unknown>;
 
+interface PendingInsert {
+  projectId: string;
+  rows: EventRow[];
+  resolve: (outcomes: InsertOutcome[]) => void;
+  reject: (error: unknown) => void;
+}
+
+type GroupResult = { outcomes: InsertOutcome[] } | { error: unknown };
+
+const INSERT_EVENT = `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})
+  ON CONFLICT (project_id, event_id) DO NOTHING`;
+const SELECT_EVENT = 'SELECT * FROM events WHERE project_id = ? AND event_id = ?';
+
 /**
  * The embedded store: one SQLite file through better-sqlite3, WAL mode, prepared statements,
  * each batch of events inserted in one transaction. Integers are read as bigints (money never
@@ -43,6 +56,9 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
+  #pendingInserts: PendingInsert[] = [];
+  #insertTimer: ReturnType<typeof setImmediate> | undefined;
+  #writeGroup: Database.Transaction<(calls: PendingInsert[]) => GroupResult[]> | undefined;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -101,6 +117,10 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.#insertTimer) {
+      clearImmediate(this.#insertTimer);
+      this.#commitInserts();
+    }
     if (this.#db.open) this.#db.close();
   }
 
@@ -299,19 +319,71 @@ export class SqliteStore implements Store {
     return row;
   }
 
-  async insertEvents(projectId: string, rows: EventRow[]): Promise<InsertOutcome[]> {
-    const insert = this.#statement(
-      `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})
-       ON CONFLICT (project_id, event_id) DO NOTHING`,
-    );
-    const select = 'SELECT * FROM events WHERE project_id = ? AND event_id = ?';
-    const write = this.#db.transaction((batch: EventRow[]) =>
-      batch.map((row): InsertOutcome => {
-        if (insert.run(...eventParams(projectId, row)).changes === 1) return { inserted: true };
-        return { inserted: false, existing: rowToEvent(this.#get(select, projectId, row.eventId) as Row) };
-      }),
-    );
-    return write.immediate(rows);
+  /**
+   * Inserts the events, claiming each id. Calls made in the same turn of the event loop (concurrent
+   * requests) are written in one transaction, each call in its own savepoint: one commit instead of
+   * one per request, and a failing call rolls back only its own rows. Each caller's promise settles
+   * after the commit.
+   */
+  insertEvents(projectId: string, rows: EventRow[]): Promise<InsertOutcome[]> {
+    if (rows.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.#pendingInserts.push({ projectId, rows, resolve, reject });
+      this.#insertTimer ??= setImmediate(() => this.#commitInserts());
+    });
+  }
+
+  #insertRows(projectId: string, rows: EventRow[]): InsertOutcome[] {
+    const insert = this.#statement(INSERT_EVENT);
+    const outcomes: InsertOutcome[] = new Array(rows.length);
+    for (let index = 0; index < rows.length; index++) {
+      const row = rows[index] as EventRow;
+      outcomes[index] =
+        insert.run(eventParams(projectId, row)).changes === 1
+          ? { inserted: true }
+          : { inserted: false, existing: rowToEvent(this.#get(SELECT_EVENT, projectId, row.eventId) as Row) };
+    }
+    return outcomes;
+  }
+
+  /** One transaction for a group of calls, each call in a savepoint (a nested transaction). */
+  #groupWriter(): Database.Transaction<(calls: PendingInsert[]) => GroupResult[]> {
+    if (!this.#writeGroup) {
+      const writeCall = this.#db.transaction((projectId: string, rows: EventRow[]) =>
+        this.#insertRows(projectId, rows),
+      );
+      this.#writeGroup = this.#db.transaction((calls: PendingInsert[]) =>
+        calls.map((call): GroupResult => {
+          try {
+            return { outcomes: writeCall(call.projectId, call.rows) };
+          } catch (error) {
+            // An error that ended the whole transaction fails the group: nothing else may run outside it.
+            if (!this.#db.inTransaction) throw error;
+            return { error };
+          }
+        }),
+      );
+    }
+    return this.#writeGroup;
+  }
+
+  #commitInserts(): void {
+    this.#insertTimer = undefined;
+    const group = this.#pendingInserts;
+    this.#pendingInserts = [];
+    if (group.length === 0) return;
+    let settled: GroupResult[];
+    try {
+      settled = this.#groupWriter().immediate(group);
+    } catch (error) {
+      for (const call of group) call.reject(error);
+      return;
+    }
+    group.forEach((call, index) => {
+      const result = settled[index];
+      if (result && 'outcomes' in result) call.resolve(result.outcomes);
+      else call.reject(result?.error);
+    });
   }
 
   async getEvent(projectId: string, eventId: string): Promise<StoredEvent | null> {
