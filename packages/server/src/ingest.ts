@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { PricingError, priceEvent } from '@agentmeter/pricing';
 import type { ConfigCache, ResolvedTier } from './config-cache.js';
 import { schemaValidator, toFieldErrors } from './contract.js';
@@ -52,16 +52,28 @@ const reject = (
 });
 
 /** JSON with object keys sorted, so the same body always hashes the same whatever its key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
+export function canonicalJson(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let index = 0; index < value.length; index++) {
+      if (index > 0) out += ',';
+      out += canonicalJson(value[index]);
+    }
+    return `${out}]`;
   }
-  return JSON.stringify(value);
+  const keys = Object.keys(value).sort();
+  let out = '{';
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index] as string;
+    if (index > 0) out += ',';
+    out += `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`;
+  }
+  return `${out}}`;
 }
 
-const bodyHash = (body: unknown) => createHash('sha256').update(canonicalJson(body)).digest('base64url');
+/** SHA-256 (base64url) of the canonical JSON: one-shot `crypto.hash`, no Hash object per event. */
+export const bodyHash = (body: unknown) => hash('sha256', canonicalJson(body), 'base64url');
 
 function parseTime(value: string): number {
   return Date.parse(value);

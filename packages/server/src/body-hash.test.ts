@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { bodyHash, canonicalJson } from './ingest.js';
+
+// The stored `body_hash` of every event ever ingested was computed this way; a replay compares
+// against it, so any faster implementation must give the very same string for every JSON value.
+function referenceCanonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(referenceCanonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${referenceCanonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const referenceHash = (value: unknown) =>
+  createHash('sha256').update(referenceCanonicalJson(value)).digest('base64url');
+
+describe('body hash', () => {
+  it('is the SHA-256 of the key-sorted JSON, pinned for a known event', () => {
+    const event = {
+      agent_id: 'support-bot',
+      action: 'chat',
+      customer_id: 'acme',
+      tokens_input: 1200,
+      tokens_output: 300,
+      event_id: 'evt-1',
+      timestamp: '2026-01-05T10:00:00.000Z',
+      metadata: { z: [1, { b: 'é', a: null }], a: true },
+    };
+    expect(canonicalJson(event)).toBe(
+      '{"action":"chat","agent_id":"support-bot","customer_id":"acme","event_id":"evt-1","metadata":{"a":true,"z":[1,{"a":null,"b":"é"}]},"timestamp":"2026-01-05T10:00:00.000Z","tokens_input":1200,"tokens_output":300}',
+    );
+    expect(bodyHash(event)).toBe('aYd9mtTxaGwtGYjdGULdhqJGhozEA8z0ODBQ-MOEN4c');
+  });
+
+  it('matches the reference for any JSON value, whatever its key order', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(value)).toBe(referenceCanonicalJson(value));
+        expect(bodyHash(value)).toBe(referenceHash(value));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('does not depend on key order, and tells different bodies apart', () => {
+    const a = { agent_id: 'a', action: 'chat', tokens_input: 1 };
+    const reordered = { tokens_input: 1, action: 'chat', agent_id: 'a' };
+    expect(bodyHash(reordered)).toBe(bodyHash(a));
+    expect(bodyHash({ ...a, tokens_input: 2 })).not.toBe(bodyHash(a));
+  });
+});
