@@ -101,6 +101,11 @@ export function parseMoney(value: unknown, field: string): Money {
   return units;
 }
 
+/** 10^0 … 10^15 as doubles: all exact. */
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, exponent) => 10 ** exponent);
+const SAFE_LIMIT = BigInt(Number.MAX_SAFE_INTEGER);
+const MONEY_ONE_NUMBER = 10 ** MONEY_SCALE;
+
 /**
  * Formats units of 10^-`scale` as an exact decimal string with at least `minFractionDigits`
  * fractional digits and no trailing zeros beyond them: 8400000000n → "0.0084", 5n·10^12 → "5.00".
@@ -108,11 +113,23 @@ export function parseMoney(value: unknown, field: string): Money {
 export function formatDecimal(units: bigint, scale: number = MONEY_SCALE, minFractionDigits = 2): string {
   const negative = units < 0n;
   const magnitude = negative ? -units : units;
-  const one = 10n ** BigInt(scale);
-  const whole = (magnitude / one).toString();
-  let fraction = (magnitude % one).toString().padStart(scale, '0');
+  let whole: string;
+  let fraction: string;
+  if (magnitude <= SAFE_LIMIT && scale < POWERS_OF_TEN.length) {
+    // Below 2^53 every step is exact in doubles (an integer remainder, an exact quotient), and
+    // much cheaper than bigint division: this runs several times for every event priced.
+    const value = Number(magnitude);
+    const one = POWERS_OF_TEN[scale] as number;
+    const rest = value % one;
+    whole = String((value - rest) / one);
+    fraction = String(rest).padStart(scale, '0');
+  } else {
+    const one = 10n ** BigInt(scale);
+    whole = (magnitude / one).toString();
+    fraction = (magnitude % one).toString().padStart(scale, '0');
+  }
   let end = fraction.length;
-  while (end > minFractionDigits && fraction[end - 1] === '0') end--;
+  while (end > minFractionDigits && fraction.charCodeAt(end - 1) === 48 /* 0 */) end--;
   fraction = fraction.slice(0, end);
   return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
@@ -128,5 +145,8 @@ export function formatMoney(units: Money, minFractionDigits = 2): string {
  * has at most 15 significant digits. Never compute with it; use the exact string.
  */
 export function moneyToNumber(units: Money): number {
+  // Below 2^53 both operands are exact and IEEE division rounds correctly: the quotient is the
+  // double nearest the exact decimal, the very number parsing its decimal string gives.
+  if (units <= SAFE_LIMIT && units >= -SAFE_LIMIT) return Number(units) / MONEY_ONE_NUMBER;
   return Number(formatMoney(units, 0));
 }
