@@ -1,5 +1,3 @@
-import { withMeter as meterAnthropic } from '@agentmeter/anthropic';
-import { withMeter as meterOpenAI } from '@agentmeter/openai';
 import type { Meter } from '@agentmeter/sdk';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { SCOPE_VERSION } from './semconv.js';
@@ -11,9 +9,14 @@ export interface AutoMeterAttribution {
   customer_id?: string;
 }
 
+/** A provider wrapper's `withMeter(client, meter, options)`. */
+export type ClientWrapper = (client: never, meter: Meter, options: AutoMeterAttribution) => object;
+
 export interface AutoMeterOptions {
   meter: Meter;
   attribution: AutoMeterAttribution;
+  /** The wrappers to meter with: `withMeter` of `@agentmeter/openai` and of `@agentmeter/anthropic`; a package without one is not metered (and says so). */
+  wrappers: { openai?: ClientWrapper | undefined; anthropic?: ClientWrapper | undefined };
   /** Where the one-time warnings go. Default: `console.warn`. */
   warn?: (message: string) => void;
 }
@@ -23,11 +26,12 @@ type AnyClass = abstract new (...args: never[]) => object;
 interface Target {
   /** The package, as `require()` and `import` name it. */
   module: string;
+  /** Its wrapper, in `AutoMeterOptions.wrappers`, and the package that provides it. */
+  wrapper: 'openai' | 'anthropic';
   /** The client class export. */
   main: string;
   /** True when an instance has the methods the wrapper meters. */
   hasShape(instance: Record<string, unknown>): boolean;
-  wrap(instance: object, meter: Meter, attribution: AutoMeterAttribution): object;
 }
 
 const get = (object: unknown, ...path: string[]): unknown =>
@@ -40,18 +44,17 @@ const get = (object: unknown, ...path: string[]): unknown =>
 const TARGETS: Target[] = [
   {
     module: 'openai',
+    wrapper: 'openai',
     main: 'OpenAI',
     hasShape: (client) =>
       typeof get(client, 'chat', 'completions', 'create') === 'function' ||
       typeof get(client, 'responses', 'create') === 'function',
-    wrap: (client, meter, attribution) => meterOpenAI(client, meter, { ...attribution }),
   },
   {
     module: '@anthropic-ai/sdk',
+    wrapper: 'anthropic',
     main: 'Anthropic',
     hasShape: (client) => typeof get(client, 'messages', 'create') === 'function',
-    wrap: (client, meter, attribution) =>
-      meterAnthropic(client as Parameters<typeof meterAnthropic>[0], meter, { ...attribution }),
   },
 ];
 
@@ -114,7 +117,8 @@ export class AutoMeterInstrumentation extends InstrumentationBase {
           return instance;
         }
         try {
-          return target.wrap(instance, settings.meter, settings.attribution);
+          const wrap = settings.wrappers[target.wrapper];
+          return wrap ? wrap(instance as never, settings.meter, { ...settings.attribution }) : instance;
         } catch (error) {
           this.#warn(
             `${target.module}:wrap`,
@@ -128,6 +132,13 @@ export class AutoMeterInstrumentation extends InstrumentationBase {
 
   #patch(target: Target, exports: unknown, version: string | undefined): unknown {
     const label = `${target.module}@${version ?? 'unknown'}`;
+    if (!this.#settings?.wrappers[target.wrapper]) {
+      this.#warn(
+        `${target.module}:missing`,
+        `${label} is loaded but @agentmeter/${target.wrapper} is not installed.`,
+      );
+      return exports;
+    }
     const Main = get(exports, target.main) ?? get(exports, 'default');
     if (!isClass(Main)) {
       this.#warn(`${target.module}:exports`, `${label} exports no \`${target.main}\` client class.`);

@@ -9,11 +9,28 @@
 // and the app runs unmetered: this module never stops it.
 import { register } from 'node:module';
 import { createMeter, type Meter } from '@agentmeter/sdk';
-import { AutoMeterInstrumentation } from './auto-instrumentation.js';
+import { AutoMeterInstrumentation, type ClientWrapper } from './auto-instrumentation.js';
 import { instrumentMeter } from './instrument-meter.js';
 import { attributionFromEnv } from './register-config.js';
 
 const warn = (message: string) => console.warn(`[agentmeter] WARNING: ${message}`);
+
+/** A provider wrapper, when its package is installed (they are optional peer dependencies). */
+async function wrapper(
+  name: '@agentmeter/openai' | '@agentmeter/anthropic',
+): Promise<ClientWrapper | undefined> {
+  try {
+    return ((await import(name)) as { withMeter: ClientWrapper }).withMeter;
+  } catch {
+    return undefined;
+  }
+}
+
+// Loaded before the app, so the (synchronous) module hooks have them at hand.
+const wrappers = {
+  openai: await wrapper('@agentmeter/openai'),
+  anthropic: await wrapper('@agentmeter/anthropic'),
+};
 
 function start(): Meter | undefined {
   try {
@@ -29,7 +46,7 @@ function start(): Meter | undefined {
   try {
     const attribution = attributionFromEnv();
     meter = createMeter();
-    new AutoMeterInstrumentation({ meter, attribution });
+    new AutoMeterInstrumentation({ meter, attribution, wrappers });
   } catch (error) {
     warn(`auto-metering is OFF: ${(error as Error).message} No model call of this process is metered.`);
     return undefined;

@@ -214,8 +214,11 @@ const field = (object: Json, camel: string): unknown =>
   object[camel] ?? object[camel.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)];
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
-function anyValue(value: unknown): unknown {
-  if (!isObject(value)) return undefined;
+/** Nesting kept of array and key-value-list attribute values; deeper values are dropped (metering reads none). */
+const MAX_DEPTH = 8;
+
+function anyValue(value: unknown, depth = 0): unknown {
+  if (!isObject(value) || depth > MAX_DEPTH) return undefined;
   const string = field(value, 'stringValue');
   if (typeof string === 'string') return string;
   const bool = field(value, 'boolValue');
@@ -228,17 +231,17 @@ function anyValue(value: unknown): unknown {
   const double = field(value, 'doubleValue');
   if (typeof double === 'number' || typeof double === 'string') return Number(double);
   const array = field(value, 'arrayValue');
-  if (isObject(array)) return list(array['values']).map(anyValue);
+  if (isObject(array)) return list(array['values']).map((item) => anyValue(item, depth + 1));
   const kvlist = field(value, 'kvlistValue');
-  if (isObject(kvlist)) return attributesOf(kvlist['values']);
+  if (isObject(kvlist)) return attributesOf(kvlist['values'], depth + 1);
   return undefined;
 }
 
-function attributesOf(values: unknown): Record<string, unknown> {
+function attributesOf(values: unknown, depth = 0): Record<string, unknown> {
   const attributes: Record<string, unknown> = {};
   for (const entry of list(values)) {
     if (isObject(entry) && typeof entry['key'] === 'string')
-      attributes[entry['key']] = anyValue(entry['value']);
+      attributes[entry['key']] = anyValue(entry['value'], depth);
   }
   return attributes;
 }
@@ -335,9 +338,13 @@ export function decodeRequest(
     }
     return spansOf(parsed, false);
   }
-  let message: protobuf.Message;
+  let request: unknown;
   try {
-    message = RequestType.decode(body);
+    request = RequestType.toObject(RequestType.decode(body), {
+      longs: String,
+      bytes: String,
+      defaults: false,
+    });
   } catch (error) {
     throw new ApiError(
       400,
@@ -348,7 +355,7 @@ export function decodeRequest(
       },
     );
   }
-  return spansOf(RequestType.toObject(message, { longs: String, bytes: String, defaults: false }), true);
+  return spansOf(request, true);
 }
 
 /** The ExportTraceServiceResponse: empty when every span was accepted (`partial_success` unset). */

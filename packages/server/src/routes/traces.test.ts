@@ -370,6 +370,15 @@ describe('POST /v1/traces answers per OTLP', () => {
     });
   });
 
+  it('drops an attribute nested 20,000 deep and still meters the span', async () => {
+    const deep = `${'{"kvlistValue":{"values":[{"key":"k","value":'.repeat(20_000)}{"intValue":"1"}${'}]}}'.repeat(20_000)}`;
+    const body = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","endTimeUnixNano":"${Date.now()}000000","attributes":[{"key":"gen_ai.provider.name","value":{"stringValue":"openai"}},{"key":"gen_ai.usage.input_tokens","value":{"intValue":"9"}},{"key":"deep","value":${deep}}]}]}]}]}`;
+    const response = await exportSpans(new TextEncoder().encode(body), JSON_TYPE);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({});
+    expect((await ledger()).map((row) => row.tokens.input)).toEqual([9]);
+  });
+
   it('refuses what is not OTLP with a problem naming the field', async () => {
     const cases: [Uint8Array, Record<string, string>, number, string][] = [
       [new TextEncoder().encode('{}'), { 'content-type': 'text/plain' }, 415, 'unsupported_media_type'],
