@@ -45,6 +45,39 @@ describe('body hash', () => {
     );
   });
 
+  it('matches the reference for events of the contract fields, in any key order', () => {
+    const scalar = fc.oneof(fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }));
+    const field = fc.constantFrom(
+      'agent_id',
+      'action',
+      'customer_id',
+      'event_id',
+      'timestamp',
+      'tokens_input',
+      'tokens_output',
+      'tokens_cached_input',
+      'model',
+      'provider',
+      'outcome',
+      'expires_at',
+      'tier',
+    );
+    const event = fc
+      .tuple(
+        fc.uniqueArray(fc.tuple(field, scalar), { selector: ([name]) => name, maxLength: 13 }),
+        fc.option(fc.dictionary(fc.string(), fc.jsonValue()), { nil: undefined }),
+      )
+      .map(([entries, metadata]) =>
+        Object.fromEntries(metadata === undefined ? entries : [...entries, ['metadata', metadata]]),
+      );
+    fc.assert(
+      fc.property(event, (value) => {
+        expect(bodyHash(value)).toBe(referenceHash(value));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('does not depend on key order, and tells different bodies apart', () => {
     const a = { agent_id: 'a', action: 'chat', tokens_input: 1 };
     const reordered = { tokens_input: 1, action: 'chat', agent_id: 'a' };

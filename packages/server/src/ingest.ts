@@ -1,7 +1,7 @@
 import { hash, randomUUID } from 'node:crypto';
 import { PricingError, priceEvent } from '@agentmeter/pricing';
 import type { ConfigCache, ResolvedTier } from './config-cache.js';
-import { schemaValidator, toFieldErrors } from './contract.js';
+import { openapi, schemaValidator, toFieldErrors } from './contract.js';
 import { ApiError } from './problem.js';
 import type { EventRow, Store, StoredEvent } from './store/types.js';
 
@@ -72,8 +72,28 @@ export function canonicalJson(value: unknown): string {
   return `${out}}`;
 }
 
-/** SHA-256 (base64url) of the canonical JSON: one-shot `crypto.hash`, no Hash object per event. */
-export const bodyHash = (body: unknown) => hash('sha256', canonicalJson(body), 'base64url');
+/** The contract's event fields, sorted: a validated event has no others. */
+const EVENT_FIELDS = Object.keys(
+  (openapi.components.schemas['MeterEvent'] as { properties: Record<string, unknown> }).properties,
+).sort();
+
+/** `canonicalJson` of a validated event, walking the sorted contract fields instead of sorting its keys. */
+function eventCanonicalJson(body: unknown): string {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return canonicalJson(body);
+  let out = '{';
+  let count = 0;
+  for (const field of EVENT_FIELDS) {
+    const value = (body as Record<string, unknown>)[field];
+    if (value === undefined) continue;
+    out += `${count === 0 ? '' : ','}${JSON.stringify(field)}:${canonicalJson(value)}`;
+    count++;
+  }
+  // A field outside the contract cannot pass validation; were one ever there, sort as usual.
+  return count === Object.keys(body).length ? `${out}}` : canonicalJson(body);
+}
+
+/** SHA-256 (base64url) of the event's canonical JSON: one-shot `crypto.hash`, no Hash object per event. */
+export const bodyHash = (body: unknown) => hash('sha256', eventCanonicalJson(body), 'base64url');
 
 function parseTime(value: string): number {
   return Date.parse(value);

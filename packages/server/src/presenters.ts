@@ -61,6 +61,24 @@ export function meterResponse(event: EventRow, replayed: boolean) {
   };
 }
 
+/** One accepted or duplicate event of a `/v1/meter/batch` answer (what a batch result carries of the price). */
+export function batchEventResult(index: number, event: EventRow, status: 'accepted' | 'duplicate') {
+  const { price_charged, price_breakdown, price } = eventPrice(event);
+  return {
+    index,
+    event_id: event.eventId,
+    status,
+    price_charged,
+    price_breakdown,
+    price,
+    currency: event.currency,
+    tier: event.tierId,
+    tier_version: event.tierVersion,
+    outcome_id: event.outcome === 'pending' ? outcomeIdOf(event.eventId) : null,
+    outcome_status: event.outcome ?? 'none',
+  };
+}
+
 export function outcomeView(event: EventRow, now: number) {
   return {
     outcome_id: outcomeIdOf(event.eventId),

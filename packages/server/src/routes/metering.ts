@@ -3,7 +3,7 @@ import type { RequestContext, RouteDefinition } from '../app.js';
 import { schemaValidator, toFieldErrors } from '../contract.js';
 import { ingestEvents, mintEventId } from '../ingest.js';
 import { resolveOutcome } from '../outcomes.js';
-import { meterResponse, outcomeIdOf } from '../presenters.js';
+import { batchEventResult, meterResponse, outcomeIdOf } from '../presenters.js';
 import { ApiError, validationError } from '../problem.js';
 
 const ingestContext = (context: RequestContext) => ({
@@ -87,20 +87,7 @@ const batch: RouteDefinition = {
       summary[result.status] += 1;
       if (result.status === 'rejected')
         return { index, event_id: result.eventId, status: result.status, error: result.error };
-      const response = meterResponse(result.event, result.status === 'duplicate');
-      return {
-        index,
-        event_id: result.eventId,
-        status: result.status,
-        price_charged: response.price_charged,
-        price_breakdown: response.price_breakdown,
-        price: response.price,
-        currency: response.currency,
-        tier: response.tier,
-        tier_version: response.tier_version,
-        outcome_id: response.outcome_id,
-        outcome_status: response.outcome_status,
-      };
+      return batchEventResult(index, result.event, result.status);
     });
 
     const resolutionResults = [];

@@ -42,6 +42,8 @@ interface PendingInsert {
 }
 
 type GroupResult = { outcomes: InsertOutcome[] } | { error: unknown };
+/** Shared by every inserted row: nothing mutates an outcome. */
+const INSERTED: InsertOutcome = Object.freeze({ inserted: true });
 
 const INSERT_EVENT = `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})
   ON CONFLICT (project_id, event_id) DO NOTHING`;
@@ -340,7 +342,7 @@ export class SqliteStore implements Store {
       const row = rows[index] as EventRow;
       outcomes[index] =
         insert.run(eventParams(projectId, row)).changes === 1
-          ? { inserted: true }
+          ? INSERTED
           : { inserted: false, existing: rowToEvent(this.#get(SELECT_EVENT, projectId, row.eventId) as Row) };
     }
     return outcomes;
