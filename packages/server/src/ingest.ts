@@ -2,6 +2,7 @@ import { hash, randomUUID } from 'node:crypto';
 import { PricingError, priceEvent } from '@agentmeter/pricing';
 import type { ConfigCache, ResolvedTier } from './config-cache.js';
 import { openapi, schemaValidator, toFieldErrors } from './contract.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { ApiError } from './problem.js';
 import type { EventRow, Store, StoredEvent } from './store/types.js';
 
@@ -130,18 +131,22 @@ export async function ingestEvents(
 ): Promise<IngestResult[]> {
   const { projectId, configVersion } = context;
   const tiers = await context.config.tiers(projectId, configVersion);
+  // Only the customers and agents of valid events are looked up: an id the contract refuses (a NUL,
+  // 10,000 characters) never reaches the database.
+  const valid = events.map((event) => validateEvent(event));
   const customers = new Set<string>();
   const agents = new Set<string>();
-  for (const event of events) {
-    if (event && typeof event === 'object') {
-      const { customer_id, agent_id } = event as Record<string, unknown>;
-      if (typeof customer_id === 'string') customers.add(customer_id);
-      if (typeof agent_id === 'string') agents.add(agent_id);
-    }
+  for (const [index, event] of events.entries()) {
+    if (!valid[index]) continue;
+    const { customer_id, agent_id } = event as EventBody;
+    if (customer_id !== undefined) customers.add(customer_id);
+    agents.add(agent_id);
   }
   await context.config.preload(projectId, configVersion, customers, agents);
 
-  const prepared: Prepared[] = events.map((event, index) => prepare(context, tiers, event, index, idFor));
+  const prepared: Prepared[] = events.map((event, index) =>
+    prepare(context, tiers, event, index, idFor, valid[index] === true),
+  );
 
   // The same id twice in one request: the first is written, the rest compare against it.
   const firstById = new Map<string, { hash: string; index: number }>();
@@ -213,12 +218,14 @@ function prepare(
   event: unknown,
   index: number,
   idFor: (index: number, body: EventBody) => string,
+  valid: boolean,
 ): Prepared {
   const readableId =
     event && typeof event === 'object' && typeof (event as Record<string, unknown>)['event_id'] === 'string'
       ? ((event as Record<string, unknown>)['event_id'] as string)
       : null;
-  if (!validateEvent(event)) {
+  if (!valid) {
+    validateEvent(event); // again, for this event's errors
     const [first, ...rest] = toFieldErrors(validateEvent.errors);
     const message = [first, ...rest].map((error) => `${error?.field} ${error?.message}`).join('; ');
     return { index, result: reject(readableId, 'validation_error', first?.field ?? null, message) };
@@ -240,6 +247,15 @@ function prepare(
     result: reject(eventId, code, field, message),
   });
 
+  // PostgreSQL text cannot hold U+0000 (SQLite can): refused on both, so both stores agree.
+  for (const field of ['model', 'provider'] as const) {
+    if (body[field]?.includes('\u0000'))
+      return fail(
+        'validation_error',
+        `/${field}`,
+        `\`${field}\` must not contain the NUL character (U+0000).`,
+      );
+  }
   const timestamp = body.timestamp === undefined ? context.now : parseTime(body.timestamp);
   if (timestamp < context.now - MAX_PAST_MS) {
     return fail('timestamp_too_old', '/timestamp', 'The timestamp is more than 35 days in the past.');
@@ -266,6 +282,9 @@ function prepare(
         '`expires_at` may be at most 90 days after the event timestamp.',
       );
     }
+  }
+  if (body.metadata !== undefined && nestsDeeperThan(body.metadata)) {
+    return fail('validation_error', '/metadata', `\`metadata\` nests deeper than ${MAX_JSON_DEPTH} levels.`);
   }
   const metadata = body.metadata === undefined ? null : JSON.stringify(body.metadata);
   if (metadata !== null && Buffer.byteLength(metadata) > MAX_METADATA_BYTES) {

@@ -1,5 +1,6 @@
 import { resolutionCharge } from '@agentmeter/pricing';
-import { ApiError } from './problem.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
+import { ApiError, validationError } from './problem.js';
 import type { Store, StoredEvent } from './store/types.js';
 
 export type ResolveOutcomeResult = { event: StoredEvent; replayed: boolean };
@@ -54,6 +55,9 @@ export async function resolveOutcome(
   const event = await findOutcome(store, projectId, outcomeId);
   const settled = settle(event, resolution, now);
   if (settled) return settled;
+  if (metadata !== undefined && nestsDeeperThan(metadata)) {
+    throw validationError([{ field: '/metadata', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }]);
+  }
   const metadataJson = metadata === undefined ? null : JSON.stringify(metadata);
   if (metadataJson !== null && Buffer.byteLength(metadataJson) > MAX_RESOLUTION_METADATA_BYTES) {
     throw new ApiError(

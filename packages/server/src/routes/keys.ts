@@ -1,13 +1,16 @@
 import type { RouteDefinition } from '../app.js';
 import { hashKey, keyPrefix, newKeyId, newKeySecret } from '../keys.js';
 import { keyView } from '../presenters.js';
-import { ApiError, notFound } from '../problem.js';
+import { ApiError, notFound, validationError } from '../problem.js';
 
 const createKey: RouteDefinition = {
   operationId: 'createKey',
   scope: 'admin',
   handler: async (context) => {
     const { name, scope } = context.body as { name?: string; scope: 'ingest' | 'admin' };
+    // PostgreSQL text cannot hold U+0000 (SQLite can): refused on both.
+    if (name?.includes('\u0000'))
+      throw validationError([{ field: '/name', message: 'must not contain the NUL character (U+0000)' }]);
     const secret = newKeySecret();
     const key = {
       keyId: newKeyId(),

@@ -1,7 +1,8 @@
 import { compileTier, PricingError, tierToJson } from '@agentmeter/pricing';
 import type { RequestContext, RouteDefinition } from '../app.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json-depth.js';
 import { iso, tierView } from '../presenters.js';
-import { ApiError, notFound, unprocessable } from '../problem.js';
+import { ApiError, notFound, unprocessable, validationError } from '../problem.js';
 import type { AssignmentRow } from '../store/types.js';
 
 const putTier: RouteDefinition = {
@@ -93,6 +94,13 @@ function assignmentRoutes(
             '/tier',
             `There is no tier "${body.tier}" in this project; create it with PUT /v1/tiers/${body.tier}.`,
           );
+        }
+        if (body.name?.includes('\u0000'))
+          throw validationError([{ field: '/name', message: 'must not contain the NUL character (U+0000)' }]);
+        if (body.metadata !== undefined && nestsDeeperThan(body.metadata)) {
+          throw validationError([
+            { field: '/metadata', message: `nests deeper than ${MAX_JSON_DEPTH} levels` },
+          ]);
         }
         const metadata = body.metadata === undefined ? null : JSON.stringify(body.metadata);
         if (metadata !== null && Buffer.byteLength(metadata) > 8192) {
