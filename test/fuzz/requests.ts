@@ -106,7 +106,7 @@ function overrides(pools: Pools, now: number): Overrides {
  * are accepted and reach the ledger): `expires_at` only with `outcome: pending`, token subsets within
  * their totals, exactly one of `workload` and `history`.
  */
-function repair(operationId: string, value: any): unknown {
+export function repair(operationId: string, value: any): unknown {
   const event = (item: any) => {
     if (!item || typeof item !== 'object') return;
     if (item.outcome !== 'pending') delete item.expires_at;
