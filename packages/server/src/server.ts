@@ -45,7 +45,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
 export interface StartServerOptions extends StoreOptions {
   /** Default 8787; 0 picks a free port. */
   port?: number;
-  /** Default 127.0.0.1 (loopback only). */
+  /** Default 127.0.0.1 (loopback only), also when empty. */
   host?: string;
   /** The admin key to create or accept (AGENTMETER_ADMIN_KEY). */
   adminKey?: string | undefined;
@@ -73,7 +73,9 @@ export interface RunningServer {
 
 /** Opens the store, bootstraps the project, and listens. */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
-  const { port = 8787, host = '127.0.0.1' } = options;
+  const { port = 8787 } = options;
+  // An empty host (`HOST=` in an env file) is no instruction to bind every interface: loopback.
+  const host = options.host || '127.0.0.1';
   const store = options.store ?? (await openStore(options));
   const boot = await bootstrap(store, options.adminKey ? { adminKey: options.adminKey } : {});
   const dashboard = options.dashboard === false ? undefined : (options.dashboard ?? createDashboardAssets());
