@@ -23,3 +23,23 @@ export type {
   TrackEvent,
 } from './types.js';
 export { deriveEventId, type NormalizedUsage, type UsageAttribution, usageToEvent } from './usage.js';
+export {
+  type AttributionField,
+  type AttributionOverrides,
+  type AttributionSettings,
+  applyAttributionOverrides,
+  baseAttribution,
+  describeValue,
+  expectedMessage,
+  IDENTIFIER_EXPECTATION,
+  isContractIdentifier,
+  isContractTierId,
+  isMeter,
+  isPlainObject,
+  MAX_METADATA_KEYS,
+  METER_EXPECTATION,
+  type OptionErrorFactory,
+  TIER_ID_EXPECTATION,
+  type ValidatedAttributionOptions,
+  validateAttributionOptions,
+} from './wrapper-options.js';
