@@ -106,6 +106,11 @@ describe('options', () => {
       'tier',
       'Expected `tier` to be a tier id (lower-case letters, digits and `_.-`, up to 64 characters), got "Pro".',
     ],
+    [
+      { ...defaults, tier: 'p'.repeat(65) },
+      'tier',
+      `Expected \`tier\` to be a tier id (lower-case letters, digits and \`_.-\`, up to 64 characters), got "${'p'.repeat(40)}…".`,
+    ],
     [{ ...defaults, metadata: 'x' }, 'metadata', 'Expected `metadata` to be a plain object, got "x".'],
     [{ ...defaults, onError: 1 }, 'onError', 'Expected `onError` to be a function, got 1.'],
   ])('refuses %j naming `%s`', (options, field, message) => {

@@ -30,6 +30,11 @@ describe('options', () => {
       'tier',
       'Expected `tier` to be a tier id (lower-case letters, digits and `_.-`, up to 64 characters), got "Pro Tier".',
     ],
+    [
+      { ...OPTIONS, tier: 'p'.repeat(65) },
+      'tier',
+      `Expected \`tier\` to be a tier id (lower-case letters, digits and \`_.-\`, up to 64 characters), got "${'p'.repeat(40)}…".`,
+    ],
     [{ ...OPTIONS, metadata: [] }, 'metadata', 'Expected `metadata` to be a plain object, got an array.'],
     [
       { ...OPTIONS, captureContent: 'yes' },

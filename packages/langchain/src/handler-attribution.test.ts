@@ -179,6 +179,11 @@ describe('options', () => {
       'tier',
       'Expected `tier` to be a tier id (lower-case letters, digits and `_.-`, up to 64 characters), got "Pro".',
     ],
+    [
+      { ...defaults, tier: 'p'.repeat(65) },
+      'tier',
+      `Expected \`tier\` to be a tier id (lower-case letters, digits and \`_.-\`, up to 64 characters), got "${'p'.repeat(40)}…".`,
+    ],
     [{ ...defaults, metadata: [] }, 'metadata', 'Expected `metadata` to be a plain object, got an array.'],
     [{ ...defaults, onError: 'log' }, 'onError', 'Expected `onError` to be a function, got "log".'],
   ])('refuses %j naming `%s`', (options, field, message) => {

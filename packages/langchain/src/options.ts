@@ -1,60 +1,25 @@
-import type { Meter, UsageAttribution } from '@agentmeter/sdk';
+import {
+  type AttributionSettings,
+  applyAttributionOverrides,
+  baseAttribution,
+  expectedMessage,
+  isMeter,
+  isPlainObject,
+  METER_EXPECTATION,
+  type Meter,
+  type UsageAttribution,
+  validateAttributionOptions,
+} from '@agentmeter/sdk';
 import { LangChainMeterError } from './errors.js';
-import type { AgentMeterCallbackHandlerOptions } from './types.js';
 
 /** The validated options, as the handler uses them. */
-export interface HandlerSettings {
+export interface HandlerSettings extends AttributionSettings {
   meter: Meter;
-  agentId: string;
-  action: string;
-  customerId: string | undefined;
-  tier: string | undefined;
-  metadata: Record<string, unknown> | undefined;
   onError: (error: unknown) => void;
 }
 
-// The contract's `Identifier` and `TierId` (openapi.yaml).
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the contract's Identifier excludes exactly these.
-const IDENTIFIER = /^[^\u0000-\u001F\u007F]{1,128}$/u;
-const TIER_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
-const MAX_METADATA_KEYS = 64;
-const IDENTIFIER_EXPECTATION = 'a string of 1 to 128 characters without control characters';
-const TIER_EXPECTATION = 'a tier id (lower-case letters, digits and `_.-`, up to 64 characters)';
-
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  return String(value);
-}
-
-function invalid(
-  code: 'invalid_option' | 'invalid_metadata',
-  field: string,
-  expectation: string,
-  value: unknown,
-) {
-  return new LangChainMeterError(
-    code,
-    field,
-    `Expected \`${field}\` to be ${expectation}, got ${show(value)}.`,
-  );
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
-
-function identifier(field: string, value: unknown, required: boolean): string | undefined {
-  if (value === undefined && !required) return undefined;
-  if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
-    throw invalid('invalid_option', field, IDENTIFIER_EXPECTATION, value);
-  }
-  return value;
+function invalid(field: string, message: string): LangChainMeterError {
+  return new LangChainMeterError('invalid_option', field, message);
 }
 
 function defaultOnError(error: unknown): void {
@@ -63,58 +28,19 @@ function defaultOnError(error: unknown): void {
 
 /** Validates the handler's arguments eagerly, with messages naming the failing field. */
 export function resolveSettings(meter: unknown, options: unknown): HandlerSettings {
-  const candidate = meter as Partial<Meter> | null | undefined;
-  if (
-    typeof candidate !== 'object' ||
-    candidate === null ||
-    typeof candidate.track !== 'function' ||
-    typeof candidate.currentContext !== 'function'
-  ) {
+  if (!isMeter(meter)) {
     throw new LangChainMeterError(
       'invalid_meter',
       'meter',
-      `Expected \`meter\` to be an agentmeter Meter (with \`track()\` and \`currentContext()\`), got ${show(meter)}.`,
+      expectedMessage('meter', METER_EXPECTATION, meter),
     );
   }
   if (!isPlainObject(options)) {
-    throw invalid('invalid_option', 'options', 'an object with `agent_id` and `action`', options);
+    throw invalid('options', expectedMessage('options', 'an object with `agent_id` and `action`', options));
   }
-  const tier = options['tier'];
-  if (tier !== undefined && (typeof tier !== 'string' || !TIER_ID.test(tier))) {
-    throw invalid('invalid_option', 'tier', TIER_EXPECTATION, tier);
-  }
-  const metadata = options['metadata'];
-  if (metadata !== undefined) {
-    if (!isPlainObject(metadata)) throw invalid('invalid_option', 'metadata', 'a plain object', metadata);
-    const keys = Object.keys(metadata).length;
-    if (keys > MAX_METADATA_KEYS) {
-      throw new LangChainMeterError(
-        'invalid_option',
-        'metadata',
-        `Expected \`metadata\` to have at most ${MAX_METADATA_KEYS} keys, got ${keys}.`,
-      );
-    }
-  }
-  const onError = options['onError'];
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw invalid('invalid_option', 'onError', 'a function', onError);
-  }
-  return {
-    meter: candidate as Meter,
-    agentId: identifier('agent_id', options['agent_id'], true)!,
-    action: identifier('action', options['action'], true)!,
-    customerId: identifier('customer_id', options['customer_id'], false),
-    tier: tier as string | undefined,
-    metadata: metadata as Record<string, unknown> | undefined,
-    onError: (onError as AgentMeterCallbackHandlerOptions['onError']) ?? defaultOnError,
-  };
+  const { onError, ...attribution } = validateAttributionOptions(options, invalid);
+  return { meter, ...attribution, onError: onError ?? defaultOnError };
 }
-
-const RUN_KEYS = [
-  ['agentmeter_agent_id', 'agent_id'],
-  ['agentmeter_action', 'action'],
-  ['agentmeter_customer_id', 'customer_id'],
-] as const;
 
 /**
  * Who a run is billed to: run metadata wins over `meter.withContext()`, which wins over the
@@ -124,26 +50,13 @@ export function resolveAttribution(
   settings: HandlerSettings,
   runMetadata: Record<string, unknown> | undefined,
 ): UsageAttribution {
-  const context = settings.meter.currentContext();
-  const attribution: UsageAttribution = {
-    agent_id: context?.agent_id ?? settings.agentId,
-    action: context?.action ?? settings.action,
-  };
-  const customerId = context?.customer_id ?? settings.customerId;
-  if (customerId !== undefined) attribution.customer_id = customerId;
-  if (settings.tier !== undefined) attribution.tier = settings.tier;
-  if (settings.metadata !== undefined) attribution.metadata = { ...settings.metadata };
+  const attribution = baseAttribution(settings, settings.meter);
   if (!runMetadata) return attribution;
-  for (const [key, field] of RUN_KEYS) {
-    const value = runMetadata[key];
-    if (value === undefined) continue;
-    if (typeof value === 'string' && IDENTIFIER.test(value)) attribution[field] = value;
-    else settings.onError(invalid('invalid_metadata', `metadata.${key}`, IDENTIFIER_EXPECTATION, value));
-  }
-  const tier = runMetadata['agentmeter_tier'];
-  if (tier !== undefined) {
-    if (typeof tier === 'string' && TIER_ID.test(tier)) attribution.tier = tier;
-    else settings.onError(invalid('invalid_metadata', 'metadata.agentmeter_tier', TIER_EXPECTATION, tier));
-  }
+  applyAttributionOverrides(attribution, {
+    source: runMetadata,
+    keyPrefix: 'agentmeter_',
+    fieldPrefix: 'metadata.',
+    reject: (field, message) => settings.onError(new LangChainMeterError('invalid_metadata', field, message)),
+  });
   return attribution;
 }

@@ -50,7 +50,12 @@ describe('withMeter() arguments', () => {
     [
       { ...DEFAULTS, tier: 'p'.repeat(129) },
       'tier',
-      expect.stringMatching(/^Expected `tier` to be a string of 1 to 128 characters/),
+      `Expected \`tier\` to be a tier id (lower-case letters, digits and \`_.-\`, up to 64 characters), got "${'p'.repeat(40)}…".`,
+    ],
+    [
+      { ...DEFAULTS, tier: 'Pro Tier' },
+      'tier',
+      'Expected `tier` to be a tier id (lower-case letters, digits and `_.-`, up to 64 characters), got "Pro Tier".',
     ],
     [{ ...DEFAULTS, metadata: [] }, 'metadata', 'Expected `metadata` to be a plain object, got an array.'],
     [
@@ -65,6 +70,32 @@ describe('withMeter() arguments', () => {
   ])('rejects %j naming %s', (options, field, message) => {
     expect(() => withMeter(client, meter, options as never)).toThrow(
       expect.objectContaining({ name: 'OpenAIMeterError', code: 'invalid_option', field, message }),
+    );
+  });
+
+  it('refuses what the server would refuse (tier id, 64 metadata keys, identifier length), as the other integrations do', () => {
+    // A tier id is the contract's TierId, not any Identifier: upper case, spaces and 65 characters are refused.
+    for (const tier of ['Pro', 'pro tier', 'p'.repeat(65)]) {
+      expect(() => withMeter(client, meter, { ...DEFAULTS, tier })).toThrow(
+        expect.objectContaining({ code: 'invalid_option', field: 'tier' }),
+      );
+    }
+    expect(() => withMeter(client, meter, { ...DEFAULTS, tier: 'p'.repeat(64) })).not.toThrow();
+    expect(() => withMeter(client, meter, { ...DEFAULTS, tier: 'enterprise_v2.1-eu' })).not.toThrow();
+    // Identifier lengths are counted in characters, as the server counts them, not in UTF-16 units.
+    expect(() => withMeter(client, meter, { agent_id: '😀'.repeat(128), action: 'answer' })).not.toThrow();
+    expect(() => withMeter(client, meter, { agent_id: '😀'.repeat(129), action: 'answer' })).toThrow(
+      expect.objectContaining({ field: 'agent_id' }),
+    );
+    const keys = (count: number) =>
+      Object.fromEntries(Array.from({ length: count }, (_, index) => [`k${index}`, 1]));
+    expect(() => withMeter(client, meter, { ...DEFAULTS, metadata: keys(64) })).not.toThrow();
+    expect(() => withMeter(client, meter, { ...DEFAULTS, metadata: keys(65) })).toThrow(
+      expect.objectContaining({
+        code: 'invalid_option',
+        field: 'metadata',
+        message: 'Expected `metadata` to have at most 64 keys, got 65.',
+      }),
     );
   });
 

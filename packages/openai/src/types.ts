@@ -10,7 +10,7 @@ export interface WithMeterOptions {
   action: string;
   /** Who is billed for the calls. Default: the surrounding context's `customer_id`, else none. */
   customer_id?: string;
-  /** The pricing tier to apply. Default: none (the server picks the customer's, agent's or project tier). */
+  /** The pricing tier to apply (a tier id: `a-z0-9_.-`, up to 64). Default: none (the server picks the customer's, agent's or project tier). */
   tier?: string;
   /** Added to every event's metadata (at most 64 keys and 8 KiB in all). Default: none. */
   metadata?: Record<string, unknown>;
