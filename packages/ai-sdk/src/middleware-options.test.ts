@@ -1,10 +1,10 @@
 import { generateText, wrapLanguageModel } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import { AiSdkMeterError } from './errors.js';
 import { meterMiddleware } from './middleware.js';
 import { textResult, v3Usage } from './test-support/parts.js';
-import { createRecordingMeter, expectEveryMeterClean } from './test-support/recording-meter.js';
 import type { MeterMiddlewareOptions } from './types.js';
 
 afterEach(expectEveryMeterClean);

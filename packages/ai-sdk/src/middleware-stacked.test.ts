@@ -3,10 +3,10 @@ import { generateText, streamText, wrapLanguageModel } from 'ai';
 import { setupServer } from 'msw/node';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chatCompletions, chunks, completion, lastUserText } from '../../../test/support/openai-api.js';
+import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import { meterMiddleware } from './middleware.js';
-import { chatCompletions, chunks, completion, lastUserText } from './test-support/openai-api.js';
 import { openAIBackedModel } from './test-support/openai-backed-model.js';
-import { createRecordingMeter, expectEveryMeterClean } from './test-support/recording-meter.js';
 
 afterEach(expectEveryMeterClean);
 

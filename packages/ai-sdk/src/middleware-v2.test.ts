@@ -10,9 +10,9 @@ import type {
 } from '@ai-sdk/provider';
 import { wrapLanguageModel } from 'ai';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import { meterMiddleware } from './middleware.js';
 import { streamOf } from './test-support/parts.js';
-import { createRecordingMeter, expectEveryMeterClean } from './test-support/recording-meter.js';
 
 afterEach(expectEveryMeterClean);
 

@@ -2,6 +2,7 @@ import { APICallError } from '@ai-sdk/provider';
 import { generateText, jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import { meterMiddleware } from './middleware.js';
 import {
   hangingStream,
@@ -12,7 +13,6 @@ import {
   UNKNOWN_USAGE,
   v3Usage,
 } from './test-support/parts.js';
-import { createRecordingMeter, expectEveryMeterClean } from './test-support/recording-meter.js';
 
 afterEach(expectEveryMeterClean);
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import { AgentMeterCallbackHandler } from './handler.js';
 import {
   type AnthropicScript,
@@ -6,7 +7,6 @@ import {
   anthropicEvents,
   anthropicMessage,
 } from './test-support/anthropic-chat-model.js';
-import { createRecordingMeter, expectEveryMeterClean } from './test-support/recording-meter.js';
 
 afterEach(expectEveryMeterClean);
 

@@ -2,10 +2,10 @@ import { InMemoryCache } from '@langchain/core/caches';
 import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import { LangChainMeterError } from './errors.js';
 import { AgentMeterCallbackHandler } from './handler.js';
 import { AnthropicShapedChatModel, anthropicMessage } from './test-support/anthropic-chat-model.js';
-import { createRecordingMeter, expectEveryMeterClean } from './test-support/recording-meter.js';
 
 afterEach(expectEveryMeterClean);
 

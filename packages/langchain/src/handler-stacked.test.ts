@@ -2,10 +2,10 @@ import { withMeter } from '@agentmeter/openai';
 import { setupServer } from 'msw/node';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chatCompletions, chunks, completion, lastUserText } from '../../../test/support/openai-api.js';
+import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import { AgentMeterCallbackHandler } from './handler.js';
-import { chatCompletions, chunks, completion, lastUserText } from './test-support/openai-api.js';
 import { OpenAIShapedChatModel } from './test-support/openai-chat-model.js';
-import { createRecordingMeter, expectEveryMeterClean } from './test-support/recording-meter.js';
 
 afterEach(expectEveryMeterClean);
 
