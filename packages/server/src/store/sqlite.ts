@@ -41,7 +41,12 @@ interface PendingInsert {
   reject: (error: unknown) => void;
 }
 
-type GroupResult = { outcomes: InsertOutcome[] } | { error: unknown };
+/** An error about the rows written (a constraint, a value SQLite refuses), not about the database. */
+function refusedRows(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return true; // thrown by our own code
+  return /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
+}
 /** Shared by every inserted row: nothing mutates an outcome. */
 const INSERTED: InsertOutcome = Object.freeze({ inserted: true });
 
@@ -60,7 +65,8 @@ export class SqliteStore implements Store {
   readonly #statements = new Map<string, Database.Statement>();
   #pendingInserts: PendingInsert[] = [];
   #insertTimer: ReturnType<typeof setImmediate> | undefined;
-  #writeGroup: Database.Transaction<(calls: PendingInsert[]) => GroupResult[]> | undefined;
+  #writeGroup: Database.Transaction<(calls: PendingInsert[]) => InsertOutcome[][]> | undefined;
+  #writeOne: Database.Transaction<(projectId: string, rows: EventRow[]) => InsertOutcome[]> | undefined;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -323,9 +329,8 @@ export class SqliteStore implements Store {
 
   /**
    * Inserts the events, claiming each id. Calls made in the same turn of the event loop (concurrent
-   * requests) are written in one transaction, each call in its own savepoint: one commit instead of
-   * one per request, and a failing call rolls back only its own rows. Each caller's promise settles
-   * after the commit.
+   * requests) are written in one transaction: one commit instead of one per request. Each caller's
+   * promise settles after the commit.
    */
   insertEvents(projectId: string, rows: EventRow[]): Promise<InsertOutcome[]> {
     if (rows.length === 0) return Promise.resolve([]);
@@ -348,44 +353,38 @@ export class SqliteStore implements Store {
     return outcomes;
   }
 
-  /** One transaction for a group of calls, each call in a savepoint (a nested transaction). */
-  #groupWriter(): Database.Transaction<(calls: PendingInsert[]) => GroupResult[]> {
-    if (!this.#writeGroup) {
-      const writeCall = this.#db.transaction((projectId: string, rows: EventRow[]) =>
-        this.#insertRows(projectId, rows),
-      );
-      this.#writeGroup = this.#db.transaction((calls: PendingInsert[]) =>
-        calls.map((call): GroupResult => {
-          try {
-            return { outcomes: writeCall(call.projectId, call.rows) };
-          } catch (error) {
-            // An error that ended the whole transaction fails the group: nothing else may run outside it.
-            if (!this.#db.inTransaction) throw error;
-            return { error };
-          }
-        }),
-      );
-    }
-    return this.#writeGroup;
-  }
-
   #commitInserts(): void {
     this.#insertTimer = undefined;
     const group = this.#pendingInserts;
     this.#pendingInserts = [];
     if (group.length === 0) return;
-    let settled: GroupResult[];
+    this.#writeGroup ??= this.#db.transaction((calls: PendingInsert[]) =>
+      calls.map((call) => this.#insertRows(call.projectId, call.rows)),
+    );
+    this.#writeOne ??= this.#db.transaction((projectId: string, rows: EventRow[]) =>
+      this.#insertRows(projectId, rows),
+    );
+    let outcomes: InsertOutcome[][];
     try {
-      settled = this.#groupWriter().immediate(group);
+      outcomes = this.#writeGroup.immediate(group);
     } catch (error) {
-      for (const call of group) call.reject(error);
+      // The whole group rolled back. When a call's own rows were refused (a constraint), each call is
+      // written again on its own, so only that call fails; when the database itself failed (busy,
+      // I/O, full), all of them fail: nothing was recorded.
+      if (group.length === 1 || !refusedRows(error)) {
+        for (const call of group) call.reject(error);
+        return;
+      }
+      for (const call of group) {
+        try {
+          call.resolve(this.#writeOne.immediate(call.projectId, call.rows));
+        } catch (callError) {
+          call.reject(callError);
+        }
+      }
       return;
     }
-    group.forEach((call, index) => {
-      const result = settled[index];
-      if (result && 'outcomes' in result) call.resolve(result.outcomes);
-      else call.reject(result?.error);
-    });
+    group.forEach((call, index) => call.resolve(outcomes[index] as InsertOutcome[]));
   }
 
   async getEvent(projectId: string, eventId: string): Promise<StoredEvent | null> {
