@@ -1,58 +1,17 @@
 // End to end: generateText / streamText → meterMiddleware → the real Meter → the real server
 // (in-process, SQLite file) → the server's price.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createMeter, type Meter, type PricedEvent } from '@agentmeter/sdk';
-import { type RunningServer, startServer } from '@agentmeter/server';
 import { generateText, jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useMeteringServer } from '../../../test/support/metering-server.js';
 import { meterMiddleware } from './middleware.js';
 import { streamOf, textParts, textResult, toolCallResult, v3Usage } from './test-support/parts.js';
 
-const directory = mkdtempSync(join(tmpdir(), 'agentmeter-ai-sdk-e2e-'));
-let metering: RunningServer;
-let meter: Meter;
-const priced: PricedEvent[] = [];
-
-async function admin(path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${metering.url}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${metering.adminKey}`, 'content-type': 'application/json' },
-  });
-}
-
-beforeAll(async () => {
-  metering = await startServer({
-    port: 0,
-    dbPath: join(directory, 'meter.db'),
-    adminKey: 'am_admin_e2e_ai_sdk',
-  });
-  const tier = await admin('/v1/tiers/default', {
-    method: 'PUT',
-    body: JSON.stringify({
-      base_fee: '0.01',
-      token_rate_input: '3',
-      token_rate_output: '15',
-      token_rate_cached_input: '0.3',
-      token_rate_cache_write: '3.75',
-      token_unit: 1_000_000,
-      currency: 'USD',
-    }),
-  });
-  expect(tier.status).toBeLessThan(300);
-  meter = createMeter({ apiKey: metering.adminKey!, baseUrl: metering.url, flushIntervalMs: 60_000 });
-  meter.on('priced', (events) => priced.push(...events));
-});
-afterAll(async () => {
-  await meter?.shutdown({ timeoutMs: 5_000 });
-  await metering?.close();
-  rmSync(directory, { recursive: true, force: true });
-});
+const metering = useMeteringServer('ai-sdk');
 
 describe('end to end', () => {
   it('prices a cached call, each step of a tool run and a streamed call exactly as the tier says', async () => {
+    const { meter, priced, admin } = metering;
     const model = wrapLanguageModel({
       model: new MockLanguageModelV3({
         provider: 'anthropic.messages',

@@ -1,11 +1,7 @@
 // End to end: the real @anthropic-ai/sdk client (its HTTP answered by msw) → withMeter → the real
 // Meter → the real server (in-process, SQLite file) → the server's price.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createMeter, type Meter, type PricedEvent } from '@agentmeter/sdk';
-import { type RunningServer, startServer } from '@agentmeter/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useMeteringServer } from '../../../test/support/metering-server.js';
 import {
   createAnthropicServer,
   createClient,
@@ -18,59 +14,15 @@ import {
 } from './test-fixtures.js';
 import { withMeter } from './with-meter.js';
 
-// The Meter talks to the real server with the real fetch, taken before msw patches the global one.
-const realFetch = globalThis.fetch;
+const metering = useMeteringServer('anthropic');
 const { server: anthropic, answer } = createAnthropicServer();
-const directory = mkdtempSync(join(tmpdir(), 'agentmeter-anthropic-e2e-'));
-let metering: RunningServer;
-let meter: Meter;
-const priced: PricedEvent[] = [];
-
-async function admin(path: string, init: RequestInit = {}): Promise<Response> {
-  return realFetch(`${metering.url}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${metering.adminKey}`, 'content-type': 'application/json' },
-  });
-}
-
-beforeAll(async () => {
-  metering = await startServer({
-    port: 0,
-    dbPath: join(directory, 'meter.db'),
-    adminKey: 'am_admin_e2e_anthropic',
-  });
-  const tier = await admin('/v1/tiers/default', {
-    method: 'PUT',
-    body: JSON.stringify({
-      base_fee: '0.01',
-      token_rate_input: '3',
-      token_rate_output: '15',
-      token_rate_cached_input: '0.3',
-      token_rate_cache_write: '3.75',
-      token_unit: 1_000_000,
-      currency: 'USD',
-    }),
-  });
-  expect(tier.status).toBeLessThan(300);
-  meter = createMeter({
-    apiKey: metering.adminKey!,
-    baseUrl: metering.url,
-    fetch: realFetch,
-    flushIntervalMs: 60_000,
-  });
-  meter.on('priced', (events) => priced.push(...events));
-  anthropic.listen({ onUnhandledRequest: 'error' });
-});
+beforeAll(() => anthropic.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => anthropic.resetHandlers());
-afterAll(async () => {
-  anthropic.close();
-  await meter?.shutdown({ timeoutMs: 5_000 });
-  await metering?.close();
-  rmSync(directory, { recursive: true, force: true });
-});
+afterAll(() => anthropic.close());
 
 describe('end to end', () => {
   it('prices a cached call and a streamed call exactly as the tier says', async () => {
+    const { meter, priced, admin } = metering;
     const client = withMeter(createClient(), meter, { agent_id: 'support-bot', action: 'reply' });
     answer(() =>
       jsonResponse(

@@ -1,69 +1,28 @@
 // End to end: the real openai client (its HTTP answered by msw) → withMeter → the real Meter → the
 // real server (in-process, SQLite file) → the price the server charged, for openai v6 and v5.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createMeter, type Meter, onUsage, type PricedEvent } from '@agentmeter/sdk';
-import { type RunningServer, startServer } from '@agentmeter/server';
+import { onUsage } from '@agentmeter/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useMeteringServer } from '../../../test/support/metering-server.js';
 import { chatHandler, createMockServer, newClient, usage, VERSIONS } from './test-fixtures.js';
 import { embeddingsHandler, responsesHandler, responseUsage } from './test-fixtures-responses.js';
 import { withMeter } from './with-meter.js';
 
-// The Meter reaches the real server with the real fetch, taken before msw patches the global one.
-const realFetch = globalThis.fetch;
+const metering = useMeteringServer('openai', {
+  base_fee: '0.002',
+  token_rate_input: '0.003',
+  token_rate_cached_input: '0.0015',
+  token_rate_output: '0.003',
+  token_unit: 1000,
+  currency: 'USD',
+});
 const openaiServer = createMockServer();
-const directory = mkdtempSync(join(tmpdir(), 'agentmeter-openai-e2e-'));
-let metering: RunningServer;
-let meter: Meter;
-const priced = new Map<string, PricedEvent>();
-
-async function admin(path: string, init: RequestInit = {}): Promise<Response> {
-  return realFetch(`${metering.url}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${metering.adminKey}`, 'content-type': 'application/json' },
-  });
-}
-
-beforeAll(async () => {
-  metering = await startServer({
-    port: 0,
-    dbPath: join(directory, 'meter.db'),
-    adminKey: 'am_admin_e2e_openai',
-  });
-  const tier = await admin('/v1/tiers/default', {
-    method: 'PUT',
-    body: JSON.stringify({
-      base_fee: '0.002',
-      token_rate_input: '0.003',
-      token_rate_cached_input: '0.0015',
-      token_rate_output: '0.003',
-      token_unit: 1000,
-      currency: 'USD',
-    }),
-  });
-  expect(tier.status).toBeLessThan(300);
-  meter = createMeter({
-    apiKey: metering.adminKey!,
-    baseUrl: metering.url,
-    fetch: realFetch,
-    flushIntervalMs: 60_000,
-  });
-  meter.on('priced', (events) => {
-    for (const event of events) priced.set(event.event_id, event);
-  });
-  openaiServer.listen({ onUnhandledRequest: 'error' });
-});
+beforeAll(() => openaiServer.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => openaiServer.resetHandlers());
-afterAll(async () => {
-  openaiServer.close();
-  await meter?.shutdown({ timeoutMs: 5_000 });
-  await metering?.close();
-  rmSync(directory, { recursive: true, force: true });
-});
+afterAll(() => openaiServer.close());
 
 describe.each(VERSIONS)('end to end with $version', ({ version, OpenAI }) => {
   it('prices chat, streamed chat, a streamed response and embeddings exactly as the tier says', async () => {
+    const { meter, admin } = metering;
     const tag = version.replace(/\W/g, '');
     const ids: string[] = [];
     const stop = onUsage((_, event) => ids.push(event.event_id));
@@ -99,6 +58,7 @@ describe.each(VERSIONS)('end to end with $version', ({ version, OpenAI }) => {
     }
 
     expect(ids).toHaveLength(4);
+    const priced = new Map(metering.priced.map((event) => [event.event_id, event]));
     // base 0.002, then per 1,000 tokens 0.003 (uncached input and output) and 0.0015 (cached input):
     // plain:      0.002 + (1200 + 300) × 0.003 / 1000                     = 0.0065
     // streamed:   0.002 + (86 × 0.003 + 1920 × 0.0015 + 300 × 0.003) / 1000 = 0.006038
