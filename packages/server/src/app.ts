@@ -5,6 +5,7 @@ import { hashKey, sameHash } from './keys.js';
 import { ApiError, type FieldError, validationError } from './problem.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { readBody } from './request-body.js';
+import { requestHeader } from './request-headers.js';
 import type { Scope, Store } from './store/types.js';
 
 export interface AppOptions {
@@ -93,7 +94,7 @@ function readParameters(operation: OperationSpec, context: Context) {
         continue;
       }
       value = all?.[0];
-    } else value = context.req.header(parameter.name);
+    } else value = requestHeader(context, parameter.name.toLowerCase());
     const field = `${parameter.in}.${parameter.name}`;
     if (value === undefined || value === '') {
       if (parameter.required) errors.push({ field, message: 'is required' });
@@ -183,7 +184,7 @@ export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
         params,
         query,
         body,
-        header: (name) => context.req.header(name),
+        header: (name) => requestHeader(context, name.toLowerCase()),
       });
       const raw = result.body instanceof Uint8Array;
       if (validateResponses && !(raw && operation.responses.has(String(result.status)))) {
@@ -233,7 +234,7 @@ async function authenticate(
   now: () => number,
   needed: Scope,
 ) {
-  const header = context.req.header('authorization');
+  const header = requestHeader(context, 'authorization');
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   if (!match?.[1]) {
     throw new ApiError(401, 'missing_api_key', 'Send your API key as `Authorization: Bearer <key>`.', {

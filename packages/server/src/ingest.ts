@@ -86,7 +86,8 @@ function eventCanonicalJson(body: unknown): string {
   for (const field of EVENT_FIELDS) {
     const value = (body as Record<string, unknown>)[field];
     if (value === undefined) continue;
-    out += `${count === 0 ? '' : ','}${JSON.stringify(field)}:${canonicalJson(value)}`;
+    // Field names are plain identifiers (no escaping); numbers print as JSON does.
+    out += `${count === 0 ? '"' : ',"'}${field}":${typeof value === 'number' ? String(value) : canonicalJson(value)}`;
     count++;
   }
   // A field outside the contract cannot pass validation; were one ever there, sort as usual.

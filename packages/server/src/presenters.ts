@@ -1,4 +1,4 @@
-import { addPrice, formatMoney, moneyToNumber, zeroAmounts } from '@agentmeter/pricing';
+import { formatMoney, moneyToNumber } from '@agentmeter/pricing';
 import type { EventRow, KeyRow, StoredEvent, TierVersionRow } from './store/types.js';
 
 export const iso = (ms: number) => new Date(ms).toISOString();
@@ -18,25 +18,34 @@ export function outcomeStatus(
   return event.outcomeState;
 }
 
+/** The exact strings of amounts seen lately: a tier's base fee and zero recur on almost every event. */
+const formatted = new Map<bigint, string>();
+function formatCached(units: bigint): string {
+  let text = formatted.get(units);
+  if (text === undefined) {
+    if (formatted.size >= 1024) formatted.clear();
+    text = formatMoney(units);
+    formatted.set(units, text);
+  }
+  return text;
+}
+
 /** The price charged with the event itself (not a later resolution), as numbers and exact strings. */
 export function eventPrice(event: EventRow) {
-  const amounts = addPrice(zeroAmounts(), {
-    base: event.baseAmount,
-    tokens: event.tokenAmount,
-    outcome: event.outcomeAmount,
-  });
+  const { baseAmount: base, tokenAmount: tokens, outcomeAmount: outcome } = event;
+  const total = base + tokens + outcome;
   return {
-    price_charged: moneyToNumber(amounts.total),
+    price_charged: moneyToNumber(total),
     price_breakdown: {
-      base: moneyToNumber(amounts.base),
-      tokens: moneyToNumber(amounts.tokens),
-      outcome: moneyToNumber(amounts.outcome),
+      base: moneyToNumber(base),
+      tokens: moneyToNumber(tokens),
+      outcome: moneyToNumber(outcome),
     },
     price: {
-      total: formatMoney(amounts.total),
-      base: formatMoney(amounts.base),
-      tokens: formatMoney(amounts.tokens),
-      outcome: formatMoney(amounts.outcome),
+      total: formatMoney(total),
+      base: formatCached(base),
+      tokens: formatMoney(tokens),
+      outcome: formatCached(outcome),
     },
   };
 }

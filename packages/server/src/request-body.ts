@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { ApiError } from './problem.js';
+import { requestHeader } from './request-headers.js';
 
 /** The Node request @hono/node-server hands the app as `env.incoming`. */
 interface NodeIncoming {
@@ -87,10 +88,10 @@ async function readWebBody(context: Context, limit: number, tooLarge: () => ApiE
  */
 export async function readBody(context: Context, limit: number): Promise<Buffer> {
   const tooLarge = () => new ApiError(413, 'payload_too_large', `The request body is over ${limit} bytes.`);
-  const declared = context.req.header('content-length');
+  const declared = requestHeader(context, 'content-length');
   if (
     declared !== undefined &&
-    context.req.header('transfer-encoding') === undefined &&
+    requestHeader(context, 'transfer-encoding') === undefined &&
     Number.parseInt(declared, 10) > limit
   ) {
     throw tooLarge();
