@@ -1,7 +1,6 @@
 import { recordUsage, runOuterLayer, wasMeteredByProvider } from '@agentmeter/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createAnthropicServer,
   createClient,
   jsonResponse,
   messageBody,
@@ -10,18 +9,11 @@ import {
   textStreamEvents,
   usageBody,
 } from './test-fixtures.js';
-import { createSpyMeter, expectCleanMeters } from './test-support.js';
+import { createSpyMeter, OPTIONS, useAnthropicServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
-const { server, answer } = createAnthropicServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => {
-  server.resetHandlers();
-  expectCleanMeters();
-});
-afterAll(() => server.close());
+const { answer } = useAnthropicServer();
 
-const OPTIONS = { agent_id: 'support-bot', action: 'reply' };
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('concurrent calls', () => {

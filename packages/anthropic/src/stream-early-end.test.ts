@@ -1,72 +1,23 @@
 import { APIUserAbortError } from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAnthropicServer,
-  createClient,
-  REQUEST,
-  sseResponse,
-  textStreamEvents,
-  type UsageFixture,
-  usageBody,
-} from './test-fixtures.js';
-import { createSpyMeter, expectCleanMeters, type RecordedEvent } from './test-support.js';
-import { withMeter } from './with-meter.js';
+import { describe, expect, it } from 'vitest';
+import { deltaUsage, REQUEST, sseResponse, textStreamEvents, usageBody } from './test-fixtures.js';
+import { drain, meteredClient, tokens, useAnthropicServer } from './test-support.js';
 
-const { server, answer } = createAnthropicServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => {
-  server.resetHandlers();
-  expectCleanMeters();
-});
-afterAll(() => server.close());
-
-const OPTIONS = { agent_id: 'support-bot', action: 'reply' };
-
-function setup() {
-  const meter = createSpyMeter();
-  return { meter, client: withMeter(createClient(), meter, OPTIONS) };
-}
-
-function tokens(event: RecordedEvent | undefined) {
-  return {
-    input: event?.tokens_input,
-    cached: event?.tokens_cached_input,
-    write: event?.tokens_cache_write,
-    output: event?.tokens_output,
-    reasoning: event?.tokens_reasoning,
-  };
-}
-
-const start = (usage: UsageFixture) => usageBody(usage);
-/** A `message_delta.usage` as the API sends it: every counter present, cumulative. */
-const delta = (fields: Record<string, unknown>) => ({
-  input_tokens: null,
-  cache_creation_input_tokens: null,
-  cache_read_input_tokens: null,
-  output_tokens_details: null,
-  server_tool_use: null,
-  ...fields,
-});
-
-async function drain(iterable: AsyncIterable<unknown>): Promise<unknown[]> {
-  const seen: unknown[] = [];
-  for await (const event of iterable) seen.push(event);
-  return seen;
-}
+const { answer } = useAnthropicServer();
 
 describe('stream ends early', () => {
   // message_start, content_block_start, ping and the first text delta come at once; the rest
   // (output_tokens 50, message_stop) only later, so a caller that stops early never sees it.
   const partial = textStreamEvents({
     id: 'msg_partial_1',
-    startUsage: start({ input_tokens: 200, cache_read_input_tokens: 800, output_tokens: 1 }),
-    deltaUsages: [delta({ output_tokens: 50 })],
+    startUsage: usageBody({ input_tokens: 200, cache_read_input_tokens: 800, output_tokens: 1 }),
+    deltaUsages: [deltaUsage({ output_tokens: 50 })],
   });
   const hold = (request: Request) => sseResponse(partial, { holdFrom: 4, signal: request.signal });
   const hanging = () => partial.slice(0, 4);
 
   it('meters what is known, once, marked incomplete, when the caller breaks out of the loop', async () => {
-    const { meter, client } = setup();
+    const { meter, client } = meteredClient();
     answer((_, request) => hold(request));
 
     const stream = await client.messages.create({ ...REQUEST, stream: true });
@@ -83,7 +34,7 @@ describe('stream ends early', () => {
   });
 
   it('meters what is known when the caller aborts through stream.controller', async () => {
-    const { meter, client } = setup();
+    const { meter, client } = meteredClient();
     answer((_, request) => hold(request));
 
     const stream = await client.messages.create({ ...REQUEST, stream: true });
@@ -100,7 +51,7 @@ describe('stream ends early', () => {
   });
 
   it('meters an aborted messages.stream() once', async () => {
-    const { meter, client } = setup();
+    const { meter, client } = meteredClient();
     answer((_, request) => hold(request));
 
     const stream = client.messages.stream(REQUEST);
@@ -114,7 +65,7 @@ describe('stream ends early', () => {
   });
 
   it('meters the usage known before an error event, with its error type', async () => {
-    const { meter, client } = setup();
+    const { meter, client } = meteredClient();
     const events = [
       ...hanging(),
       { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },

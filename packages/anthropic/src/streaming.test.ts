@@ -1,65 +1,16 @@
 import { Stream } from '@anthropic-ai/sdk/core/streaming';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAnthropicServer,
-  createClient,
-  REQUEST,
-  sseResponse,
-  textStreamEvents,
-  type UsageFixture,
-  usageBody,
-} from './test-fixtures.js';
-import { createSpyMeter, expectCleanMeters, type RecordedEvent } from './test-support.js';
-import { withMeter } from './with-meter.js';
+import { describe, expect, it } from 'vitest';
+import { deltaUsage, REQUEST, sseResponse, textStreamEvents, usageBody } from './test-fixtures.js';
+import { drain, meteredClient, tokens, useAnthropicServer } from './test-support.js';
 
-const { server, answer } = createAnthropicServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => {
-  server.resetHandlers();
-  expectCleanMeters();
-});
-afterAll(() => server.close());
-
-const OPTIONS = { agent_id: 'support-bot', action: 'reply' };
-
-function setup() {
-  const meter = createSpyMeter();
-  return { meter, client: withMeter(createClient(), meter, OPTIONS) };
-}
-
-function tokens(event: RecordedEvent | undefined) {
-  return {
-    input: event?.tokens_input,
-    cached: event?.tokens_cached_input,
-    write: event?.tokens_cache_write,
-    output: event?.tokens_output,
-    reasoning: event?.tokens_reasoning,
-  };
-}
-
-const start = (usage: UsageFixture) => usageBody(usage);
-/** A `message_delta.usage` as the API sends it: every counter present, cumulative. */
-const delta = (fields: Record<string, unknown>) => ({
-  input_tokens: null,
-  cache_creation_input_tokens: null,
-  cache_read_input_tokens: null,
-  output_tokens_details: null,
-  server_tool_use: null,
-  ...fields,
-});
-
-async function drain(iterable: AsyncIterable<unknown>): Promise<unknown[]> {
-  const seen: unknown[] = [];
-  for await (const event of iterable) seen.push(event);
-  return seen;
-}
+const { answer } = useAnthropicServer();
 
 describe('messages.create({ stream: true })', () => {
   it('keeps the SDK Stream and meters once, when the stream ends', async () => {
-    const { meter, client } = setup();
+    const { meter, client } = meteredClient();
     const events = textStreamEvents({
       id: 'msg_stream_1',
-      startUsage: start({ input_tokens: 11, output_tokens: 1 }),
+      startUsage: usageBody({ input_tokens: 11, output_tokens: 1 }),
       deltaUsages: [{ output_tokens: 6 }],
     });
     answer(() => sseResponse(events));
@@ -80,16 +31,16 @@ describe('messages.create({ stream: true })', () => {
   });
 
   it('does not add up cumulative cache and input counters repeated on message_delta', async () => {
-    const { meter, client } = setup();
+    const { meter, client } = meteredClient();
     const cumulative = { input_tokens: 50, cache_read_input_tokens: 2000, cache_creation_input_tokens: 300 };
     answer(() =>
       sseResponse(
         textStreamEvents({
           id: 'msg_cumulative_1',
-          startUsage: start({ ...cumulative, output_tokens: 1 }),
+          startUsage: usageBody({ ...cumulative, output_tokens: 1 }),
           deltaUsages: [
-            delta({ ...cumulative, output_tokens: 10 }),
-            delta({ ...cumulative, output_tokens: 25 }),
+            deltaUsage({ ...cumulative, output_tokens: 10 }),
+            deltaUsage({ ...cumulative, output_tokens: 25 }),
           ],
         }),
       ),
@@ -102,18 +53,18 @@ describe('messages.create({ stream: true })', () => {
   });
 
   it('keeps the message_start counters when message_delta sends them as null', async () => {
-    const { meter, client } = setup();
+    const { meter, client } = meteredClient();
     answer(() =>
       sseResponse(
         textStreamEvents({
           id: 'msg_nulls_1',
-          startUsage: start({
+          startUsage: usageBody({
             input_tokens: 472,
             cache_read_input_tokens: 100,
             cache_creation_input_tokens: 24,
             output_tokens: 2,
           }),
-          deltaUsages: [delta({ output_tokens: 88 })],
+          deltaUsages: [deltaUsage({ output_tokens: 88 })],
         }),
       ),
     );
@@ -125,14 +76,14 @@ describe('messages.create({ stream: true })', () => {
   });
 
   it('takes input and cache counters that only message_delta carries (no usage on message_start)', async () => {
-    const { meter, client } = setup();
+    const { meter, client } = meteredClient();
     answer(() =>
       sseResponse(
         textStreamEvents({
           id: 'msg_nostart_1',
           startUsage: undefined,
           deltaUsages: [
-            delta({
+            deltaUsage({
               input_tokens: 30,
               cache_read_input_tokens: 1500,
               cache_creation_input_tokens: 40,
@@ -151,13 +102,13 @@ describe('messages.create({ stream: true })', () => {
   });
 
   it('reports streamed thinking tokens as reasoning', async () => {
-    const { meter, client } = setup();
+    const { meter, client } = meteredClient();
     answer(() =>
       sseResponse(
         textStreamEvents({
           id: 'msg_think_stream_1',
-          startUsage: start({ input_tokens: 64, output_tokens: 3 }),
-          deltaUsages: [delta({ output_tokens: 420, output_tokens_details: { thinking_tokens: 300 } })],
+          startUsage: usageBody({ input_tokens: 64, output_tokens: 3 }),
+          deltaUsages: [deltaUsage({ output_tokens: 420, output_tokens_details: { thinking_tokens: 300 } })],
         }),
       ),
     );
@@ -168,7 +119,7 @@ describe('messages.create({ stream: true })', () => {
   });
 
   it('meters a streamed tool-use turn (the SDK fixture shape)', async () => {
-    const { meter, client } = setup();
+    const { meter, client } = meteredClient();
     const events = [
       {
         type: 'message_start',
@@ -225,11 +176,11 @@ describe('messages.create({ stream: true })', () => {
   });
 
   it('never lets a malformed event break the caller’s loop', async () => {
-    const { meter, client } = setup();
+    const { meter, client } = meteredClient();
     const events = textStreamEvents({
       id: 'msg_odd_1',
       startUsage: { input_tokens: '12', output_tokens: -1 },
-      deltaUsages: [{ output_tokens: 4.5 }, delta({ input_tokens: 12, output_tokens: 9 })],
+      deltaUsages: [{ output_tokens: 4.5 }, deltaUsage({ input_tokens: 12, output_tokens: 9 })],
     });
     events.splice(3, 0, { type: 'message_delta', usage: 'garbage', delta: null });
     answer(() => sseResponse(events));
@@ -245,12 +196,12 @@ describe('stream helpers', () => {
   const events = () =>
     textStreamEvents({
       id: 'msg_helper_1',
-      startUsage: start({ input_tokens: 21, cache_creation_input_tokens: 5, output_tokens: 1 }),
-      deltaUsages: [delta({ output_tokens: 7 })],
+      startUsage: usageBody({ input_tokens: 21, cache_creation_input_tokens: 5, output_tokens: 1 }),
+      deltaUsages: [deltaUsage({ output_tokens: 7 })],
     });
 
   it('meters messages.stream() exactly once and keeps finalMessage(), text events and withResponse()', async () => {
-    const { meter, client } = setup();
+    const { meter, client } = meteredClient();
     const bodies = answer(() => sseResponse(events()));
 
     const stream = client.messages.stream(REQUEST);
@@ -276,7 +227,7 @@ describe('stream helpers', () => {
   });
 
   it('meters a streamed create() once through withResponse()', async () => {
-    const { meter, client } = setup();
+    const { meter, client } = meteredClient();
     answer(() => sseResponse(events()));
 
     const { data: stream, request_id } = await client.messages
@@ -289,7 +240,7 @@ describe('stream helpers', () => {
   });
 
   it('meters once across both branches of tee()', async () => {
-    const { meter, client } = setup();
+    const { meter, client } = meteredClient();
     answer(() => sseResponse(events()));
 
     const [left, right] = (await client.messages.create({ ...REQUEST, stream: true })).tee();
@@ -301,7 +252,7 @@ describe('stream helpers', () => {
   });
 
   it('meters once through toReadableStream()', async () => {
-    const { meter, client } = setup();
+    const { meter, client } = meteredClient();
     answer(() => sseResponse(events()));
 
     const readable = (await client.messages.create({ ...REQUEST, stream: true })).toReadableStream();
@@ -312,7 +263,7 @@ describe('stream helpers', () => {
   });
 
   it('does not meter a second iteration, which fails as the SDK makes it fail', async () => {
-    const { meter, client } = setup();
+    const { meter, client } = meteredClient();
     answer(() => sseResponse(events()));
 
     const stream = await client.messages.create({ ...REQUEST, stream: true });
@@ -323,7 +274,7 @@ describe('stream helpers', () => {
   });
 
   it('meters beta.messages.stream() once', async () => {
-    const { meter, client } = setup();
+    const { meter, client } = meteredClient();
     const bodies = answer(() => sseResponse(events()));
 
     const message = await client.beta.messages.stream(REQUEST).finalMessage();

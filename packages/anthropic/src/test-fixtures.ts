@@ -55,6 +55,18 @@ export function messageBody(options: {
   };
 }
 
+/** A `message_delta.usage` as the API sends it: every counter present (null when unsent), cumulative. */
+export function deltaUsage(fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    input_tokens: null,
+    cache_creation_input_tokens: null,
+    cache_read_input_tokens: null,
+    output_tokens_details: null,
+    server_tool_use: null,
+    ...fields,
+  };
+}
+
 /** The events of a streamed text answer, as the API sends them (a `ping` included). */
 export function textStreamEvents(options: {
   id: string;

@@ -1,16 +1,10 @@
 import { betaTool } from '@anthropic-ai/sdk/helpers/beta/json-schema';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAnthropicServer, createClient, jsonResponse, messageBody, REQUEST } from './test-fixtures.js';
-import { createSpyMeter, expectCleanMeters } from './test-support.js';
+import { describe, expect, it } from 'vitest';
+import { createClient, jsonResponse, messageBody, REQUEST } from './test-fixtures.js';
+import { createSpyMeter, useAnthropicServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
-const { server, answer } = createAnthropicServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => {
-  server.resetHandlers();
-  expectCleanMeters();
-});
-afterAll(() => server.close());
+const { answer } = useAnthropicServer();
 
 describe('helpers that call back into the client', () => {
   it('meters each turn of beta.messages.toolRunner() once', async () => {

@@ -1,18 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAnthropicServer, createClient, jsonResponse, messageBody, REQUEST } from './test-fixtures.js';
-import { createSpyMeter, expectCleanMeters } from './test-support.js';
+import { describe, expect, it } from 'vitest';
+import { createClient, jsonResponse, messageBody, REQUEST } from './test-fixtures.js';
+import { createSpyMeter, OPTIONS, useAnthropicServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
-const { server, answer } = createAnthropicServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => {
-  server.resetHandlers();
-  expectCleanMeters();
-});
-afterAll(() => server.close());
-
-const OPTIONS = { agent_id: 'support-bot', action: 'reply' };
+const { server, answer } = useAnthropicServer();
 
 describe('messages.create (not streamed)', () => {
   it('meters one event with the exact token counts and the call facts', async () => {
