@@ -1,9 +1,8 @@
 // End to end: the real @anthropic-ai/sdk client (its HTTP answered by msw) → withMeter → the real
 // Meter → the real server (in-process, SQLite file) → the server's price.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useMeteringServer } from '../../../test/support/metering-server.js';
 import {
-  createAnthropicServer,
   createClient,
   jsonResponse,
   messageBody,
@@ -12,13 +11,11 @@ import {
   textStreamEvents,
   usageBody,
 } from './test-fixtures.js';
+import { useAnthropicServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const metering = useMeteringServer('anthropic');
-const { server: anthropic, answer } = createAnthropicServer();
-beforeAll(() => anthropic.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => anthropic.resetHandlers());
-afterAll(() => anthropic.close());
+const { answer } = useAnthropicServer();
 
 describe('end to end', () => {
   it('prices a cached call and a streamed call exactly as the tier says', async () => {

@@ -1,25 +1,13 @@
 // Who a call is billed to: defaults, context, concurrency, stacked layers, privacy.
 import { deriveEventId, runOuterLayer, wasMeteredByProvider } from '@agentmeter/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONTENT_LIMIT } from './content.js';
-import {
-  CHAT_ID,
-  chatHandler,
-  createMockServer,
-  eachWithOwnId,
-  newClient,
-  settle,
-  usage,
-  VERSIONS,
-} from './test-fixtures.js';
+import { CHAT_ID, chatHandler, eachWithOwnId, newClient, settle, usage, VERSIONS } from './test-fixtures.js';
 import { responsesHandler, responseUsage } from './test-fixtures-responses.js';
-import { createRecordingMeter, eventsOf } from './test-support.js';
+import { createRecordingMeter, eventsOf, useMockServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
-const server = createMockServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMockServer();
 
 const DEFAULTS = { agent_id: 'support-bot', action: 'answer' };
 const messages = [{ role: 'user' as const, content: 'My secret order number is 4417.' }];

@@ -1,26 +1,22 @@
 // Chat calls that do not end well: early break, abort, stream errors, rejected requests.
 import { deriveEventId } from '@agentmeter/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CHAT_ID,
   CHAT_MODEL,
   chatChunks,
   chatHandler,
   chatStall,
-  createMockServer,
   newClient,
   settle,
   usage,
   VERSIONS,
 } from './test-fixtures.js';
 import { errorHandler } from './test-fixtures-responses.js';
-import { createRecordingMeter, eventsOf } from './test-support.js';
+import { createRecordingMeter, eventsOf, useMockServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
-const server = createMockServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMockServer();
 
 const DEFAULTS = { agent_id: 'support-bot', action: 'answer' };
 const messages = [{ role: 'user' as const, content: 'Say hello.' }];

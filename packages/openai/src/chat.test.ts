@@ -1,23 +1,19 @@
 import { deriveEventId, onUsage } from '@agentmeter/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CHAT_ID,
   CHAT_MODEL,
   chatHandler,
-  createMockServer,
   eachWithOwnId,
   newClient,
   settle,
   usage,
   VERSIONS,
 } from './test-fixtures.js';
-import { createRecordingMeter, eventsOf } from './test-support.js';
+import { createRecordingMeter, eventsOf, useMockServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
-const server = createMockServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMockServer();
 
 const DEFAULTS = { agent_id: 'support-bot', action: 'answer' };
 const messages = [{ role: 'user' as const, content: 'Say hello.' }];

@@ -2,16 +2,13 @@
 import { onUsage } from '@agentmeter/sdk';
 import { HttpResponse, http } from 'msw';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_URL, createMockServer, newClient, settle, sseResponse, VERSIONS } from './test-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { BASE_URL, newClient, settle, sseResponse, VERSIONS } from './test-fixtures.js';
 import { responseUsage } from './test-fixtures-responses.js';
-import { createRecordingMeter, eventsOf } from './test-support.js';
+import { createRecordingMeter, eventsOf, useMockServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
-const server = createMockServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMockServer();
 
 const DEFAULTS = { agent_id: 'writer', action: 'draft' };
 const COMPLETION_ID = 'cmpl-uqkvlQyYK7bGYrRHQ0eXlWi7';

@@ -1,10 +1,11 @@
 // End to end: the real openai client (its HTTP answered by msw) → withMeter → the real Meter → the
 // real server (in-process, SQLite file) → the price the server charged, for openai v6 and v5.
 import { onUsage } from '@agentmeter/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useMeteringServer } from '../../../test/support/metering-server.js';
-import { chatHandler, createMockServer, newClient, usage, VERSIONS } from './test-fixtures.js';
+import { chatHandler, newClient, usage, VERSIONS } from './test-fixtures.js';
 import { embeddingsHandler, responsesHandler, responseUsage } from './test-fixtures-responses.js';
+import { useMockServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const metering = useMeteringServer('openai', {
@@ -15,10 +16,7 @@ const metering = useMeteringServer('openai', {
   token_unit: 1000,
   currency: 'USD',
 });
-const openaiServer = createMockServer();
-beforeAll(() => openaiServer.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => openaiServer.resetHandlers());
-afterAll(() => openaiServer.close());
+const openaiServer = useMockServer();
 
 describe.each(VERSIONS)('end to end with $version', ({ version, OpenAI }) => {
   it('prices chat, streamed chat, a streamed response and embeddings exactly as the tier says', async () => {

@@ -1,30 +1,24 @@
 // The SDK helpers call `create` through the client (`this._client.chat.completions.create(...)`);
 // through the wrapped client each underlying request is metered exactly once.
 import { makeParseableResponseFormat } from 'openai/lib/parser';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CHAT_ID,
   chatChunks,
   chatHandler,
   chatStall,
-  createMockServer,
   newClient,
   settle,
   usage,
   VERSIONS,
 } from './test-fixtures.js';
 import { responsesHandler, responseUsage } from './test-fixtures-responses.js';
-import { createRecordingMeter, eventsOf } from './test-support.js';
+import { createRecordingMeter, eventsOf, tokensOf, useMockServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
-const server = createMockServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMockServer();
 
 const messages = [{ role: 'user' as const, content: 'Weather in Paris?' }];
-const tokens = (meter: ReturnType<typeof createRecordingMeter>) =>
-  eventsOf(meter).map((event) => [event.tokens_input, event.tokens_output]);
 
 describe.each(VERSIONS)('helpers with $version', ({ OpenAI }) => {
   const setup = () => {
@@ -56,7 +50,7 @@ describe.each(VERSIONS)('helpers with $version', ({ OpenAI }) => {
     });
     expect(completion.choices[0]?.message.parsed).toEqual({ city: 'Paris', celsius: 18 });
     await settle();
-    expect(tokens(meter)).toEqual([[57, 12]]);
+    expect(tokensOf(meter)).toEqual([[57, 12]]);
   });
 
   it('chat.completions.stream() is metered once; its events and final completion still work', async () => {
@@ -70,7 +64,7 @@ describe.each(VERSIONS)('helpers with $version', ({ OpenAI }) => {
     expect(final.usage ?? null).toBeNull();
     expect(chunks).toHaveLength(4);
     await settle();
-    expect(tokens(meter)).toEqual([[21, 6]]);
+    expect(tokensOf(meter)).toEqual([[21, 6]]);
   });
 
   it('chat.completions.stream() with the caller’s include_usage exposes the usage', async () => {
@@ -84,7 +78,7 @@ describe.each(VERSIONS)('helpers with $version', ({ OpenAI }) => {
     const final = await runner.finalChatCompletion();
     expect(final.usage?.prompt_tokens).toBe(21);
     await settle();
-    expect(tokens(meter)).toEqual([[21, 6]]);
+    expect(tokensOf(meter)).toEqual([[21, 6]]);
   });
 
   it('chat.completions.stream() aborted mid-way is metered once, incomplete', async () => {
@@ -138,7 +132,7 @@ describe.each(VERSIONS)('helpers with $version', ({ OpenAI }) => {
     expect(await runner.finalContent()).toBe('It is 18°C in Paris.');
     expect(calls).toEqual([{ city: 'Paris' }]);
     await settle();
-    expect(tokens(meter)).toEqual([
+    expect(tokensOf(meter)).toEqual([
       [50, 10],
       [80, 12],
     ]);
@@ -150,7 +144,7 @@ describe.each(VERSIONS)('helpers with $version', ({ OpenAI }) => {
     const response = await openai.responses.parse({ model: 'gpt-4.1', input: 'Capital of France?' });
     expect(response.output_text).toBe('Paris is the capital of France.');
     await settle();
-    expect(tokens(meter)).toEqual([[36, 87]]);
+    expect(tokensOf(meter)).toEqual([[36, 87]]);
   });
 
   it('responses.stream() is metered once; its final response keeps its usage', async () => {

@@ -1,14 +1,11 @@
 import OpenAI from 'openai';
 import OpenAI5 from 'openai-v5';
-import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { CHAT_ID, chatHandler, createMockServer, newClient, settle, usage } from './test-fixtures.js';
-import { createRecordingMeter } from './test-support.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { CHAT_ID, chatHandler, newClient, settle, usage } from './test-fixtures.js';
+import { createRecordingMeter, useMockServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
-const server = createMockServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMockServer();
 
 const DEFAULTS = { agent_id: 'support-bot', action: 'answer' };
 const messages = [{ role: 'user' as const, content: 'My secret order number is 4417.' }];

@@ -1,15 +1,7 @@
 import { deriveEventId, onUsage } from '@agentmeter/sdk';
 import { HttpResponse, http } from 'msw';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BASE_URL,
-  CHAT_MODEL,
-  createMockServer,
-  newClient,
-  settle,
-  sseResponse,
-  VERSIONS,
-} from './test-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { BASE_URL, CHAT_MODEL, newClient, settle, sseResponse, VERSIONS } from './test-fixtures.js';
 import {
   embeddingsHandler,
   RESPONSE_ID,
@@ -19,13 +11,10 @@ import {
   responsesHandler,
   responseUsage,
 } from './test-fixtures-responses.js';
-import { createRecordingMeter, eventsOf } from './test-support.js';
+import { createRecordingMeter, eventsOf, useMockServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
-const server = createMockServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMockServer();
 
 const DEFAULTS = { agent_id: 'research-agent', action: 'lookup' };
 const eventId = deriveEventId('openai', RESPONSE_ID, DEFAULTS.agent_id, DEFAULTS.action);

@@ -1,27 +1,21 @@
 // The wrapped client keeps the SDK's own APIPromise and Stream: their helpers work as without it.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CHAT_ID,
   chatCompletion,
   chatHandler,
-  createMockServer,
   eachWithOwnId,
   newClient,
   settle,
   usage,
   VERSIONS,
 } from './test-fixtures.js';
-import { createRecordingMeter, eventsOf } from './test-support.js';
+import { createRecordingMeter, eventsOf, tokensOf, useMockServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
-const server = createMockServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMockServer();
 
 const messages = [{ role: 'user' as const, content: 'Say hello.' }];
-const tokens = (meter: ReturnType<typeof createRecordingMeter>) =>
-  eventsOf(meter).map((event) => [event.tokens_input, event.tokens_output]);
 
 describe.each(VERSIONS)('SDK objects with $version', ({ OpenAI }) => {
   const setup = () => {
@@ -39,7 +33,7 @@ describe.each(VERSIONS)('SDK objects with $version', ({ OpenAI }) => {
     expect(data.id).toBe(CHAT_ID);
     expect(response.status).toBe(200);
     expect(request_id).toBe('req_8f3c1a');
-    expect(tokens(meter)).toEqual([[19, 10]]);
+    expect(tokensOf(meter)).toEqual([[19, 10]]);
   });
 
   it('.withResponse() on a stream gives a stream that meters when drained', async () => {
@@ -52,7 +46,7 @@ describe.each(VERSIONS)('SDK objects with $version', ({ OpenAI }) => {
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toBe('Hello! How can I help?');
-    expect(tokens(meter)).toEqual([[8, 3]]);
+    expect(tokensOf(meter)).toEqual([[8, 3]]);
   });
 
   it('.asResponse() hands over the untouched raw response (the caller reads it; nothing is metered)', async () => {
@@ -76,7 +70,7 @@ describe.each(VERSIONS)('SDK objects with $version', ({ OpenAI }) => {
       ._thenUnwrap((completion) => completion.usage?.total_tokens);
     expect(total).toBe(29);
     await settle();
-    expect(tokens(meter)).toEqual([
+    expect(tokensOf(meter)).toEqual([
       [19, 10],
       [19, 10],
     ]);
@@ -96,7 +90,7 @@ describe.each(VERSIONS)('SDK objects with $version', ({ OpenAI }) => {
       // drain
     }
     await settle();
-    expect(tokens(meter)).toEqual([[8, 3]]);
+    expect(tokensOf(meter)).toEqual([[8, 3]]);
   });
 
   it('tee() gives two branches without the hidden usage chunk, metered once', async () => {
@@ -114,7 +108,7 @@ describe.each(VERSIONS)('SDK objects with $version', ({ OpenAI }) => {
     expect(b).toEqual(a);
     expect(a.some((chunk) => chunk.choices.length === 0)).toBe(false);
     await settle();
-    expect(tokens(meter)).toEqual([[8, 3]]);
+    expect(tokensOf(meter)).toEqual([[8, 3]]);
   });
 
   it('toReadableStream() serializes the caller-visible chunks and meters once', async () => {
@@ -126,7 +120,7 @@ describe.each(VERSIONS)('SDK objects with $version', ({ OpenAI }) => {
     expect(lines).toHaveLength(4);
     expect(lines.map((line) => JSON.parse(line).choices.length)).toEqual([1, 1, 1, 1]);
     await settle();
-    expect(tokens(meter)).toEqual([[8, 3]]);
+    expect(tokensOf(meter)).toEqual([[8, 3]]);
   });
 
   it('the stream is iterable once, like the SDK’s, without a second event', async () => {
@@ -142,7 +136,7 @@ describe.each(VERSIONS)('SDK objects with $version', ({ OpenAI }) => {
       }
     }).rejects.toThrow(/consumed stream/);
     await settle();
-    expect(tokens(meter)).toEqual([[8, 3]]);
+    expect(tokensOf(meter)).toEqual([[8, 3]]);
   });
 
   it('passes unmetered resources and client members through with their own `this`', async () => {

@@ -1,7 +1,9 @@
-// Test-only (not built, not exported): the SDK's test Meter, plus the raw `track()` calls.
+// Test-only (not built, not exported): the SDK's test Meter, plus the raw `track()` calls; the mocked
+// API's per-file lifecycle.
 import type { TrackEvent } from '@agentmeter/sdk';
 import { createTestMeter, type TestMeter, type TestMeterOptions } from '@agentmeter/sdk/testing';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { createMockServer } from './test-fixtures-http.js';
 
 /**
  * `createTestMeter()` (context applied, events validated and deduplicated by `event_id` as the server
@@ -35,4 +37,18 @@ export function eventsOf(meter: RecordingMeter) {
     expect(Date.parse(timestamp ?? '')).not.toBeNaN();
     return event;
   });
+}
+
+/** For a test file: the mocked OpenAI API, listening during its tests, its handlers reset after each. */
+export function useMockServer(): ReturnType<typeof createMockServer> {
+  const server = createMockServer();
+  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  afterEach(() => server.resetHandlers());
+  afterAll(() => server.close());
+  return server;
+}
+
+/** The `[input, output]` token counts of every event, in order. */
+export function tokensOf(meter: RecordingMeter): [number | undefined, number | undefined][] {
+  return eventsOf(meter).map((event) => [event.tokens_input, event.tokens_output]);
 }
