@@ -1,0 +1,161 @@
+// Benchmark 2 (not a test): what `withMeter()` adds to an openai `chat.completions.create` call. The
+// same client class, bare and wrapped, on an in-process fake `fetch` returning a fixed body (no
+// network), plain and streamed (SSE), so the difference is the wrapper plus `meter.track()`.
+//
+//   node test/bench/wrapper.mjs        (after `npm run build`)
+//
+// Bare and wrapped alternate in blocks of 100 calls (order flipped every block), so load drift on a
+// shared machine hits both alike. Cost per call = the block's CPU time (`process.cpuUsage()`) / 100;
+// overhead = (wrapped − bare) / bare on the medians. Each call is also timed on the wall clock for
+// the p99. The Meter queues without sending while measured (benchmark 3 measures delivery).
+import OpenAI from 'openai';
+import { withMeter } from '../../packages/openai/dist/index.js';
+import { createMeter } from '../../packages/sdk/dist/index.js';
+import { printTable, writeSection } from './lib/results.mjs';
+import { startSink } from './lib/sink.mjs';
+import { cpuMicros, fmt, percentile, summarize } from './lib/stats.mjs';
+
+const BLOCKS = Number(process.env.BENCH_WRAPPER_BLOCKS ?? 40);
+const BLOCK_CALLS = 100;
+const CHUNKS = 20;
+
+const usage = { prompt_tokens: 1200, completion_tokens: 300, total_tokens: 1500 };
+const completion = JSON.stringify({
+  id: 'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT',
+  object: 'chat.completion',
+  created: 1741569952,
+  model: 'gpt-4.1-2025-04-14',
+  choices: [
+    {
+      index: 0,
+      message: { role: 'assistant', content: 'Hello! How can I help?', refusal: null },
+      logprobs: null,
+      finish_reason: 'stop',
+    },
+  ],
+  usage,
+  system_fingerprint: 'fp_3b6d4e4a2f',
+});
+const chunk = (delta, extra = {}) =>
+  `data: ${JSON.stringify({
+    id: 'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT',
+    object: 'chat.completion.chunk',
+    created: 1741569952,
+    model: 'gpt-4.1-2025-04-14',
+    system_fingerprint: 'fp_3b6d4e4a2f',
+    choices: delta ? [{ index: 0, delta, logprobs: null, finish_reason: null }] : [],
+    ...extra,
+  })}\n\n`;
+const streamBody = (withUsage) =>
+  [
+    ...Array.from({ length: CHUNKS }, (_, index) =>
+      chunk({ content: `word${index} ` }, withUsage ? { usage: null } : {}),
+    ),
+    ...(withUsage ? [chunk(null, { usage })] : []),
+    'data: [DONE]\n\n',
+  ].join('');
+const plainStream = streamBody(false);
+const usageStream = streamBody(true);
+
+/** The fake transport: a fixed JSON body, or an SSE body (with the usage chunk when asked for). */
+async function fakeFetch(_url, init) {
+  const body = String(init?.body ?? '');
+  if (!body.includes('"stream":true')) {
+    return new Response(completion, { headers: { 'content-type': 'application/json' } });
+  }
+  const text = body.includes('"include_usage":true') ? usageStream : plainStream;
+  return new Response(text, { headers: { 'content-type': 'text/event-stream' } });
+}
+
+const messages = [{ role: 'user', content: 'Hello' }];
+const calls = {
+  plain: (openai) => openai.chat.completions.create({ model: 'gpt-4.1', messages }),
+  [`streamed (${CHUNKS} chunks)`]: async (openai) => {
+    const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    for await (const _ of stream) {
+      // drain
+    }
+  },
+};
+
+export async function runWrapper() {
+  const sink = await startSink();
+  const meter = createMeter({
+    apiKey: 'am_bench',
+    baseUrl: sink.url,
+    flushAt: 10_000_000,
+    flushIntervalMs: 3_600_000,
+    maxQueueEvents: 10_000_000,
+    maxQueueBytes: 2 ** 31,
+    onError: () => {},
+  });
+  const client = () =>
+    new OpenAI({ apiKey: 'sk-bench', baseURL: 'http://127.0.0.1:9/v1', fetch: fakeFetch, maxRetries: 0 });
+  const subjects = {
+    bare: client(),
+    wrapped: withMeter(client(), meter, { agent_id: 'bench-agent', action: 'chat', customer_id: 'acme' }),
+  };
+  const figures = {};
+  const rows = [];
+  for (const [label, call] of Object.entries(calls)) {
+    const cpu = { bare: [], wrapped: [] };
+    const wall = { bare: [], wrapped: [] };
+    for (let block = 0; block < BLOCKS + 4; block++) {
+      const order = block % 2 === 0 ? ['bare', 'wrapped'] : ['wrapped', 'bare'];
+      for (const name of order) {
+        const cpuStart = cpuMicros();
+        for (let index = 0; index < BLOCK_CALLS; index++) {
+          const start = performance.now();
+          await call(subjects[name]);
+          if (block >= 4) wall[name].push((performance.now() - start) * 1000);
+        }
+        if (block >= 4) cpu[name].push((cpuMicros() - cpuStart) / BLOCK_CALLS);
+      }
+    }
+    const bare = summarize(cpu.bare, 'µs CPU', { wallP99: percentile(wall.bare, 0.99) });
+    const wrapped = summarize(cpu.wrapped, 'µs CPU', { wallP99: percentile(wall.wrapped, 0.99) });
+    const overhead = (wrapped.median - bare.median) / bare.median;
+    figures[label] = { bare, wrapped, added: wrapped.median - bare.median, overhead };
+    rows.push({ label, library: 'agentmeter withMeter', bare, wrapped, overhead });
+  }
+  await meter.shutdown({ timeoutMs: 10_000 });
+  await sink.close();
+  const langfuse =
+    'not measured: @langfuse/openai (observeOpenAI) is not installed here; npm lists it (5.x) for Node >= 20 via @langfuse/tracing, with @langfuse/otel to export';
+  rows.push({ label: 'plain / streamed', library: 'Langfuse observeOpenAI', note: langfuse });
+  printTable(
+    `2. Wrapper overhead per chat.completions.create (fake fetch, ${BLOCKS} blocks × ${BLOCK_CALLS} calls each, interleaved)`,
+    [
+      ['call', (row) => row.label],
+      ['wrapper', (row) => row.library],
+      ['bare µs CPU/call', (row) => (row.bare ? fmt(row.bare.median) : '—')],
+      ['wrapped µs CPU/call', (row) => (row.wrapped ? fmt(row.wrapped.median) : '—')],
+      [
+        'p99 (blocks) bare / wrapped',
+        (row) => (row.bare ? `${fmt(row.bare.p99)} / ${fmt(row.wrapped.p99)}` : '—'),
+      ],
+      [
+        'wall p99 µs bare / wrapped',
+        (row) => (row.bare ? `${fmt(row.bare.wallP99)} / ${fmt(row.wrapped.wallP99)}` : '—'),
+      ],
+      [
+        'overhead',
+        (row) => (row.overhead === undefined ? 'not installed' : `${(row.overhead * 100).toFixed(1)}%`),
+      ],
+    ],
+    rows,
+  );
+  console.log(`\n${langfuse}.`);
+  writeSection('wrapper', {
+    description:
+      'openai chat.completions.create through withMeter vs the bare client, fake in-process fetch; overhead on medians.',
+    figures,
+    langfuse,
+  });
+  return figures;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runWrapper();
+  process.exit(0);
+}
