@@ -1,26 +1,16 @@
 import {
-  type AttributionSettings,
   applyAttributionOverrides,
   baseAttribution,
   expectedMessage,
-  isMeter,
   isPlainObject,
-  METER_EXPECTATION,
-  type Meter,
+  resolveWrapperSettings,
   type UsageAttribution,
-  validateAttributionOptions,
+  type WrapperSettings,
 } from '@agentmeter/sdk';
 import { AiSdkMeterError } from './errors.js';
 
 /** The validated options, as the middleware uses them. */
-export interface MiddlewareSettings extends AttributionSettings {
-  meter: Meter;
-  onError: (error: unknown) => void;
-}
-
-function invalid(field: string, message: string): AiSdkMeterError {
-  return new AiSdkMeterError('invalid_option', field, message);
-}
+export type MiddlewareSettings = WrapperSettings;
 
 function defaultOnError(error: unknown): void {
   console.error('[@agentmeter/ai-sdk] could not record a call:', error);
@@ -28,14 +18,11 @@ function defaultOnError(error: unknown): void {
 
 /** Validates `meterMiddleware()`'s arguments eagerly, with messages naming the failing field. */
 export function resolveSettings(meter: unknown, options: unknown): MiddlewareSettings {
-  if (!isMeter(meter)) {
-    throw new AiSdkMeterError('invalid_meter', 'meter', expectedMessage('meter', METER_EXPECTATION, meter));
-  }
-  if (!isPlainObject(options)) {
-    throw invalid('options', expectedMessage('options', 'an object with `agent_id` and `action`', options));
-  }
-  const { onError, ...attribution } = validateAttributionOptions(options, invalid);
-  return { meter, ...attribution, onError: onError ?? defaultOnError };
+  return resolveWrapperSettings(meter, options, {
+    invalidMeter: (field, message) => new AiSdkMeterError('invalid_meter', field, message),
+    invalidOption: (field, message) => new AiSdkMeterError('invalid_option', field, message),
+    defaultOnError,
+  }).settings;
 }
 
 /**
@@ -43,7 +30,7 @@ export function resolveSettings(meter: unknown, options: unknown): MiddlewareSet
  * over the middleware's options. An invalid per-call value is reported through `onError` and ignored.
  */
 export function resolveAttribution(settings: MiddlewareSettings, providerOptions: unknown): UsageAttribution {
-  const attribution = baseAttribution(settings, settings.meter);
+  const attribution = baseAttribution(settings);
   const perCall = (providerOptions as Record<string, unknown> | undefined)?.['agentmeter'];
   if (perCall === undefined) return attribution;
   const reject = (field: string, message: string) =>

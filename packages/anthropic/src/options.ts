@@ -1,20 +1,10 @@
-import {
-  type AttributionSettings,
-  expectedMessage,
-  isMeter,
-  isPlainObject,
-  METER_EXPECTATION,
-  type Meter,
-  validateAttributionOptions,
-} from '@agentmeter/sdk';
+import { expectedMessage, resolveWrapperSettings, type WrapperSettings } from '@agentmeter/sdk';
 import { AnthropicMeterError } from './errors.js';
 
 /** The validated options, as the metering code uses them. */
-export interface MeterSettings extends AttributionSettings {
-  meter: Meter;
+export interface MeterSettings extends WrapperSettings {
   captureContent: boolean;
   meterErrors: boolean;
-  onError: (error: unknown) => void;
 }
 
 function invalid(field: string, message: string): AnthropicMeterError {
@@ -34,22 +24,14 @@ function defaultOnError(error: unknown): void {
 
 /** Validates `withMeter()`'s arguments eagerly, with messages naming the failing field. */
 export function resolveSettings(meter: unknown, options: unknown): MeterSettings {
-  if (!isMeter(meter)) {
-    throw new AnthropicMeterError(
-      'invalid_meter',
-      'meter',
-      expectedMessage('meter', METER_EXPECTATION, meter),
-    );
-  }
-  if (!isPlainObject(options)) {
-    throw invalid('options', expectedMessage('options', 'an object with `agent_id` and `action`', options));
-  }
-  const { onError, ...attribution } = validateAttributionOptions(options, invalid);
+  const resolved = resolveWrapperSettings(meter, options, {
+    invalidMeter: (field, message) => new AnthropicMeterError('invalid_meter', field, message),
+    invalidOption: invalid,
+    defaultOnError,
+  });
   return {
-    meter,
-    ...attribution,
-    captureContent: flag(options, 'captureContent'),
-    meterErrors: flag(options, 'meterErrors'),
-    onError: onError ?? defaultOnError,
+    ...resolved.settings,
+    captureContent: flag(resolved.options, 'captureContent'),
+    meterErrors: flag(resolved.options, 'meterErrors'),
   };
 }

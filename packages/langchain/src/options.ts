@@ -1,26 +1,14 @@
 import {
-  type AttributionSettings,
   applyAttributionOverrides,
   baseAttribution,
-  expectedMessage,
-  isMeter,
-  isPlainObject,
-  METER_EXPECTATION,
-  type Meter,
+  resolveWrapperSettings,
   type UsageAttribution,
-  validateAttributionOptions,
+  type WrapperSettings,
 } from '@agentmeter/sdk';
 import { LangChainMeterError } from './errors.js';
 
 /** The validated options, as the handler uses them. */
-export interface HandlerSettings extends AttributionSettings {
-  meter: Meter;
-  onError: (error: unknown) => void;
-}
-
-function invalid(field: string, message: string): LangChainMeterError {
-  return new LangChainMeterError('invalid_option', field, message);
-}
+export type HandlerSettings = WrapperSettings;
 
 function defaultOnError(error: unknown): void {
   console.error('[@agentmeter/langchain] could not record a call:', error);
@@ -28,18 +16,11 @@ function defaultOnError(error: unknown): void {
 
 /** Validates the handler's arguments eagerly, with messages naming the failing field. */
 export function resolveSettings(meter: unknown, options: unknown): HandlerSettings {
-  if (!isMeter(meter)) {
-    throw new LangChainMeterError(
-      'invalid_meter',
-      'meter',
-      expectedMessage('meter', METER_EXPECTATION, meter),
-    );
-  }
-  if (!isPlainObject(options)) {
-    throw invalid('options', expectedMessage('options', 'an object with `agent_id` and `action`', options));
-  }
-  const { onError, ...attribution } = validateAttributionOptions(options, invalid);
-  return { meter, ...attribution, onError: onError ?? defaultOnError };
+  return resolveWrapperSettings(meter, options, {
+    invalidMeter: (field, message) => new LangChainMeterError('invalid_meter', field, message),
+    invalidOption: (field, message) => new LangChainMeterError('invalid_option', field, message),
+    defaultOnError,
+  }).settings;
 }
 
 /**
@@ -50,7 +31,7 @@ export function resolveAttribution(
   settings: HandlerSettings,
   runMetadata: Record<string, unknown> | undefined,
 ): UsageAttribution {
-  const attribution = baseAttribution(settings, settings.meter);
+  const attribution = baseAttribution(settings);
   if (!runMetadata) return attribution;
   applyAttributionOverrides(attribution, {
     source: runMetadata,

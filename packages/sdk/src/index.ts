@@ -39,7 +39,10 @@ export {
   MAX_METADATA_KEYS,
   METER_EXPECTATION,
   type OptionErrorFactory,
+  resolveWrapperSettings,
   TIER_ID_EXPECTATION,
   type ValidatedAttributionOptions,
   validateAttributionOptions,
+  type WrapperArgumentErrors,
+  type WrapperSettings,
 } from './wrapper-options.js';

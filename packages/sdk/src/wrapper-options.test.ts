@@ -9,6 +9,7 @@ import {
   isContractTierId,
   isMeter,
   isPlainObject,
+  resolveWrapperSettings,
   validateAttributionOptions,
 } from './wrapper-options.js';
 
@@ -161,6 +162,46 @@ describe('validateAttributionOptions()', () => {
   });
 });
 
+describe('resolveWrapperSettings()', () => {
+  const reported: unknown[] = [];
+  const errors = {
+    invalidMeter: (field: string, message: string) => new OptionError(`meter:${field}`, message),
+    invalidOption: invalid,
+    defaultOnError: (error: unknown) => reported.push(error),
+  };
+
+  it('refuses a non-Meter with the meter factory and a non-object with the option factory', () => {
+    expect(() => resolveWrapperSettings({ track() {} }, BASE, errors)).toThrow(
+      expect.objectContaining({
+        field: 'meter:meter',
+        message:
+          'Expected `meter` to be an agentmeter Meter (with `track()` and `currentContext()`), got an object.',
+      }),
+    );
+    expect(() => resolveWrapperSettings(createTestMeter(), 'support-bot', errors)).toThrow(
+      expect.objectContaining({
+        field: 'options',
+        message: 'Expected `options` to be an object with `agent_id` and `action`, got "support-bot".',
+      }),
+    );
+    expect(() => resolveWrapperSettings(createTestMeter(), { ...BASE, tier: 'Pro' }, errors)).toThrow(
+      expect.objectContaining({ field: 'tier' }),
+    );
+  });
+
+  it('returns the settings, with the default onError when none is given, and the options object', () => {
+    const meter = createTestMeter();
+    const options = { ...BASE, captureContent: true };
+    const resolved = resolveWrapperSettings(meter, options, errors);
+    expect(resolved.options).toBe(options);
+    expect(resolved.settings).toMatchObject({ meter, agentId: 'support-bot', action: 'answer' });
+    resolved.settings.onError('boom');
+    expect(reported).toEqual(['boom']);
+    const own = () => {};
+    expect(resolveWrapperSettings(meter, { ...BASE, onError: own }, errors).settings.onError).toBe(own);
+  });
+});
+
 describe('baseAttribution() and applyAttributionOverrides()', () => {
   const settings = {
     agentId: 'support-bot',
@@ -172,7 +213,7 @@ describe('baseAttribution() and applyAttributionOverrides()', () => {
 
   it('takes agent_id, action and customer_id from the context over the settings', () => {
     const meter = createTestMeter();
-    expect(baseAttribution(settings, meter)).toEqual({
+    expect(baseAttribution({ ...settings, meter })).toEqual({
       agent_id: 'support-bot',
       action: 'answer',
       customer_id: 'cus_default',
@@ -180,7 +221,7 @@ describe('baseAttribution() and applyAttributionOverrides()', () => {
       metadata: { app: 'help' },
     });
     const inContext = meter.withContext({ customer_id: 'cus_ctx', action: 'triage' }, () =>
-      baseAttribution({ ...settings, tier: undefined, metadata: undefined }, meter),
+      baseAttribution({ ...settings, tier: undefined, metadata: undefined, meter }),
     );
     expect(inContext).toEqual({ agent_id: 'support-bot', action: 'triage', customer_id: 'cus_ctx' });
   });

@@ -141,13 +141,50 @@ export function validateAttributionOptions(
   };
 }
 
+/** What every integration resolves from its `(meter, options)` arguments. */
+export interface WrapperSettings extends AttributionSettings {
+  meter: Meter;
+  onError: (error: unknown) => void;
+}
+
+/** How an integration reports bad arguments, and recording failures when the caller gave no `onError`. */
+export interface WrapperArgumentErrors {
+  /** Builds the error for a `meter` that is not a Meter. */
+  invalidMeter: OptionErrorFactory;
+  /** Builds the error for a bad option (`options` itself included). */
+  invalidOption: OptionErrorFactory;
+  /** The `onError` used when the options give none. */
+  defaultOnError: (error: unknown) => void;
+}
+
+/**
+ * Validates an integration's `(meter, options)` arguments: a Meter, an options object ("an object
+ * with `agent_id` and `action`") and its attribution options (`validateAttributionOptions()`).
+ * Returns the settings, and the options object for the integration's own options.
+ */
+export function resolveWrapperSettings(
+  meter: unknown,
+  options: unknown,
+  errors: WrapperArgumentErrors,
+): { settings: WrapperSettings; options: Record<string, unknown> } {
+  if (!isMeter(meter)) throw errors.invalidMeter('meter', expectedMessage('meter', METER_EXPECTATION, meter));
+  if (!isPlainObject(options)) {
+    throw errors.invalidOption(
+      'options',
+      expectedMessage('options', 'an object with `agent_id` and `action`', options),
+    );
+  }
+  const { onError, ...attribution } = validateAttributionOptions(options, errors.invalidOption);
+  return { settings: { meter, ...attribution, onError: onError ?? errors.defaultOnError }, options };
+}
+
 /**
  * Who a call is billed to before any per-call override: `meter.withContext()` wins over the
  * integration's options for `agent_id`, `action` and `customer_id`; `tier` and `metadata` come from
  * the options (the Meter merges the context's metadata under them when it tracks the event).
  */
-export function baseAttribution(settings: AttributionSettings, meter: Meter): UsageAttribution {
-  const context = meter.currentContext();
+export function baseAttribution(settings: AttributionSettings & { meter: Meter }): UsageAttribution {
+  const context = settings.meter.currentContext();
   const attribution: UsageAttribution = {
     agent_id: context?.agent_id ?? settings.agentId,
     action: context?.action ?? settings.action,
