@@ -1,7 +1,9 @@
 // The OpenAI Chat Completions API as msw handlers: real response and SSE chunk shapes (openai-node
 // `ChatCompletion`, `ChatCompletionChunk`, usage-only last chunk with `choices: []`).
 import { HttpResponse, http } from 'msw';
+import { setupServer } from 'msw/node';
 import type OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 export const CHAT_URL = 'https://api.openai.com/v1/chat/completions';
 
@@ -116,4 +118,13 @@ export function chatCompletions(respond: (body: OpenAI.Chat.ChatCompletionCreate
 export function lastUserText(body: OpenAI.Chat.ChatCompletionCreateParams): string {
   const message = body.messages.at(-1);
   return typeof message?.content === 'string' ? message.content : '';
+}
+
+/** For a test file: an msw server (handlers added per test) listening during its tests, reset after each. */
+export function useMockServer(): ReturnType<typeof setupServer> {
+  const server = setupServer();
+  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  afterEach(() => server.resetHandlers());
+  afterAll(() => server.close());
+  return server;
 }

@@ -1,19 +1,21 @@
 import { withMeter } from '@agentmeter/openai';
 import { generateText, streamText, wrapLanguageModel } from 'ai';
-import { setupServer } from 'msw/node';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chatCompletions, chunks, completion, lastUserText } from '../../../test/support/openai-api.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  chatCompletions,
+  chunks,
+  completion,
+  lastUserText,
+  useMockServer,
+} from '../../../test/support/openai-api.js';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import { meterMiddleware } from './middleware.js';
 import { openAIBackedModel } from './test-support/openai-backed-model.js';
 
 afterEach(expectEveryMeterClean);
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMockServer();
 
 // Real OpenAI ids are long (`chatcmpl-` + 29 characters); @agentmeter/openai trusts only such ids.
 const TAIL = 'Qw3rTy8uIoPaSdFgHjKlZx';

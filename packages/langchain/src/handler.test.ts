@@ -1,18 +1,20 @@
 import { HumanMessage } from '@langchain/core/messages';
-import { setupServer } from 'msw/node';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chatCompletions, chunks, completion, lastUserText } from '../../../test/support/openai-api.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  chatCompletions,
+  chunks,
+  completion,
+  lastUserText,
+  useMockServer,
+} from '../../../test/support/openai-api.js';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import { AgentMeterCallbackHandler } from './handler.js';
 import { OpenAIShapedChatModel } from './test-support/openai-chat-model.js';
 
 afterEach(expectEveryMeterClean);
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMockServer();
 
 const client = () => new OpenAI({ apiKey: 'sk-test', maxRetries: 0 });
 const defaults = { agent_id: 'support-bot', action: 'answer' };
