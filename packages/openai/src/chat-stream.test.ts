@@ -13,7 +13,7 @@ import {
   VERSIONS,
 } from './test-fixtures.js';
 import { errorHandler } from './test-fixtures-responses.js';
-import { createRecordingMeter, eventsOf, useMockServer } from './test-support.js';
+import { createRecordingMeter, eventsOf, meteredClient, useMockServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const server = useMockServer();
@@ -23,10 +23,7 @@ const messages = [{ role: 'user' as const, content: 'Say hello.' }];
 const eventId = (id = CHAT_ID) => deriveEventId('openai', id, DEFAULTS.agent_id, DEFAULTS.action);
 
 describe.each(VERSIONS)('chat streams broken off and errors with $version', ({ OpenAI }) => {
-  const setup = () => {
-    const meter = createRecordingMeter();
-    return { meter, openai: withMeter(newClient(OpenAI), meter, DEFAULTS) };
-  };
+  const setup = () => meteredClient(OpenAI, DEFAULTS);
 
   it('meters an early break once, marked incomplete, and stops the request', async () => {
     server.use(chatHandler({ usage: usage(25, 7) }));

@@ -10,7 +10,7 @@ import {
   usage,
   VERSIONS,
 } from './test-fixtures.js';
-import { createRecordingMeter, eventsOf, useMockServer } from './test-support.js';
+import { createRecordingMeter, eventsOf, meteredClient, useMockServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const server = useMockServer();
@@ -20,10 +20,7 @@ const messages = [{ role: 'user' as const, content: 'Say hello.' }];
 const eventId = (id = CHAT_ID) => deriveEventId('openai', id, DEFAULTS.agent_id, DEFAULTS.action);
 
 describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
-  const setup = () => {
-    const meter = createRecordingMeter();
-    return { meter, openai: withMeter(newClient(OpenAI), meter, DEFAULTS) };
-  };
+  const setup = () => meteredClient(OpenAI, DEFAULTS);
 
   it('meters a plain completion with its exact tokens and a response-derived event id', async () => {
     server.use(chatHandler({ usage: usage(19, 10) }));

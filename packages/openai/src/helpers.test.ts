@@ -2,32 +2,16 @@
 // through the wrapped client each underlying request is metered exactly once.
 import { makeParseableResponseFormat } from 'openai/lib/parser';
 import { describe, expect, it } from 'vitest';
-import {
-  CHAT_ID,
-  chatChunks,
-  chatHandler,
-  chatStall,
-  newClient,
-  settle,
-  usage,
-  VERSIONS,
-} from './test-fixtures.js';
+import { CHAT_ID, chatChunks, chatHandler, chatStall, settle, usage, VERSIONS } from './test-fixtures.js';
 import { responsesHandler, responseUsage } from './test-fixtures-responses.js';
-import { createRecordingMeter, eventsOf, tokensOf, useMockServer } from './test-support.js';
-import { withMeter } from './with-meter.js';
+import { eventsOf, meteredClient, tokensOf, useMockServer } from './test-support.js';
 
 const server = useMockServer();
 
 const messages = [{ role: 'user' as const, content: 'Weather in Paris?' }];
 
 describe.each(VERSIONS)('helpers with $version', ({ OpenAI }) => {
-  const setup = () => {
-    const meter = createRecordingMeter();
-    return {
-      meter,
-      openai: withMeter(newClient(OpenAI), meter, { agent_id: 'weather', action: 'forecast' }),
-    };
-  };
+  const setup = () => meteredClient(OpenAI, { agent_id: 'weather', action: 'forecast' });
 
   it('chat.completions.parse() is metered once and still parses', async () => {
     server.use(chatHandler({ content: '{"city":"Paris","celsius":18}', usage: usage(57, 12) }));

@@ -1,7 +1,7 @@
 import { deriveEventId, onUsage } from '@agentmeter/sdk';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { BASE_URL, CHAT_MODEL, newClient, settle, sseResponse, VERSIONS } from './test-fixtures.js';
+import { BASE_URL, CHAT_MODEL, settle, sseResponse, VERSIONS } from './test-fixtures.js';
 import {
   embeddingsHandler,
   RESPONSE_ID,
@@ -11,8 +11,7 @@ import {
   responsesHandler,
   responseUsage,
 } from './test-fixtures-responses.js';
-import { createRecordingMeter, eventsOf, useMockServer } from './test-support.js';
-import { withMeter } from './with-meter.js';
+import { eventsOf, meteredClient, useMockServer } from './test-support.js';
 
 const server = useMockServer();
 
@@ -20,10 +19,7 @@ const DEFAULTS = { agent_id: 'research-agent', action: 'lookup' };
 const eventId = deriveEventId('openai', RESPONSE_ID, DEFAULTS.agent_id, DEFAULTS.action);
 
 describe.each(VERSIONS)('responses and embeddings with $version', ({ OpenAI }) => {
-  const setup = () => {
-    const meter = createRecordingMeter();
-    return { meter, openai: withMeter(newClient(OpenAI), meter, DEFAULTS) };
-  };
+  const setup = () => meteredClient(OpenAI, DEFAULTS);
 
   it('meters a plain response with cached, cache-write and reasoning tokens', async () => {
     server.use(

@@ -2,8 +2,12 @@
 // API's per-file lifecycle.
 import type { TrackEvent } from '@agentmeter/sdk';
 import { createTestMeter, type TestMeter, type TestMeterOptions } from '@agentmeter/sdk/testing';
+import type OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { newClient } from './test-fixtures.js';
 import { createMockServer } from './test-fixtures-http.js';
+import type { WithMeterOptions } from './types.js';
+import { withMeter } from './with-meter.js';
 
 /**
  * `createTestMeter()` (context applied, events validated and deduplicated by `event_id` as the server
@@ -51,4 +55,13 @@ export function useMockServer(): ReturnType<typeof createMockServer> {
 /** The `[input, output]` token counts of every event, in order. */
 export function tokensOf(meter: RecordingMeter): [number | undefined, number | undefined][] {
   return eventsOf(meter).map((event) => [event.tokens_input, event.tokens_output]);
+}
+
+/** A fresh recording Meter and a client of `Client` (openai 6 or 5) metered into it. */
+export function meteredClient(
+  Client: typeof OpenAI,
+  options: WithMeterOptions,
+): { meter: RecordingMeter; openai: OpenAI } {
+  const meter = createRecordingMeter();
+  return { meter, openai: withMeter(newClient(Client), meter, options) };
 }
