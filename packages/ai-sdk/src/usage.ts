@@ -1,33 +1,12 @@
+import { type TokenCounts as Counts, isTokenCount, reconcileTokenCounts, tokenCount } from '@agentmeter/sdk';
+
 /** One model step's token counts, normalized: `inputTokens` includes cache; subsets never added twice. */
-export interface TokenCounts {
-  inputTokens: number;
-  outputTokens: number;
-  cachedInputTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
+export interface TokenCounts extends Counts {
   /** False when the provider did not report the input or output total. */
   complete: boolean;
 }
 
 type Bag = Record<string, unknown> | undefined;
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-function count(value: unknown): number {
-  return isCount(value) ? value : 0;
-}
-
-/** A total smaller than its own subsets was reported as a disjoint remainder: add the subsets to it. */
-function reconcile(counts: TokenCounts): TokenCounts {
-  const result = { ...counts };
-  if (result.cachedInputTokens + result.cacheWriteTokens > result.inputTokens) {
-    result.inputTokens += result.cachedInputTokens + result.cacheWriteTokens;
-  }
-  if (result.reasoningTokens > result.outputTokens) result.outputTokens += result.reasoningTokens;
-  return result;
-}
 
 /**
  * `LanguageModelV3Usage` / `LanguageModelV4Usage` (`ai` 6 and 7): `inputTokens: { total, noCache,
@@ -37,16 +16,16 @@ function reconcile(counts: TokenCounts): TokenCounts {
 function fromNested(usage: Record<string, unknown>): TokenCounts {
   const input = usage['inputTokens'] as Bag;
   const output = usage['outputTokens'] as Bag;
-  const cacheRead = count(input?.['cacheRead']);
-  const cacheWrite = count(input?.['cacheWrite']);
+  const cacheRead = tokenCount(input?.['cacheRead']);
+  const cacheWrite = tokenCount(input?.['cacheWrite']);
   const noCache = input?.['noCache'];
-  let inputTotal: number | undefined = isCount(input?.['total']) ? input['total'] : undefined;
-  if (inputTotal === undefined && isCount(noCache)) inputTotal = noCache + cacheRead + cacheWrite;
+  let inputTotal: number | undefined = isTokenCount(input?.['total']) ? input['total'] : undefined;
+  if (inputTotal === undefined && isTokenCount(noCache)) inputTotal = noCache + cacheRead + cacheWrite;
   const text = output?.['text'];
-  const reasoning = count(output?.['reasoning']);
-  let outputTotal: number | undefined = isCount(output?.['total']) ? output['total'] : undefined;
-  if (outputTotal === undefined && isCount(text)) outputTotal = text + reasoning;
-  return reconcile({
+  const reasoning = tokenCount(output?.['reasoning']);
+  let outputTotal: number | undefined = isTokenCount(output?.['total']) ? output['total'] : undefined;
+  if (outputTotal === undefined && isTokenCount(text)) outputTotal = text + reasoning;
+  return reconcileTokenCounts({
     inputTokens: inputTotal ?? 0,
     outputTokens: outputTotal ?? 0,
     cachedInputTokens: cacheRead,
@@ -67,21 +46,24 @@ function fromFlat(usage: Record<string, unknown>, provider: string, providerMeta
   const input = usage['inputTokens'];
   const output = usage['outputTokens'];
   const total = usage['totalTokens'];
-  const cached = count(usage['cachedInputTokens']);
-  const reasoning = count(usage['reasoningTokens']);
+  const cached = tokenCount(usage['cachedInputTokens']);
+  const reasoning = tokenCount(usage['reasoningTokens']);
   const anthropic = (providerMetadata as Record<string, Bag> | undefined)?.['anthropic'];
   const isAnthropic = anthropic !== undefined || provider.startsWith('anthropic');
-  const cacheWrite = count(anthropic?.['cacheCreationInputTokens']);
-  const inputTokens = isAnthropic ? count(input) + cached + cacheWrite : count(input);
+  const cacheWrite = tokenCount(anthropic?.['cacheCreationInputTokens']);
+  const inputTokens = isAnthropic ? tokenCount(input) + cached + cacheWrite : tokenCount(input);
   const reasoningOutside =
-    reasoning > 0 && isCount(total) && total === count(input) + count(output) + reasoning && isCount(output);
-  return reconcile({
+    reasoning > 0 &&
+    isTokenCount(total) &&
+    total === tokenCount(input) + tokenCount(output) + reasoning &&
+    isTokenCount(output);
+  return reconcileTokenCounts({
     inputTokens,
-    outputTokens: reasoningOutside ? count(output) + reasoning : count(output),
+    outputTokens: reasoningOutside ? tokenCount(output) + reasoning : tokenCount(output),
     cachedInputTokens: cached,
     cacheWriteTokens: cacheWrite,
     reasoningTokens: reasoning,
-    complete: isCount(input) && isCount(output),
+    complete: isTokenCount(input) && isTokenCount(output),
   });
 }
 

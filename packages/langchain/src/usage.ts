@@ -1,12 +1,8 @@
+import { type TokenCounts as Counts, isTokenCount, reconcileTokenCounts, tokenCount } from '@agentmeter/sdk';
 import type { LLMResult } from '@langchain/core/outputs';
 
 /** Token counts of one provider call, normalized (`inputTokens` includes cache; subsets never added twice). */
-export interface TokenCounts {
-  inputTokens: number;
-  outputTokens: number;
-  cachedInputTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
+export interface TokenCounts extends Counts {
   /** False when a required count was missing or not a count. */
   complete: boolean;
 }
@@ -39,31 +35,8 @@ interface MessageLike {
   response_metadata?: Record<string, unknown>;
 }
 
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-function count(value: unknown): number {
-  return isCount(value) ? value : 0;
-}
-
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-/**
- * Keeps the subsets inside their totals. LangChain defines `input_tokens` as the sum of all input
- * types and `output_tokens` likewise; an integration that reports disjoint buckets (cache reads
- * outside `input_tokens`) would otherwise bill cached tokens as negative uncached ones, so a total
- * smaller than its parts is read as the disjoint remainder and the parts are added to it.
- */
-export function reconcile(counts: TokenCounts): TokenCounts {
-  const result = { ...counts };
-  if (result.cachedInputTokens + result.cacheWriteTokens > result.inputTokens) {
-    result.inputTokens += result.cachedInputTokens + result.cacheWriteTokens;
-  }
-  if (result.reasoningTokens > result.outputTokens) result.outputTokens += result.reasoningTokens;
-  return result;
 }
 
 /** Reads LangChain's `UsageMetadata` (`input_tokens`, `input_token_details.cache_read`, …). */
@@ -74,13 +47,13 @@ export function countsFromUsageMetadata(usage: unknown): TokenCounts | undefined
   const output = metadata['output_tokens'];
   const inputDetails = metadata['input_token_details'] as Details;
   const outputDetails = metadata['output_token_details'] as Details;
-  return reconcile({
-    inputTokens: count(input),
-    outputTokens: count(output),
-    cachedInputTokens: count(inputDetails?.['cache_read']),
-    cacheWriteTokens: count(inputDetails?.['cache_creation']),
-    reasoningTokens: count(outputDetails?.['reasoning']),
-    complete: isCount(input) && isCount(output),
+  return reconcileTokenCounts({
+    inputTokens: tokenCount(input),
+    outputTokens: tokenCount(output),
+    cachedInputTokens: tokenCount(inputDetails?.['cache_read']),
+    cacheWriteTokens: tokenCount(inputDetails?.['cache_creation']),
+    reasoningTokens: tokenCount(outputDetails?.['reasoning']),
+    complete: isTokenCount(input) && isTokenCount(output),
   });
 }
 
@@ -128,13 +101,13 @@ export function findCalls(output: LLMResult): FoundCall[] {
     const completion = tokenUsage['completionTokens'];
     // `tokenUsage: {}` is how LangChain marks the later prompts of a batch whose one call's usage sits on the first.
     if (prompt === undefined && completion === undefined) return [];
-    const counts = reconcile({
-      inputTokens: count(prompt),
-      outputTokens: count(completion),
+    const counts = reconcileTokenCounts({
+      inputTokens: tokenCount(prompt),
+      outputTokens: tokenCount(completion),
       cachedInputTokens: 0,
       cacheWriteTokens: 0,
       reasoningTokens: 0,
-      complete: isCount(prompt) && isCount(completion),
+      complete: isTokenCount(prompt) && isTokenCount(completion),
     });
     return [{ ...describe(firstMessage), counts }];
   }

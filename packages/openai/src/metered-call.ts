@@ -1,6 +1,12 @@
-import { type MeterContext, type NormalizedUsage, recordUsage, type UsageAttribution } from '@agentmeter/sdk';
+import {
+  type MeterContext,
+  type NormalizedUsage,
+  recordUsage,
+  type TokenCounts,
+  type UsageAttribution,
+} from '@agentmeter/sdk';
 import { addContent, requestContent } from './content.js';
-import { isUniqueResponseId, type TokenCounts, ZERO_COUNTS } from './normalize.js';
+import { isUniqueResponseId, ZERO_COUNTS } from './normalize.js';
 import type { MeterConfig } from './options.js';
 
 /** The metered OpenAI endpoints (`completions` is the legacy text completions API). */

@@ -1,15 +1,7 @@
-/**
- * OpenAI usage objects → token counts, following the OpenTelemetry GenAI conventions: input is the
- * whole prompt (cache reads and writes included), output the whole completion (reasoning included);
- * cached, cache-write and reasoning counts are subsets and are never added on top.
- */
-export interface TokenCounts {
-  inputTokens: number;
-  outputTokens: number;
-  cachedInputTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-}
+// OpenAI usage objects → token counts, following the OpenTelemetry GenAI conventions: input is the
+// whole prompt (cache reads and writes included), output the whole completion (reasoning included);
+// cached, cache-write and reasoning counts are subsets and are never added on top.
+import type { TokenCounts } from '@agentmeter/sdk';
 
 export const ZERO_COUNTS: Readonly<TokenCounts> = Object.freeze({
   inputTokens: 0,

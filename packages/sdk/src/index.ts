@@ -11,6 +11,7 @@ export {
 export { createMeter } from './meter.js';
 export type { MeterOptions, OutboxOptions, OverflowPolicy } from './options.js';
 export { backoffDelay, parseRetryAfter } from './retry-policy.js';
+export { isTokenCount, reconcileTokenCounts, type TokenCounts, tokenCount } from './token-counts.js';
 export type {
   Meter,
   MeterContext,
