@@ -110,10 +110,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const started = Date.now();
     for (const agent of agents) agent.start();
 
-    // The chaos plan, by overall progress: kill the server at 25% and 65%, agent 0 at 45% of its share.
+    // The chaos plan, by overall progress: kill the server at 25% and 65%, and at 45% the agent with
+    // the most work left (an agent that finished early cannot be the one killed).
     const serverKills: ChaosReport['serverKills'] = [];
     const agentKills: ChaosReport['agentKills'] = [];
-    const victim = agents[0] as AgentProcess;
     const progress = () => agents.reduce((sum, agent) => sum + agent.progress, 0);
     const plan = [
       { at: 0.25, act: 'server' },
@@ -124,11 +124,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       for (;;) {
         // An agent whose current run ended without finishing: stop the plan, finished() reports it.
         if (agents.some((agent) => agent.exits.length === agent.starts && !agent.done)) break;
-        const reached =
-          step.act === 'agent'
-            ? victim.progress >= victim.config.count * step.at
-            : progress() >= events * step.at;
-        if (reached || agents.every((agent) => agent.done)) break;
+        if (progress() >= events * step.at || agents.every((agent) => agent.done)) break;
         await sleep(20);
       }
       if (step.act === 'server') {
@@ -138,12 +134,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         await sleep(400);
         await server.start();
         log(`server up again at ${Date.now()}`);
-      } else if (!victim.done) {
-        agentKills.push({ agent: 0, atProgress: victim.progress });
-        log(`SIGKILL agent 0 at ${victim.progress} of ${victim.config.count}`);
-        await victim.kill();
-        victim.start();
+        continue;
       }
+      const victim = agents
+        .filter((agent) => !agent.done)
+        .sort((a, b) => b.config.count - b.progress - (a.config.count - a.progress))[0];
+      if (!victim) continue;
+      agentKills.push({ agent: victim.config.agent, atProgress: victim.progress });
+      log(`SIGKILL agent ${victim.config.agent} at ${victim.progress} of ${victim.config.count}`);
+      await victim.kill();
+      victim.start();
     }
     const agentResults = [];
     for (const agent of agents) agentResults.push(await agent.finished());
