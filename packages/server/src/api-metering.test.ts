@@ -144,6 +144,15 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
       errors: [{ field: 'header.Idempotency-Key' }],
     });
     expect((await meter({ agent_id: 'a', action: 'b' }, { 'idempotency-key': 'bad key!' })).status).toBe(400);
+    // An empty header is no header: the server mints an id instead of storing an empty one.
+    const empty = await meter({ agent_id: 'a', action: 'b' }, { 'idempotency-key': '' });
+    expect([empty.status, empty.body.event_id.length > 0]).toEqual([200, true]);
+    // Batch ids derived from the key ({key}:{index}) must be valid event ids: the key is at most 190.
+    const long = await api.call('POST', '/v1/meter/batch', {
+      body: { events: [] },
+      headers: { 'idempotency-key': 'k'.repeat(191) },
+    });
+    expect([long.status, long.body.errors[0].field]).toEqual([400, 'header.Idempotency-Key']);
   });
 
   it('records the tier version that priced each event; a tier change never reprices history', async () => {

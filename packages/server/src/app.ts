@@ -184,7 +184,8 @@ export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
         params,
         query,
         body,
-        header: (name) => requestHeader(context, name.toLowerCase()),
+        // An empty header is no header (`Idempotency-Key:` must not become an empty event id).
+        header: (name) => requestHeader(context, name.toLowerCase()) || undefined,
       });
       const raw = result.body instanceof Uint8Array;
       if (validateResponses && !(raw && operation.responses.has(String(result.status)))) {

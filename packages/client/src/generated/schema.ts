@@ -337,6 +337,8 @@ export interface components {
         Identifier: string;
         /** @description Letters, digits and `._:~-`, starting with a letter or digit, up to 200 characters. */
         EventId: string;
+        /** @description An event id, at most 190 characters so that the ids derived from it in a batch (`{key}:{index}`) are valid event ids too. */
+        IdempotencyKey: string;
         /** @description `out_` followed by the id of the event that opened the outcome. */
         OutcomeId: string;
         /** @description Lower-case letters, digits and `_.-`, up to 64 characters. */
@@ -344,7 +346,7 @@ export interface components {
         TokenCount: number;
         /** Format: date-time */
         Timestamp: string;
-        /** @description Free-form; at most 64 keys and 8 KiB as JSON. */
+        /** @description Free-form; at most 64 keys, 8 KiB as JSON, and 32 levels of nesting. */
         Metadata: {
             [key: string]: unknown;
         };
@@ -375,7 +377,9 @@ export interface components {
             tokens_cache_write?: components["schemas"]["TokenCount"];
             /** @description Reasoning tokens; part of `tokens_output`. */
             tokens_reasoning?: components["schemas"]["TokenCount"];
+            /** @description No NUL character. */
             model?: string;
+            /** @description No NUL character. */
             provider?: string;
             outcome?: components["schemas"]["OutcomeValue"];
             /** @description With `outcome: pending` only; default 7 days after `timestamp`, at most 90. */
@@ -938,7 +942,7 @@ export interface components {
          *     both are given they must be equal). For `/v1/meter/batch`, the request's key, from
          *     which ids of events without `event_id` are derived.
          */
-        IdempotencyKey: components["schemas"]["EventId"];
+        IdempotencyKey: components["schemas"]["IdempotencyKey"];
         OutcomeId: components["schemas"]["OutcomeId"];
         TierId: components["schemas"]["TierId"];
         CustomerId: components["schemas"]["Identifier"];
