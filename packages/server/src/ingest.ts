@@ -1,4 +1,4 @@
-import { hash, randomUUID } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import { PricingError, priceEvent } from '@agentmeter/pricing';
 import type { ConfigCache, ResolvedTier } from './config-cache.js';
 import { openapi, schemaValidator, toFieldErrors } from './contract.js';
@@ -94,8 +94,18 @@ function eventCanonicalJson(body: unknown): string {
   return count === Object.keys(body).length ? `${out}}` : canonicalJson(body);
 }
 
-/** SHA-256 (base64url) of the event's canonical JSON: one-shot `crypto.hash`, no Hash object per event. */
-export const bodyHash = (body: unknown) => hash('sha256', eventCanonicalJson(body), 'base64url');
+// One-shot `crypto.hash` (Node >= 20.12) avoids a Hash object per event; older Node 20 lines lack it.
+const oneShotHash = (
+  nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string }
+).hash;
+
+/** SHA-256 (base64url) of the event's canonical JSON. */
+export function bodyHash(body: unknown): string {
+  const text = eventCanonicalJson(body);
+  return oneShotHash
+    ? oneShotHash('sha256', text, 'base64url')
+    : nodeCrypto.createHash('sha256').update(text).digest('base64url');
+}
 
 function parseTime(value: string): number {
   return Date.parse(value);
@@ -372,4 +382,4 @@ function prepare(
 }
 
 /** A fresh id for an event that came with none and no idempotency key (it cannot be deduplicated). */
-export const mintEventId = () => `srv_${randomUUID()}`;
+export const mintEventId = () => `srv_${nodeCrypto.randomUUID()}`;
