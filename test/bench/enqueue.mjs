@@ -167,6 +167,8 @@ async function round(contender, sink, samples, warmup) {
   }
   await settle();
   await withTimeout(contender.close(client), 10_000);
+  // Collect this round's garbage now, or the next contender's blocks pay for it.
+  globalThis.gc?.();
 }
 
 /** Bytes allocated per call, objects already collected included (V8's sampling heap profiler). */
