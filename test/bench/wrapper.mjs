@@ -2,7 +2,7 @@
 // same client class, bare and wrapped, on an in-process fake `fetch` returning a fixed body (no
 // network), plain and streamed (SSE), so the difference is the wrapper plus `meter.track()`.
 //
-//   node --expose-gc test/bench/wrapper.mjs        (after `npm run build`)
+//   node test/bench/wrapper.mjs        (after `npm run build`)
 //
 // Bare and wrapped alternate in blocks of 100 calls (order flipped every block), so load drift on a
 // shared machine hits both alike. Cost per call = the block's CPU time (`process.cpuUsage()`) / 100;
@@ -120,7 +120,6 @@ export async function runWrapper() {
         }
         if (block >= 4) cpu[name].push((cpuMicros() - cpuStart) / BLOCK_CALLS);
         await meterd?.close();
-        globalThis.gc?.(); // each block starts clean: neither pays for the other's garbage
       }
     }
     const bare = summarize(cpu.bare, 'µs CPU', { wallP99: percentile(wall.bare, 0.99) });
