@@ -15,6 +15,7 @@ import {
   usageRowFrom,
   usageSelect,
 } from './sql.js';
+import { Checkpointer } from './sqlite-checkpointer.js';
 import type {
   AssignmentRow,
   AuthRow,
@@ -67,14 +68,20 @@ export class SqliteStore implements Store {
   #insertTimer: ReturnType<typeof setImmediate> | undefined;
   #writeGroup: Database.Transaction<(calls: PendingInsert[]) => InsertOutcome[][]> | undefined;
   #writeOne: Database.Transaction<(projectId: string, rows: EventRow[]) => InsertOutcome[]> | undefined;
+  readonly #path: string;
+  #checkpointer: Checkpointer | undefined;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.#path = path;
     this.#db = new Database(path);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('busy_timeout = 5000');
     this.#db.pragma('foreign_keys = ON');
+    // Checkpoints run on a worker thread (Checkpointer); this connection checkpoints only should
+    // the WAL pass 10,000 pages (~40 MiB) anyway.
+    this.#db.pragma('wal_autocheckpoint = 10000');
   }
 
   #statement(sql: string): Database.Statement {
@@ -129,6 +136,8 @@ export class SqliteStore implements Store {
       clearImmediate(this.#insertTimer);
       this.#commitInserts();
     }
+    // The worker's connection first, so this one, closing last, checkpoints and removes the WAL.
+    await this.#checkpointer?.stop();
     if (this.#db.open) this.#db.close();
   }
 
@@ -358,6 +367,13 @@ export class SqliteStore implements Store {
     const group = this.#pendingInserts;
     this.#pendingInserts = [];
     if (group.length === 0) return;
+    if (!this.#checkpointer && this.#path !== ':memory:' && this.#db.open) {
+      try {
+        this.#checkpointer = new Checkpointer(this.#path);
+      } catch {
+        // No worker threads here: this connection's own checkpoints bound the WAL.
+      }
+    }
     this.#writeGroup ??= this.#db.transaction((calls: PendingInsert[]) =>
       calls.map((call) => this.#insertRows(call.projectId, call.rows)),
     );
