@@ -166,7 +166,7 @@ export async function runWrapper() {
   const langfuse =
     'Langfuse observeOpenAI (@langfuse/openai 5, with its LangfuseSpanProcessor on a BasicTracerProvider) is measured against the bare client in its own alternating run, right after agentmeter';
   printTable(
-    `2. Wrapper overhead per chat.completions.create (fake fetch, $BLOCKSblocks × $BLOCK_CALLScalls each, interleaved)`,
+    `2. Wrapper overhead per chat.completions.create (fake fetch, ${BLOCKS} blocks × ${BLOCK_CALLS} calls each, interleaved)`,
     [
       ['call', (row) => row.label],
       ['wrapper', (row) => row.library],
