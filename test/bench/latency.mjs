@@ -71,14 +71,12 @@ async function maxima(targets) {
           `${target.name}: ${result.non2xx} non-2xx and ${result.errors} errors at full load (${JSON.stringify(result.statusCodeStats)})`,
         );
       }
-      runs
-        .get(target)
-        .push({
-          rps: result.requests.average,
-          cpuPerRequest: cpu / result.requests.total,
-          p50: result.p50,
-          p99: result.p99,
-        });
+      runs.get(target).push({
+        rps: result.requests.average,
+        cpuPerRequest: cpu / result.requests.total,
+        p50: result.p50,
+        p99: result.p99,
+      });
     }
   }
   for (const target of targets) {

@@ -400,7 +400,9 @@ export class SqliteStore implements Store {
       }
       return;
     }
-    group.forEach((call, index) => call.resolve(outcomes[index] as InsertOutcome[]));
+    for (const [index, call] of group.entries()) {
+      call.resolve(outcomes[index] as InsertOutcome[]);
+    }
   }
 
   async getEvent(projectId: string, eventId: string): Promise<StoredEvent | null> {
