@@ -1,18 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { captureEvent, captureResolution, toOutcomeId, utf8Length } from './capture.js';
+import { captureEvent, captureResolution, portableUtf8Length, toOutcomeId, utf8Length } from './capture.js';
 
-describe('utf8Length', () => {
+describe.each([
+  ['utf8Length (native in Node)', utf8Length],
+  ['portableUtf8Length (runtimes without Buffer)', portableUtf8Length],
+])('%s', (_name, length) => {
   it('equals the UTF-8 encoding length for any string', () => {
     const encoder = new TextEncoder();
     fc.assert(
-      fc.property(
-        fc.string({ unit: 'grapheme' }),
-        (text) => utf8Length(text) === encoder.encode(text).length,
-      ),
+      fc.property(fc.string({ unit: 'grapheme' }), (text) => length(text) === encoder.encode(text).length),
     );
     fc.assert(
-      fc.property(fc.string({ unit: 'binary' }), (text) => utf8Length(text) === encoder.encode(text).length),
+      fc.property(fc.string({ unit: 'binary' }), (text) => length(text) === encoder.encode(text).length),
     );
   });
 });

@@ -12,30 +12,38 @@ const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(
 let lastMs = Number.NEGATIVE_INFINITY;
 let counter = 0;
 
-/**
- * A UUIDv7 exactly as `uuid`'s `v7()` makes it (RFC 9562 method 1: a 32-bit counter, seeded at
- * random each millisecond and incremented within one, so ids minted in order sort in order), with
- * no Uint8Array per id: `track()` mints one per call.
- */
-export function uuidv7(): string {
-  if (poolAt > POOL.length - 16) {
+/** The offset of `count` fresh random bytes in POOL, refilling it when it runs out. */
+function randomBytes(count: number): number {
+  if (poolAt > POOL.length - count) {
     globalThis.crypto.getRandomValues(POOL);
     poolAt = 0;
   }
   const at = poolAt;
-  poolAt += 16;
+  poolAt += count;
+  return at;
+}
+
+/**
+ * A UUIDv7 laid out as `uuid`'s `v7()` lays it out (RFC 9562 method 1: a 32-bit counter, seeded
+ * at random each millisecond and incremented within one, so ids minted in order sort in order),
+ * with no Uint8Array per id: `track()` mints one per call. Random bytes are drawn as used: 4 for
+ * the counter's seed once a millisecond, 6 for the tail of every id.
+ */
+export function uuidv7(): string {
   const now = Date.now();
   if (now > lastMs) {
+    const seed = randomBytes(4);
     counter =
-      ((POOL[at + 6] as number) << 23) |
-      ((POOL[at + 7] as number) << 16) |
-      ((POOL[at + 8] as number) << 8) |
-      (POOL[at + 9] as number);
+      ((POOL[seed] as number) << 23) |
+      ((POOL[seed + 1] as number) << 16) |
+      ((POOL[seed + 2] as number) << 8) |
+      (POOL[seed + 3] as number);
     lastMs = now;
   } else {
     counter = (counter + 1) | 0;
     if (counter === 0) lastMs++;
   }
+  const at = randomBytes(6);
   const ms = lastMs;
   const hex = (byte: number) => HEX[byte & 0xff] as string;
   // A concatenation is a tree of its 21 pieces (~450 bytes held for as long as the id is queued);
@@ -43,15 +51,25 @@ export function uuidv7(): string {
   return (
     `${hex(ms / 0x10000000000)}${hex(ms / 0x100000000)}${hex(ms / 0x1000000)}${hex(ms / 0x10000)}-` +
     `${hex(ms / 0x100)}${hex(ms)}-${hex(0x70 | ((counter >>> 28) & 0x0f))}${hex(counter >>> 20)}-` +
-    `${hex(0x80 | ((counter >>> 14) & 0x3f))}${hex(counter >>> 6)}-${hex((counter << 2) | ((POOL[at + 10] as number) & 0x03))}` +
-    `${hex(POOL[at + 11] as number)}${hex(POOL[at + 12] as number)}${hex(POOL[at + 13] as number)}${hex(POOL[at + 14] as number)}${hex(POOL[at + 15] as number)}`
+    `${hex(0x80 | ((counter >>> 14) & 0x3f))}${hex(counter >>> 6)}-${hex((counter << 2) | ((POOL[at] as number) & 0x03))}` +
+    `${hex(POOL[at + 1] as number)}${hex(POOL[at + 2] as number)}${hex(POOL[at + 3] as number)}${hex(POOL[at + 4] as number)}${hex(POOL[at + 5] as number)}`
   ).toLowerCase();
 }
 
 const isLowSurrogate = (code: number): boolean => code >= 0xdc00 && code <= 0xdfff;
 
-/** UTF-8 length of a string; one native regex test for the common all-ASCII case. */
+/** Node's native UTF-8 length, where there is one (about twice as fast as the regex test below). */
+const nativeByteLength = (globalThis as { Buffer?: { byteLength(text: string, encoding: 'utf8'): number } })
+  .Buffer?.byteLength;
+
+/** UTF-8 length of a string (a lone surrogate counts 3 bytes, as it encodes to U+FFFD). */
 export function utf8Length(text: string): number {
+  if (nativeByteLength) return nativeByteLength(text, 'utf8');
+  return portableUtf8Length(text);
+}
+
+/** UTF-8 length without Node: one native regex test for the common all-ASCII case. */
+export function portableUtf8Length(text: string): number {
   if (!NON_ASCII.test(text)) return text.length;
   let bytes = 0;
   for (let index = 0; index < text.length; index++) {

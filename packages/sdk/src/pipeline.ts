@@ -54,10 +54,18 @@ export class Pipeline {
   constructor(parts: PipelineParts) {
     this.#parts = parts;
     this.#batchCap = parts.options.maxBatchEvents;
+    const pipeline = this;
     this.#overflow = new OverflowGuard(
       parts.options,
       this.queue,
-      () => ({ count: this.#inflight.length, bytes: this.#inflightBytes }),
+      {
+        get count() {
+          return pipeline.#inflight.length;
+        },
+        get bytes() {
+          return pipeline.#inflightBytes;
+        },
+      },
       parts.report,
     );
   }
