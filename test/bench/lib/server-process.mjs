@@ -42,9 +42,14 @@ export async function freshDatabase() {
 /**
  * Starts a server process. `store`: 'sqlite' (a temp file), 'postgres' (a fresh database), 'bare'
  * (the framework ceiling) or 'bare-body' (the same, reading and parsing the request body). `port`:
- * a fixed port (default: a free one). `execArgv` (e.g. ['--cpu-prof']) goes to the child's node.
+ * a fixed port (default: a free one). `execArgv` (e.g. ['--cpu-prof']) goes to the child's node;
+ * with BENCH_PROFILE_DIR set, every server is started with --cpu-prof and its profile kept there.
  */
-export async function startServerProcess({ store = 'sqlite', execArgv = [], port } = {}) {
+export async function startServerProcess({
+  store = 'sqlite',
+  execArgv = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof'] : [],
+  port,
+} = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'agentmeter-bench-'));
   let database;
   let options;
