@@ -19,7 +19,7 @@ import { printTable, writeSection } from './lib/results.mjs';
 import { startSink } from './lib/sink.mjs';
 import { cpuMicros, fmt, percentile, summarize } from './lib/stats.mjs';
 
-const BLOCKS = Number(process.env.BENCH_WRAPPER_BLOCKS ?? 40);
+const BLOCKS = Number(process.env.BENCH_WRAPPER_BLOCKS ?? 60);
 const BLOCK_CALLS = 100;
 const CHUNKS = 20;
 
@@ -123,7 +123,21 @@ export async function runWrapper() {
     setLangfuseTracerProvider(provider);
     return { wrapped: observeOpenAI(client()), close: () => provider.shutdown() };
   };
-  const contenders = { wrapped: wrappedClient, langfuse: langfuseClient };
+  // What metering a stream costs before any wrapper code runs: the bare client asking for the usage
+  // chunk itself (`stream_options.include_usage`), so the provider sends `usage: null` on every chunk
+  // and one chunk more. withMeter asks for it too; this row separates that from the wrapper's code.
+  const usageOnlyClient = () => ({
+    wrapped: {
+      chat: {
+        completions: {
+          create: (body) =>
+            bareClient.chat.completions.create({ ...body, stream_options: { include_usage: true } }),
+        },
+      },
+    },
+    close: () => {},
+  });
+  const contenders = { wrapped: wrappedClient, langfuse: langfuseClient, usageOnly: usageOnlyClient };
   const figures = {};
   const rows = [];
   // Each wrapper runs against the bare client in its own alternating run, so one's garbage (Langfuse
@@ -161,6 +175,11 @@ export async function runWrapper() {
     figures[label] = { ...ours, langfuse: theirs };
     rows.push({ label, library: 'agentmeter withMeter', ...ours });
     rows.push({ label, library: 'Langfuse observeOpenAI', ...theirs });
+    if (label.startsWith('streamed')) {
+      const usageOnly = await measure(call, 'usageOnly');
+      figures[label].usageChunkOnly = usageOnly;
+      rows.push({ label, library: 'bare + include_usage', ...usageOnly });
+    }
   }
   await sink.close();
   const langfuse =
@@ -185,6 +204,9 @@ export async function runWrapper() {
     rows,
   );
   console.log(`\n${langfuse}.`);
+  console.log(
+    "'bare + include_usage' is the bare client asking for the usage chunk itself, no wrapper: the part of a metered stream's cost that is the provider's extra bytes.",
+  );
   writeSection('wrapper', {
     description:
       'openai chat.completions.create through withMeter vs the bare client, fake in-process fetch; overhead on medians.',
