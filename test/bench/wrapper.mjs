@@ -6,7 +6,8 @@
 //
 // Bare and wrapped alternate in blocks of 100 calls (order flipped every block), so load drift on a
 // shared machine hits both alike. Cost per call = the block's CPU time (`process.cpuUsage()`) / 100;
-// overhead = (wrapped − bare) / bare on the medians. Each call is also timed on the wall clock for
+// overhead = the median over blocks of wrapped / bare − 1, each wrapped block paired with the
+// bare block beside it. Each call is also timed on the wall clock for
 // the p99. The Meter queues without sending while measured (benchmark 3 measures delivery).
 import { observeOpenAI } from '@langfuse/openai';
 import { LangfuseSpanProcessor } from '@langfuse/otel';
@@ -20,7 +21,9 @@ import { startSink } from './lib/sink.mjs';
 import { cpuMicros, fmt, percentile, summarize } from './lib/stats.mjs';
 
 const BLOCKS = Number(process.env.BENCH_WRAPPER_BLOCKS ?? 60);
-const BLOCK_CALLS = 100;
+/** Calls per block: about 30 ms of work each, so one garbage collection moves a block by little. */
+const BLOCK_CALLS = { plain: 400, streamed: 100 };
+const blockCalls = (label) => (label === 'plain' ? BLOCK_CALLS.plain : BLOCK_CALLS.streamed);
 const CHUNKS = 20;
 
 const usage = { prompt_tokens: 1200, completion_tokens: 300, total_tokens: 1500 };
@@ -86,7 +89,8 @@ export async function runWrapper() {
   const sink = await startSink();
   const client = () =>
     new OpenAI({ apiKey: 'sk-bench', baseURL: 'http://127.0.0.1:9/v1', fetch: fakeFetch, maxRetries: 0 });
-  const bareClient = client();
+  // Every side gets a new OpenAI client per block (the wrapped sides need one per Meter), so the
+  // cost of a client's first calls falls on bare and wrapped alike.
   // A fresh Meter per block, closed after it: its queue holds one block's events, as a delivering
   // Meter's would, rather than growing for the whole run (benchmark 3 measures delivery).
   const wrappedClient = () => {
@@ -126,57 +130,66 @@ export async function runWrapper() {
   // What metering a stream costs before any wrapper code runs: the bare client asking for the usage
   // chunk itself (`stream_options.include_usage`), so the provider sends `usage: null` on every chunk
   // and one chunk more. withMeter asks for it too; this row separates that from the wrapper's code.
-  const usageOnlyClient = () => ({
-    wrapped: {
-      chat: {
-        completions: {
-          create: (body) =>
-            bareClient.chat.completions.create({ ...body, stream_options: { include_usage: true } }),
+  const usageOnlyClient = () => {
+    const bareClient = client();
+    return {
+      wrapped: {
+        chat: {
+          completions: {
+            create: (body) =>
+              bareClient.chat.completions.create({ ...body, stream_options: { include_usage: true } }),
+          },
         },
       },
-    },
-    close: () => {},
-  });
-  const contenders = { wrapped: wrappedClient, langfuse: langfuseClient, usageOnly: usageOnlyClient };
+      close: () => {},
+    };
+  };
+  const bareOnly = () => ({ wrapped: client(), close: () => {} });
+  const contenders = {
+    bare: bareOnly,
+    wrapped: wrappedClient,
+    langfuse: langfuseClient,
+    usageOnly: usageOnlyClient,
+  };
   const figures = {};
   const rows = [];
   // Each wrapper runs against the bare client in its own alternating run, so one's garbage (Langfuse
   // builds an OpenTelemetry span per call) is never collected inside the other's blocks.
-  const measure = async (call, contender) => {
+  const measure = async (label, call, contender) => {
+    const calls = blockCalls(label);
     const cpu = { bare: [], [contender]: [] };
     const wall = { bare: [], [contender]: [] };
     for (let block = 0; block < BLOCKS + 4; block++) {
       const order = block % 2 === 0 ? ['bare', contender] : [contender, 'bare'];
       for (const name of order) {
-        const meterd = contenders[name]?.();
-        const openai = meterd ? meterd.wrapped : bareClient;
+        const meterd = contenders[name]();
+        const openai = meterd.wrapped;
         const cpuStart = cpuMicros();
-        for (let index = 0; index < BLOCK_CALLS; index++) {
+        for (let index = 0; index < calls; index++) {
           const start = performance.now();
           await call(openai);
           if (block >= 4) wall[name].push((performance.now() - start) * 1000);
         }
-        if (block >= 4) cpu[name].push((cpuMicros() - cpuStart) / BLOCK_CALLS);
+        if (block >= 4) cpu[name].push((cpuMicros() - cpuStart) / calls);
         await meterd?.close();
       }
     }
     const bare = summarize(cpu.bare, 'µs CPU', { wallP99: percentile(wall.bare, 0.99) });
     const wrapped = summarize(cpu[contender], 'µs CPU', { wallP99: percentile(wall[contender], 0.99) });
-    return {
-      bare,
-      wrapped,
-      added: wrapped.median - bare.median,
-      overhead: (wrapped.median - bare.median) / bare.median,
-    };
+    // The overhead is the median of the per-block ratios: each wrapped block against the bare block
+    // run right beside it, so load that drifts over seconds on a shared machine cancels out.
+    const ratios = cpu[contender].map((micros, index) => micros / cpu.bare[index]);
+    const overhead = percentile(ratios, 0.5) - 1;
+    return { bare, wrapped, added: wrapped.median - bare.median, overhead };
   };
   for (const [label, call] of Object.entries(calls)) {
-    const ours = await measure(call, 'wrapped');
-    const theirs = await measure(call, 'langfuse');
+    const ours = await measure(label, call, 'wrapped');
+    const theirs = await measure(label, call, 'langfuse');
     figures[label] = { ...ours, langfuse: theirs };
     rows.push({ label, library: 'agentmeter withMeter', ...ours });
     rows.push({ label, library: 'Langfuse observeOpenAI', ...theirs });
     if (label.startsWith('streamed')) {
-      const usageOnly = await measure(call, 'usageOnly');
+      const usageOnly = await measure(label, call, 'usageOnly');
       figures[label].usageChunkOnly = usageOnly;
       rows.push({ label, library: 'bare + include_usage', ...usageOnly });
     }
@@ -185,7 +198,7 @@ export async function runWrapper() {
   const langfuse =
     'Langfuse observeOpenAI (@langfuse/openai 5, with its LangfuseSpanProcessor on a BasicTracerProvider) is measured against the bare client in its own alternating run, right after agentmeter';
   printTable(
-    `2. Wrapper overhead per chat.completions.create (fake fetch, ${BLOCKS} blocks × ${BLOCK_CALLS} calls each, interleaved)`,
+    `2. Wrapper overhead per chat.completions.create (fake fetch, ${BLOCKS} blocks of ${BLOCK_CALLS.plain} plain or ${BLOCK_CALLS.streamed} streamed calls, interleaved)`,
     [
       ['call', (row) => row.label],
       ['wrapper', (row) => row.library],
@@ -209,7 +222,7 @@ export async function runWrapper() {
   );
   writeSection('wrapper', {
     description:
-      'openai chat.completions.create through withMeter vs the bare client, fake in-process fetch; overhead on medians.',
+      'openai chat.completions.create through withMeter vs the bare client, fake in-process fetch; overhead = median of per-block wrapped/bare ratios − 1.',
     figures,
     langfuse,
   });

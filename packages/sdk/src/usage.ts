@@ -69,13 +69,25 @@ function hash53(input: string): string {
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }
 
+let lastScopeKey: string | undefined;
+let lastScope = '';
+/** hash53 of the agent and action; a wrapper sends the same pair call after call, so the last one is kept. */
+function scopeHash(agentId: string, action: string): string {
+  const key = `${agentId}\u0000${action}`;
+  if (key !== lastScopeKey) {
+    lastScope = hash53(key);
+    lastScopeKey = key;
+  }
+  return lastScope;
+}
+
 /**
  * The idempotency key of a provider call: derived from the provider's response id plus the agent
  * and action, so an application-level retry or a re-run of the same handler never charges twice.
  * Shaped to fit the contract's `EventId` pattern.
  */
 export function deriveEventId(provider: string, responseId: string, agentId: string, action: string): string {
-  const scope = hash53(`${agentId}\u0000${action}`);
+  const scope = scopeHash(agentId, action);
   const readable = `${provider}:${responseId}`;
   const candidate = `${readable}:${scope}`;
   if (candidate.length <= 200 && SAFE_ID.test(candidate)) return candidate;
