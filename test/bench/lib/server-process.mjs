@@ -110,6 +110,7 @@ export async function startServerProcess({
 
   const server = {
     url,
+    pid: child.pid,
     dir,
     store,
     errors,
