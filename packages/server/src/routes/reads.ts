@@ -18,6 +18,9 @@ import { iso, ledgerEvent } from '../presenters.js';
 import { unprocessable, validationError } from '../problem.js';
 import type { EventFilters, UsageDimension, UsageRow } from '../store/types.js';
 
+/** Lets timers, I/O and other requests run before the caller goes on. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const END_OF_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999) + 1;
 
 function filtersOf(context: RequestContext, input: Record<string, unknown> = context.query): EventFilters {
@@ -293,8 +296,12 @@ const simulate: RouteDefinition = {
     const history = body.history as NonNullable<typeof body.history>;
     const filters = filtersOf(context, history);
     const repricer = createRepricer(candidates);
+    // Page by page, each page repriced against every candidate and then the event loop given back:
+    // a history of millions of events takes as long as it takes, but never holds up other requests.
+    // A page costs ~ rows × candidates; it shrinks as the candidates grow (at most 40 of them).
+    const pageSize = Math.max(250, Math.floor(8000 / candidates.length));
     for (let after = 0; ; ) {
-      const page = await context.store.scanEvents(context.projectId, filters, after, 5000);
+      const page = await context.store.scanEvents(context.projectId, filters, after, pageSize);
       for (const event of page) {
         repricer.add({
           action: event.action,
@@ -307,8 +314,9 @@ const simulate: RouteDefinition = {
         });
       }
       const last = page[page.length - 1];
-      if (!last || page.length < 5000) break;
+      if (!last || page.length < pageSize) break;
       after = last.seq;
+      await yieldToEventLoop();
     }
     return { status: 200, body: simulationView('history', repricer.result()) };
   },

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './schema.js';
@@ -16,6 +16,7 @@ import {
   usageSelect,
 } from './sql.js';
 import { Checkpointer } from './sqlite-checkpointer.js';
+import { SqliteReader } from './sqlite-reader.js';
 import type {
   AssignmentRow,
   AuthRow,
@@ -70,9 +71,16 @@ export class SqliteStore implements Store {
   #writeOne: Database.Transaction<(projectId: string, rows: EventRow[]) => InsertOutcome[]> | undefined;
   readonly #path: string;
   #checkpointer: Checkpointer | undefined;
+  #reader: SqliteReader | undefined;
+  #readerFailed = false;
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      // The ledger and key hashes are for this server's user alone: a new folder is 0700 and a new
+      // database file 0600 (SQLite gives its -wal and -shm files the database file's mode).
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+    }
     this.#path = path;
     this.#db = new Database(path);
     this.#db.pragma('journal_mode = WAL');
@@ -100,6 +108,22 @@ export class SqliteStore implements Store {
 
   #get(sql: string, ...params: unknown[]): Row | undefined {
     return this.#statement(sql).get(...params) as Row | undefined;
+  }
+
+  /**
+   * A read that may scan much of the ledger: on the reader thread, so it never stalls the event loop;
+   * on this connection only where no thread can be had (an in-memory database, a failed worker).
+   */
+  async #read(sql: string, params: unknown[]): Promise<Row[]> {
+    if (!this.#reader && !this.#readerFailed && this.#path !== ':memory:' && this.#db.open) {
+      try {
+        this.#reader = new SqliteReader(this.#path);
+      } catch {
+        this.#readerFailed = true;
+      }
+    }
+    if (this.#reader?.usable) return this.#reader.all(sql, params);
+    return this.#all(sql, ...params);
   }
 
   #run(sql: string, ...params: unknown[]): Database.RunResult {
@@ -138,6 +162,7 @@ export class SqliteStore implements Store {
     }
     // The worker's connection first, so this one, closing last, checkpoints and removes the WAL.
     await this.#checkpointer?.stop();
+    await this.#reader?.stop();
     if (this.#db.open) this.#db.close();
   }
 
@@ -443,12 +468,12 @@ export class SqliteStore implements Store {
     now: number,
   ): Promise<UsageRow[]> {
     const { sql, params } = usageSelect('sqlite', projectId, filters, groupBy, now);
-    return this.#all(sql, ...params).map((row) => usageRowFrom(row, groupBy));
+    return (await this.#read(sql, params)).map((row) => usageRowFrom(row, groupBy));
   }
 
   async invoice(projectId: string, customerId: string, from: number, to: number): Promise<InvoiceRow[]> {
     const { sql, params } = invoiceSelect('sqlite', projectId, customerId, from, to);
-    return this.#all(sql, ...params).map(invoiceRowFrom);
+    return (await this.#read(sql, params)).map(invoiceRowFrom);
   }
 
   async listEvents(
@@ -458,7 +483,7 @@ export class SqliteStore implements Store {
     limit: number,
   ): Promise<StoredEvent[]> {
     const { sql, params } = eventsSelect('sqlite', projectId, filters, { beforeSeq }, limit);
-    return this.#all(sql, ...params).map(rowToEvent);
+    return (await this.#read(sql, params)).map(rowToEvent);
   }
 
   async scanEvents(
@@ -468,6 +493,6 @@ export class SqliteStore implements Store {
     limit: number,
   ): Promise<StoredEvent[]> {
     const { sql, params } = eventsSelect('sqlite', projectId, filters, { afterSeq }, limit);
-    return this.#all(sql, ...params).map(rowToEvent);
+    return (await this.#read(sql, params)).map(rowToEvent);
   }
 }
