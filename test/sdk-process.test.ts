@@ -208,10 +208,10 @@ describe('crash replay (17)', () => {
     const server = await startServer({
       port: 0,
       dbPath: join(dir, 'meter.db'),
-      adminKey: 'adm_crash_0123456789',
+      adminKey: 'adm_crash_0123456789_abcdefghij',
       rateLimit: false,
     });
-    const admin = createClient({ apiKey: 'adm_crash_0123456789', baseUrl: server.url });
+    const admin = createClient({ apiKey: 'adm_crash_0123456789_abcdefghij', baseUrl: server.url });
     await admin.PUT('/v1/tiers/{tier_id}', {
       params: { path: { tier_id: 'default' } },
       body: { base_fee: '0.01', token_unit: 1000, currency: 'USD' },

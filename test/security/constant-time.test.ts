@@ -1,8 +1,8 @@
-// Key comparison, reviewed: authentication hashes the presented key (SHA-256), finds the row by that
-// hash, and compares the stored and computed digests with crypto.timingSafeEqual. Nothing compares
+// Key comparison, reviewed: authentication hashes the presented key (HMAC-SHA-256 under the store's
+// key secret), finds the row by that hash, and compares the stored and computed digests with crypto.timingSafeEqual. Nothing compares
 // the secret itself, and the comparison always runs on two 32-byte digests. (No timing test: the
 // code path is what is checked.)
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const spy = vi.hoisted(() => ({ calls: [] as [Buffer, Buffer][] }));
@@ -28,10 +28,12 @@ const { openTestStore } = await import('../support/stores.js');
 describe('constant-time key comparison', () => {
   let cleanup: () => Promise<void>;
   let app: ReturnType<typeof createApp>;
+  let keySecret: Uint8Array;
   const adminKey = 'constant-time-admin-key-0123456789';
   beforeAll(async () => {
     const opened = await openTestStore('sqlite');
     cleanup = opened.cleanup;
+    keySecret = opened.store.keySecret as Uint8Array;
     await createProject(opened.store, { adminKey });
     app = createApp({ store: opened.store, rateLimit: false });
   });
@@ -42,12 +44,12 @@ describe('constant-time key comparison', () => {
 
   const get = (key: string) => app.request('/v1/tiers', { headers: { authorization: `Bearer ${key}` } });
 
-  it('compares the SHA-256 digests of the stored and the presented key with timingSafeEqual', async () => {
+  it('compares the keyed digests of the stored and the presented key with timingSafeEqual', async () => {
     expect((await get(adminKey)).status).toBe(200);
-    const digest = createHash('sha256').update(adminKey).digest();
+    const digest = createHmac('sha256', keySecret).update(adminKey).digest();
     expect(spy.calls).toEqual([[digest, digest]]);
     expect(spy.calls[0]?.[0]).toHaveLength(32);
-    expect(hashKey(adminKey)).toBe(digest.toString('hex'));
+    expect(hashKey(adminKey, keySecret)).toBe(digest.toString('hex'));
   });
 
   it('never compares a key it does not know: the lookup is by digest, so there is nothing to time', async () => {

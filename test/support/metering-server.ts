@@ -53,7 +53,7 @@ export function useMeteringServer(name: string, tier: object = PER_MILLION_TIER)
     metering = await startServer({
       port: 0,
       dbPath: join(directory, 'meter.db'),
-      adminKey: `am_admin_e2e_${name.replace(/\W/g, '_')}`,
+      adminKey: `am_admin_e2e_${name.replace(/\W/g, '_')}_0123456789abcdef`,
     });
     const response = await admin('/v1/tiers/default', { method: 'PUT', body: JSON.stringify(tier) });
     expect(response.status).toBeLessThan(300);

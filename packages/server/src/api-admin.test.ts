@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness } from '../../../test/support/api.js';
 import { openTestStore, STORE_KINDS } from '../../../test/support/stores.js';
@@ -22,7 +22,12 @@ describe.each(STORE_KINDS)('keys, scopes and tenancy on %s', (kind) => {
     expect(listed.body.data.map((k: any) => k.scope).sort()).toEqual(['admin', 'ingest']);
     const stored = await api.store.listKeys(api.projectId);
     const row = stored.find((key) => key.keyId === created.body.key_id);
-    expect(row?.keyHash).toBe(createHash('sha256').update(created.body.key).digest('hex'));
+    // Keyed with the store's key secret where it has one (SQLite always; PostgreSQL when configured).
+    const secret = api.store.keySecret;
+    const expected = secret
+      ? createHmac('sha256', secret).update(created.body.key).digest('hex')
+      : createHash('sha256').update(created.body.key).digest('hex');
+    expect(row?.keyHash).toBe(expected);
     expect(JSON.stringify(stored)).not.toContain(created.body.key);
   });
 

@@ -6,6 +6,7 @@ import { ApiError, type FieldError, validationError } from './problem.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { readBody } from './request-body.js';
 import { requestHeader } from './request-headers.js';
+import { problemForError } from './store/errors.js';
 import type { Scope, Store } from './store/types.js';
 
 export interface AppOptions {
@@ -17,7 +18,10 @@ export interface AppOptions {
   rateLimit?: RateLimitOptions | false;
   /** Check every response against openapi.yaml and fail loudly on a mismatch (tests). Default: false. */
   validateResponses?: boolean;
-  /** Where unexpected errors are reported (never to the client). Default: `console.error`. */
+  /**
+   * Where the cause of every 5xx is reported, once (never to the client): a store failure, transient
+   * (503) or permanent (500), and any unexpected error. Default: `console.error`.
+   */
   onError?: (error: unknown) => void;
   /** Reported by `/healthz`. */
   version?: string;
@@ -38,6 +42,11 @@ export interface RequestContext {
   query: Record<string, string | number | undefined>;
   body: unknown;
   header(name: string): string | undefined;
+  /**
+   * Reports a failure the route answers without throwing (a per-item `rejected` of a batch) to the
+   * app's `onError`. A thrown error is reported by the app itself.
+   */
+  reportError(error: unknown): void;
 }
 
 export interface RouteResult {
@@ -147,12 +156,11 @@ export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
   const byId = new Map(operations.map((operation) => [operation.operationId, operation]));
 
   app.onError((error, context) => {
-    if (error instanceof ApiError) return problemResponse(error, context.req.path);
-    onError(error);
-    return problemResponse(
-      new ApiError(500, 'internal_error', 'An unexpected error occurred; it has been logged.'),
-      context.req.path,
-    );
+    // One classification for every route: a transient store failure is a 503 with Retry-After, any
+    // other unexpected error a 500. Every 5xx is reported with what caused it.
+    const problem = problemForError(error);
+    if (problem.status >= 500) onError(problem.cause ?? problem);
+    return problemResponse(problem, context.req.path);
   });
 
   for (const route of routes) {
@@ -186,6 +194,7 @@ export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
         body,
         // An empty header is no header (`Idempotency-Key:` must not become an empty event id).
         header: (name) => requestHeader(context, name.toLowerCase()) || undefined,
+        reportError: onError,
       });
       const raw = result.body instanceof Uint8Array;
       if (validateResponses && !(raw && operation.responses.has(String(result.status)))) {
@@ -242,9 +251,16 @@ async function authenticate(
       headers: { 'www-authenticate': 'Bearer' },
     });
   }
-  const hash = hashKey(match[1]);
-  const key = await store.findKeyByHash(hash);
-  if (!key || !sameHash(key.keyHash, hash) || key.revokedAt !== null) {
+  const hash = hashKey(match[1], store.keySecret);
+  let key = await store.findKeyByHash(hash);
+  let matched = hash;
+  if (!key && store.keySecret) {
+    // A key stored before the database had a key secret: found by its plain hash, then upgraded.
+    matched = hashKey(match[1]);
+    key = await store.findKeyByHash(matched);
+    if (key && sameHash(key.keyHash, matched)) await store.rehashKey(key.keyId, matched, hash);
+  }
+  if (!key || !sameHash(key.keyHash, matched) || key.revokedAt !== null) {
     throw new ApiError(401, 'invalid_api_key', 'The API key is unknown or revoked.', {
       headers: { 'www-authenticate': 'Bearer' },
     });

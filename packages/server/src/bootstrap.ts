@@ -1,5 +1,13 @@
 import { compileTier, tierToJson } from '@agentmeter/pricing';
-import { hashKey, keyPrefix, MIN_KEY_LENGTH, newKeyId, newKeySecret, newProjectId } from './keys.js';
+import {
+  adminKeyWeakness,
+  hashKey,
+  keyPrefix,
+  MIN_KEY_LENGTH,
+  newKeyId,
+  newKeySecret,
+  newProjectId,
+} from './keys.js';
 import type { Store } from './store/types.js';
 
 export const BOOTSTRAP_PROJECT_ID = 'proj_default';
@@ -31,7 +39,7 @@ export async function createProject(store: Store, options: CreateProjectOptions 
     name: 'bootstrap admin key',
     scope: 'admin',
     prefix: keyPrefix(adminKey),
-    keyHash: hashKey(adminKey),
+    keyHash: hashKey(adminKey, store.keySecret),
     createdAt: now,
     revokedAt: null,
   });
@@ -62,6 +70,9 @@ export async function bootstrap(
   options: { adminKey?: string; now?: number } = {},
 ): Promise<BootstrapResult> {
   const now = options.now ?? Date.now();
+  // An admin key the operator chose is the one key that may be guessable: refused before anything is written.
+  const weakness = options.adminKey === undefined ? undefined : adminKeyWeakness(options.adminKey);
+  if (weakness) throw new TypeError(`AGENTMETER_ADMIN_KEY ${weakness}.`);
   if ((await store.countProjects()) === 0) {
     try {
       const created = await createProject(store, {
@@ -81,13 +92,11 @@ export async function bootstrap(
     }
   }
   if (options.adminKey) {
-    if (options.adminKey.length < MIN_KEY_LENGTH || /\s/.test(options.adminKey)) {
-      throw new TypeError(
-        `Expected AGENTMETER_ADMIN_KEY to be at least ${MIN_KEY_LENGTH} characters without spaces.`,
-      );
-    }
-    const hash = hashKey(options.adminKey);
-    if (!(await store.findKeyByHash(hash))) {
+    const hash = hashKey(options.adminKey, store.keySecret);
+    const legacy = hashKey(options.adminKey);
+    const stored = await store.findKeyByHash(legacy);
+    if (store.keySecret && stored) await store.rehashKey(stored.keyId, legacy, hash);
+    else if (!(await store.findKeyByHash(hash))) {
       await store
         .insertKey({
           keyId: newKeyId(),

@@ -21,6 +21,7 @@ try {
     databaseUrl: process.env['DATABASE_URL'] || undefined,
     dbPath: process.env['AGENTMETER_DB'] || DEFAULT_DB_PATH,
     adminKey: process.env['AGENTMETER_ADMIN_KEY'] || undefined,
+    keySecret: process.env['AGENTMETER_KEY_SECRET'] || undefined,
     rateLimit: rate === 0 ? false : { requestsPerSecond: rate },
   });
   const where = process.env['DATABASE_URL']

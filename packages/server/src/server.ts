@@ -22,17 +22,33 @@ export interface StoreOptions {
   schema?: string;
   /** SQLite file, when no `databaseUrl`. Default `./.agentmeter/agentmeter.db`. */
   dbPath?: string | undefined;
+  /**
+   * The secret API keys are hashed under (AGENTMETER_KEY_SECRET), at least 32 characters. Default: on
+   * SQLite, a random one kept in `<dbPath>.key-secret`; on PostgreSQL, none (plain SHA-256) — set it
+   * on every replica alike.
+   */
+  keySecret?: string | undefined;
+}
+
+function keySecretOf(options: StoreOptions): Uint8Array | undefined {
+  if (options.keySecret === undefined || options.keySecret === '') return undefined;
+  if (options.keySecret.length < 32) {
+    throw new TypeError('Expected the key secret (AGENTMETER_KEY_SECRET) to be at least 32 characters.');
+  }
+  return Buffer.from(options.keySecret, 'utf8');
 }
 
 /** Opens (and migrates) the store: PostgreSQL when a database URL is given, else an SQLite file. */
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   // Each driver is loaded only when used: an SQLite deployment never loads `pg`, and the reverse.
+  const keySecret = keySecretOf(options);
   const store: Store = options.databaseUrl
     ? new (await import('./store/postgres.js')).PostgresStore({
         connectionString: options.databaseUrl,
         ...(options.schema ? { schema: options.schema } : {}),
+        keySecret,
       })
-    : new (await import('./store/sqlite.js')).SqliteStore(options.dbPath ?? DEFAULT_DB_PATH);
+    : new (await import('./store/sqlite.js')).SqliteStore(options.dbPath ?? DEFAULT_DB_PATH, { keySecret });
   try {
     await store.migrate();
   } catch (error) {

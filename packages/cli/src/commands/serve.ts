@@ -53,6 +53,7 @@ export function registerServe(program: Command): void {
             databaseUrl: options.databaseUrl || undefined,
             dbPath: options.db,
             adminKey: process.env['AGENTMETER_ADMIN_KEY'] || undefined,
+            keySecret: process.env['AGENTMETER_KEY_SECRET'] || undefined,
             rateLimit: rate === 0 ? false : { requestsPerSecond: rate },
           });
         } catch (error) {

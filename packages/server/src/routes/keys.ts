@@ -18,7 +18,7 @@ const createKey: RouteDefinition = {
       name: name ?? null,
       scope,
       prefix: keyPrefix(secret),
-      keyHash: hashKey(secret),
+      keyHash: hashKey(secret, context.store.keySecret),
       createdAt: context.now,
       revokedAt: null,
     };

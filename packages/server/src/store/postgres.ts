@@ -39,6 +39,12 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Pool size. Default 10. */
   maxConnections?: number;
+  /**
+   * The secret API keys are hashed under (AGENTMETER_KEY_SECRET), the same on every replica. Without
+   * it keys are stored as plain SHA-256: safe for generated keys, while an operator-chosen admin key
+   * must pass `adminKeyWeakness`.
+   */
+  keySecret?: Uint8Array | undefined;
 }
 
 const MIGRATION_LOCK = 7_340_113; // any constant; all replicas take the same advisory lock
@@ -93,6 +99,7 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #schema: string | undefined;
+  readonly keySecret: Uint8Array | undefined;
 
   constructor(options: PostgresStoreOptions) {
     const { connectionString, schema, maxConnections = 10 } = options;
@@ -102,6 +109,7 @@ export class PostgresStore implements Store {
       );
     }
     this.#schema = schema;
+    this.keySecret = options.keySecret;
     this.#pool = new pg.Pool({
       connectionString,
       max: maxConnections,
@@ -186,6 +194,14 @@ export class PostgresStore implements Store {
       revokedAt: row['revoked_at'] === null ? null : Number(row['revoked_at']),
       configVersion: Number(row['config_version']),
     };
+  }
+
+  async rehashKey(keyId: string, fromHash: string, toHash: string): Promise<void> {
+    await this.#query('UPDATE api_keys SET key_hash = $1 WHERE key_id = $2 AND key_hash = $3', [
+      toHash,
+      keyId,
+      fromHash,
+    ]);
   }
 
   async insertKey(key: KeyRow): Promise<void> {

@@ -1,6 +1,7 @@
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { newKeyHashSecret } from '../keys.js';
 import { MIGRATIONS } from './schema.js';
 import {
   EVENT_COLUMNS,
@@ -49,6 +50,20 @@ function refusedRows(error: unknown): boolean {
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return true; // thrown by our own code
   return /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
 }
+/** The key secret kept beside the database: read, or created (0600, exclusively, so two processes agree). */
+function keySecretFile(databasePath: string): Buffer {
+  const file = `${databasePath}.key-secret`;
+  try {
+    writeFileSync(file, newKeyHashSecret().toString('base64'), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
+  }
+  const secret = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  if (secret.length < 16)
+    throw new Error(`The key secret in ${file} is shorter than 16 bytes; delete the file or restore it.`);
+  return secret;
+}
+
 /** Shared by every inserted row: nothing mutates an outcome. */
 const INSERTED: InsertOutcome = Object.freeze({ inserted: true });
 
@@ -73,14 +88,20 @@ export class SqliteStore implements Store {
   #checkpointer: Checkpointer | undefined;
   #reader: SqliteReader | undefined;
   #readerFailed = false;
+  readonly keySecret: Uint8Array | undefined;
 
-  constructor(path: string) {
+  /**
+   * `keySecret`: the secret API keys are hashed under; default, one kept in the file `<path>.key-secret`
+   * (0600, created on first open), so a copy of the database alone is not enough to guess keys offline.
+   */
+  constructor(path: string, options: { keySecret?: Uint8Array | undefined } = {}) {
     if (path !== ':memory:') {
       // The ledger and key hashes are for this server's user alone: a new folder is 0700 and a new
       // database file 0600 (SQLite gives its -wal and -shm files the database file's mode).
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
     }
+    this.keySecret = options.keySecret ?? (path === ':memory:' ? newKeyHashSecret() : keySecretFile(path));
     this.#path = path;
     this.#db = new Database(path);
     this.#db.pragma('journal_mode = WAL');
@@ -194,6 +215,10 @@ export class SqliteStore implements Store {
       revokedAt: row['revoked_at'] === null ? null : Number(row['revoked_at']),
       configVersion: Number(row['config_version']),
     };
+  }
+
+  async rehashKey(keyId: string, fromHash: string, toHash: string): Promise<void> {
+    this.#run('UPDATE api_keys SET key_hash = ? WHERE key_id = ? AND key_hash = ?', toHash, keyId, fromHash);
   }
 
   async insertKey(key: KeyRow): Promise<void> {

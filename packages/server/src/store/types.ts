@@ -155,7 +155,14 @@ export interface Store {
   countProjects(): Promise<number>;
   createProject(project: { projectId: string; name: string; createdAt: number }): Promise<void>;
 
+  /**
+   * The secret API keys are hashed under (HMAC), kept outside the database: a file beside an SQLite
+   * database, `keySecret` (AGENTMETER_KEY_SECRET) for PostgreSQL. Undefined: plain SHA-256.
+   */
+  readonly keySecret: Uint8Array | undefined;
   findKeyByHash(keyHash: string): Promise<AuthRow | null>;
+  /** Replaces a key's stored hash (a plain SHA-256 upgraded to the keyed hash), if it is still `fromHash`. */
+  rehashKey(keyId: string, fromHash: string, toHash: string): Promise<void>;
   insertKey(key: KeyRow): Promise<void>;
   listKeys(projectId: string): Promise<KeyRow[]>;
   /** Revokes a key unless it is the last active admin key (then `last_admin`). */
