@@ -1,11 +1,11 @@
-// `npm run bench`: the six benchmarks, one after another, each in its own process (with
+// `npm run bench`: the seven benchmarks, one after another, each in its own process (with
 // --expose-gc), each printing its table; bench-results.json (repo root, gitignored) collects the
 // machine, the Node version and every figure as { median, p99, runs, unit }. Benchmarks are not
 // tests: nothing here asserts a timing. The targets are printed for the reader, measured, not
 // enforced. See test/bench/README.md.
 //
-//   npm run bench                      all six (builds first)
-//   node test/bench/run.mjs latency    only those named (enqueue wrapper delivery ingest-ceiling latency memory)
+//   npm run bench                      all seven (builds first)
+//   node test/bench/run.mjs latency    only those named (enqueue wrapper delivery ingest-ceiling latency memory stall)
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { machine, RESULTS_FILE, startResults } from './lib/results.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const ALL = ['enqueue', 'wrapper', 'delivery', 'ingest-ceiling', 'latency', 'memory'];
+const ALL = ['enqueue', 'wrapper', 'delivery', 'ingest-ceiling', 'latency', 'memory', 'stall'];
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ALL;
 for (const name of chosen)
   if (!ALL.includes(name)) throw new Error(`no benchmark ${name}; one of ${ALL.join(', ')}`);
@@ -86,6 +86,13 @@ if (b.memory) {
     'heap while the server is down (15–60 s), MiB over baseline',
     `${plateau.median.toFixed(1)} (max ${plateau.max.toFixed(1)})`,
   ]);
+}
+if (b.stall) {
+  for (const [store, figure] of Object.entries(b.stall.figures))
+    rows.push([
+      `worst event-loop stall under the heaviest requests, ${store} (≤ ~50 ms)`,
+      `${figure.loop.max} ms`,
+    ]);
 }
 console.log('\nTargets (measured in this run)\n');
 for (const [name, value] of rows) console.log(`  ${name.padEnd(62)} ${value}`);

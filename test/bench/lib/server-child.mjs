@@ -1,10 +1,12 @@
 // A server in its own process for the benchmarks, with a side channel (IPC) for its CPU and memory:
-// the parent sends {type: 'usage'} and gets process.cpuUsage() and process.memoryUsage() back.
+// the parent sends {type: 'usage'} and gets process.cpuUsage() and process.memoryUsage() back, and
+// {type: 'loop-reset'} / {type: 'loop'} to restart / read the event-loop delay histogram (ms).
 //
 // BENCH_SERVER (JSON) picks what runs:
 //   {mode: 'agentmeter', dbPath | databaseUrl, adminKey, port?}   the real server (startServer), no dashboard
 //   {mode: 'bare'}                                          Hono on @hono/node-server, one constant route
 //   {mode: 'bare-body'}                                     the same route, reading and parsing the JSON body first
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 
@@ -38,8 +40,22 @@ async function start() {
 }
 
 const server = await start();
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
 process.on('message', async (message) => {
-  if (message?.type === 'usage') {
+  if (message?.type === 'loop-reset') {
+    loopDelay.reset();
+    process.send({ type: 'loop', id: message.id });
+  } else if (message?.type === 'loop') {
+    const ms = (ns) => Math.round((ns / 1e6) * 10) / 10;
+    process.send({
+      type: 'loop',
+      id: message.id,
+      max: ms(loopDelay.max),
+      p99: ms(loopDelay.percentile(99)),
+      p50: ms(loopDelay.percentile(50)),
+    });
+  } else if (message?.type === 'usage') {
     process.send({
       type: 'usage',
       id: message.id,

@@ -80,7 +80,7 @@ export async function startServerProcess({
   const ready = new Promise((resolve, reject) => {
     child.on('message', (message) => {
       if (message.type === 'ready') resolve(message.url);
-      else if (message.type === 'usage') pending.get(message.id)?.(message);
+      else if (message.type === 'usage' || message.type === 'loop') pending.get(message.id)?.(message);
       else if (message.type === 'error') errors.push(message.message);
     });
     child.once('exit', (code) =>
@@ -108,8 +108,20 @@ export async function startServerProcess({
       child.send({ type: 'usage', id });
     });
 
+  /** The server's event-loop delay since the last `loopDelay(true)` (ms: max, p99, p50); `reset` starts anew. */
+  const loopDelay = (reset = false) =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      pending.set(id, (message) => {
+        pending.delete(id);
+        resolve({ max: message.max, p99: message.p99, p50: message.p50 });
+      });
+      child.send({ type: reset ? 'loop-reset' : 'loop', id });
+    });
+
   const server = {
     url,
+    loopDelay,
     pid: child.pid,
     dir,
     store,
