@@ -4,6 +4,7 @@ import type { ConfigCache, ResolvedTier } from './config-cache.js';
 import { openapi, schemaValidator, toFieldErrors } from './contract.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { ApiError } from './problem.js';
+import { problemForError } from './store/errors.js';
 import type { EventRow, Store, StoredEvent } from './store/types.js';
 
 export const DAY_MS = 86_400_000;
@@ -185,15 +186,13 @@ export async function ingestEvents(
     let outcomes: Awaited<ReturnType<Store['insertEvents']>>;
     try {
       outcomes = await context.store.insertEvents(projectId, rows);
-    } catch (_cause) {
-      throw new ApiError(
-        503,
-        'store_unavailable',
-        'The event store did not accept the write; nothing was recorded. Retry.',
-        {
-          headers: { 'retry-after': '1' },
-        },
-      );
+    } catch (cause) {
+      // The write rolled back. A busy, full or unreachable database is worth a retry (503); a fault
+      // of ours (a missing column, a constraint bug) is not (500). The app reports the cause.
+      throw problemForError(cause, {
+        transient: 'The event store did not accept the write; nothing was recorded. Retry.',
+        permanent: 'The event store refused the write; nothing was recorded. The error has been logged.',
+      });
     }
     outcomes.forEach((outcome, position) => {
       const row = rows[position] as EventRow;

@@ -22,6 +22,8 @@ export interface StoreOptions {
   schema?: string;
   /** SQLite file, when no `databaseUrl`. Default `./.agentmeter/agentmeter.db`. */
   dbPath?: string | undefined;
+  /** Where the store reports connection failures no request sees (PostgreSQL). Default: `console.error`. */
+  onError?: (error: unknown) => void;
   /**
    * The secret API keys are hashed under (AGENTMETER_KEY_SECRET), at least 32 characters. Default: on
    * SQLite, a random one kept in `<dbPath>.key-secret`; on PostgreSQL, none (plain SHA-256) — set it
@@ -46,6 +48,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     ? new (await import('./store/postgres.js')).PostgresStore({
         connectionString: options.databaseUrl,
         ...(options.schema ? { schema: options.schema } : {}),
+        ...(options.onError ? { onError: options.onError } : {}),
         keySecret,
       })
     : new (await import('./store/sqlite.js')).SqliteStore(options.dbPath ?? DEFAULT_DB_PATH, { keySecret });

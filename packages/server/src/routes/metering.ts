@@ -5,6 +5,7 @@ import { ingestEvents, mintEventId } from '../ingest.js';
 import { resolveOutcome } from '../outcomes.js';
 import { batchEventResult, meterResponse, outcomeIdOf } from '../presenters.js';
 import { ApiError, validationError } from '../problem.js';
+import { problemForError } from '../store/errors.js';
 
 const ingestContext = (context: RequestContext) => ({
   store: context.store,
@@ -133,12 +134,21 @@ const batch: RouteDefinition = {
           price: formatMoney(resolved.event.resolutionAmount),
         });
       } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
+        // The batch's events are committed by now: a failure here is this item's alone, never a
+        // whole-request 5xx (a client retrying the batch would record its server-minted events twice).
+        const problem = problemForError(error);
+        if (problem.status >= 500) context.reportError(problem.cause ?? problem);
         resolutionResults.push({
           index,
           outcome_id: outcomeId,
           status: 'rejected' as const,
-          error: { code: error.code, message: error.message, field: null, retryable: error.status >= 500 },
+          // Only a transient store failure may succeed if sent again; a permanent fault would not.
+          error: {
+            code: problem.code,
+            message: problem.message,
+            field: null,
+            retryable: problem.status === 503,
+          },
         });
       }
     }

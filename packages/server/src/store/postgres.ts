@@ -40,6 +40,16 @@ export interface PostgresStoreOptions {
   /** Pool size. Default 10. */
   maxConnections?: number;
   /**
+   * The longest a statement may run or wait for a lock (PostgreSQL `statement_timeout`), in ms; past
+   * it the statement fails as a transient store error (a 503). Default: the database's own setting.
+   */
+  statementTimeoutMs?: number;
+  /**
+   * Where connection failures outside any query are reported: an idle pooled connection that drops, a
+   * connection lost while a transaction holds it. Default: `console.error`.
+   */
+  onError?: (error: unknown) => void;
+  /**
    * The secret API keys are hashed under (AGENTMETER_KEY_SECRET), the same on every replica. Without
    * it keys are stored as plain SHA-256: safe for generated keys, while an operator-chosen admin key
    * must pass `adminKeyWeakness`.
@@ -99,6 +109,7 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #schema: string | undefined;
+  readonly #onError: (error: unknown) => void;
   readonly keySecret: Uint8Array | undefined;
 
   constructor(options: PostgresStoreOptions) {
@@ -110,13 +121,16 @@ export class PostgresStore implements Store {
     }
     this.#schema = schema;
     this.keySecret = options.keySecret;
+    this.#onError = options.onError ?? ((error) => console.error(error));
     this.#pool = new pg.Pool({
       connectionString,
       max: maxConnections,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
+      ...(options.statementTimeoutMs !== undefined ? { statement_timeout: options.statementTimeoutMs } : {}),
     });
-    // An idle client that loses its connection must not crash the process; the pool replaces it.
-    this.#pool.on('error', () => {});
+    // An idle client that loses its connection must not crash the process (the pool replaces it), nor
+    // go unnoticed: a database restarting or dropping connections shows in the log.
+    this.#pool.on('error', (error) => this.#onError(error));
   }
 
   async #query(sql: string, params: unknown[] = []): Promise<Row[]> {
@@ -125,16 +139,26 @@ export class PostgresStore implements Store {
 
   async #transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
+    // The pool listens for errors on idle clients only. A connection lost while this transaction holds
+    // the client is an `error` event on it, which with no listener would crash the process; the
+    // failed query rejects as well, so the request still fails (and is reported) on its own.
+    const onClientError = (error: Error) => this.#onError(error);
+    client.on('error', onClientError);
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
       throw error;
     } finally {
-      client.release();
+      client.removeListener('error', onClientError);
+      // A client that could not even roll back is discarded, not handed to the next request.
+      client.release(broken);
     }
   }
 
