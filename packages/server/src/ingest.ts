@@ -198,6 +198,14 @@ export async function ingestEvents(
       const row = rows[position] as EventRow;
       const index = rowIndexes[position] as number;
       if (outcome.inserted) results[index] = { status: 'accepted', eventId: row.eventId, event: row };
+      else if (outcome.existing === null)
+        results[index] = reject(
+          row.eventId,
+          'store_unavailable',
+          null,
+          'This event id is already recorded, but the store could not read it back just now; retry this event.',
+          true,
+        );
       else results[index] = replayOf(outcome.existing, row);
     });
   }

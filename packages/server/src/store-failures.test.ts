@@ -356,6 +356,8 @@ describe.each(STORE_KINDS)('store failures on %s', (kind) => {
     const answer = await h.call('POST', '/v1/meter', { ...pendingEvent('lost-1') });
     expect([answer.status, answer.body.code]).toEqual([500, 'internal_error']);
     expect(answer.headers.get('retry-after')).toBeNull();
+    // The SDK retries a 500 unless told not to: a fault that needs a fix must not hold its queue.
+    expect(answer.headers.get('x-should-retry')).toBe('false');
     expect(JSON.stringify(answer.body)).not.toContain('resolution_metadata');
     const cause = reportedOnce(h.reported, kind === 'sqlite' ? 'SQLITE_ERROR' : '42703');
     expect(String((cause as Error).message)).toContain('resolution_metadata');

@@ -934,7 +934,8 @@ export interface components {
          *     retry after `Retry-After` seconds. Resending events is safe when they carry an `event_id`
          *     (or the same `Idempotency-Key`): a write that reached the store before the failure is not
          *     recorded twice. A fault of the server itself, such as a broken schema, is a
-         *     `500 internal_error` instead.
+         *     `500 internal_error` instead, sent with `x-should-retry: false`: the same request would
+         *     meet the same fault, so clients should report it rather than retry.
          */
         ServiceUnavailable: {
             headers: {

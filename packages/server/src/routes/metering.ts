@@ -5,7 +5,7 @@ import { ingestEvents, mintEventId } from '../ingest.js';
 import { resolveOutcome } from '../outcomes.js';
 import { batchEventResult, meterResponse, outcomeIdOf } from '../presenters.js';
 import { ApiError, validationError } from '../problem.js';
-import { problemForError } from '../store/errors.js';
+import { problemForError, STORE_RETRY_AFTER_SECONDS } from '../store/errors.js';
 
 const ingestContext = (context: RequestContext) => ({
   store: context.store,
@@ -19,6 +19,7 @@ const STATUS_OF: Record<string, number> = {
   validation_error: 400,
   idempotency_key_mismatch: 400,
   idempotency_key_reused: 409,
+  store_unavailable: 503,
 };
 
 const meter: RouteDefinition = {
@@ -45,7 +46,10 @@ const meter: RouteDefinition = {
       const errors = result.error.field
         ? [{ field: result.error.field, message: result.error.message, code: result.error.code }]
         : undefined;
-      throw new ApiError(status, result.error.code, result.error.message, errors ? { errors } : {});
+      throw new ApiError(status, result.error.code, result.error.message, {
+        ...(errors ? { errors } : {}),
+        ...(status === 503 ? { headers: { 'retry-after': String(STORE_RETRY_AFTER_SECONDS) } } : {}),
+      });
     }
     return { status: 200, body: meterResponse(result.event, result.status === 'duplicate') };
   },

@@ -112,13 +112,13 @@ describe('problemForError', () => {
     expect(problem.message).not.toContain('database is locked');
   });
 
-  it('answers a permanent one 500 internal_error without Retry-After, keeping the cause', () => {
+  it('answers a permanent one 500 internal_error without Retry-After, telling clients not to retry, keeping the cause', () => {
     const cause = coded('42703', 'column "resolution_metadata" does not exist');
     const problem = problemForError(cause, { permanent: 'Refused.' });
     expect([problem.status, problem.code, problem.headers, problem.message]).toEqual([
       500,
       'internal_error',
-      undefined,
+      { 'x-should-retry': 'false' },
       'Refused.',
     ]);
     expect(problem.cause).toBe(cause);

@@ -115,6 +115,9 @@ export function problemForError(
           500,
           'internal_error',
           details.permanent ?? 'An unexpected error occurred; it has been logged.',
+          // The same request meets the same fault until someone fixes it: clients that honour this
+          // hint (the agentmeter SDK, OpenAI-style clients) report it instead of retrying forever.
+          { headers: { 'x-should-retry': 'false' } },
         );
   problem.cause = error;
   return problem;

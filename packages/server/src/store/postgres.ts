@@ -125,6 +125,9 @@ export class PostgresStore implements Store {
     this.#pool = new pg.Pool({
       connectionString,
       max: maxConnections,
+      // A request waiting for a connection (the pool exhausted, the database unreachable) gives up
+      // after 10 s with a 503, instead of waiting for ever while its client times out.
+      connectionTimeoutMillis: 10_000,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
       ...(options.statementTimeoutMs !== undefined ? { statement_timeout: options.statementTimeoutMs } : {}),
     });
@@ -385,17 +388,22 @@ export class PostgresStore implements Store {
     );
     const existing = new Map<string, StoredEvent>();
     if (missing.length > 0) {
-      const found = await this.#query(
-        'SELECT * FROM events WHERE project_id = $1 AND event_id = ANY($2::text[])',
-        [projectId, [...new Set(missing.map((row) => row.eventId))]],
-      );
-      for (const row of found) existing.set(String(row['event_id']), rowToEvent(row));
+      // The insert is committed: from here on a failure must not fail the rows it wrote (a client
+      // retrying a batch of server-minted ids would record them twice). Only the rows whose stored
+      // original cannot be read are answered as unavailable, each on its own.
+      try {
+        const found = await this.#query(
+          'SELECT * FROM events WHERE project_id = $1 AND event_id = ANY($2::text[])',
+          [projectId, [...new Set(missing.map((row) => row.eventId))]],
+        );
+        for (const row of found) existing.set(String(row['event_id']), rowToEvent(row));
+      } catch (error) {
+        this.#onError(error);
+      }
     }
     return rows.map((row, index): InsertOutcome => {
       if (inserted.has(row.eventId) && firstIndex.get(row.eventId) === index) return { inserted: true };
-      const stored = existing.get(row.eventId);
-      if (!stored) throw new Error(`event ${row.eventId} was neither inserted nor found`);
-      return { inserted: false, existing: stored };
+      return { inserted: false, existing: existing.get(row.eventId) ?? null };
     });
   }
 

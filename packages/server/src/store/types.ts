@@ -85,7 +85,15 @@ export interface EventRow {
 
 export type StoredEvent = EventRow & { seq: number };
 
-export type InsertOutcome = { inserted: true } | { inserted: false; existing: StoredEvent };
+/**
+ * What became of one row of `insertEvents`: written; or its id was taken, with the stored original;
+ * or its id was taken and the original could not be read back (`existing: null`: the store failed
+ * after the request's other rows were committed, so the request cannot fail as a whole).
+ */
+export type InsertOutcome =
+  | { inserted: true }
+  | { inserted: false; existing: StoredEvent }
+  | { inserted: false; existing: null };
 
 export interface ResolveInput {
   eventId: string;
