@@ -1,10 +1,12 @@
 import { type Context, Hono } from 'hono';
 import { ConfigCache } from './config-cache.js';
 import { type OperationSpec, operations, toFieldErrors } from './contract.js';
+import { parseJsonBody } from './json-body.js';
 import { hashKey, sameHash } from './keys.js';
+import { ByteBudget, DEFAULT_LIMITS } from './load-shed.js';
 import { ApiError, type FieldError, validationError } from './problem.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
-import { readBody } from './request-body.js';
+import { checkDeclaredLength, checkJsonContentType, readBody } from './request-body.js';
 import { requestHeader } from './request-headers.js';
 import { problemForError } from './store/errors.js';
 import type { Scope, Store } from './store/types.js';
@@ -27,6 +29,15 @@ export interface AppOptions {
   version?: string;
   /** Serves the dashboard (static files) for paths outside the API, when given. */
   dashboard?: (path: string) => Promise<Response | null> | Response | null;
+  /**
+   * Request-body bytes held in memory at once across all requests; a body that would go over is
+   * refused with 503 `overloaded` before it is kept. Default 64 MiB.
+   */
+  maxBufferedBytes?: number;
+  /** Longest pause inside a request body before it is refused with 408. Default 10 s. */
+  bodyIdleTimeoutMs?: number;
+  /** Debug-level lines (a client abandoning its upload). Default: none. */
+  debug?: (message: string) => void;
 }
 
 /** What a route handler gets: the caller's project and scope, the validated input, the clock. */
@@ -122,20 +133,6 @@ function readParameters(operation: OperationSpec, context: Context) {
   return { params, query };
 }
 
-function parseJson(bytes: Buffer): unknown {
-  // As the Fetch API's `text()`: UTF-8, a leading byte order mark dropped.
-  const text = bytes.toString('utf8', bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0);
-  if (text.trim() === '')
-    throw validationError([{ field: '/', message: 'a JSON body is required' }], 'The request body is empty.');
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError(400, 'invalid_json', 'The request body is not valid JSON.', {
-      errors: [{ field: '/', message: 'is not valid JSON' }],
-    });
-  }
-}
-
 /**
  * Builds the HTTP app. No side effects: no listening, no environment reads, no timers — the
  * entry file (`main.ts`) or `startServer()` does those.
@@ -146,8 +143,11 @@ export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
     now = Date.now,
     validateResponses = false,
     onError = (error) => console.error(error),
+    bodyIdleTimeoutMs = DEFAULT_LIMITS.bodyIdleTimeoutMs,
+    debug,
   } = options;
   const config = new ConfigCache(store);
+  const bodyBudget = new ByteBudget(options.maxBufferedBytes ?? DEFAULT_LIMITS.maxBufferedBytes);
   const limiter =
     options.rateLimit === false
       ? undefined
@@ -168,46 +168,62 @@ export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
     if (!operation) throw new Error(`Route ${route.operationId} is not in openapi.yaml`);
     const limit = route.maxBodyBytes ?? DEFAULT_MAX_BODY;
     app.on(operation.method, honoPath(operation.path), async (context) => {
-      // The size limit applies before authentication, as a body-limit middleware would.
-      const bytes = operation.requestBody ? await readBody(context, limit) : undefined;
+      // A declared size over the limit is refused first, as a body-limit middleware would; then the
+      // caller is authenticated, before a byte of the body is read: an anonymous client must not be
+      // able to make the server hold its uploads.
+      if (operation.requestBody) checkDeclaredLength(context, limit);
       const auth =
         route.scope === 'public' ? undefined : await authenticate(context, store, limiter, now, route.scope);
-      const { params, query } = readParameters(operation, context);
-      let body: unknown;
-      if (route.rawBody) body = new Uint8Array(bytes ?? (await context.req.arrayBuffer()));
-      else if (operation.requestBody && bytes) {
-        body = parseJson(bytes);
-        const validate = operation.requestBody();
-        if (route.validateBody !== false && !validate(body))
-          throw validationError(toFieldErrors(validate.errors));
-      }
-      const result = await route.handler({
-        store,
-        config,
-        projectId: auth?.projectId ?? '',
-        keyId: auth?.keyId ?? '',
-        scope: auth?.scope ?? 'ingest',
-        configVersion: auth?.configVersion ?? 0,
-        now: now(),
-        params,
-        query,
-        body,
-        // An empty header is no header (`Idempotency-Key:` must not become an empty event id).
-        header: (name) => requestHeader(context, name.toLowerCase()) || undefined,
-        reportError: onError,
-      });
-      const raw = result.body instanceof Uint8Array;
-      if (validateResponses && !(raw && operation.responses.has(String(result.status)))) {
-        const validate = operation.responses.get(String(result.status))?.();
-        if (!operation.responses.has(String(result.status)) || (validate && !validate(result.body))) {
-          throw new Error(
-            `Response of ${operation.operationId} (${result.status}) does not match openapi.yaml: ${JSON.stringify(validate?.errors ?? 'undocumented status')}`,
-          );
+      if (operation.requestBody && !route.rawBody) checkJsonContentType(context);
+      // The body's bytes count against the server-wide budget until the answer is built.
+      const lease = operation.requestBody ? bodyBudget.lease() : undefined;
+      try {
+        const bytes = lease
+          ? await readBody(context, limit, {
+              lease,
+              idleTimeoutMs: bodyIdleTimeoutMs,
+              ...(debug ? { debug } : {}),
+            })
+          : undefined;
+        const { params, query } = readParameters(operation, context);
+        let body: unknown;
+        if (route.rawBody) body = new Uint8Array(bytes ?? (await context.req.arrayBuffer()));
+        else if (operation.requestBody && bytes) {
+          body = parseJsonBody(bytes);
+          const validate = operation.requestBody();
+          if (route.validateBody !== false && !validate(body))
+            throw validationError(toFieldErrors(validate.errors));
         }
+        const result = await route.handler({
+          store,
+          config,
+          projectId: auth?.projectId ?? '',
+          keyId: auth?.keyId ?? '',
+          scope: auth?.scope ?? 'ingest',
+          configVersion: auth?.configVersion ?? 0,
+          now: now(),
+          params,
+          query,
+          body,
+          // An empty header is no header (`Idempotency-Key:` must not become an empty event id).
+          header: (name) => requestHeader(context, name.toLowerCase()) || undefined,
+          reportError: onError,
+        });
+        const raw = result.body instanceof Uint8Array;
+        if (validateResponses && !(raw && operation.responses.has(String(result.status)))) {
+          const validate = operation.responses.get(String(result.status))?.();
+          if (!operation.responses.has(String(result.status)) || (validate && !validate(result.body))) {
+            throw new Error(
+              `Response of ${operation.operationId} (${result.status}) does not match openapi.yaml: ${JSON.stringify(validate?.errors ?? 'undocumented status')}`,
+            );
+          }
+        }
+        if (raw)
+          return new Response(result.body as Uint8Array, { status: result.status, headers: result.headers });
+        return context.json(result.body as object, result.status as 200, result.headers);
+      } finally {
+        lease?.release();
       }
-      if (raw)
-        return new Response(result.body as Uint8Array, { status: result.status, headers: result.headers });
-      return context.json(result.body as object, result.status as 200, result.headers);
     });
   }
 

@@ -1,6 +1,35 @@
 import type { Context } from 'hono';
+import { type BodyLease, overloaded } from './load-shed.js';
 import { ApiError } from './problem.js';
 import { requestHeader } from './request-headers.js';
+
+/** How a body is read: what it may take of the server's memory, how long it may pause, where aborts go. */
+export interface BodyReadOptions {
+  /** The request's share of the server-wide body budget; a body it cannot cover is refused (503). */
+  lease?: BodyLease;
+  /** Longest pause between two pieces of the body before it is refused (408). */
+  idleTimeoutMs?: number;
+  /** One line about a body its client abandoned (nothing is answered: nobody is listening). */
+  debug?: (message: string) => void;
+}
+
+/**
+ * A body its client stopped sending (the connection closed or reset mid-body). An `ApiError`, so it
+ * is not reported as a server fault: every abandoned upload would otherwise log a stack trace.
+ */
+export class BodyAborted extends ApiError {
+  constructor() {
+    super(400, 'request_aborted', 'The client closed the connection before the request body ended.');
+  }
+}
+
+const busy = () => overloaded('The server is holding as many request bodies as it can.');
+
+const timedOut = (ms: number) =>
+  new ApiError(408, 'request_timeout', `The request body paused for over ${ms} ms; send it again.`, {
+    // The connection is in an unknown state (part of a body sent): close it after the answer.
+    headers: { connection: 'close' },
+  });
 
 /** The Node request @hono/node-server hands the app as `env.incoming`. */
 interface NodeIncoming {
@@ -20,39 +49,59 @@ function nodeIncoming(context: Context): NodeIncoming | undefined {
     : undefined;
 }
 
-/** Collects the stream's bytes, refusing (and discarding the rest) past `limit`. */
-function readIncoming(incoming: NodeIncoming, limit: number, tooLarge: () => ApiError): Promise<Buffer> {
+/** Collects the stream's bytes, refusing (and discarding the rest) past `limit` or past the lease. */
+function readIncoming(
+  incoming: NodeIncoming,
+  limit: number,
+  declared: number | undefined,
+  tooLarge: () => ApiError,
+  options: BodyReadOptions,
+): Promise<Buffer> {
+  const { lease, idleTimeoutMs, debug } = options;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // With a Content-Length the whole body is taken from the budget before a byte is read; without
+    // one (chunked), piece by piece.
+    let covered = declared ?? 0;
+    const timer =
+      idleTimeoutMs !== undefined && idleTimeoutMs > 0
+        ? setTimeout(() => fail(timedOut(idleTimeoutMs), false), idleTimeoutMs)
+        : undefined;
     const cleanup = () => {
+      if (timer) clearTimeout(timer);
       incoming.off('data', onData);
       incoming.off('end', onEnd);
       incoming.off('error', onError);
       incoming.off('close', onClose);
     };
+    const fail = (error: Error, drain: boolean) => {
+      cleanup();
+      chunks.length = 0;
+      // Drain what is left, so the answer can still be read on this connection.
+      if (drain) incoming.resume();
+      reject(error);
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        incoming.resume(); // drain what is left, so the 413 can still be answered on this connection
-        reject(tooLarge());
-        return;
+      if (size > limit) return fail(tooLarge(), true);
+      if (size > covered) {
+        if (lease && !lease.take(size - covered)) return fail(busy(), true);
+        covered = size;
       }
+      timer?.refresh();
       chunks.push(chunk);
     };
     const onEnd = () => {
       cleanup();
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
+    const aborted = () => {
+      debug?.(`request body abandoned by the client after ${size} bytes`);
+      fail(new BodyAborted(), false);
     };
-    const onClose = () => {
-      cleanup();
-      reject(new Error('The request body was cut off before its end.'));
-    };
+    const onError = () => aborted();
+    const onClose = () => aborted();
     incoming.on('data', onData);
     incoming.on('end', onEnd);
     incoming.on('error', onError);
@@ -61,7 +110,12 @@ function readIncoming(incoming: NodeIncoming, limit: number, tooLarge: () => Api
 }
 
 /** The same through the Fetch API body, where no Node request is at hand (`app.request()`, other runtimes). */
-async function readWebBody(context: Context, limit: number, tooLarge: () => ApiError): Promise<Buffer> {
+async function readWebBody(
+  context: Context,
+  limit: number,
+  tooLarge: () => ApiError,
+  lease: BodyLease | undefined,
+): Promise<Buffer> {
   const body = context.req.raw.body;
   if (!body) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
@@ -71,31 +125,82 @@ async function readWebBody(context: Context, limit: number, tooLarge: () => ApiE
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > limit) {
+    const refusal = size > limit ? tooLarge() : lease && !lease.take(value.byteLength) ? busy() : undefined;
+    if (refusal) {
       await reader.cancel().catch(() => {});
-      throw tooLarge();
+      throw refusal;
     }
     chunks.push(value);
   }
   return Buffer.concat(chunks, size);
 }
 
+/** The declared `Content-Length` (without `Transfer-Encoding`), when there is a valid one. */
+function declaredLength(context: Context): number | undefined {
+  const declared = requestHeader(context, 'content-length');
+  if (declared === undefined || requestHeader(context, 'transfer-encoding') !== undefined) return undefined;
+  const length = Number.parseInt(declared, 10);
+  return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+}
+
+const payloadTooLarge = (limit: number) =>
+  new ApiError(413, 'payload_too_large', `The request body is over ${limit} bytes.`);
+
+/**
+ * Refuses (413 `payload_too_large`) a body whose `Content-Length` is over `limit`, before anything
+ * else is done with the request: no byte of it is read.
+ */
+export function checkDeclaredLength(context: Context, limit: number): void {
+  const declared = declaredLength(context);
+  if (declared !== undefined && declared > limit) throw payloadTooLarge(limit);
+}
+
 /**
  * Reads the request body, at most `limit` bytes (a 413 `payload_too_large` beyond, before reading
- * anything when `Content-Length` says so). Under @hono/node-server it reads the Node request
- * directly: going through the Fetch API `Request` builds a web stream, an AbortController and an
- * undici Request per request, which cost more CPU than the rest of `POST /v1/meter` together.
+ * anything when `Content-Length` says so), and no more than the lease can cover (a 503
+ * `overloaded`). Under @hono/node-server it reads the Node request directly: going through the
+ * Fetch API `Request` builds a web stream, an AbortController and an undici Request per request,
+ * which cost more CPU than the rest of `POST /v1/meter` together.
  */
-export async function readBody(context: Context, limit: number): Promise<Buffer> {
-  const tooLarge = () => new ApiError(413, 'payload_too_large', `The request body is over ${limit} bytes.`);
-  const declared = requestHeader(context, 'content-length');
-  if (
-    declared !== undefined &&
-    requestHeader(context, 'transfer-encoding') === undefined &&
-    Number.parseInt(declared, 10) > limit
-  ) {
-    throw tooLarge();
-  }
+export async function readBody(
+  context: Context,
+  limit: number,
+  options: BodyReadOptions = {},
+): Promise<Buffer> {
+  const tooLarge = () => payloadTooLarge(limit);
+  const declared = declaredLength(context);
+  if (declared !== undefined && declared > limit) throw tooLarge();
   const incoming = nodeIncoming(context);
-  return incoming ? readIncoming(incoming, limit, tooLarge) : readWebBody(context, limit, tooLarge);
+  if (!incoming) return readWebBody(context, limit, tooLarge, options.lease);
+  if (declared !== undefined && options.lease && !options.lease.take(declared)) {
+    incoming.resume();
+    throw busy();
+  }
+  return readIncoming(incoming, limit, declared, tooLarge, options);
+}
+
+/** `application/json` or any `application/<something>+json`, parameters aside. */
+const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/;
+
+/**
+ * Refuses (415 `unsupported_media_type`) a body sent as something other than JSON in UTF-8. A
+ * request without a Content-Type is read as JSON: raw HTTP clients often send none, and the body
+ * must still parse. A form post or `text/plain` (what a browser or `curl -d` sends by default) is
+ * refused rather than guessed at.
+ */
+export function checkJsonContentType(context: Context): void {
+  const value = requestHeader(context, 'content-type');
+  if (value === undefined || value.trim() === '') return;
+  const [type = '', ...parameters] = value.split(';');
+  const charset = parameters
+    .map((parameter) => /^\s*charset\s*=\s*"?([^";\s]*)"?\s*$/i.exec(parameter)?.[1])
+    .find((found) => found !== undefined);
+  if (JSON_MEDIA_TYPE.test(type.trim().toLowerCase()) && (charset === undefined || /^utf-?8$/i.test(charset)))
+    return;
+  throw new ApiError(
+    415,
+    'unsupported_media_type',
+    `Send the body as \`application/json\` (UTF-8), not ${JSON.stringify(value)}.`,
+    { errors: [{ field: 'header.Content-Type', message: 'must be application/json' }] },
+  );
 }

@@ -1,9 +1,11 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { AppOptions } from './app.js';
 import { buildApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
 import { createDashboardAssets } from './dashboard-assets.js';
+import { DEFAULT_LIMITS, guardListener, type ServerLimits } from './load-shed.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { routes } from './routes/index.js';
 import type { Store } from './store/types.js';
@@ -73,6 +75,10 @@ export interface StartServerOptions extends StoreOptions {
   store?: Store;
   validateResponses?: boolean;
   now?: () => number;
+  /** What clients may make the server hold: connections, requests in flight, body bytes, time. */
+  limits?: Partial<ServerLimits>;
+  /** Debug-level lines (a client abandoning its upload). Default: none. */
+  debug?: (message: string) => void;
   /** Serves the dashboard at `/`. Default: the built-in dashboard; `false` serves none (API only). */
   dashboard?: AppOptions['dashboard'] | false;
   onError?: (error: unknown) => void;
@@ -95,6 +101,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const { port = 8787 } = options;
   // An empty host (`HOST=` in an env file) is no instruction to bind every interface: loopback.
   const host = options.host || '127.0.0.1';
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const store = options.store ?? (await openStore(options));
   const boot = await bootstrap(store, options.adminKey ? { adminKey: options.adminKey } : {});
   const dashboard = options.dashboard === false ? undefined : (options.dashboard ?? createDashboardAssets());
@@ -105,10 +112,30 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     ...(options.now ? { now: options.now } : {}),
     ...(dashboard ? { dashboard } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
+    ...(options.debug ? { debug: options.debug } : {}),
+    maxBufferedBytes: limits.maxBufferedBytes,
+    bodyIdleTimeoutMs: limits.bodyIdleTimeoutMs,
   });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const listening = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(listening));
-    listening.once('error', reject);
+  // The connection and in-flight limits sit in front of the app: a shed request costs no routing.
+  const guard = guardListener(getRequestListener(app.fetch, { hostname: host }), limits);
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // How often Node checks those two timeouts (default 30 s, which would let a stalled request
+      // hold its connection up to 30 s past them).
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+    guard.listener,
+  );
+  guard.attach(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host, backlog: limits.backlog }, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const address = server.address() as AddressInfo;
   const shownHost = host.includes(':') ? `[${host}]` : host;
