@@ -1,6 +1,6 @@
 import * as nodeCrypto from 'node:crypto';
 import { PricingError, priceEvent } from '@agentmeter/pricing';
-import type { ConfigCache, ResolvedTier } from './config-cache.js';
+import type { ConfigCache, PricingConfig } from './config-cache.js';
 import { openapi, schemaValidator, toFieldErrors } from './contract.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { ApiError } from './problem.js';
@@ -142,7 +142,6 @@ export async function ingestEvents(
   idFor: (index: number, body: EventBody) => string,
 ): Promise<IngestResult[]> {
   const { projectId, configVersion } = context;
-  const tiers = await context.config.tiers(projectId, configVersion);
   // Only the customers and agents of valid events are looked up: an id the contract refuses (a NUL,
   // 10,000 characters) never reaches the database.
   const valid = events.map((event) => validateEvent(event));
@@ -154,10 +153,11 @@ export async function ingestEvents(
     if (customer_id !== undefined) customers.add(customer_id);
     agents.add(agent_id);
   }
-  await context.config.preload(projectId, configVersion, customers, agents);
+  // One configuration for the whole request, kept to the end whatever changes meanwhile.
+  const pricing = await context.config.resolve(projectId, configVersion, customers, agents);
 
   const prepared: Prepared[] = events.map((event, index) =>
-    prepare(context, tiers, event, index, idFor, valid[index] === true),
+    prepare(context, pricing, event, index, idFor, valid[index] === true),
   );
 
   // The same id twice in one request: the first is written, the rest compare against it.
@@ -232,7 +232,7 @@ function replayOf(existing: StoredEvent, attempted: EventRow): IngestResult {
 
 function prepare(
   context: IngestContext,
-  tiers: Map<string, ResolvedTier>,
+  pricing: PricingConfig,
   event: unknown,
   index: number,
   idFor: (index: number, body: EventBody) => string,
@@ -315,12 +315,10 @@ function prepare(
 
   const tierId =
     body.tier ??
-    (body.customer_id === undefined
-      ? null
-      : context.config.assigned(context.projectId, context.configVersion, 'customer', body.customer_id)) ??
-    context.config.assigned(context.projectId, context.configVersion, 'agent', body.agent_id) ??
+    (body.customer_id === undefined ? null : pricing.assigned('customer', body.customer_id)) ??
+    pricing.assigned('agent', body.agent_id) ??
     'default';
-  const resolved = tiers.get(tierId);
+  const resolved = pricing.tiers.get(tierId);
   if (!resolved) {
     return body.tier !== undefined
       ? fail('unknown_tier', '/tier', `There is no tier "${body.tier}" in this project.`)

@@ -21,6 +21,7 @@ import type {
   InsertOutcome,
   InvoiceRow,
   KeyRow,
+  PricingConfigRead,
   ResolveInput,
   ResolveResult,
   Store,
@@ -99,6 +100,17 @@ const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
 const CURRENT_TIER = `SELECT v.* FROM tiers t JOIN tier_versions v
   ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
   WHERE t.project_id = $1 AND t.tier_id = $2`;
+
+const PRICING_CONFIG = `SELECT p.config_version,
+  CASE WHEN $2::boolean THEN (
+    SELECT COALESCE(json_agg(v ORDER BY v.tier_id), '[]'::json) FROM tiers t JOIN tier_versions v
+      ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
+    WHERE t.project_id = p.project_id) END AS tiers,
+  (SELECT COALESCE(json_agg(a), '[]'::json) FROM assignments a
+    WHERE a.project_id = p.project_id
+      AND ((a.kind = 'customer' AND a.subject_id = ANY($3::text[]))
+        OR (a.kind = 'agent' AND a.subject_id = ANY($4::text[])))) AS assignments
+  FROM projects p WHERE p.project_id = $1`;
 
 /**
  * The scale-out store: PostgreSQL through a `pg` pool. Any number of stateless server replicas can
@@ -349,6 +361,24 @@ export class PostgresStore implements Store {
         [projectId, kind, subjectIds],
       )
     ).map(rowToAssignment);
+  }
+
+  async readPricingConfig(
+    projectId: string,
+    request: { tiers: boolean; customers: string[]; agents: string[] },
+  ): Promise<PricingConfigRead> {
+    // One statement, so one snapshot: the version, the tiers and the assignments read together.
+    const [row] = await this.#query(PRICING_CONFIG, [
+      projectId,
+      request.tiers,
+      request.customers,
+      request.agents,
+    ]);
+    return {
+      version: Number(row?.['config_version'] ?? 0),
+      tiers: request.tiers ? ((row?.['tiers'] ?? []) as Row[]).map(rowToTier) : null,
+      assignments: ((row?.['assignments'] ?? []) as Row[]).map(rowToAssignment),
+    };
   }
 
   async putAssignment(projectId: string, row: AssignmentRow): Promise<AssignmentRow> {

@@ -26,6 +26,7 @@ import type {
   InsertOutcome,
   InvoiceRow,
   KeyRow,
+  PricingConfigRead,
   ResolveInput,
   ResolveResult,
   Store,
@@ -364,6 +365,42 @@ export class SqliteStore implements Store {
       if (row) found.push(rowToAssignment(row));
     }
     return found;
+  }
+
+  async readPricingConfig(
+    projectId: string,
+    request: { tiers: boolean; customers: string[]; agents: string[] },
+  ): Promise<PricingConfigRead> {
+    // One read transaction: the version, the tiers and the assignments of one snapshot.
+    const read = this.#db.transaction((): PricingConfigRead => {
+      const project = this.#get('SELECT config_version FROM projects WHERE project_id = ?', projectId);
+      const version = Number(project?.['config_version'] ?? 0);
+      const tiers = request.tiers
+        ? this.#all(
+            `SELECT v.* FROM tiers t JOIN tier_versions v
+               ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
+             WHERE t.project_id = ? ORDER BY t.tier_id`,
+            projectId,
+          ).map(rowToTier)
+        : null;
+      const assignments: AssignmentRow[] = [];
+      for (const [kind, ids] of [
+        ['customer', request.customers],
+        ['agent', request.agents],
+      ] as const) {
+        for (const subjectId of ids) {
+          const row = this.#get(
+            'SELECT * FROM assignments WHERE project_id = ? AND kind = ? AND subject_id = ?',
+            projectId,
+            kind,
+            subjectId,
+          );
+          if (row) assignments.push(rowToAssignment(row));
+        }
+      }
+      return { version, tiers, assignments };
+    });
+    return read();
   }
 
   async putAssignment(projectId: string, row: AssignmentRow): Promise<AssignmentRow> {

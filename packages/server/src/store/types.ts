@@ -47,6 +47,15 @@ export interface AssignmentRow {
   updatedAt: number;
 }
 
+/** The pricing configuration of a project at one `config_version`. */
+export interface PricingConfigRead {
+  version: number;
+  /** Null when not asked for. */
+  tiers: TierVersionRow[] | null;
+  /** Only those found: a customer or agent without a row has no assignment. */
+  assignments: AssignmentRow[];
+}
+
 export interface EventRow {
   eventId: string;
   bodyHash: string;
@@ -201,6 +210,16 @@ export interface Store {
     subjectIds: string[],
   ): Promise<AssignmentRow[]>;
   putAssignment(projectId: string, row: AssignmentRow): Promise<AssignmentRow>;
+  /**
+   * What pricing needs, read as of one moment (one snapshot, one statement on PostgreSQL): the
+   * project's `config_version`, the current version of every tier (when `tiers`), and the
+   * assignments among these customers and agents. Every configuration change moves the version in
+   * the same transaction, so the rows returned are exactly those of `version`.
+   */
+  readPricingConfig(
+    projectId: string,
+    request: { tiers: boolean; customers: string[]; agents: string[] },
+  ): Promise<PricingConfigRead>;
 
   /**
    * Inserts events in one transaction. `(project, event_id)` is unique: an id already stored is
