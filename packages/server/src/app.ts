@@ -3,7 +3,7 @@ import { ConfigCache } from './config-cache.js';
 import { type OperationSpec, operations, toFieldErrors } from './contract.js';
 import { parseJsonBody } from './json-body.js';
 import { hashKey, sameHash } from './keys.js';
-import { ByteBudget, DEFAULT_LIMITS } from './load-shed.js';
+import { ByteBudget, DEFAULT_LIMITS, Overloaded } from './load-shed.js';
 import { ApiError, type FieldError, validationError } from './problem.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { checkDeclaredLength, checkJsonContentType, readBody } from './request-body.js';
@@ -221,6 +221,10 @@ export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
         if (raw)
           return new Response(result.body as Uint8Array, { status: result.status, headers: result.headers });
         return context.json(result.body as object, result.status as 200, result.headers);
+      } catch (error) {
+        // Shedding load is no fault: answered here, so the error report does not see it.
+        if (error instanceof Overloaded) return problemResponse(error, context.req.path);
+        throw error;
       } finally {
         lease?.release();
       }

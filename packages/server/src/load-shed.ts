@@ -5,12 +5,19 @@ import { ApiError } from './problem.js';
 /** Seconds an overloaded server asks a client to wait before it retries. */
 export const OVERLOAD_RETRY_AFTER_SECONDS = 1;
 
-/** The 503 every refusal for lack of capacity answers with. */
-export function overloaded(detail: string): ApiError {
-  return new ApiError(503, 'overloaded', `${detail} Retry after \`Retry-After\` seconds.`, {
-    headers: { 'retry-after': String(OVERLOAD_RETRY_AFTER_SECONDS) },
-  });
+/**
+ * The 503 every refusal for lack of capacity answers with. Its own class: it is the server working
+ * as intended, not a fault to report (under overload there would be one report per request).
+ */
+export class Overloaded extends ApiError {
+  constructor(detail: string) {
+    super(503, 'overloaded', `${detail} Retry after \`Retry-After\` seconds.`, {
+      headers: { 'retry-after': String(OVERLOAD_RETRY_AFTER_SECONDS) },
+    });
+  }
 }
+
+export const overloaded = (detail: string): ApiError => new Overloaded(detail);
 
 /** What one request holds of a `ByteBudget`; `release()` gives it all back (idempotent). */
 export interface BodyLease {
@@ -152,7 +159,10 @@ export interface ServerLimits {
   requestTimeoutMs: number;
   /** Longest pause between two pieces of a request body. Default 10 s. */
   bodyIdleTimeoutMs: number;
-  /** An idle keep-alive connection is closed after this. Default 5 s (Node's). */
+  /**
+   * An idle keep-alive connection may be reused for this long (`Keep-Alive: timeout=`, whole
+   * seconds); the server closes it `KEEP_ALIVE_GRACE_MS` later. Default 5 s (Node's).
+   */
   keepAliveTimeoutMs: number;
 }
 
@@ -221,13 +231,26 @@ function shed(request: IncomingMessage, response: ServerResponse, detail: string
 type Listener = (request: IncomingMessage, response: ServerResponse) => void;
 
 /**
+ * How much longer an idle keep-alive connection is really kept than the `Keep-Alive: timeout=` the
+ * server advertises. A client reuses a connection until the advertised time (less a margin, checked
+ * on a coarse timer, late when its event loop is busy); a server that closes right at that time
+ * meets requests already on their way, which the client sees as ECONNRESET. Node 20 advertises its
+ * real timeout; later versions add a buffer (`keepAliveTimeoutBuffer`), as this does.
+ */
+export const KEEP_ALIVE_GRACE_MS = 5000;
+
+/**
  * Wraps the server's request listener with the connection and in-flight limits. `/healthz` is
  * never shed: a busy server is alive, and a load balancer should not take it out for being busy.
  */
 export function guardListener(
   listener: Listener,
-  limits: Pick<ServerLimits, 'maxInFlight' | 'maxQueued' | 'maxQueueWaitMs' | 'maxConnections'>,
+  limits: Pick<
+    ServerLimits,
+    'maxInFlight' | 'maxQueued' | 'maxQueueWaitMs' | 'maxConnections' | 'keepAliveTimeoutMs'
+  >,
 ): { listener: Listener; attach(server: Server): void; gate: RequestGate } {
+  const advertised = `timeout=${Math.max(1, Math.floor(limits.keepAliveTimeoutMs / 1000))}`;
   const gate = new RequestGate({
     maxInFlight: limits.maxInFlight,
     maxQueued: limits.maxQueued,
@@ -238,6 +261,7 @@ export function guardListener(
   return {
     gate,
     attach(server) {
+      server.keepAliveTimeout = limits.keepAliveTimeoutMs + KEEP_ALIVE_GRACE_MS;
       server.on('connection', (socket: Socket) => {
         connections++;
         if (connections > limits.maxConnections) over.add(socket);
@@ -247,6 +271,11 @@ export function guardListener(
       });
     },
     listener(request, response) {
+      // Set here, Node writes these instead of its own `Keep-Alive` (which would name the real timeout).
+      if (response.shouldKeepAlive) {
+        response.setHeader('connection', 'keep-alive');
+        response.setHeader('keep-alive', advertised);
+      }
       const path = request.url ?? '';
       if (path === '/healthz' || path.startsWith('/healthz?')) {
         listener(request, response);

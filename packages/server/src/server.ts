@@ -122,7 +122,6 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     {
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
       // How often Node checks those two timeouts (default 30 s, which would let a stalled request
       // hold its connection up to 30 s past them).
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
