@@ -843,7 +843,13 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request is malformed or fails the schema; `errors[]` names each field. */
+        /**
+         * @description The request is malformed or fails the schema; `errors[]` names each field. This includes
+         *     bodies that JSON parsing would silently change: bytes that are not UTF-8, strings with a
+         *     lone UTF-16 surrogate (`"\ud800"`), and numbers that a binary double does not hold as
+         *     written (only possible with 16 or more significant digits or an exponent), such as
+         *     `1234567.123456789012` or `9007199254740993`; send such amounts as decimal strings.
+         */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -891,7 +897,21 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is over its limit (1 MiB for a batch, 64 KiB otherwise). */
+        /**
+         * @description `request_timeout`: the request body paused for longer than the server waits between two
+         *     pieces of it (10 s by default). The same status, without a body, when the whole request
+         *     took longer than its limit (30 s) or its headers longer than theirs (10 s). The connection
+         *     is closed; send the request again.
+         */
+        RequestTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is over its limit (8 MiB for a trace export, 1 MiB for a batch, 64 KiB otherwise). */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;
@@ -909,7 +929,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body's `Content-Type` or `Content-Encoding` is not one the route accepts. */
+        /**
+         * @description `unsupported_media_type`: the body's `Content-Type` or `Content-Encoding` is not one the route
+         *     accepts. JSON routes take `application/json` or `application/*+json`, in UTF-8 (a `charset`
+         *     parameter other than UTF-8 is refused); a body sent without a `Content-Type` is read as JSON.
+         */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -930,7 +954,10 @@ export interface components {
             };
         };
         /**
-         * @description `store_unavailable`: the store is busy, locked, full, restarting or unreachable right now;
+         * @description `overloaded`: the server is handling, or holding the bodies of, as many requests as it
+         *     allows (or has as many connections open); nothing of the request was done. Retry after
+         *     `Retry-After` seconds.
+         *     `store_unavailable`: the store is busy, locked, full, restarting or unreachable right now;
          *     retry after `Retry-After` seconds. Resending events is safe when they carry an `event_id`
          *     (or the same `Idempotency-Key`): a write that reached the store before the failure is not
          *     recorded twice. A fault of the server itself, such as a broken schema, is a
@@ -1033,8 +1060,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1071,7 +1100,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1102,6 +1133,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -1162,8 +1194,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1249,7 +1283,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1310,7 +1346,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1371,7 +1409,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1504,7 +1544,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1559,7 +1601,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
