@@ -78,6 +78,50 @@ describe('body hash', () => {
     );
   });
 
+  it('covers the id the event is recorded under, however it was sent', () => {
+    const event = {
+      agent_id: 'support-bot',
+      action: 'chat',
+      tokens_input: 10,
+      metadata: { event_id: 'inner' },
+    };
+    const withId = { ...event, event_id: 'K' };
+    // The id as `event_id`, as a header or derived from a batch key: one hash, the one stored for a
+    // body that carried `event_id` (so rows stored that way keep matching).
+    expect(bodyHash(event, 'K')).toBe(bodyHash(withId));
+    expect(bodyHash(withId, 'K')).toBe(bodyHash(withId));
+    expect(bodyHash(event, 'K')).toBe(referenceHash(withId));
+    expect(bodyHash(event, 'K')).not.toBe(bodyHash(event, 'L'));
+    // `null`: the form once stored for an id that came from a header, the body without `event_id`.
+    expect(bodyHash(withId, null)).toBe(bodyHash(event));
+    expect(bodyHash(withId, null)).toBe(referenceHash(event));
+    // A field outside the contract (sorted the general way) gets the id the same way.
+    expect(bodyHash({ ...event, zzz: 1 }, 'K')).toBe(referenceHash({ ...withId, zzz: 1 }));
+    expect(bodyHash({ ...withId, zzz: 1 }, null)).toBe(referenceHash({ ...event, zzz: 1 }));
+  });
+
+  it('with an id given, matches the reference of the body with that event_id, for any event', () => {
+    const event = fc.record(
+      {
+        agent_id: fc.string(),
+        action: fc.string(),
+        event_id: fc.string(),
+        tokens_input: fc.integer(),
+        tier: fc.string(),
+        metadata: fc.dictionary(fc.string(), fc.jsonValue()),
+      },
+      { requiredKeys: ['agent_id', 'action'] },
+    );
+    fc.assert(
+      fc.property(event, fc.string(), (value, id) => {
+        const { event_id: _sent, ...rest } = value;
+        expect(bodyHash(value, id)).toBe(referenceHash({ ...rest, event_id: id }));
+        expect(bodyHash(value, null)).toBe(referenceHash(rest));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('does not depend on key order, and tells different bodies apart', () => {
     const a = { agent_id: 'a', action: 'chat', tokens_input: 1 };
     const reordered = { tokens_input: 1, action: 'chat', agent_id: 'a' };

@@ -37,7 +37,9 @@ export interface IngestContext {
   now: number;
 }
 
-type Prepared = { index: number; eventId: string; row: EventRow } | { index: number; result: IngestResult };
+type Prepared =
+  | { index: number; eventId: string; row: EventRow; body: EventBody }
+  | { index: number; result: IngestResult };
 
 const validateEvent = schemaValidator('MeterEvent');
 
@@ -79,20 +81,34 @@ const EVENT_FIELDS = Object.keys(
   (openapi.components.schemas['MeterEvent'] as { properties: Record<string, unknown> }).properties,
 ).sort();
 
-/** `canonicalJson` of a validated event, walking the sorted contract fields instead of sorting its keys. */
-function eventCanonicalJson(body: unknown): string {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return canonicalJson(body);
+/**
+ * `canonicalJson` of a validated event, walking the sorted contract fields instead of sorting its
+ * keys. `eventId` replaces the body's `event_id` (a string), or drops it (null).
+ */
+function eventCanonicalJson(body: unknown, eventId?: string | null): string {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return canonicalJson(eventId === undefined ? body : withEventId(body, eventId));
   let out = '{';
   let count = 0;
+  let own = 0;
   for (const field of EVENT_FIELDS) {
-    const value = (body as Record<string, unknown>)[field];
+    let value = (body as Record<string, unknown>)[field];
+    if (value !== undefined) own++;
+    if (field === 'event_id' && eventId !== undefined) value = eventId ?? undefined;
     if (value === undefined) continue;
     // Field names are plain identifiers (no escaping); numbers print as JSON does.
     out += `${count === 0 ? '"' : ',"'}${field}":${typeof value === 'number' ? String(value) : canonicalJson(value)}`;
     count++;
   }
   // A field outside the contract cannot pass validation; were one ever there, sort as usual.
-  return count === Object.keys(body).length ? `${out}}` : canonicalJson(body);
+  if (own === Object.keys(body).length) return `${out}}`;
+  return canonicalJson(eventId === undefined ? body : withEventId(body, eventId));
+}
+
+function withEventId(body: unknown, eventId: string | null): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const { event_id: _dropped, ...rest } = body as Record<string, unknown>;
+  return eventId === null ? rest : { ...rest, event_id: eventId };
 }
 
 // One-shot `crypto.hash` (Node >= 20.12) avoids a Hash object per event; older Node 20 lines lack it.
@@ -100,9 +116,15 @@ const oneShotHash = (
   nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string }
 ).hash;
 
-/** SHA-256 (base64url) of the event's canonical JSON. */
-export function bodyHash(body: unknown): string {
-  const text = eventCanonicalJson(body);
+/**
+ * SHA-256 (base64url) of the event's canonical JSON. Events are stored with `eventId` given: the
+ * hash then covers the id the event was recorded under, whether it came as `event_id`, as the
+ * `Idempotency-Key` header or derived from a batch's key, so a replay matches however it names the
+ * id. (Events recorded before hashed the body as sent: without `event_id` when the id came from a
+ * header; `null` gives that form, which a replay also accepts.)
+ */
+export function bodyHash(body: unknown, eventId?: string | null): string {
+  const text = eventCanonicalJson(body, eventId);
   return oneShotHash
     ? oneShotHash('sha256', text, 'base64url')
     : nodeCrypto.createHash('sha256').update(text).digest('base64url');
@@ -164,6 +186,7 @@ export async function ingestEvents(
   const firstById = new Map<string, { hash: string; index: number }>();
   const rows: EventRow[] = [];
   const rowIndexes: number[] = [];
+  const rowBodies: EventBody[] = [];
   const results: IngestResult[] = new Array(events.length);
   const sameAs = new Map<number, number>();
   for (const item of prepared) {
@@ -180,6 +203,7 @@ export async function ingestEvents(
     firstById.set(item.eventId, { hash: item.row.bodyHash, index: item.index });
     rows.push(item.row);
     rowIndexes.push(item.index);
+    rowBodies.push(item.body);
   }
 
   if (rows.length > 0) {
@@ -206,7 +230,7 @@ export async function ingestEvents(
           'This event id is already recorded, but the store could not read it back just now; retry this event.',
           true,
         );
-      else results[index] = replayOf(outcome.existing, row);
+      else results[index] = replayOf(outcome.existing, row, rowBodies[position] as EventBody);
     });
   }
   for (const [index, firstIndex] of sameAs) {
@@ -225,8 +249,10 @@ function reusedKey(eventId: string): IngestResult {
   );
 }
 
-function replayOf(existing: StoredEvent, attempted: EventRow): IngestResult {
-  if (existing.bodyHash !== attempted.bodyHash) return reusedKey(existing.eventId);
+function replayOf(existing: StoredEvent, attempted: EventRow, body: EventBody): IngestResult {
+  // Rows stored before the hash covered the id lack it when the id came from a header.
+  if (existing.bodyHash !== attempted.bodyHash && existing.bodyHash !== bodyHash(body, null))
+    return reusedKey(existing.eventId);
   return { status: 'duplicate', eventId: existing.eventId, event: existing };
 }
 
@@ -353,9 +379,10 @@ function prepare(
   return {
     index,
     eventId,
+    body,
     row: {
       eventId,
-      bodyHash: bodyHash(body),
+      bodyHash: bodyHash(body, eventId),
       timestamp,
       receivedAt: context.now,
       agentId: body.agent_id,
