@@ -17,6 +17,10 @@ const MAX_REMEMBERED = 100_000;
  * descendant: a bounded set of span keys, each dropped when its span is seen. When spans arrive out of
  * order (an exporter sending each span on its own) and the outer call was metered first, the inner spans
  * of the same call are skipped instead: a call is metered once either way.
+ *
+ * Parent links come from the sender and may be wrong: a span on a parent cycle (its own parent, or two
+ * spans each other's parent) counts as having no parent. Each span's parent is looked up once and every
+ * answer is kept, so a batch costs time linear in its spans, however deep its traces.
  */
 export class NestingRule {
   readonly #covered = new Map<string, true>();
@@ -34,53 +38,115 @@ export class NestingRule {
    * metered first, so its inner calls are the same call).
    */
   skipped(batch: readonly NestingNode[]): Set<string> {
-    const key = (traceId: string, spanId: string) => `${traceId}:${spanId}`;
-    const parents = new Map<string, string | undefined>();
-    for (const node of batch) {
-      parents.set(
-        key(node.traceId, node.spanId),
-        node.parentSpanId ? key(node.traceId, node.parentSpanId) : undefined,
-      );
-    }
-    const covered = new Set<string>();
-    const coverAncestors = (start: string) => {
-      let parent = parents.get(start);
-      while (parent !== undefined) {
-        if (covered.has(parent)) return;
-        covered.add(parent);
-        if (!parents.has(parent)) {
-          // The ancestor is not in this batch: remember it for when it ends.
-          this.#remember(parent);
-          return;
-        }
-        parent = parents.get(parent);
-      }
-    };
-    for (const node of batch) {
-      const self = key(node.traceId, node.spanId);
+    const graph = graphOf(batch);
+    const { keys, parentKeys, parentAt, usage } = graph;
+    const count = keys.length;
+    const skipped = new Set<string>();
+
+    // Spans with a usage-reporting descendant: from each span that reports usage (or was marked by an
+    // earlier batch), mark its ancestors up to the first one already marked, whose ancestors are then
+    // marked too. Each span is marked once.
+    const covered = new Uint8Array(count);
+    for (let index = 0; index < count; index++) {
+      const self = keys[index] as string;
       // A span covered by an earlier batch passes the mark on to its own ancestors.
       const coveredBefore = this.#covered.delete(self);
-      if (coveredBefore) covered.add(self);
-      if (node.usage || coveredBefore) coverAncestors(self);
+      if (coveredBefore) covered[index] = 1;
+      if (!usage[index] && !coveredBefore) continue;
+      let top = index;
+      let parent = parentAt[index] as number;
+      while (parent !== -1 && covered[parent] === 0) {
+        covered[parent] = 1;
+        top = parent;
+        parent = parentAt[parent] as number;
+      }
+      // The walk left the batch: remember the ancestor outside it for when it ends.
+      const outside = parentKeys[top];
+      if (parent === -1 && outside !== undefined) remember(this.#covered, outside);
     }
-    const skipped = covered;
-    for (const node of batch) {
-      const self = key(node.traceId, node.spanId);
-      for (let parent = parents.get(self); parent !== undefined; parent = parents.get(parent)) {
-        if (this.#metered.has(parent)) {
+    for (let index = 0; index < count; index++) if (covered[index]) skipped.add(keys[index] as string);
+
+    // Spans under a span metered earlier: decided parent first, each answer kept for its children.
+    const under = new Uint8Array(count); // 0 not decided yet, 1 under a metered span, 2 not
+    const path: number[] = [];
+    for (let start = 0; start < count; start++) {
+      let at = start;
+      while (under[at] === 0) {
+        path.push(at);
+        const parent = parentAt[at] as number;
+        if (parent === -1) break;
+        at = parent;
+      }
+      while (path.length > 0) {
+        const index = path.pop() as number;
+        const parent = parentAt[index] as number;
+        const parentKey = parentKeys[index];
+        const isUnder =
+          (parentKey !== undefined && this.#metered.has(parentKey)) || (parent !== -1 && under[parent] === 1);
+        under[index] = isUnder ? 1 : 2;
+        if (isUnder) {
+          const self = keys[index] as string;
           skipped.add(self);
           remember(this.#metered, self);
-          break;
         }
-        if (!parents.has(parent)) break;
       }
     }
     return skipped;
   }
+}
 
-  #remember(spanKey: string): void {
-    remember(this.#covered, spanKey);
+/**
+ * The batch as a graph: one entry per span key (a span sent twice keeps its last parent, and reports
+ * usage if either copy does), the parent's index when the parent is in the batch (else -1), and the
+ * parent's key. Spans on a parent cycle lose their parent.
+ */
+function graphOf(batch: readonly NestingNode[]) {
+  const indexOf = new Map<string, number>();
+  const keys: string[] = [];
+  const parentKeys: (string | undefined)[] = [];
+  const usage: boolean[] = [];
+  for (const node of batch) {
+    const self = `${node.traceId}:${node.spanId}`;
+    const parent = node.parentSpanId ? `${node.traceId}:${node.parentSpanId}` : undefined;
+    const index = indexOf.get(self);
+    if (index === undefined) {
+      indexOf.set(self, keys.length);
+      keys.push(self);
+      parentKeys.push(parent);
+      usage.push(node.usage);
+    } else {
+      parentKeys[index] = parent;
+      usage[index] = usage[index] || node.usage;
+    }
   }
+  const count = keys.length;
+  const parentAt = new Int32Array(count);
+  for (let index = 0; index < count; index++) {
+    const parent = parentKeys[index];
+    parentAt[index] = parent === undefined ? -1 : (indexOf.get(parent) ?? -1);
+  }
+  // Walk up from each span not walked yet; reaching a span of the current walk again closes a cycle.
+  const state = new Uint8Array(count); // 0 not walked, 1 on the current walk, 2 done
+  const walk: number[] = [];
+  for (let start = 0; start < count; start++) {
+    let at = start;
+    while (at !== -1 && state[at] === 0) {
+      state[at] = 1;
+      walk.push(at);
+      at = parentAt[at] as number;
+    }
+    if (at !== -1 && state[at] === 1) {
+      for (let position = walk.length - 1; position >= 0; position--) {
+        const member = walk[position] as number;
+        parentAt[member] = -1;
+        parentKeys[member] = undefined;
+        if (member === at) break;
+      }
+    }
+    for (const member of walk) state[member] = 2;
+    walk.length = 0;
+  }
+  return { keys, parentKeys, parentAt, usage };
 }
 
 function remember(keys: Map<string, true>, spanKey: string): void {

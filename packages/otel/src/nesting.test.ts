@@ -1,0 +1,238 @@
+import { createTestMeter } from '@agentmeter/sdk/testing';
+import { SpanKind } from '@opentelemetry/api';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type NestingNode, NestingRule } from './nesting.js';
+import { AgentMeterSpanProcessor } from './span-processor.js';
+import type { FinishedSpan } from './types.js';
+
+const TRACE = '0af7651916cd43dd8448eb211c80319c';
+const node = (spanId: string, parentSpanId: string | undefined, usage = true): NestingNode => ({
+  traceId: TRACE,
+  spanId,
+  parentSpanId,
+  usage,
+});
+const skippedIds = (skipped: Set<string>) =>
+  [...skipped].map((key) => key.split(':')[1]).sort((a, b) => String(a).localeCompare(String(b)));
+
+/** A chain of `length` spans, `s0` the outermost, each the parent of the next. */
+function chain(length: number, usage: (depth: number) => boolean = () => true): NestingNode[] {
+  return Array.from({ length }, (_, depth) =>
+    node(`s${depth}`, depth === 0 ? undefined : `s${depth - 1}`, usage(depth)),
+  );
+}
+
+describe('NestingRule: parent cycles count as no parent', () => {
+  it('a span that is its own parent is a call on its own', () => {
+    expect(skippedIds(new NestingRule().skipped([node('a', 'a')]))).toEqual([]);
+  });
+
+  it('two spans that are each other’s parent are both calls; a child of one makes that one a sum', () => {
+    expect(skippedIds(new NestingRule().skipped([node('a', 'b'), node('b', 'a')]))).toEqual([]);
+    expect(skippedIds(new NestingRule().skipped([node('a', 'b'), node('b', 'a'), node('c', 'a')]))).toEqual([
+      'a',
+    ]);
+  });
+
+  it('three spans in a cycle, and a chain hanging under it, settle', () => {
+    const cycle = [node('a', 'c'), node('b', 'a'), node('c', 'b')];
+    expect(skippedIds(new NestingRule().skipped(cycle))).toEqual([]);
+    // d under b, e under d: d and b have a usage-reporting descendant; a and c are not b's ancestors.
+    expect(skippedIds(new NestingRule().skipped([...cycle, node('d', 'b'), node('e', 'd')]))).toEqual([
+      'b',
+      'd',
+    ]);
+  });
+
+  it('a span sent twice in one batch with itself as parent is still one call', () => {
+    expect(skippedIds(new NestingRule().skipped([node('a', 'a'), node('a', 'a')]))).toEqual([]);
+  });
+
+  it('a cycle across two batches ends: the span metered first stays the only call', () => {
+    const rule = new NestingRule();
+    expect(skippedIds(rule.skipped([node('a', 'b')]))).toEqual([]);
+    rule.metered(TRACE, 'a');
+    // b (a's parent in the first batch) names a as its parent: it was marked as having a metered
+    // descendant, and it sits under a metered span; either way it is skipped, and the walk ends.
+    expect(skippedIds(rule.skipped([node('b', 'a')]))).toEqual(['b']);
+    // Longer: c under b, d under c, and a (metered) named as d's parent.
+    const longer = new NestingRule();
+    longer.skipped([node('a', 'b')]);
+    longer.metered(TRACE, 'a');
+    expect(skippedIds(longer.skipped([node('b', 'c'), node('c', 'd'), node('d', 'a')]))).toEqual([
+      'b',
+      'c',
+      'd',
+    ]);
+    // A span marked by an earlier batch, in a cycle with another span in the next batch.
+    const marked = new NestingRule();
+    marked.skipped([node('x', 'p')]);
+    marked.metered(TRACE, 'x');
+    expect(skippedIds(marked.skipped([node('p', 'q'), node('q', 'p')]))).toEqual(['p']);
+    // All four in one batch close the cycle: it ends too.
+    expect(
+      longer.skipped([node('a', 'b'), node('b', 'c'), node('c', 'd'), node('d', 'a')]).size,
+    ).toBeLessThan(5);
+  });
+});
+
+describe('NestingRule: deep traces', () => {
+  it('a chain of 50,000 spans that all report usage: only the innermost is a call', () => {
+    const skipped = new NestingRule().skipped(chain(50_000));
+    expect(skipped.size).toBe(49_999);
+    expect(skipped.has(`${TRACE}:s49999`)).toBe(false);
+  }, 120_000);
+
+  it('a chain of 50,000 spans under a span metered in an earlier batch: all skipped', () => {
+    const rule = new NestingRule();
+    rule.metered(TRACE, 'root');
+    const batch = chain(50_000, () => false);
+    batch[0] = node('s0', 'root', false);
+    expect(rule.skipped(batch).size).toBe(50_000);
+  }, 120_000);
+
+  it('a chain of 50,000 spans whose outermost is in a cycle: only the innermost is a call', () => {
+    const batch = chain(50_000);
+    batch[0] = node('s0', 'x');
+    batch.push(node('x', 's0'));
+    const skipped = new NestingRule().skipped(batch);
+    expect(skipped.size).toBe(49_999);
+    expect(skipped.has(`${TRACE}:s49999`)).toBe(false);
+    expect(skipped.has(`${TRACE}:x`)).toBe(false);
+  }, 120_000);
+});
+
+/**
+ * The rule as first written (a walk per span, no memory of answers), run on the same batches with every
+ * parent link on a cycle removed first: the new rule must decide exactly as it did.
+ */
+class ReferenceRule {
+  readonly covered = new Set<string>();
+  readonly meteredKeys = new Set<string>();
+
+  metered(traceId: string, spanId: string) {
+    this.meteredKeys.add(`${traceId}:${spanId}`);
+  }
+
+  skipped(raw: readonly NestingNode[]): Set<string> {
+    const key = (traceId: string, spanId: string) => `${traceId}:${spanId}`;
+    const lastParent = new Map<string, string | undefined>();
+    for (const n of raw)
+      lastParent.set(key(n.traceId, n.spanId), n.parentSpanId ? key(n.traceId, n.parentSpanId) : undefined);
+    const onCycle = new Set<string>();
+    for (const start of lastParent.keys()) {
+      const seen = new Set<string>([start]);
+      for (let at = lastParent.get(start); at !== undefined && lastParent.has(at); at = lastParent.get(at)) {
+        if (at === start) {
+          onCycle.add(start);
+          break;
+        }
+        if (seen.has(at)) break;
+        seen.add(at);
+      }
+    }
+    const batch = raw.map((n) =>
+      onCycle.has(key(n.traceId, n.spanId)) ? { ...n, parentSpanId: undefined } : n,
+    );
+    const parents = new Map<string, string | undefined>();
+    for (const n of batch)
+      parents.set(key(n.traceId, n.spanId), n.parentSpanId ? key(n.traceId, n.parentSpanId) : undefined);
+    const covered = new Set<string>();
+    const coverAncestors = (start: string) => {
+      let parent = parents.get(start);
+      while (parent !== undefined) {
+        if (covered.has(parent)) return;
+        covered.add(parent);
+        if (!parents.has(parent)) {
+          this.covered.add(parent);
+          return;
+        }
+        parent = parents.get(parent);
+      }
+    };
+    for (const n of batch) {
+      const self = key(n.traceId, n.spanId);
+      const coveredBefore = this.covered.delete(self);
+      if (coveredBefore) covered.add(self);
+      if (n.usage || coveredBefore) coverAncestors(self);
+    }
+    const skipped = covered;
+    for (const n of batch) {
+      const self = key(n.traceId, n.spanId);
+      for (let parent = parents.get(self); parent !== undefined; parent = parents.get(parent)) {
+        if (this.meteredKeys.has(parent)) {
+          skipped.add(self);
+          this.meteredKeys.add(self);
+          break;
+        }
+        if (!parents.has(parent)) break;
+      }
+    }
+    const inBatch = new Set(batch.map((n) => key(n.traceId, n.spanId)));
+    return new Set([...skipped].filter((k) => inBatch.has(k)));
+  }
+}
+
+describe('NestingRule decides as the per-span walk did, on any parent links', () => {
+  const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+  const spanArbitrary = fc.record({
+    traceId: fc.constantFrom(TRACE, '1bf7651916cd43dd8448eb211c80319d'),
+    spanId: fc.constantFrom(...ids),
+    parentSpanId: fc.option(fc.constantFrom(...ids, 'outside'), { nil: undefined }),
+    usage: fc.boolean(),
+  });
+
+  it('batch after batch, metering what is not skipped', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(spanArbitrary, { maxLength: 12 }), { minLength: 1, maxLength: 4 }),
+        (batches) => {
+          const rule = new NestingRule();
+          const reference = new ReferenceRule();
+          for (const batch of batches) {
+            const skipped = rule.skipped(batch);
+            expect(skipped).toEqual(reference.skipped(batch));
+            for (const n of batch) {
+              if (!n.usage || skipped.has(`${n.traceId}:${n.spanId}`)) continue;
+              rule.metered(n.traceId, n.spanId);
+              reference.metered(n.traceId, n.spanId);
+            }
+          }
+        },
+      ),
+      { numRuns: 2_000, seed: 4242 },
+    );
+  });
+});
+
+function finished(spanId: string, parentSpanId: string | undefined, input: number): FinishedSpan {
+  const now = Date.now();
+  const time: [number, number] = [Math.floor(now / 1000), (now % 1000) * 1e6];
+  return {
+    name: 'chat gpt-4o-mini',
+    kind: SpanKind.CLIENT,
+    spanContext: () => ({ traceId: TRACE, spanId, traceFlags: 1 }),
+    parentSpanContext: parentSpanId ? { traceId: TRACE, spanId: parentSpanId, traceFlags: 1 } : undefined,
+    startTime: time,
+    endTime: time,
+    status: { code: 0 },
+    attributes: { 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': input },
+    resource: { attributes: { 'service.name': 'support-bot' } },
+    instrumentationScope: { name: '@traceloop/instrumentation-openai' },
+  };
+}
+
+describe('AgentMeterSpanProcessor with spans whose parents form a cycle', () => {
+  it('meters a span that is its own parent, and each of two spans that are each other’s parent, once', async () => {
+    const meter = createTestMeter({ tier: { base_fee: '0.001' } });
+    const processor = new AgentMeterSpanProcessor(meter);
+    processor.onEnd(finished('00000000000000a1', '00000000000000a1', 3));
+    processor.onEnd(finished('00000000000000b1', '00000000000000b2', 5));
+    processor.onEnd(finished('00000000000000b2', '00000000000000b1', 7));
+    await processor.forceFlush();
+    expect(meter.errors).toEqual([]);
+    expect(meter.events.map((event) => event.tokens_input).sort()).toEqual([3, 5, 7]);
+    await processor.shutdown();
+  });
+});
