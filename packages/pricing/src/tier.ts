@@ -130,7 +130,9 @@ export function compileTier(input: unknown): Tier {
 
 /** The canonical JSON of a tier; `compileTier(tierToJson(t))` equals `t`. */
 export function tierToJson(tier: Tier): TierJson {
-  const byAction: Record<string, string> = {};
+  // Actions are the caller's strings: on a plain object the action `__proto__` would set the
+  // prototype instead of a key (and its bonus vanish from the stored tier), so no prototype at all.
+  const byAction: Record<string, string> = Object.create(null);
   for (const [action, amount] of [...tier.outcomeBonusByAction].sort(([a], [b]) =>
     a < b ? -1 : a > b ? 1 : 0,
   )) {
