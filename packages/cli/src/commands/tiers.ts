@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Tier, TierInput } from '@agentmeter/client';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { type Connection, connect, type FieldLabels, printJson, request } from '../api.js';
 import { CliError } from '../errors.js';
 import { alignDecimals } from '../output/decimal.js';
@@ -9,6 +8,7 @@ import { createStyle } from '../output/style.js';
 import { renderTable } from '../output/table.js';
 import { summarizeTier } from '../output/tier-summary.js';
 import { collect, integerOption, pairsOption, tokenUnitOption } from '../parse.js';
+import { parseTierText, UnreadableNumbers } from '../tier-file.js';
 
 /** Each tier flag and the TierInput field it sets. */
 const MONEY_FLAGS = [
@@ -58,8 +58,10 @@ function readTierFile(path: string): Record<string, unknown> {
   }
   let value: unknown;
   try {
-    value = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    value = parseTierText(text, /\.ya?ml$/i.test(path) ? 'yaml' : 'json');
   } catch (error) {
+    if (error instanceof UnreadableNumbers)
+      throw new CliError(`--file: cannot read the numbers of ${path} exactly (${error.message}).`, 2);
     throw new CliError(
       `--file: ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message.split('\n')[0]}`,
       2,
