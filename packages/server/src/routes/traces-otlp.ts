@@ -2,9 +2,26 @@
 // binary protobuf, gzip/deflate or identity. The protobuf schema is the subset of
 // opentelemetry-proto (collector/trace/v1, trace/v1, common/v1, resource/v1) the route reads, with the
 // upstream field numbers; fields it does not declare (events, links, …) are skipped by the decoder.
-import { gunzipSync, inflateSync } from 'node:zlib';
+//
+// A request is read a span at a time and gives the event loop back between slices (see `Slicer`), so one
+// large export never holds up the other requests of the server: the body is inflated on the zlib thread
+// pool, a binary body is walked message by message with protobufjs's Reader (each span decoded on its
+// own), and spans past `MAX_SPANS_PER_EXPORT` are counted, not decoded.
+import { promisify } from 'node:util';
+import { gunzip, inflate as inflateDeflate } from 'node:zlib';
 import protobuf from 'protobufjs/light.js';
 import { ApiError } from '../problem.js';
+
+/**
+ * Spans read from one export. Above the OpenTelemetry Collector's default batch (8,192 spans), with room
+ * for a batch that overshoots it; the spans after it are not read and are answered as rejected in
+ * `partialSuccess` (which the sender must not retry, as for a 413, but it keeps the spans before it).
+ */
+export const MAX_SPANS_PER_EXPORT = 20_000;
+/** Spans decoded between two returns to the event loop (a slice also ends after `SLICE_MS`). */
+const SPANS_PER_SLICE = 1_000;
+/** Longest stretch of work before the event loop is given back. */
+const SLICE_MS = 10;
 
 /** A span as the GenAI rules read it (the same shape as `@agentmeter/otel`'s `SpanView`). */
 export interface OtlpSpan {
@@ -157,7 +174,7 @@ const root = protobuf.Root.fromJSON({
     },
   },
 });
-const RequestType = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
+const KeyValueType = root.lookupType(`${common}.KeyValue`);
 const ResponseType = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse');
 
 /** The request's format from its media type; anything else is a 415. */
@@ -177,33 +194,87 @@ export function formatOf(contentType: string | undefined): OtlpFormat {
   );
 }
 
-/** The body without its `Content-Encoding` (gzip, deflate or none), at most `maxBytes` once inflated. */
-export function inflate(body: Uint8Array, encoding: string | undefined, maxBytes: number): Uint8Array {
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflateDeflate);
+
+/**
+ * The body without its `Content-Encoding` (gzip, deflate or none), at most `maxBytes` once inflated. Inflating
+ * runs on the zlib thread pool and stops as soon as the output passes `maxBytes`.
+ */
+export async function inflate(
+  body: Uint8Array,
+  encoding: string | undefined,
+  maxBytes: number,
+  limitNote = '',
+): Promise<Uint8Array> {
   const name = (encoding ?? 'identity').trim().toLowerCase();
+  const tooLarge = () =>
+    new ApiError(
+      413,
+      'payload_too_large',
+      `The request body is over ${maxBytes} bytes once inflated${limitNote}.`,
+    );
+  if (name === 'identity' || name === '') {
+    if (body.byteLength > maxBytes) throw tooLarge();
+    return body;
+  }
+  if (name !== 'gzip' && name !== 'deflate') {
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      `Content-Encoding ${JSON.stringify(encoding)} is not supported.`,
+      {
+        errors: [{ field: 'header.Content-Encoding', message: 'must be gzip, deflate or identity' }],
+      },
+    );
+  }
   try {
-    if (name === 'gzip') return gunzipSync(body, { maxOutputLength: maxBytes });
-    if (name === 'deflate') return inflateSync(body, { maxOutputLength: maxBytes });
+    const options = { maxOutputLength: maxBytes };
+    return name === 'gzip' ? await gunzipAsync(body, options) : await inflateAsync(body, options);
   } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new ApiError(
-        413,
-        'payload_too_large',
-        `The request body is over ${maxBytes} bytes once inflated.`,
-      );
-    }
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
     throw new ApiError(400, 'invalid_body', `The request body is not valid ${name} data.`, {
       errors: [{ field: 'header.Content-Encoding', message: `the body is not valid ${name}` }],
     });
   }
-  if (name === 'identity' || name === '') return body;
-  throw new ApiError(
-    415,
-    'unsupported_media_type',
-    `Content-Encoding ${JSON.stringify(encoding)} is not supported.`,
-    {
-      errors: [{ field: 'header.Content-Encoding', message: 'must be gzip, deflate or identity' }],
-    },
-  );
+}
+
+/**
+ * Gives the event loop back between slices of a long request (`await new Promise(setImmediate)`), so
+ * the server answers other requests meanwhile: a slice ends after `unitsPerSlice` units of work (spans)
+ * or `sliceMs`, whichever comes first.
+ */
+export class Slicer {
+  #since = performance.now();
+  #units = 0;
+  /** How many times the event loop was given back. */
+  pauses = 0;
+
+  constructor(
+    readonly unitsPerSlice = SPANS_PER_SLICE,
+    readonly sliceMs = SLICE_MS,
+  ) {}
+
+  /** Counts `units` of work done; true when the slice is spent and the caller should `pause()`. */
+  due(units = 1): boolean {
+    this.#units += units;
+    return this.#units >= this.unitsPerSlice || performance.now() - this.#since >= this.sliceMs;
+  }
+
+  async pause(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.pauses++;
+    this.#since = performance.now();
+    this.#units = 0;
+  }
+
+  /** Runs a generator that yields whenever its slice is spent, pausing at each yield. */
+  async run<T>(work: Generator<void, T>): Promise<T> {
+    for (let step = work.next(); ; step = work.next()) {
+      if (step.done) return step.value;
+      await this.pause();
+    }
+  }
 }
 
 type Json = Record<string, unknown>;
@@ -239,9 +310,21 @@ function anyValue(value: unknown, depth = 0): unknown {
 
 function attributesOf(values: unknown, depth = 0): Record<string, unknown> {
   const attributes: Record<string, unknown> = {};
+  for (const entry of list(values)) addAttribute(attributes, entry, depth);
+  return attributes;
+}
+
+function addAttribute(attributes: Record<string, unknown>, entry: unknown, depth = 0): void {
+  if (isObject(entry) && typeof entry['key'] === 'string')
+    attributes[entry['key']] = anyValue(entry['value'], depth);
+}
+
+/** `attributesOf` of a span's or resource's attribute list, a slice at a time (a span may carry many). */
+function* readAttributes(values: unknown, slicer: Slicer): Generator<void, Record<string, unknown>> {
+  const attributes: Record<string, unknown> = {};
   for (const entry of list(values)) {
-    if (isObject(entry) && typeof entry['key'] === 'string')
-      attributes[entry['key']] = anyValue(entry['value'], depth);
+    addAttribute(attributes, entry);
+    if (slicer.due(0)) yield;
   }
   return attributes;
 }
@@ -271,62 +354,310 @@ function nanosToMs(value: unknown): number {
   return /^\d{1,20}$/.test(text) ? Number(BigInt(text) / 1000n) / 1000 : Number.NaN;
 }
 
+/** What an export request holds, as read. */
+export interface DecodedRequest {
+  spans: OtlpSpan[];
+  /** Spans read that could not be metered: no valid trace or span id. */
+  unreadable: number;
+  /** Spans after the first `maxSpans`: counted, not read. */
+  overLimit: number;
+}
+
+interface Collected extends DecodedRequest {
+  maxSpans: number;
+}
+
+const full = (into: Collected) => into.spans.length + into.unreadable >= into.maxSpans;
+
 /**
- * The spans of an export request, plus how many could not be read (no valid trace or span id). OTLP
- * span kinds are shifted to the API's (`SPAN_KIND_CLIENT` = 3 on the wire, `SpanKind.CLIENT` = 2).
+ * One span (attributes aside), from its OTLP/JSON form or from the protobuf read into the same shape
+ * (ids in base64 there); undefined without a valid trace or span id.
  */
-function spansOf(request: unknown, base64Ids: boolean): { spans: OtlpSpan[]; unreadable: number } {
+function spanOf(
+  span: Json,
+  resource: Record<string, unknown>,
+  scope: string | undefined,
+  base64Ids: boolean,
+): OtlpSpan | undefined {
+  const traceId = hexId(field(span, 'traceId'), 16, base64Ids);
+  const spanId = hexId(field(span, 'spanId'), 8, base64Ids);
+  if (!traceId || !spanId) return undefined;
+  const kind = field(span, 'kind');
+  const status = field(span, 'status');
+  const code = isObject(status) ? status['code'] : undefined;
+  const wireKind = typeof kind === 'string' ? (SPAN_KINDS[kind] ?? 0) : Number(kind ?? 0);
+  return {
+    name: typeof span['name'] === 'string' ? span['name'] : '',
+    // OTLP span kinds are shifted to the API's (`SPAN_KIND_CLIENT` = 3 on the wire, `SpanKind.CLIENT` = 2).
+    kind: wireKind > 0 ? wireKind - 1 : 0,
+    traceId,
+    spanId,
+    parentSpanId: hexId(field(span, 'parentSpanId'), 8, base64Ids),
+    startMs: nanosToMs(field(span, 'startTimeUnixNano')),
+    endMs: nanosToMs(field(span, 'endTimeUnixNano')),
+    statusCode: typeof code === 'string' ? (STATUS_CODES[code] ?? 0) : Number(code ?? 0),
+    attributes: {},
+    resource,
+    scope,
+  };
+}
+
+/** The spans of a parsed OTLP/JSON request. */
+function* jsonSpans(request: unknown, into: Collected, slicer: Slicer): Generator<void> {
   if (!isObject(request) || !Array.isArray(field(request, 'resourceSpans') ?? [])) {
     throw new ApiError(400, 'invalid_body', 'The body is not an OTLP ExportTraceServiceRequest.', {
       errors: [{ field: '/resourceSpans', message: 'must be an array' }],
     });
   }
-  const spans: OtlpSpan[] = [];
-  let unreadable = 0;
   for (const resourceSpans of list(field(request, 'resourceSpans'))) {
     if (!isObject(resourceSpans)) continue;
     const resourceObject = field(resourceSpans, 'resource');
-    const resource = isObject(resourceObject) ? attributesOf(resourceObject['attributes']) : {};
+    const resource = isObject(resourceObject)
+      ? yield* readAttributes(resourceObject['attributes'], slicer)
+      : {};
     for (const scopeSpans of list(field(resourceSpans, 'scopeSpans'))) {
       if (!isObject(scopeSpans)) continue;
       const scopeObject = field(scopeSpans, 'scope');
       const scope =
         isObject(scopeObject) && typeof scopeObject['name'] === 'string' ? scopeObject['name'] : undefined;
-      for (const span of list(scopeSpans['spans'])) {
-        const traceId = isObject(span) ? hexId(field(span, 'traceId'), 16, base64Ids) : undefined;
-        const spanId = isObject(span) ? hexId(field(span, 'spanId'), 8, base64Ids) : undefined;
-        if (!isObject(span) || !traceId || !spanId) {
-          unreadable++;
-          continue;
+      const spans = list(scopeSpans['spans']);
+      for (let index = 0; index < spans.length; index++) {
+        if (full(into)) {
+          into.overLimit += spans.length - index;
+          break;
         }
-        const kind = field(span, 'kind');
-        const status = field(span, 'status');
-        const code = isObject(status) ? status['code'] : undefined;
-        const wireKind = typeof kind === 'string' ? (SPAN_KINDS[kind] ?? 0) : Number(kind ?? 0);
-        spans.push({
-          name: typeof span['name'] === 'string' ? span['name'] : '',
-          kind: wireKind > 0 ? wireKind - 1 : 0,
-          traceId,
-          spanId,
-          parentSpanId: hexId(field(span, 'parentSpanId'), 8, base64Ids),
-          startMs: nanosToMs(field(span, 'startTimeUnixNano')),
-          endMs: nanosToMs(field(span, 'endTimeUnixNano')),
-          statusCode: typeof code === 'string' ? (STATUS_CODES[code] ?? 0) : Number(code ?? 0),
-          attributes: attributesOf(span['attributes']),
-          resource,
-          scope,
-        });
+        const span = spans[index];
+        const read = isObject(span) ? spanOf(span, resource, scope, false) : undefined;
+        if (read && isObject(span)) {
+          read.attributes = yield* readAttributes(span['attributes'], slicer);
+          into.spans.push(read);
+        } else into.unreadable++;
+        if (slicer.due()) yield;
       }
     }
   }
-  return { spans, unreadable };
 }
 
-/** Decodes an export request body (already inflated). */
-export function decodeRequest(
+// Tags (field number << 3 | wire type) of the length-delimited fields read.
+const RESOURCE_SPANS = (1 << 3) | 2; // ExportTraceServiceRequest.resource_spans
+const RESOURCE = (1 << 3) | 2; // ResourceSpans.resource
+const SCOPE_SPANS = (2 << 3) | 2; // ResourceSpans.scope_spans
+const SCOPE = (1 << 3) | 2; // ScopeSpans.scope
+const SPAN = (2 << 3) | 2; // ScopeSpans.spans
+const ATTRIBUTE = (9 << 3) | 2; // Span.attributes
+const RESOURCE_ATTRIBUTE = (1 << 3) | 2; // Resource.attributes
+const SCOPE_NAME = (1 << 3) | 2; // InstrumentationScope.name
+const SPAN_FIELDS: Record<number, string> = {
+  [(1 << 3) | 2]: 'traceId',
+  [(2 << 3) | 2]: 'spanId',
+  [(4 << 3) | 2]: 'parentSpanId',
+  [(5 << 3) | 2]: 'name',
+  [(6 << 3) | 0]: 'kind',
+  [(7 << 3) | 1]: 'startTimeUnixNano',
+  [(8 << 3) | 1]: 'endTimeUnixNano',
+  [(15 << 3) | 2]: 'status',
+};
+const STATUS_CODE = (3 << 3) | 0; // Status.code
+
+/** The end of the length-delimited value at `reader.pos` (the reader then at its first byte). */
+function endOf(reader: protobuf.Reader, within: number): number {
+  const length = reader.uint32();
+  const end = reader.pos + length;
+  if (end > within)
+    throw new RangeError(`a length of ${length} runs past its message at offset ${reader.pos}`);
+  return end;
+}
+
+function expectEnd(reader: protobuf.Reader, end: number): void {
+  if (reader.pos !== end) throw new RangeError(`a field runs past its message at offset ${reader.pos}`);
+}
+
+/**
+ * Where the value of the last `tag` field of the message up to `end` starts, or -1 (a single message field
+ * such as `resource` may come after the spans it applies to; protobufjs keeps the last one).
+ */
+function* lastAt(reader: protobuf.Reader, end: number, tag: number, slicer: Slicer): Generator<void, number> {
+  const start = reader.pos;
+  let at = -1;
+  while (reader.pos < end) {
+    const next = reader.uint32();
+    if (next === tag) at = reader.pos;
+    reader.skipType(next & 7);
+    if (slicer.due(0)) yield;
+  }
+  expectEnd(reader, end);
+  reader.pos = start;
+  return at;
+}
+
+const TO_OBJECT = { longs: String, bytes: String, defaults: false } as const;
+
+/** One attribute (a `KeyValue`), decoded by protobufjs and added as OTLP/JSON's would be. */
+function addKeyValue(reader: protobuf.Reader, end: number, attributes: Record<string, unknown>): void {
+  const stop = endOf(reader, end);
+  addAttribute(attributes, KeyValueType.toObject(KeyValueType.decode(reader, stop - reader.pos), TO_OBJECT));
+  reader.pos = stop;
+}
+
+/** The attributes of the `Resource` message at `reader.pos`. */
+function* resourceAttributesAt(
+  reader: protobuf.Reader,
+  within: number,
+  slicer: Slicer,
+): Generator<void, Record<string, unknown>> {
+  const end = endOf(reader, within);
+  const attributes: Record<string, unknown> = {};
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    if (tag === RESOURCE_ATTRIBUTE) addKeyValue(reader, end, attributes);
+    else reader.skipType(tag & 7);
+    if (slicer.due(0)) yield;
+  }
+  expectEnd(reader, end);
+  return attributes;
+}
+
+/** The name of the `InstrumentationScope` message at `reader.pos`. */
+function scopeNameAt(reader: protobuf.Reader, within: number): string | undefined {
+  const end = endOf(reader, within);
+  let name: string | undefined;
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    if (tag === SCOPE_NAME) name = reader.string();
+    else reader.skipType(tag & 7);
+  }
+  expectEnd(reader, end);
+  return name;
+}
+
+const base64 = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
+/** The `Span` message at `reader.pos`, field by field, in the shape protobufjs's `toObject` gives. */
+function* spanAt(
+  reader: protobuf.Reader,
+  within: number,
+  resource: Record<string, unknown>,
+  scope: string | undefined,
+  slicer: Slicer,
+): Generator<void, OtlpSpan | undefined> {
+  const end = endOf(reader, within);
+  const span: Json = {};
+  const attributes: Record<string, unknown> = {};
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    const name = tag === ATTRIBUTE ? undefined : SPAN_FIELDS[tag];
+    if (tag === ATTRIBUTE) addKeyValue(reader, end, attributes);
+    else if (name === 'traceId' || name === 'spanId' || name === 'parentSpanId')
+      span[name] = base64(reader.bytes());
+    else if (name === 'name') span[name] = reader.string();
+    else if (name === 'kind') span[name] = reader.int32();
+    else if (name === 'startTimeUnixNano' || name === 'endTimeUnixNano') {
+      const low = reader.fixed32();
+      span[name] = ((BigInt(reader.fixed32()) << 32n) | BigInt(low)).toString();
+    } else if (name === 'status') {
+      const statusEnd = endOf(reader, end);
+      const status: Json = {};
+      while (reader.pos < statusEnd) {
+        const statusTag = reader.uint32();
+        if (statusTag === STATUS_CODE) status['code'] = reader.int32();
+        else reader.skipType(statusTag & 7);
+      }
+      expectEnd(reader, statusEnd);
+      span[name] = status;
+    } else reader.skipType(tag & 7);
+    if (slicer.due(0)) yield;
+  }
+  expectEnd(reader, end);
+  const read = spanOf(span, resource, scope, true);
+  if (read) read.attributes = attributes;
+  return read;
+}
+
+/** The spans of a `ScopeSpans` message up to `end`. */
+function* scopeSpansAt(
+  reader: protobuf.Reader,
+  end: number,
+  resource: Record<string, unknown>,
+  into: Collected,
+  slicer: Slicer,
+): Generator<void> {
+  const scopeAt = yield* lastAt(reader, end, SCOPE, slicer);
+  let scope: string | undefined;
+  if (scopeAt !== -1) {
+    const start = reader.pos;
+    reader.pos = scopeAt;
+    scope = scopeNameAt(reader, end);
+    reader.pos = start;
+  }
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    if (tag !== SPAN) reader.skipType(tag & 7);
+    else if (full(into)) {
+      into.overLimit++;
+      reader.skipType(tag & 7);
+    } else {
+      const span = yield* spanAt(reader, end, resource, scope, slicer);
+      if (span) into.spans.push(span);
+      else into.unreadable++;
+      if (slicer.due()) yield;
+      continue;
+    }
+    if (slicer.due(0)) yield;
+  }
+  expectEnd(reader, end);
+}
+
+/** The spans of a `ResourceSpans` message up to `end`. */
+function* resourceSpansAt(
+  reader: protobuf.Reader,
+  end: number,
+  into: Collected,
+  slicer: Slicer,
+): Generator<void> {
+  const resourceAt = yield* lastAt(reader, end, RESOURCE, slicer);
+  let resource: Record<string, unknown> = {};
+  if (resourceAt !== -1) {
+    const start = reader.pos;
+    reader.pos = resourceAt;
+    resource = yield* resourceAttributesAt(reader, end, slicer);
+    reader.pos = start;
+  }
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    if (tag === SCOPE_SPANS) {
+      const stop = endOf(reader, end);
+      yield* scopeSpansAt(reader, stop, resource, into, slicer);
+    } else reader.skipType(tag & 7);
+    if (slicer.due(0)) yield;
+  }
+  expectEnd(reader, end);
+}
+
+/** The spans of a binary `ExportTraceServiceRequest`. */
+function* protobufSpans(body: Uint8Array, into: Collected, slicer: Slicer): Generator<void> {
+  const reader = protobuf.Reader.create(body);
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    if (tag === RESOURCE_SPANS) {
+      const stop = endOf(reader, reader.len);
+      yield* resourceSpansAt(reader, stop, into, slicer);
+    } else reader.skipType(tag & 7);
+    if (slicer.due(0)) yield;
+  }
+  expectEnd(reader, reader.len);
+}
+
+/**
+ * Decodes an export request body (already inflated), a slice at a time: the spans among the first
+ * `maxSpans`, how many of those could not be read, and how many came after them (counted, not read).
+ */
+export async function decodeRequest(
   body: Uint8Array,
   format: OtlpFormat,
-): { spans: OtlpSpan[]; unreadable: number } {
+  { maxSpans = MAX_SPANS_PER_EXPORT, slicer = new Slicer() }: { maxSpans?: number; slicer?: Slicer } = {},
+): Promise<DecodedRequest> {
+  const into: Collected = { spans: [], unreadable: 0, overLimit: 0, maxSpans };
   if (format === 'json') {
     let parsed: unknown;
     try {
@@ -336,26 +667,24 @@ export function decodeRequest(
         errors: [{ field: '/', message: 'is not valid JSON' }],
       });
     }
-    return spansOf(parsed, false);
+    await slicer.pause();
+    await slicer.run(jsonSpans(parsed, into, slicer));
+  } else {
+    try {
+      await slicer.run(protobufSpans(body, into, slicer));
+    } catch (error) {
+      throw new ApiError(
+        400,
+        'invalid_protobuf',
+        `The request body is not an ExportTraceServiceRequest: ${(error as Error).message}`,
+        {
+          errors: [{ field: '/', message: 'is not a valid ExportTraceServiceRequest' }],
+        },
+      );
+    }
   }
-  let request: unknown;
-  try {
-    request = RequestType.toObject(RequestType.decode(body), {
-      longs: String,
-      bytes: String,
-      defaults: false,
-    });
-  } catch (error) {
-    throw new ApiError(
-      400,
-      'invalid_protobuf',
-      `The request body is not an ExportTraceServiceRequest: ${(error as Error).message}`,
-      {
-        errors: [{ field: '/', message: 'is not a valid ExportTraceServiceRequest' }],
-      },
-    );
-  }
-  return spansOf(request, true);
+  const { spans, unreadable, overLimit } = into;
+  return { spans, unreadable, overLimit };
 }
 
 /** The ExportTraceServiceResponse: empty when every span was accepted (`partial_success` unset). */

@@ -312,7 +312,7 @@ describe('POST /v1/traces answers per OTLP', () => {
           if (key === 'insertEvents' && refuse) {
             return async () => {
               refuse = false;
-              throw new Error('disk full');
+              throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
             };
           }
           const value = Reflect.get(target, key, receiver);

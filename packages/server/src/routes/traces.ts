@@ -1,11 +1,27 @@
 import type { RequestContext, RouteDefinition } from '../app.js';
-import { ingestEvents } from '../ingest.js';
+import { type IngestResult, ingestEvents } from '../ingest.js';
 import { attributionOf, hasUsage, NestingRule, roleOf, type SpanUsage, usageOf } from './traces-genai.js';
-import { decodeRequest, encodeResponse, formatOf, inflate, type OtlpSpan } from './traces-otlp.js';
+import {
+  decodeRequest,
+  encodeResponse,
+  formatOf,
+  inflate,
+  MAX_SPANS_PER_EXPORT,
+  type OtlpSpan,
+  Slicer,
+} from './traces-otlp.js';
 
 /** Largest request body, compressed or not, and largest once inflated. */
 const MAX_BODY = 8 * 1024 * 1024;
 const MAX_INFLATED = 32 * 1024 * 1024;
+/**
+ * Largest OTLP/JSON body once inflated. `JSON.parse` reads a body in one go, holding the event loop
+ * (about 10 ms a MiB), so JSON bodies are kept small; larger batches go as protobuf, which is read a
+ * span at a time.
+ */
+const MAX_JSON_INFLATED = 4 * 1024 * 1024;
+/** Events per store write: each write is one transaction, so a large export is recorded in several. */
+const EVENTS_PER_WRITE = 1_000;
 const RECENT_RESPONSE_IDS = 100_000;
 
 /**
@@ -73,21 +89,38 @@ function forget(memory: TraceMemory, projectId: string, call: Call): void {
 }
 
 /** The model-call spans of a batch to meter: calls with usage, innermost only, each provider response once. */
-function callsToMeter(memory: TraceMemory, projectId: string, spans: OtlpSpan[]): Call[] {
-  const skipped = memory.nesting.skipped(
-    spans.map((span) => ({
+async function callsToMeter(
+  memory: TraceMemory,
+  projectId: string,
+  spans: OtlpSpan[],
+  slicer: Slicer,
+): Promise<Call[]> {
+  // What each span is, a slice at a time: nothing shared is read or changed here.
+  const nodes = new Array<{
+    traceId: string;
+    spanId: string;
+    parentSpanId: string | undefined;
+    usage: boolean;
+  }>(spans.length);
+  const candidates: { span: OtlpSpan; usage: SpanUsage }[] = [];
+  for (const [index, span] of spans.entries()) {
+    nodes[index] = {
       traceId: `${projectId}/${span.traceId}`,
       spanId: span.spanId,
       parentSpanId: span.parentSpanId,
       usage: hasUsage(span),
-    })),
-  );
+    };
+    const usage = roleOf(span) === 'call' ? usageOf(span) : undefined;
+    if (usage && !(usage.errorType && usage.inputTokens + usage.outputTokens === 0))
+      candidates.push({ span, usage });
+    if (slicer.due()) await slicer.pause();
+  }
+  // Then what the store's requests share, in one synchronous step (linear in the spans), so a concurrent
+  // request of the same trace sees this one's decisions.
+  const skipped = memory.nesting.skipped(nodes);
   const calls: Call[] = [];
-  for (const span of spans) {
-    if (skipped.has(`${projectId}/${span.traceId}:${span.spanId}`) || roleOf(span) !== 'call') continue;
-    const usage = usageOf(span);
-    if (!usage) continue;
-    if (usage.errorType && usage.inputTokens + usage.outputTokens === 0) continue;
+  for (const { span, usage } of candidates) {
+    if (skipped.has(`${projectId}/${span.traceId}:${span.spanId}`)) continue;
     const responseKey = usage.responseId
       ? `${projectId}\u0000${usage.provider}\u0000${usage.responseId}`
       : undefined;
@@ -95,8 +128,7 @@ function callsToMeter(memory: TraceMemory, projectId: string, spans: OtlpSpan[])
       if (memory.responses.has(responseKey)) continue;
       rememberResponse(memory, responseKey);
     }
-    // Decided here, synchronously, so a concurrent request of the same trace sees this call as metered;
-    // undone (`forget`) when its event is not recorded after all.
+    // Undone (`forget`) when its event is not recorded after all.
     memory.nesting.metered(`${projectId}/${span.traceId}`, span.spanId);
     calls.push({ span, usage, responseKey });
   }
@@ -115,32 +147,45 @@ const exportTraces: RouteDefinition = {
   rawBody: true,
   handler: async (context: RequestContext) => {
     const format = formatOf(context.header('content-type'));
-    const body = inflate(context.body as Uint8Array, context.header('content-encoding'), MAX_INFLATED);
-    const { spans, unreadable } = decodeRequest(body, format);
+    // The work is done in slices, giving the event loop back in between, so one large export never
+    // holds up the server's other requests.
+    const slicer = new Slicer();
+    const body = await inflate(
+      context.body as Uint8Array,
+      context.header('content-encoding'),
+      format === 'json' ? MAX_JSON_INFLATED : MAX_INFLATED,
+      format === 'json' ? ' (the limit for OTLP/JSON; send larger batches as protobuf)' : '',
+    );
+    const { spans, unreadable, overLimit } = await decodeRequest(body, format, { slicer });
     const memory = memoryOf(context.store);
-    const calls = callsToMeter(memory, context.projectId, spans);
-    let results: Awaited<ReturnType<typeof ingestEvents>> = [];
-    try {
-      if (calls.length > 0) {
-        results = await ingestEvents(
-          {
-            store: context.store,
-            config: context.config,
-            projectId: context.projectId,
-            configVersion: context.configVersion,
-            now: context.now,
-          },
-          calls.map(({ span, usage }) => eventOf(span, usage)),
+    const calls = await callsToMeter(memory, context.projectId, spans, slicer);
+    const ingest = {
+      store: context.store,
+      config: context.config,
+      projectId: context.projectId,
+      configVersion: context.configVersion,
+      now: context.now,
+    };
+    const results: IngestResult[] = [];
+    for (let start = 0; start < calls.length; start += EVENTS_PER_WRITE) {
+      if (start > 0) await slicer.pause();
+      const chunk = calls.slice(start, start + EVENTS_PER_WRITE);
+      try {
+        const recorded = await ingestEvents(
+          ingest,
+          chunk.map(({ span, usage }) => eventOf(span, usage)),
           (_index, event) => event.event_id as string,
         );
+        for (const result of recorded) results.push(result);
+      } catch (error) {
+        // This write recorded nothing and the later ones were not tried: the sender's retry must meter
+        // these calls (the ones recorded before are replays then, never a second charge).
+        for (const call of calls.slice(start)) forget(memory, context.projectId, call);
+        throw error;
       }
-    } catch (error) {
-      // Nothing was recorded (the store refused the write): the sender's retry must meter these calls.
-      for (const call of calls) forget(memory, context.projectId, call);
-      throw error;
     }
     const errors = new Map<string, number>();
-    let rejected = unreadable;
+    let rejected = unreadable + overLimit;
     for (const [index, result] of results.entries()) {
       if (result.status !== 'rejected') continue;
       const call = calls[index];
@@ -150,6 +195,12 @@ const exportTraces: RouteDefinition = {
       errors.set(reason, (errors.get(reason) ?? 0) + 1);
     }
     if (unreadable > 0) errors.set('invalid_span: no valid traceId or spanId', unreadable);
+    if (overLimit > 0) {
+      errors.set(
+        `too_many_spans: an export is read up to its first ${MAX_SPANS_PER_EXPORT} spans; the ${overLimit} after them were not read (send smaller batches)`,
+        1,
+      );
+    }
     const message = [...errors]
       .map(([reason, times]) => (times > 1 ? `${reason} (×${times})` : reason))
       .join('; ');
