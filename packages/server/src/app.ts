@@ -47,6 +47,8 @@ export interface RequestContext {
   projectId: string;
   keyId: string;
   scope: Scope;
+  /** The key may set an event's `tier`: admin keys, and ingest keys created with `allow_tier_override`. */
+  tierOverride: boolean;
   configVersion: number;
   now: number;
   params: Record<string, string>;
@@ -182,7 +184,9 @@ export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
           ? await readBody(context, limit, {
               lease,
               idleTimeoutMs: bodyIdleTimeoutMs,
-              ...(debug ? { debug } : {}),
+              ...(debug
+                ? { debug: (line: string) => debug(`${context.req.method} ${context.req.path}: ${line}`) }
+                : {}),
             })
           : undefined;
         const { params, query } = readParameters(operation, context);
@@ -200,6 +204,7 @@ export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
           projectId: auth?.projectId ?? '',
           keyId: auth?.keyId ?? '',
           scope: auth?.scope ?? 'ingest',
+          tierOverride: auth !== undefined && (auth.scope === 'admin' || auth.allowTierOverride),
           configVersion: auth?.configVersion ?? 0,
           now: now(),
           params,

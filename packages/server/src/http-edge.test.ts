@@ -147,7 +147,7 @@ describe('uploads', () => {
     expect(peak - before).toBeLessThan(400 * MiB);
   }, 120_000);
 
-  it('refuses a body the server-wide budget cannot hold with 503 + Retry-After, without reading it', async () => {
+  it('refuses a body the server-wide budget cannot hold with 503 + Retry-After, keeping none of it', async () => {
     const server = await serve({ maxBufferedBytes: 256 * 1024 });
     // A holds 200 KiB of the budget: declared, half sent, then stalled.
     const first = batchOf(200 * 1024, 'budget-a');
@@ -156,21 +156,26 @@ describe('uploads', () => {
       post('/v1/meter/batch', first.length, authorized),
       first.slice(0, 100 * 1024),
     );
-    // Once A's lease is taken, a 100 KiB batch does not fit: 503, answered with its body still unsent.
+    // Once A's lease is taken, a 100 KiB batch does not fit: 503 (its bytes read and dropped).
     const second = batchOf(100 * 1024, 'budget-b');
     const refused = await until(async () => {
-      const raw = open(server, post('/v1/meter/batch', second.length, authorized), second.slice(0, 10));
+      const raw = open(server, post('/v1/meter/batch', second.length, authorized), second);
       const status = await raw.status;
+      if (status === 'HTTP/1.1 503 Service Unavailable') return raw;
       raw.socket.destroy();
-      return status === 'HTTP/1.1 503 Service Unavailable' ? raw.received() : undefined;
+      return undefined;
     }, 'a 503');
-    expect(refused).toMatch(/retry-after: 1\r\n/i);
-    expect(refused).toContain('"code":"overloaded"');
-    // A finishes, its lease is returned, and B goes through.
+    await until(() => (refused.received().includes('"code":"overloaded"') ? true : undefined), 'the problem');
+    expect(refused.received()).toMatch(/retry-after: 1\r\n/i);
+    // A finishes, its lease is returned, and B goes through on the same connection (not reset).
     holder.socket.write(first.slice(100 * 1024));
     expect(await holder.status).toBe('HTTP/1.1 200 OK');
-    const retried = open(server, post('/v1/meter/batch', second.length, authorized), second);
-    expect(await retried.status).toBe('HTTP/1.1 200 OK');
+    const answered = refused.received().length;
+    refused.socket.write(post('/v1/meter/batch', second.length, authorized) + second);
+    await until(
+      () => (refused.received().slice(answered).startsWith('HTTP/1.1 200 OK') ? true : undefined),
+      'B on its own connection',
+    );
   });
 
   it('applies the budget piece by piece to a chunked body', async () => {
@@ -221,6 +226,7 @@ describe('uploads', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(errors).toEqual([]);
     expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('POST /v1/meter');
     expect(lines[0]).not.toContain('\n');
   });
 });

@@ -23,6 +23,10 @@ try {
     adminKey: process.env['AGENTMETER_ADMIN_KEY'] || undefined,
     keySecret: process.env['AGENTMETER_KEY_SECRET'] || undefined,
     rateLimit: rate === 0 ? false : { requestsPerSecond: rate },
+    // Debug lines (a client abandoning its upload) only when asked for: one per aborted request.
+    ...(process.env['AGENTMETER_LOG_LEVEL'] === 'debug'
+      ? { debug: (line: string) => console.debug(`agentmeter: ${line}`) }
+      : {}),
   });
   const where = process.env['DATABASE_URL']
     ? 'postgres'

@@ -25,6 +25,31 @@ export class BodyAborted extends ApiError {
 
 const busy = () => overloaded('The server is holding as many request bodies as it can.');
 
+/** How long the rest of a refused body is read (and dropped) before the refusal is answered. */
+const DISCARD_MS = 2000;
+
+/**
+ * Reads and drops the rest of the body, for at most `DISCARD_MS`. A refusal sent while the body is
+ * still arriving ends with the connection closed under it, and the client may see the reset
+ * rather than the answer; once the body has ended, the answer is read and the connection reused.
+ */
+function discardRest(incoming: NodeIncoming): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      incoming.off('end', done);
+      incoming.off('close', done);
+      incoming.off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, DISCARD_MS);
+    incoming.on('end', done);
+    incoming.on('close', done);
+    incoming.on('error', done);
+    incoming.resume();
+  });
+}
+
 const timedOut = (ms: number) =>
   new ApiError(408, 'request_timeout', `The request body paused for over ${ms} ms; send it again.`, {
     // The connection is in an unknown state (part of a body sent): close it after the answer.
@@ -86,7 +111,12 @@ function readIncoming(
       size += chunk.length;
       if (size > limit) return fail(tooLarge(), true);
       if (size > covered) {
-        if (lease && !lease.take(size - covered)) return fail(busy(), true);
+        if (lease && !lease.take(size - covered)) {
+          cleanup();
+          chunks.length = 0;
+          discardRest(incoming).then(() => reject(busy()));
+          return;
+        }
         covered = size;
       }
       timer?.refresh();
@@ -173,7 +203,7 @@ export async function readBody(
   const incoming = nodeIncoming(context);
   if (!incoming) return readWebBody(context, limit, tooLarge, options.lease);
   if (declared !== undefined && options.lease && !options.lease.take(declared)) {
-    incoming.resume();
+    await discardRest(incoming);
     throw busy();
   }
   return readIncoming(incoming, limit, declared, tooLarge, options);
