@@ -63,12 +63,19 @@ describe.each(STORE_KINDS)('tenant isolation and scopes on %s', (kind) => {
     });
     const revoke = await call(b.admin, 'DELETE', `/v1/keys/${tenants.a.keyIds[0]}`);
     expect(revoke.status).toBe(404);
-    const priced = await call(b.ingest, 'POST', '/v1/meter', {
+    // A key allowed to choose tiers (B's admin key) still cannot reach A's; an ingest key may not choose one at all.
+    const priced = await call(b.admin, 'POST', '/v1/meter', {
       agent_id: 'x',
       action: 'y',
       tier: 'a-private',
     });
     expect(priced.body.code).toBe('unknown_tier');
+    const chosen = await call(b.ingest, 'POST', '/v1/meter', {
+      agent_id: 'x',
+      action: 'y',
+      tier: 'a-private',
+    });
+    expect(chosen.body.code).toBe('tier_override_forbidden');
     const history = await call(b.admin, 'POST', '/v1/simulate', {
       history: { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' },
     });

@@ -35,6 +35,11 @@ export interface IngestContext {
   projectId: string;
   configVersion: number;
   now: number;
+  /**
+   * Events may choose their own `tier` (admin keys, and ingest keys created with
+   * `allow_tier_override`). Absent: they may not; an event with `tier` is rejected.
+   */
+  tierOverride?: boolean;
 }
 
 type Prepared =
@@ -290,6 +295,15 @@ function prepare(
     index,
     result: reject(eventId, code, field, message),
   });
+
+  // The tier decides the price: a key that may only report usage must not pick the cheapest tier.
+  if (body.tier !== undefined && context.tierOverride !== true) {
+    return fail(
+      'tier_override_forbidden',
+      '/tier',
+      "This API key may not choose the tier of an event: send it without `tier` (the customer's, the agent's or the default tier applies), or use an admin key or an ingest key created with `allow_tier_override: true`.",
+    );
+  }
 
   // PostgreSQL text cannot hold U+0000 (SQLite can): refused on both, so both stores agree.
   for (const field of ['model', 'provider'] as const) {

@@ -169,6 +169,7 @@ export function keyView(key: KeyRow) {
     key_id: key.keyId,
     name: key.name,
     scope: key.scope,
+    allow_tier_override: key.scope === 'admin' || key.allowTierOverride === true,
     prefix: key.prefix,
     created_at: iso(key.createdAt),
     revoked_at: isoOrNull(key.revokedAt),

@@ -16,25 +16,40 @@ export function registerKeys(program: Command): void {
     .description('Create a key; its secret is printed once (it is stored only as a hash).')
     .option('--scope <scope>', 'ingest (meter, resolve) or admin (everything)', 'ingest')
     .option('--name <name>', 'a name to recognise the key by')
+    .option(
+      '--allow-tier-override',
+      'an ingest key whose events may set `tier` (and so choose their price); admin keys always may',
+    )
     .option('--json', 'print the API response as JSON')
-    .action(async (options: { scope: string; name?: string; json?: boolean }, command: Command) => {
-      const scope = choiceOption('--scope', options.scope, SCOPES) ?? 'ingest';
-      const connection = connect(command);
-      const created = await request(
-        connection,
-        connection.client.POST('/v1/keys', {
-          body: { scope, ...(options.name !== undefined ? { name: options.name } : {}) },
-        }),
-        { '/name': '--name', '/scope': '--scope' },
-      );
-      if (options.json) return printJson(created);
-      const style = createStyle();
-      console.log(
-        `Created ${created.scope} key ${style.bold(created.key_id)}${created.name ? ` (${created.name})` : ''}.`,
-      );
-      console.log('Its secret, shown once (it is stored only as a hash):');
-      console.log(`  ${created.key}`);
-    });
+    .action(
+      async (
+        options: { scope: string; name?: string; allowTierOverride?: boolean; json?: boolean },
+        command: Command,
+      ) => {
+        const scope = choiceOption('--scope', options.scope, SCOPES) ?? 'ingest';
+        const connection = connect(command);
+        const created = await request(
+          connection,
+          connection.client.POST('/v1/keys', {
+            body: {
+              scope,
+              ...(options.name !== undefined ? { name: options.name } : {}),
+              ...(options.allowTierOverride ? { allow_tier_override: true } : {}),
+            },
+          }),
+          { '/name': '--name', '/scope': '--scope', '/allow_tier_override': '--allow-tier-override' },
+        );
+        if (options.json) return printJson(created);
+        const style = createStyle();
+        const tierNote =
+          created.scope === 'ingest' && created.allow_tier_override ? ", allowed to set an event's tier" : '';
+        console.log(
+          `Created ${created.scope} key ${style.bold(created.key_id)}${created.name ? ` (${created.name})` : ''}${tierNote}.`,
+        );
+        console.log('Its secret, shown once (it is stored only as a hash):');
+        console.log(`  ${created.key}`);
+      },
+    );
 
   keys
     .command('list')
@@ -59,7 +74,8 @@ export function registerKeys(program: Command): void {
           list.data.map((key) => [
             key.key_id,
             key.name ?? '',
-            key.scope,
+            // An ingest key that may set an event's tier says so: it can choose prices.
+            key.scope === 'ingest' && key.allow_tier_override ? 'ingest+tier' : key.scope,
             key.prefix,
             key.created_at,
             key.revoked_at ? style.red(`revoked ${key.revoked_at}`) : style.green('active'),

@@ -32,6 +32,9 @@ export interface paths {
          *     tier, then the agent's tier, then `default`) and records it. `outcome: pending` charges
          *     base and tokens now and returns an `outcome_id` to resolve later; `outcome: success`
          *     charges the outcome bonus now; no `outcome` means no outcome component.
+         *     An event's own `tier` needs a key allowed to choose tiers (an admin key, or an ingest key
+         *     created with `allow_tier_override: true`); from any other key it is a
+         *     `403 tier_override_forbidden` naming `/tier`.
          */
         post: operations["meterEvent"];
         delete?: never;
@@ -55,8 +58,11 @@ export interface paths {
          *     when others in the batch are rejected. A replayed event is `duplicate` and carries its
          *     original price. Events are processed first, then `resolutions` in order, so a batch may
          *     carry an event and the resolution of its outcome. An event without `event_id` in a
-         *     request with an `Idempotency-Key` header gets the id `{Idempotency-Key}:{index}`; with
-         *     neither, the server mints one (and the event cannot be deduplicated).
+         *     request with an `Idempotency-Key` header gets the id `{Idempotency-Key}:{index}` (the same
+         *     event sent later with that id as `event_id` is a replay); with neither, the server mints
+         *     one (and the event cannot be deduplicated). An event with its own `tier` from a key not
+         *     allowed to choose tiers is rejected (`tier_override_forbidden`, field `/tier`); the others
+         *     are accepted.
          *     Limits: 1,000 events, 1,000 resolutions, 1 MiB body.
          *
          *     Once the events are recorded, nothing fails the whole request: a resolution the store
@@ -389,6 +395,11 @@ export interface components {
             outcome?: components["schemas"]["OutcomeValue"];
             /** @description With `outcome: pending` only; default 7 days after `timestamp`, at most 90. */
             expires_at?: components["schemas"]["Timestamp"];
+            /**
+             * @description Prices this event with this tier, whatever applies to its customer or agent. Only from an
+             *     admin key or an ingest key created with `allow_tier_override: true` (anything else:
+             *     `tier_override_forbidden`, 403 from `/v1/meter`, a rejected item in a batch).
+             */
             tier?: components["schemas"]["TierId"];
             metadata?: components["schemas"]["Metadata"];
         };
@@ -722,12 +733,20 @@ export interface components {
             name?: string;
             /** @enum {string} */
             scope: "ingest" | "admin";
+            /**
+             * @description For an ingest key: may its events set `tier` (and so choose their price)? Absent: no;
+             *     such an event is rejected with `tier_override_forbidden`. Admin keys always may (`false`
+             *     is refused for them).
+             */
+            allow_tier_override?: boolean;
         };
         ApiKey: {
             key_id: string;
             name: string | null;
             /** @enum {string} */
             scope: "ingest" | "admin";
+            /** @description The key may set `tier` on events (always true for admin keys). */
+            allow_tier_override: boolean;
             /** @description The first characters of the secret, to recognise it. */
             prefix: string;
             created_at: components["schemas"]["Timestamp"];
@@ -738,6 +757,8 @@ export interface components {
             name: string | null;
             /** @enum {string} */
             scope: "ingest" | "admin";
+            /** @description The key may set `tier` on events (always true for admin keys). */
+            allow_tier_override: boolean;
             prefix: string;
             created_at: components["schemas"]["Timestamp"];
             revoked_at: null;
@@ -867,7 +888,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The key's scope does not allow this route. */
+        /** @description The key's scope does not allow this route (`insufficient_scope`), or the key may not choose an event's tier (`tier_override_forbidden`). */
         Forbidden: {
             headers: {
                 [name: string]: unknown;
@@ -1060,6 +1081,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];

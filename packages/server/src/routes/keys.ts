@@ -7,16 +7,29 @@ const createKey: RouteDefinition = {
   operationId: 'createKey',
   scope: 'admin',
   handler: async (context) => {
-    const { name, scope } = context.body as { name?: string; scope: 'ingest' | 'admin' };
+    const { name, scope, allow_tier_override } = context.body as {
+      name?: string;
+      scope: 'ingest' | 'admin';
+      allow_tier_override?: boolean;
+    };
     // PostgreSQL text cannot hold U+0000 (SQLite can): refused on both.
     if (name?.includes('\u0000'))
       throw validationError([{ field: '/name', message: 'must not contain the NUL character (U+0000)' }]);
+    // An admin key can change every assignment anyway; a key saying otherwise would mislead.
+    if (scope === 'admin' && allow_tier_override === false)
+      throw validationError([
+        {
+          field: '/allow_tier_override',
+          message: 'cannot be false for an admin key (admin keys may always set `tier`)',
+        },
+      ]);
     const secret = newKeySecret();
     const key = {
       keyId: newKeyId(),
       projectId: context.projectId,
       name: name ?? null,
       scope,
+      allowTierOverride: scope === 'admin' || allow_tier_override === true,
       prefix: keyPrefix(secret),
       keyHash: hashKey(secret, context.store.keySecret),
       createdAt: context.now,

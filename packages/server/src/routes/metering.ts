@@ -13,12 +13,14 @@ const ingestContext = (context: RequestContext) => ({
   projectId: context.projectId,
   configVersion: context.configVersion,
   now: context.now,
+  tierOverride: context.tierOverride,
 });
 
 const STATUS_OF: Record<string, number> = {
   validation_error: 400,
   idempotency_key_mismatch: 400,
   idempotency_key_reused: 409,
+  tier_override_forbidden: 403,
   store_unavailable: 503,
 };
 

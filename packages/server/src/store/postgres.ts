@@ -220,7 +220,7 @@ export class PostgresStore implements Store {
 
   async findKeyByHash(keyHash: string): Promise<AuthRow | null> {
     const [row] = await this.#query(
-      `SELECT k.key_id, k.project_id, k.scope, k.key_hash, k.revoked_at, p.config_version
+      `SELECT k.key_id, k.project_id, k.scope, k.allow_tier_override, k.key_hash, k.revoked_at, p.config_version
        FROM api_keys k JOIN projects p ON p.project_id = k.project_id WHERE k.key_hash = $1`,
       [keyHash],
     );
@@ -229,6 +229,7 @@ export class PostgresStore implements Store {
       keyId: String(row['key_id']),
       projectId: String(row['project_id']),
       scope: String(row['scope']) as AuthRow['scope'],
+      allowTierOverride: row['allow_tier_override'] === true,
       keyHash: String(row['key_hash']),
       revokedAt: row['revoked_at'] === null ? null : Number(row['revoked_at']),
       configVersion: Number(row['config_version']),
@@ -245,9 +246,19 @@ export class PostgresStore implements Store {
 
   async insertKey(key: KeyRow): Promise<void> {
     await this.#query(
-      `INSERT INTO api_keys (key_id, project_id, name, scope, prefix, key_hash, created_at, revoked_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [key.keyId, key.projectId, key.name, key.scope, key.prefix, key.keyHash, key.createdAt, key.revokedAt],
+      `INSERT INTO api_keys (key_id, project_id, name, scope, allow_tier_override, prefix, key_hash, created_at, revoked_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        key.keyId,
+        key.projectId,
+        key.name,
+        key.scope,
+        key.allowTierOverride === true,
+        key.prefix,
+        key.keyHash,
+        key.createdAt,
+        key.revokedAt,
+      ],
     );
   }
 

@@ -103,4 +103,11 @@ CREATE TABLE events (
   seq BIGSERIAL PRIMARY KEY,${columns('BIGINT', 'INTEGER', 'BIGINT')}
 );${indexes}`,
   },
+  {
+    // Choosing an event's tier chooses its price: ingest keys no longer may unless created to.
+    version: 2,
+    name: 'per-key permission to set an event tier',
+    sqlite: 'ALTER TABLE api_keys ADD COLUMN allow_tier_override INTEGER NOT NULL DEFAULT 0;',
+    postgres: 'ALTER TABLE api_keys ADD COLUMN allow_tier_override BOOLEAN NOT NULL DEFAULT false;',
+  },
 ];

@@ -126,6 +126,8 @@ export function rowToKey(row: Row): KeyRow {
     projectId: String(row['project_id']),
     name: nullableText(row['name']),
     scope: String(row['scope']) as KeyRow['scope'],
+    // PostgreSQL answers a boolean, SQLite an integer (a bigint when read with safe integers).
+    allowTierOverride: row['allow_tier_override'] === true || Number(row['allow_tier_override']) === 1,
     prefix: String(row['prefix']),
     keyHash: String(row['key_hash']),
     createdAt: num(row['created_at']),

@@ -203,7 +203,7 @@ export class SqliteStore implements Store {
 
   async findKeyByHash(keyHash: string): Promise<AuthRow | null> {
     const row = this.#get(
-      `SELECT k.key_id, k.project_id, k.scope, k.key_hash, k.revoked_at, p.config_version
+      `SELECT k.key_id, k.project_id, k.scope, k.allow_tier_override, k.key_hash, k.revoked_at, p.config_version
        FROM api_keys k JOIN projects p ON p.project_id = k.project_id WHERE k.key_hash = ?`,
       keyHash,
     );
@@ -212,6 +212,7 @@ export class SqliteStore implements Store {
       keyId: String(row['key_id']),
       projectId: String(row['project_id']),
       scope: row['scope'] as AuthRow['scope'],
+      allowTierOverride: Number(row['allow_tier_override']) === 1,
       keyHash: String(row['key_hash']),
       revokedAt: row['revoked_at'] === null ? null : Number(row['revoked_at']),
       configVersion: Number(row['config_version']),
@@ -224,12 +225,13 @@ export class SqliteStore implements Store {
 
   async insertKey(key: KeyRow): Promise<void> {
     this.#run(
-      `INSERT INTO api_keys (key_id, project_id, name, scope, prefix, key_hash, created_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO api_keys (key_id, project_id, name, scope, allow_tier_override, prefix, key_hash, created_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       key.keyId,
       key.projectId,
       key.name,
       key.scope,
+      key.allowTierOverride ? 1 : 0,
       key.prefix,
       key.keyHash,
       key.createdAt,

@@ -15,6 +15,11 @@ export interface KeyRow {
   projectId: string;
   name: string | null;
   scope: Scope;
+  /**
+   * An ingest key that may choose an event's tier (`tier` on an event). Admin keys always may.
+   * Absent: false.
+   */
+  allowTierOverride?: boolean;
   prefix: string;
   keyHash: string;
   createdAt: number;
@@ -25,6 +30,8 @@ export interface AuthRow {
   keyId: string;
   projectId: string;
   scope: Scope;
+  /** The key may set `tier` on events (see KeyRow). */
+  allowTierOverride: boolean;
   keyHash: string;
   revokedAt: number | null;
   configVersion: number;
