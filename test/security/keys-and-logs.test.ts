@@ -1,7 +1,7 @@
 // The built server as two processes on one database (SQLite file or PostgreSQL): keys are stored only
-// as hashes (read the database itself), a revoked key stops working at once on every replica, and
+// as hashes keyed with a secret kept outside the database (read the database itself), a revoked key stops working at once on every replica, and
 // no key, prompt or completion reaches the logs or an error body.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ const secret = (what: string) => `${what}-${randomBytes(16).toString('hex')}`;
 describe.each(STORE_KINDS)('keys and logs of the server process on %s', (kind) => {
   const dir = mkdtempSync(join(tmpdir(), 'agentmeter-security-'));
   const adminKey = secret('env-admin-key');
+  const keySecret = secret('replica-key-secret');
   let env: Record<string, string>;
   let drop = async () => {};
   let databaseUrl = '';
@@ -29,7 +30,7 @@ describe.each(STORE_KINDS)('keys and logs of the server process on %s', (kind) =
       const database = await freshDatabase('security');
       databaseUrl = database.url;
       drop = database.drop;
-      env = { DATABASE_URL: databaseUrl, AGENTMETER_ADMIN_KEY: adminKey };
+      env = { DATABASE_URL: databaseUrl, AGENTMETER_ADMIN_KEY: adminKey, AGENTMETER_KEY_SECRET: keySecret };
     } else env = { AGENTMETER_DB: join(dir, 'security.db'), AGENTMETER_ADMIN_KEY: adminKey };
     one = await startServerProcess(env);
     two = await startServerProcess(env);
@@ -71,7 +72,7 @@ describe.each(STORE_KINDS)('keys and logs of the server process on %s', (kind) =
     }
   });
 
-  it('stores keys only as SHA-256 hashes: no secret anywhere in the database', async () => {
+  it('stores keys only as keyed hashes (HMAC-SHA-256): no secret anywhere in the database', async () => {
     const { body: live } = await call(one, adminKey, 'POST', '/v1/keys', { scope: 'ingest', name: 'live' });
     created.push(live.key);
     expect((await call(two, live.key, 'POST', '/v1/meter', { agent_id: 'a', action: 'b' })).status).toBe(200);
@@ -107,10 +108,17 @@ describe.each(STORE_KINDS)('keys and logs of the server process on %s', (kind) =
     }
     const everything = rows.join('\n');
     expect(rows.length).toBeGreaterThan(5);
+    // SQLite: the secret both processes share is the file beside the database; PostgreSQL: the
+    // AGENTMETER_KEY_SECRET both replicas were given.
+    const hashSecret =
+      kind === 'sqlite'
+        ? Buffer.from(readFileSync(join(dir, 'security.db.key-secret'), 'utf8').trim(), 'base64')
+        : Buffer.from(keySecret, 'utf8');
+    expect(everything.includes(hashSecret.toString('base64'))).toBe(false);
     for (const key of secrets) {
       // The listing prefix (10 characters, to recognise a key) is stored on purpose; nothing past it is.
       expect(everything.includes(key.slice(10)), 'a key is stored').toBe(false);
-      expect(everything).toContain(createHash('sha256').update(key).digest('hex'));
+      expect(everything).toContain(createHmac('sha256', hashSecret).update(key).digest('hex'));
     }
   });
 

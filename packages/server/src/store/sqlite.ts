@@ -1,4 +1,14 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { newKeyHashSecret } from '../keys.js';
@@ -51,13 +61,23 @@ function refusedRows(error: unknown): boolean {
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return true; // thrown by our own code
   return /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
 }
-/** The key secret kept beside the database: read, or created (0600, exclusively, so two processes agree). */
+/**
+ * The key secret kept beside the database: read, or created 0600. Written whole to a file of its own
+ * first and then linked into place, which fails if the file exists: two processes opening a new
+ * database at once agree on one secret, and neither can read a half-written one.
+ */
 function keySecretFile(databasePath: string): Buffer {
   const file = `${databasePath}.key-secret`;
-  try {
-    writeFileSync(file, newKeyHashSecret().toString('base64'), { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
+  if (!existsSync(file)) {
+    const draft = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
+    writeFileSync(draft, newKeyHashSecret().toString('base64'), { mode: 0o600, flag: 'wx' });
+    try {
+      linkSync(draft, file);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
+    } finally {
+      unlinkSync(draft);
+    }
   }
   const secret = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
   if (secret.length < 16)
