@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  bonusesByAction,
   compareDecimal,
   decimalToPercent,
   formatMoney,
@@ -50,5 +51,22 @@ describe('dashboard formatting (strings in, strings out: never a float)', () => 
     for (const good of ['0', '0.05', '1234567890.123456789012']) expect(isMoneyInput(good)).toBe(true);
     for (const bad of ['', '.5', '1.', '-1', '1e3', '0.1234567890123', '12345678901', '1,5'])
       expect([bad, isMoneyInput(bad)]).toEqual([bad, false]);
+  });
+
+  it('collects bonus rows by action name, whatever the name: __proto__, constructor and toString included', () => {
+    const { byAction, invalid } = bonusesByAction([
+      ['__proto__', '5.00'],
+      ['constructor', '1.00'],
+      [' toString ', '2.50'],
+      ['meeting.booked', '20.00'],
+      ['meeting.booked', '3.00'],
+      ['', '1.00'],
+      ['lead', '1e3'],
+    ]);
+    expect(JSON.parse(JSON.stringify(byAction))).toEqual(
+      JSON.parse('{"__proto__":"5.00","constructor":"1.00","toString":"2.50","meeting.booked":"20.00"}'),
+    );
+    expect(Object.keys(byAction)).toEqual(['__proto__', 'constructor', 'toString', 'meeting.booked']);
+    expect([...invalid]).toEqual([4, 5, 6]);
   });
 });

@@ -38,7 +38,8 @@ export function tokenUnitOption(value: string | undefined): 1000 | 1000000 | und
 /** `action=amount` pairs of `--bonus-for`. */
 export function pairsOption(flag: string, values: string[] | undefined): Record<string, string> | undefined {
   if (!values || values.length === 0) return undefined;
-  const result: Record<string, string> = {};
+  // Keys are the user's action names: no prototype, so `__proto__` is a key like any other.
+  const result: Record<string, string> = Object.create(null);
   for (const value of values) {
     const index = value.lastIndexOf('=');
     if (index <= 0 || index === value.length - 1)

@@ -120,3 +120,24 @@ export function formatTimestamp(timestamp: string): string {
   if (Number.isNaN(date.getTime())) return timestamp;
   return date.toLocaleString(LOCALE, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
+
+/**
+ * The tier editor's bonus rows as `outcome_bonus_by_action`. Action names are data, not code: in a
+ * plain object `__proto__` would be swallowed as a prototype change and `constructor` or `toString`
+ * would look taken already, so the map has no prototype. Rows that are empty, repeat an action or
+ * hold no valid amount are returned by index.
+ */
+export function bonusesByAction(rows: readonly (readonly [string, string])[]): {
+  byAction: Record<string, string>;
+  invalid: Set<number>;
+} {
+  const byAction: Record<string, string> = Object.create(null);
+  const invalid = new Set<number>();
+  rows.forEach(([rawAction, rawAmount], index) => {
+    const action = rawAction.trim();
+    const amount = rawAmount.trim();
+    if (action === '' || Object.hasOwn(byAction, action) || !isMoneyInput(amount)) invalid.add(index);
+    else byAction[action] = amount;
+  });
+  return { byAction, invalid };
+}

@@ -1,6 +1,6 @@
 import { type Api, ApiError, isAbort } from '../api.js';
 import { h } from '../dom.js';
-import { isMoneyInput } from '../format.js';
+import { bonusesByAction, isMoneyInput } from '../format.js';
 import type { Tier, TierInput } from '../types.js';
 import { card, field, message, setFieldError } from '../ui.js';
 import { pricePreview } from './price-preview.js';
@@ -138,16 +138,17 @@ export function tierEditor(
       check(control, isMoneyInput(value), MONEY_HINT);
       amounts[name] = value;
     }
-    const byAction: Record<string, string> = {};
-    for (const row of bonusRows.querySelectorAll('.bonus-row')) {
-      const [actionInput, amountInput] = row.querySelectorAll('input');
-      const action = actionInput?.value.trim() ?? '';
-      const amount = amountInput?.value.trim() ?? '';
-      const ok = action !== '' && !(action in byAction) && isMoneyInput(amount);
-      row.toggleAttribute('data-invalid', !ok);
-      valid &&= ok;
-      if (ok) byAction[action] = amount;
-    }
+    const rows = [...bonusRows.querySelectorAll('.bonus-row')];
+    const { byAction, invalid } = bonusesByAction(
+      rows.map((row) => {
+        const [actionInput, amountInput] = row.querySelectorAll('input');
+        return [actionInput?.value ?? '', amountInput?.value ?? ''] as const;
+      }),
+    );
+    rows.forEach((row, index) => {
+      row.toggleAttribute('data-invalid', invalid.has(index));
+    });
+    valid &&= invalid.size === 0;
     if (!valid) return null;
     const text = description.value.trim();
     return {
