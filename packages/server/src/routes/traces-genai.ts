@@ -225,8 +225,19 @@ export class NestingRule {
    * metered first, so its inner calls are the same call).
    */
   skipped(batch: readonly NestingNode[]): Set<string> {
-    const graph = graphOf(batch);
-    const { keys, parentKeys, parentAt, usage } = graph;
+    const work = this.decide(batch, () => false);
+    for (;;) {
+      const step = work.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * `skipped()`, a slice at a time: yields whenever `due()` says the slice is spent, for the caller to give
+   * the event loop back (and to keep other batches from deciding until this one is done).
+   */
+  *decide(batch: readonly NestingNode[], due: () => boolean): Generator<void, Set<string>> {
+    const { keys, parentKeys, parentAt, usage } = yield* graphOf(batch, due);
     const count = keys.length;
     const skipped = new Set<string>();
 
@@ -239,17 +250,19 @@ export class NestingRule {
       // A span covered by an earlier batch passes the mark on to its own ancestors.
       const coveredBefore = this.#covered.delete(self);
       if (coveredBefore) covered[index] = 1;
-      if (!usage[index] && !coveredBefore) continue;
-      let top = index;
-      let parent = parentAt[index] as number;
-      while (parent !== -1 && covered[parent] === 0) {
-        covered[parent] = 1;
-        top = parent;
-        parent = parentAt[parent] as number;
+      if (usage[index] || coveredBefore) {
+        let top = index;
+        let parent = parentAt[index] as number;
+        while (parent !== -1 && covered[parent] === 0) {
+          covered[parent] = 1;
+          top = parent;
+          parent = parentAt[parent] as number;
+        }
+        // The walk left the batch: remember the ancestor outside it for when it ends.
+        const outside = parentKeys[top];
+        if (parent === -1 && outside !== undefined) remember(this.#covered, outside);
       }
-      // The walk left the batch: remember the ancestor outside it for when it ends.
-      const outside = parentKeys[top];
-      if (parent === -1 && outside !== undefined) remember(this.#covered, outside);
+      if (due()) yield;
     }
     for (let index = 0; index < count; index++) if (covered[index]) skipped.add(keys[index] as string);
 
@@ -277,6 +290,7 @@ export class NestingRule {
           remember(this.#metered, self);
         }
       }
+      if (due()) yield;
     }
     return skipped;
   }
@@ -287,7 +301,7 @@ export class NestingRule {
  * usage if either copy does), the parent's index when the parent is in the batch (else -1), and the
  * parent's key. Spans on a parent cycle lose their parent.
  */
-function graphOf(batch: readonly NestingNode[]) {
+function* graphOf(batch: readonly NestingNode[], due: () => boolean) {
   const indexOf = new Map<string, number>();
   const keys: string[] = [];
   const parentKeys: (string | undefined)[] = [];
@@ -305,6 +319,7 @@ function graphOf(batch: readonly NestingNode[]) {
       parentKeys[index] = parent;
       usage[index] = usage[index] || node.usage;
     }
+    if (due()) yield;
   }
   const count = keys.length;
   const parentAt = new Int32Array(count);
@@ -332,6 +347,7 @@ function graphOf(batch: readonly NestingNode[]) {
     }
     for (const member of walk) state[member] = 2;
     walk.length = 0;
+    if (due()) yield;
   }
   return { keys, parentKeys, parentAt, usage };
 }

@@ -13,10 +13,12 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { generateText, jsonSchema, stepCountIs, tool } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { textResult, toolCallResult, v3Usage } from '../../../ai-sdk/src/test-support/parts.js';
+import { NestingRule as OtelNestingRule } from '../../../otel/src/nesting.js';
 import { SCENARIOS } from '../../../otel/src/test-spans.js';
-import { roleOf, usageOf } from './traces-genai.js';
+import { NestingRule, roleOf, usageOf } from './traces-genai.js';
 import { decodeRequest, type OtlpSpan } from './traces-otlp.js';
 
 const toMs = (time: [number, number]) => time[0] * 1000 + time[1] / 1e6;
@@ -241,5 +243,41 @@ describe('the server and @agentmeter/otel read spans alike', () => {
       undefined,
       1,
     ]);
+  });
+});
+
+describe('the server and @agentmeter/otel nest spans alike', () => {
+  const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+  const node = fc.record({
+    traceId: fc.constantFrom('t1', 't2'),
+    spanId: fc.constantFrom(...ids),
+    parentSpanId: fc.option(fc.constantFrom(...ids, 'outside'), { nil: undefined }),
+    usage: fc.boolean(),
+  });
+
+  it('skip the same spans, batch after batch, whatever the parent links (cycles included), sliced or not', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(node, { maxLength: 12 }), { minLength: 1, maxLength: 4 }), (batches) => {
+        const server = new NestingRule();
+        const sliced = new NestingRule();
+        const otel = new OtelNestingRule();
+        for (const batch of batches) {
+          const skipped = server.skipped(batch);
+          expect(otel.skipped(batch)).toEqual(skipped);
+          // Decided with a pause at every step: the same answer.
+          const work = sliced.decide(batch, () => true);
+          let step = work.next();
+          while (!step.done) step = work.next();
+          expect(step.value).toEqual(skipped);
+          for (const { traceId, spanId, usage } of batch) {
+            if (!usage || skipped.has(`${traceId}:${spanId}`)) continue;
+            server.metered(traceId, spanId);
+            sliced.metered(traceId, spanId);
+            otel.metered(traceId, spanId);
+          }
+        }
+      }),
+      { numRuns: 1_000, seed: 1126 },
+    );
   });
 });

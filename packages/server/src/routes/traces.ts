@@ -20,8 +20,11 @@ const MAX_INFLATED = 32 * 1024 * 1024;
  * span at a time.
  */
 const MAX_JSON_INFLATED = 4 * 1024 * 1024;
-/** Events per store write: each write is one transaction, so a large export is recorded in several. */
-const EVENTS_PER_WRITE = 1_000;
+/**
+ * Events per store write: each write is one transaction (on SQLite, one that holds the event loop while
+ * it prices and inserts), so a large export is recorded in several, the loop given back in between.
+ */
+const EVENTS_PER_WRITE = 250;
 const RECENT_RESPONSE_IDS = 100_000;
 
 /**
@@ -33,16 +36,36 @@ const RECENT_RESPONSE_IDS = 100_000;
 interface TraceMemory {
   nesting: NestingRule;
   responses: Set<string>;
+  /** Settles when the request deciding now is done: requests decide one after the other. */
+  turn: Promise<void>;
 }
 const memories = new WeakMap<object, TraceMemory>();
 
 function memoryOf(store: object): TraceMemory {
   let memory = memories.get(store);
   if (!memory) {
-    memory = { nesting: new NestingRule(), responses: new Set() };
+    memory = { nesting: new NestingRule(), responses: new Set(), turn: Promise.resolve() };
     memories.set(store, memory);
   }
   return memory;
+}
+
+/**
+ * Runs `decide` once every request that came before has decided: a request gives the event loop back
+ * while it decides, and the next one must see its decisions (a trace's batches often arrive together).
+ */
+export async function inTurn<T>(memory: { turn: Promise<void> }, decide: () => Promise<T>): Promise<T> {
+  const previous = memory.turn;
+  let done = () => {};
+  memory.turn = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  try {
+    await previous;
+    return await decide();
+  } finally {
+    done();
+  }
 }
 
 function rememberResponse(memory: TraceMemory, key: string): void {
@@ -115,24 +138,27 @@ async function callsToMeter(
       candidates.push({ span, usage });
     if (slicer.due()) await slicer.pause();
   }
-  // Then what the store's requests share, in one synchronous step (linear in the spans), so a concurrent
-  // request of the same trace sees this one's decisions.
-  const skipped = memory.nesting.skipped(nodes);
-  const calls: Call[] = [];
-  for (const { span, usage } of candidates) {
-    if (skipped.has(`${projectId}/${span.traceId}:${span.spanId}`)) continue;
-    const responseKey = usage.responseId
-      ? `${projectId}\u0000${usage.provider}\u0000${usage.responseId}`
-      : undefined;
-    if (responseKey !== undefined) {
-      if (memory.responses.has(responseKey)) continue;
-      rememberResponse(memory, responseKey);
+  // Then what the store's requests share, one request at a time, so a request of the same trace that came
+  // later (a trace's batches often arrive together) sees this one's decisions.
+  return inTurn(memory, async () => {
+    const skipped = await slicer.run(memory.nesting.decide(nodes, () => slicer.due(0)));
+    const calls: Call[] = [];
+    for (const { span, usage } of candidates) {
+      if (slicer.due()) await slicer.pause();
+      if (skipped.has(`${projectId}/${span.traceId}:${span.spanId}`)) continue;
+      const responseKey = usage.responseId
+        ? `${projectId}\u0000${usage.provider}\u0000${usage.responseId}`
+        : undefined;
+      if (responseKey !== undefined) {
+        if (memory.responses.has(responseKey)) continue;
+        rememberResponse(memory, responseKey);
+      }
+      // Undone (`forget`) when its event is not recorded after all.
+      memory.nesting.metered(`${projectId}/${span.traceId}`, span.spanId);
+      calls.push({ span, usage, responseKey });
     }
-    // Undone (`forget`) when its event is not recorded after all.
-    memory.nesting.metered(`${projectId}/${span.traceId}`, span.spanId);
-    calls.push({ span, usage, responseKey });
-  }
-  return calls;
+    return calls;
+  });
 }
 
 /**
