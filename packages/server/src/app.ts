@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { ConfigCache } from './config-cache.js';
 import { type OperationSpec, operations, toFieldErrors } from './contract.js';
-import { parseJsonBody } from './json-body.js';
+import { parseJsonBodyItems } from './json-body.js';
 import { hashKey, sameHash } from './keys.js';
 import { ByteBudget, DEFAULT_LIMITS, Overloaded } from './load-shed.js';
 import { ApiError, type FieldError, validationError } from './problem.js';
@@ -60,6 +60,11 @@ export interface RequestContext {
    * app's `onError`. A thrown error is reported by the app itself.
    */
   reportError(error: unknown): void;
+  /**
+   * What the JSON reading refused inside items of the route's `itemArrays` (a lone surrogate, an
+   * inexact number in `/events/3/…`), for the route to reject those items alone. Empty otherwise.
+   */
+  itemErrors: FieldError[];
 }
 
 export interface RouteResult {
@@ -79,6 +84,12 @@ export interface RouteDefinition {
   validateBody?: boolean;
   /** Hand the body over as raw bytes (`Uint8Array`), unparsed and unvalidated, for non-JSON media types. */
   rawBody?: boolean;
+  /**
+   * Top-level arrays whose items are accepted or refused one by one (a batch's `events`): a field the
+   * JSON reading refuses inside one of their items reaches the route as `itemErrors` instead of
+   * failing the whole request.
+   */
+  itemArrays?: readonly string[];
   handler: (context: RequestContext) => Promise<RouteResult> | RouteResult;
 }
 
@@ -191,9 +202,10 @@ export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
           : undefined;
         const { params, query } = readParameters(operation, context);
         let body: unknown;
+        let itemErrors: FieldError[] = [];
         if (route.rawBody) body = new Uint8Array(bytes ?? (await context.req.arrayBuffer()));
         else if (operation.requestBody && bytes) {
-          body = parseJsonBody(bytes);
+          ({ value: body, itemErrors } = parseJsonBodyItems(bytes, route.itemArrays ?? []));
           const validate = operation.requestBody();
           if (route.validateBody !== false && !validate(body))
             throw validationError(toFieldErrors(validate.errors));
@@ -213,6 +225,7 @@ export function buildApp(options: AppOptions, routes: RouteDefinition[]): Hono {
           // An empty header is no header (`Idempotency-Key:` must not become an empty event id).
           header: (name) => requestHeader(context, name.toLowerCase()) || undefined,
           reportError: onError,
+          itemErrors,
         });
         const raw = result.body instanceof Uint8Array;
         if (validateResponses && !(raw && operation.responses.has(String(result.status)))) {

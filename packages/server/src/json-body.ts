@@ -56,6 +56,20 @@ const SURROGATE_ESCAPE = /\\u[dD][89abcdefABCDEF]/;
  * exact only as a decimal string).
  */
 export function parseJsonBody(bytes: Uint8Array): unknown {
+  const { value, itemErrors } = parseJsonBodyItems(bytes, []);
+  if (itemErrors.length > 0) throw validationError(itemErrors);
+  return value;
+}
+
+/**
+ * As `parseJsonBody`, but what is refused inside an item of one of the top-level arrays named in
+ * `itemArrays` (`/events/3/customer_id`) is returned instead of thrown: a batch refuses that item
+ * alone and keeps the others. Anything else still refuses the whole body.
+ */
+export function parseJsonBodyItems(
+  bytes: Uint8Array,
+  itemArrays: readonly string[],
+): { value: unknown; itemErrors: FieldError[] } {
   let text: string;
   try {
     text = decoder.decode(bytes);
@@ -87,6 +101,12 @@ export function parseJsonBody(bytes: Uint8Array): unknown {
     for (const field of loneSurrogates(value))
       errors.push({ field, message: 'holds a lone UTF-16 surrogate (not a Unicode character)' });
   }
-  if (errors.length > 0) throw validationError(errors);
-  return value;
+  const itemErrors: FieldError[] = [];
+  const bodyErrors: FieldError[] = [];
+  for (const error of errors) {
+    const [, array] = /^\/([^/]+)\/\d+(?:\/|$)/.exec(error.field) ?? [];
+    (array !== undefined && itemArrays.includes(array) ? itemErrors : bodyErrors).push(error);
+  }
+  if (bodyErrors.length > 0) throw validationError(bodyErrors);
+  return { value, itemErrors };
 }

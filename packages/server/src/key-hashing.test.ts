@@ -40,7 +40,7 @@ describe('API key hashes on SQLite', () => {
         headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
         body: JSON.stringify({ scope: 'ingest', name: 'agent' }),
       });
-      const ingestKey = (await created.json()).key as string;
+      const ingestKey = ((await created.json()) as { key: string }).key;
       expect(
         (await fetch(`${server.url}/v1/keys`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status,
       ).toBe(200);

@@ -1,10 +1,10 @@
 import { formatMoney, moneyToNumber } from '@agentmeter/pricing';
 import type { RequestContext, RouteDefinition } from '../app.js';
 import { schemaValidator, toFieldErrors } from '../contract.js';
-import { ingestEvents, mintEventId } from '../ingest.js';
+import { type IngestResult, ingestEvents, mintEventId } from '../ingest.js';
 import { resolveOutcome } from '../outcomes.js';
 import { batchEventResult, meterResponse, outcomeIdOf } from '../presenters.js';
-import { ApiError, validationError } from '../problem.js';
+import { ApiError, type FieldError, validationError } from '../problem.js';
 import { problemForError, STORE_RETRY_AFTER_SECONDS } from '../store/errors.js';
 
 const ingestContext = (context: RequestContext) => ({
@@ -65,6 +65,7 @@ const batch: RouteDefinition = {
   scope: 'ingest',
   maxBodyBytes: 1024 * 1024,
   validateBody: false,
+  itemArrays: ['events', 'resolutions'],
   handler: async (context) => {
     const body = context.body as Record<string, unknown>;
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
@@ -83,12 +84,24 @@ const batch: RouteDefinition = {
     if (resolutions.length > 1000)
       throw new ApiError(413, 'batch_too_large', 'A batch carries at most 1000 resolutions; split it.');
 
+    // Items whose JSON the server refused (a lone surrogate, a number a double cannot hold) are
+    // rejected one by one; the rest of the batch is recorded.
+    const refused = refusedItems(context.itemErrors);
     const key = context.header('idempotency-key');
-    const results = await ingestEvents(
+    const kept = events.flatMap((_event, index) => (refused.get(`events/${index}`) ? [] : [index]));
+    const keptResults = await ingestEvents(
       ingestContext(context),
-      events,
-      (index, event) => event.event_id ?? (key !== undefined ? `${key}:${index}` : mintEventId()),
+      kept.map((index) => events[index]),
+      (position, event) => event.event_id ?? (key !== undefined ? `${key}:${kept[position]}` : mintEventId()),
     );
+    const results: IngestResult[] = new Array(events.length);
+    kept.forEach((index, position) => {
+      results[index] = keptResults[position] as IngestResult;
+    });
+    for (const [index, event] of events.entries()) {
+      const error = refused.get(`events/${index}`);
+      if (error) results[index] = refusedItem(readableString(event, 'event_id'), error);
+    }
     const summary = { accepted: 0, duplicate: 0, rejected: 0 };
     const eventResults = results.map((result, index) => {
       summary[result.status] += 1;
@@ -99,6 +112,20 @@ const batch: RouteDefinition = {
 
     const resolutionResults = [];
     for (const [index, item] of resolutions.entries()) {
+      // Each resolution is a write of its own: on SQLite a synchronous one, so other requests get a
+      // turn between every few dozen.
+      if (index > 0 && index % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+      const refusal = refused.get(`resolutions/${index}`);
+      if (refusal) {
+        const rejected = refusedItem(readableString(item, 'outcome_id'), refusal);
+        resolutionResults.push({
+          index,
+          outcome_id: rejected.eventId,
+          status: 'rejected' as const,
+          error: rejected.error,
+        });
+        continue;
+      }
       const outcomeId =
         item && typeof item === 'object' && typeof item.outcome_id === 'string'
           ? (item.outcome_id as string)
@@ -161,5 +188,32 @@ const batch: RouteDefinition = {
     return { status: 200, body: { results: eventResults, resolution_results: resolutionResults, summary } };
   },
 };
+
+/** The first refused field of each batch item, keyed `events/3` or `resolutions/0`. */
+function refusedItems(errors: readonly FieldError[]): Map<string, FieldError> {
+  const byItem = new Map<string, FieldError>();
+  for (const error of errors) {
+    const item = /^\/((?:events|resolutions)\/\d+)/.exec(error.field)?.[1];
+    if (item !== undefined && !byItem.has(item)) byItem.set(item, error);
+  }
+  return byItem;
+}
+
+/** A string member of an item, when it is one a client could recognise (not itself the refused text). */
+function readableString(item: unknown, name: string): string | null {
+  const value = item && typeof item === 'object' ? (item as Record<string, unknown>)[name] : undefined;
+  return typeof value === 'string' && (value as unknown as { isWellFormed(): boolean }).isWellFormed()
+    ? value
+    : null;
+}
+
+function refusedItem(id: string | null, error: FieldError): IngestResult & { status: 'rejected' } {
+  const field = error.field.replace(/^\/(?:events|resolutions)\/\d+/, '') || '/';
+  return {
+    status: 'rejected',
+    eventId: id,
+    error: { code: 'validation_error', message: `${field} ${error.message}`, field, retryable: false },
+  };
+}
 
 export const meteringRoutes = [meter, batch];
