@@ -54,6 +54,9 @@ export function registerServe(program: Command): void {
             dbPath: options.db,
             adminKey: process.env['AGENTMETER_ADMIN_KEY'] || undefined,
             keySecret: process.env['AGENTMETER_KEY_SECRET'] || undefined,
+            ...(process.env['AGENTMETER_LOG_LEVEL'] === 'debug'
+              ? { debug: (line: string) => console.debug(`agentmeter: ${line}`) }
+              : {}),
             rateLimit: rate === 0 ? false : { requestsPerSecond: rate },
           });
         } catch (error) {
