@@ -98,10 +98,19 @@ export interface paths {
          *     export sent again is a replay, never a second charge. Attribution: `agentmeter.agent_id`,
          *     `agentmeter.action`, `agentmeter.customer_id` on the span, then on its resource; else the agent
          *     is `gen_ai.agent.name` or the resource's `service.name` and the action `gen_ai.operation.name`.
+         *     Parent links are taken as sent: a span on a parent cycle (its own parent, or spans that are
+         *     each other's parent) counts as having no parent.
          *     The response is an `ExportTraceServiceResponse` in the request's format; spans that could not
          *     be metered (unreadable, or rejected like a `/v1/meter` event) are counted in
-         *     `partialSuccess.rejectedSpans`, and must not be sent again. Bodies may be gzip or deflate
-         *     encoded; limits: 8 MiB as sent, 32 MiB inflated.
+         *     `partialSuccess.rejectedSpans`, and must not be sent again. An export is read up to its first
+         *     20,000 spans (above the Collector's default batch of 8,192): the spans after them are not read,
+         *     nothing of them is recorded, and they are counted in `partialSuccess.rejectedSpans` with the
+         *     error `too_many_spans` (a partial success, which OTLP senders do not retry; the spans before
+         *     them are metered as usual). Keep batches to 20,000 spans at most (the Collector's batch
+         *     `send_batch_max_size`, or `sending_queue.batch.max_size`). Bodies may be gzip or deflate
+         *     encoded; limits: 8 MiB as sent; once inflated, 32 MiB for protobuf and 4 MiB for OTLP/JSON
+         *     (a JSON body is parsed in one go; send larger batches as protobuf). A body over a limit is a
+         *     413 and records nothing.
          */
         post: operations["exportTraces"];
         delete?: never;
@@ -1143,7 +1152,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The export was processed; `partialSuccess` names what was rejected, if anything. */
+            /** @description The export was processed; `partialSuccess` names what was rejected, if anything (spans past the first 20,000 included). */
             200: {
                 headers: {
                     [name: string]: unknown;
