@@ -309,7 +309,7 @@ function anyValue(value: unknown, depth = 0): unknown {
 }
 
 function attributesOf(values: unknown, depth = 0): Record<string, unknown> {
-  const attributes: Record<string, unknown> = {};
+  const attributes: Record<string, unknown> = Object.create(null);
   for (const entry of list(values)) addAttribute(attributes, entry, depth);
   return attributes;
 }
@@ -321,7 +321,7 @@ function addAttribute(attributes: Record<string, unknown>, entry: unknown, depth
 
 /** `attributesOf` of a span's or resource's attribute list, a slice at a time (a span may carry many). */
 function* readAttributes(values: unknown, slicer: Slicer): Generator<void, Record<string, unknown>> {
-  const attributes: Record<string, unknown> = {};
+  const attributes: Record<string, unknown> = Object.create(null);
   for (const entry of list(values)) {
     addAttribute(attributes, entry);
     if (slicer.due(0)) yield;
@@ -506,7 +506,7 @@ function* resourceAttributesAt(
   slicer: Slicer,
 ): Generator<void, Record<string, unknown>> {
   const end = endOf(reader, within);
-  const attributes: Record<string, unknown> = {};
+  const attributes: Record<string, unknown> = Object.create(null);
   while (reader.pos < end) {
     const tag = reader.uint32();
     if (tag === RESOURCE_ATTRIBUTE) addKeyValue(reader, end, attributes);
@@ -543,7 +543,7 @@ function* spanAt(
 ): Generator<void, OtlpSpan | undefined> {
   const end = endOf(reader, within);
   const span: Json = {};
-  const attributes: Record<string, unknown> = {};
+  const attributes: Record<string, unknown> = Object.create(null);
   while (reader.pos < end) {
     const tag = reader.uint32();
     const name = tag === ATTRIBUTE ? undefined : SPAN_FIELDS[tag];
