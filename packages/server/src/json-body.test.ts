@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseJsonBody } from './json-body.js';
-import { fieldAt, inexactNumbers, numberIsExact } from './json-scan.js';
+import { parseJsonBody, parseJsonBodyItems } from './json-body.js';
+import { fieldAt, inexactNumbers, MAX_FINDINGS, numberIsExact, scanJson } from './json-scan.js';
 import type { ApiError } from './problem.js';
 
 const bytes = (...parts: (string | number[])[]) =>
@@ -116,5 +116,39 @@ describe('text that is not Unicode', () => {
   it('answers empty and broken JSON as before', () => {
     expect(refusal(bytes('  '))).toMatchObject({ status: 400, code: 'validation_error', fields: ['/'] });
     expect(refusal(bytes('{"a":'))).toMatchObject({ status: 400, code: 'invalid_json', fields: ['/'] });
+  });
+
+  describe('the cost of reading a hostile body stays bounded', () => {
+    it('refuses nesting deeper than 64 levels before naming anything inside it', () => {
+      // Deep arrays around many rounding numbers and a surrogate: a scan that copied the path for each
+      // of them took seconds (and, deeper, the heap) on one request.
+      const deep = `{"agent_id":"a","action":"b","metadata":{"x":${'['.repeat(8000)}${Array(200).fill('1e400').join(',')},"\\ud800"${']'.repeat(8000)}}}`;
+      const refused = refusal(bytes(deep));
+      expect(refused).toMatchObject({ status: 400, fields: ['/'] });
+      expect(refused.detail).toMatch(/nests deeper than 64 levels/);
+      // 64 levels are read as usual.
+      const fine = `{"x":${'['.repeat(62)}1e400${']'.repeat(62)}}`;
+      expect(refusal(bytes(fine)).fields).toEqual([`/x${'/0'.repeat(62)}`]);
+    });
+
+    it('refuses every bad item of a batch, however many, while naming at most 50 fields elsewhere', () => {
+      const events = [
+        ...Array.from({ length: 60 }, (_, n) => `{"event_id":"s${n}","customer_id":"cus_\\ud800"}`),
+        ...Array.from({ length: 60 }, (_, n) => `{"event_id":"m${n}","metadata":{"n":12345678901234567890}}`),
+        '{"event_id":"fine"}',
+      ];
+      const { itemErrors } = parseJsonBodyItems(bytes(`{"events":[${events.join(',')}]}`), ['events']);
+      expect(new Set(itemErrors.map((error) => error.field.split('/')[2])).size).toBe(120);
+      expect(itemErrors.some((error) => error.field.startsWith('/events/120'))).toBe(false);
+      // A finding outside the items after the cap still refuses the body.
+      const late = `{"events":[${events.join(',')}],"extra":1e400}`;
+      expect(() => parseJsonBodyItems(bytes(late), ['events'])).toThrow(/extra/);
+    });
+
+    it('stops at 5,000 findings and refuses the body whole', () => {
+      const many = `{"events":[{"metadata":[${Array(6000).fill('1e400').join(',')}]}]}`;
+      expect(() => parseJsonBodyItems(bytes(many), ['events'])).toThrow(/too many numbers/);
+      expect(scanJson(`[${Array(6000).fill('1e400').join(',')}]`).total).toBe(MAX_FINDINGS);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { fieldAt, fieldOf, inexactNumbers } from './json-scan.js';
+import { fieldAt, MAX_FINDINGS, MAX_SCAN_DEPTH, scanJson } from './json-scan.js';
 import { ApiError, type FieldError, validationError } from './problem.js';
 
 /** At most this many fields are named in one refusal (a batch could otherwise name thousands). */
@@ -22,32 +22,6 @@ function invalidUtf8Field(bytes: Uint8Array): string {
   const length = prefix.toString('utf8').length;
   return fieldAt(text, isUtf8(prefix) ? length : length - 1);
 }
-
-/** Where the parsed value has a string, or a member name, that is not well-formed UTF-16 (a lone surrogate). */
-function loneSurrogates(value: unknown): string[] {
-  const fields: string[] = [];
-  const wellFormed = (text: string) => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
-  const stack: [unknown, (string | number)[]][] = [[value, []]];
-  for (let item = stack.pop(); item && fields.length < MAX_NAMED; item = stack.pop()) {
-    const [node, path] = item;
-    if (typeof node === 'string') {
-      if (!wellFormed(node)) fields.push(fieldOf(path));
-    } else if (Array.isArray(node)) {
-      for (let index = node.length - 1; index >= 0; index--) stack.push([node[index], [...path, index]]);
-    } else if (node !== null && typeof node === 'object') {
-      const entries = Object.entries(node);
-      for (let index = entries.length - 1; index >= 0; index--) {
-        const [key, child] = entries[index] as [string, unknown];
-        if (!wellFormed(key)) fields.push(fieldOf([...path, key]));
-        else stack.push([child, [...path, key]]);
-      }
-    }
-  }
-  return fields;
-}
-
-/** A `\uD800`–`\uDFFF` escape: the only way a surrogate gets into text that is valid UTF-8. */
-const SURROGATE_ESCAPE = /\\u[dD][89abcdefABCDEF]/;
 
 /**
  * Parses a JSON request body and refuses, naming the field, what JSON.parse would silently change:
@@ -90,17 +64,31 @@ export function parseJsonBodyItems(
       errors: [{ field: '/', message: 'is not valid JSON' }],
     });
   }
-  const errors: FieldError[] = [];
-  for (const { field, token } of inexactNumbers(text).slice(0, MAX_NAMED)) {
-    errors.push({
-      field,
-      message: `is a number a binary float cannot hold exactly (${token} would be read as ${String(Number(token))}); send a decimal string`,
-    });
+  const scan = scanJson(text, { itemArrays, maxNamed: MAX_NAMED });
+  if (scan.tooDeep) {
+    throw validationError(
+      [{ field: '/', message: `nests objects and arrays deeper than ${MAX_SCAN_DEPTH} levels` }],
+      `The request body nests deeper than ${MAX_SCAN_DEPTH} levels.`,
+    );
   }
-  if (SURROGATE_ESCAPE.test(text)) {
-    for (const field of loneSurrogates(value))
-      errors.push({ field, message: 'holds a lone UTF-16 surrogate (not a Unicode character)' });
+  if (scan.tooMany) {
+    throw validationError(
+      [
+        {
+          field: '/',
+          message: `holds over ${MAX_FINDINGS} numbers or strings JSON would change as it reads them`,
+        },
+      ],
+      'The request body holds too many numbers a binary float cannot hold exactly, or lone surrogates; send numbers as decimal strings and text as valid Unicode.',
+    );
   }
+  const errors: FieldError[] = scan.findings.map(({ field, kind, token }) => ({
+    field,
+    message:
+      kind === 'inexact'
+        ? `is a number a binary float cannot hold exactly (${token} would be read as ${String(Number(token))}); send a decimal string`
+        : 'holds a lone UTF-16 surrogate (not a Unicode character)',
+  }));
   const itemErrors: FieldError[] = [];
   const bodyErrors: FieldError[] = [];
   for (const error of errors) {

@@ -22,11 +22,14 @@ interface Frame {
 }
 
 type Visit = (
-  kind: 'number' | 'string' | 'key',
+  kind: 'number' | 'string' | 'key' | 'deep',
   start: number,
   end: number,
-  path: () => (string | number)[],
+  frames: readonly Frame[],
 ) => boolean;
+
+/** The JSON pointer of the value the walk is at. */
+const pathOf = (frames: readonly Frame[]) => frames.map((frame) => frame.at);
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
@@ -40,10 +43,13 @@ function stringEnd(text: string, start: number): number {
   return -1;
 }
 
-/** Walks the tokens of `text`; stops when `visit` returns true or the text stops making sense. */
-function walk(text: string, visit: Visit): void {
+/**
+ * Walks the tokens of `text`; stops when `visit` returns true or the text stops making sense, and
+ * (with a `'deep'` visit) where objects and arrays nest deeper than `maxDepth`. Nothing here costs
+ * more than the text's length times that depth.
+ */
+function walk(text: string, visit: Visit, maxDepth = Number.POSITIVE_INFINITY): void {
   const stack: Frame[] = [];
-  const path = () => stack.map((frame) => frame.at);
   let index = 0;
   while (index < text.length) {
     const char = text[index] as string;
@@ -51,6 +57,10 @@ function walk(text: string, visit: Visit): void {
     switch (char) {
       case '{':
       case '[':
+        if (stack.length >= maxDepth) {
+          visit('deep', index, index + 1, stack);
+          return;
+        }
         stack.push({ array: char === '[', at: char === '[' ? 0 : '', expectKey: char === '{' });
         index++;
         break;
@@ -76,8 +86,8 @@ function walk(text: string, visit: Visit): void {
           }
           top.at = String(key);
           top.expectKey = false;
-          if (visit('key', index, end, path)) return;
-        } else if (visit('string', index, end, path)) return;
+          if (visit('key', index, end, stack)) return;
+        } else if (visit('string', index, end, stack)) return;
         index = end;
         break;
       }
@@ -85,7 +95,7 @@ function walk(text: string, visit: Visit): void {
         if (char === '-' || (char >= '0' && char <= '9')) {
           NUMBER.lastIndex = index;
           if (!NUMBER.test(text)) return;
-          if (visit('number', index, NUMBER.lastIndex, path)) return;
+          if (visit('number', index, NUMBER.lastIndex, stack)) return;
           index = NUMBER.lastIndex;
         } else index++; // whitespace, `:`, and the letters of true/false/null
       }
@@ -113,7 +123,9 @@ function decimalOf(token: string): string {
  * `1234567.123456789012` and `1e400` do not.
  */
 export function numberIsExact(token: string): boolean {
-  return decimalOf(token) === decimalOf(String(Number(token)));
+  const shortest = String(Number(token));
+  // Written as its own shortest form (the common case): exact, with no decimal comparison.
+  return shortest === token || decimalOf(token) === decimalOf(shortest);
 }
 
 /**
@@ -124,26 +136,120 @@ export function numberIsExact(token: string): boolean {
  */
 const MAYBE_INEXACT = /(?:^|[:,[])\s*-?(?:(?:\d\.?){16}|\d+(?:\.\d+)?[eE])/;
 
-/** The number tokens of (valid) JSON text a double cannot hold exactly, with their fields. */
+/** A `\uD800`–`\uDFFF` escape: the only way a surrogate gets into text that is valid UTF-8. */
+const SURROGATE_ESCAPE = /\\u[dD][89abcdefABCDEF]/;
+
+/** The deepest a request body's objects and arrays may nest before the scan refuses to read it. */
+export const MAX_SCAN_DEPTH = 64;
+/** Past this many findings the scan stops: such a body is refused whole. */
+export const MAX_FINDINGS = 5000;
+/** Items named at most (a batch carries at most 1,000; a longer one is refused anyway). */
+const MAX_NAMED_ITEMS = 1000;
+
+export interface JsonFinding {
+  field: string;
+  kind: 'inexact' | 'surrogate';
+  /** The number token, for `inexact`. */
+  token?: string;
+}
+
+export interface JsonScan {
+  /** What JSON.parse would silently change: named up to `maxNamed`, plus the first of each item. */
+  findings: JsonFinding[];
+  /** How many there were in all (some may be unnamed). */
+  total: number;
+  /** The text nests deeper than `MAX_SCAN_DEPTH`: nothing past that point was read. */
+  tooDeep: boolean;
+  /** The scan stopped at `MAX_FINDINGS`. */
+  tooMany: boolean;
+}
+
+/**
+ * One pass over (valid) JSON text for what JSON.parse would silently change: number tokens a double
+ * cannot hold exactly, and strings or member names holding a lone UTF-16 surrogate. Text with
+ * neither a long number nor a surrogate escape is not walked at all. Every finding is counted;
+ * `maxNamed` of them are named, and besides, in each item of the top-level arrays `itemArrays`
+ * (`/events/3/…`) the first one, so a batch can refuse exactly the items concerned.
+ */
+export function scanJson(
+  text: string,
+  { itemArrays = [], maxNamed = 50 }: { itemArrays?: readonly string[]; maxNamed?: number } = {},
+): JsonScan {
+  const scan: JsonScan = { findings: [], total: 0, tooDeep: false, tooMany: false };
+  const numbers = MAYBE_INEXACT.test(text);
+  const surrogates = SURROGATE_ESCAPE.test(text);
+  if (!numbers && !surrogates) return scan;
+  const namedItems = new Set<string>();
+  let namedOutside = 0;
+  const record = (frames: readonly Frame[], kind: JsonFinding['kind'], token?: string) => {
+    scan.total++;
+    // The item this finding is in, when it is in one: `events/3`.
+    const array = frames[0]?.at;
+    const item =
+      frames.length >= 2 && typeof array === 'string' && frames[0]?.array === false && frames[1]?.array
+        ? itemArrays.includes(array)
+          ? `${array}/${frames[1].at}`
+          : undefined
+        : undefined;
+    const full = scan.findings.length >= maxNamed;
+    if (item === undefined) {
+      // Past the cap, the first finding outside every item is still named: it refuses the body.
+      if (full && namedOutside > 0) return;
+      namedOutside++;
+    } else {
+      if (full && (namedItems.has(item) || namedItems.size >= MAX_NAMED_ITEMS)) return;
+      namedItems.add(item);
+    }
+    scan.findings.push({ field: fieldOf(pathOf(frames)), kind, ...(token === undefined ? {} : { token }) });
+  };
+  walk(
+    text,
+    (kind, start, end, frames) => {
+      if (kind === 'deep') {
+        scan.tooDeep = true;
+        return true;
+      }
+      if (scan.total >= MAX_FINDINGS) {
+        scan.tooMany = true;
+        return true;
+      }
+      if (kind === 'number') {
+        // Up to 15 digits and no exponent: always exact, no need to compare.
+        if (numbers && (end - start > 15 || /[eE]/.test(text.slice(start, end)))) {
+          const token = text.slice(start, end);
+          if (!numberIsExact(token)) record(frames, 'inexact', token);
+        }
+        return false;
+      }
+      if (!surrogates) return false;
+      const raw = text.slice(start, end);
+      if (!SURROGATE_ESCAPE.test(raw)) return false;
+      const value = JSON.parse(raw) as string;
+      if (!(value as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+        // A member name's finding names the member itself.
+        record(frames, 'surrogate');
+      }
+      return false;
+    },
+    MAX_SCAN_DEPTH,
+  );
+  return scan;
+}
+
+/** The number tokens of (valid) JSON text a double cannot hold exactly, with their fields (the first 50). */
 export function inexactNumbers(text: string): { field: string; token: string }[] {
-  if (!MAYBE_INEXACT.test(text)) return [];
-  const found: { field: string; token: string }[] = [];
-  walk(text, (kind, start, end, path) => {
-    if (kind !== 'number') return false;
-    const token = text.slice(start, end);
-    if (!numberIsExact(token)) found.push({ field: fieldOf(path()), token });
-    return false;
-  });
-  return found;
+  return scanJson(text).findings.flatMap((finding) =>
+    finding.kind === 'inexact' ? [{ field: finding.field, token: finding.token as string }] : [],
+  );
 }
 
 /** The field whose string (value or member name) holds the character at `offset`; `/` when none does. */
 export function fieldAt(text: string, offset: number): string {
   let found = '/';
-  walk(text, (kind, start, end, path) => {
+  walk(text, (kind, start, end, frames) => {
     if (start > offset) return true;
     if (kind !== 'number' && offset < end) {
-      found = fieldOf(path());
+      found = fieldOf(pathOf(frames));
       return true;
     }
     return false;
