@@ -148,16 +148,16 @@ describe('uploads', () => {
   }, 120_000);
 
   it('refuses a body the server-wide budget cannot hold with 503 + Retry-After, keeping none of it', async () => {
-    const server = await serve({ maxBufferedBytes: 256 * 1024 });
-    // A holds 200 KiB of the budget: declared, half sent, then stalled.
-    const first = batchOf(200 * 1024, 'budget-a');
+    const server = await serve({ maxBufferedBytes: 320 * 1024 });
+    // A holds 200 KiB of the budget: the bytes it sent of a 300 KiB body, then stalled.
+    const first = batchOf(300 * 1024, 'budget-a');
     const holder = open(
       server,
       post('/v1/meter/batch', first.length, authorized),
-      first.slice(0, 100 * 1024),
+      first.slice(0, 200 * 1024),
     );
-    // Once A's lease is taken, a 100 KiB batch does not fit: 503 (its bytes read and dropped).
-    const second = batchOf(100 * 1024, 'budget-b');
+    // While A holds its 200 KiB, a 150 KiB batch does not fit: 503 (its bytes read and dropped).
+    const second = batchOf(150 * 1024, 'budget-b');
     const refused = await until(async () => {
       const raw = open(server, post('/v1/meter/batch', second.length, authorized), second);
       const status = await raw.status;
@@ -168,7 +168,7 @@ describe('uploads', () => {
     await until(() => (refused.received().includes('"code":"overloaded"') ? true : undefined), 'the problem');
     expect(refused.received()).toMatch(/retry-after: 1\r\n/i);
     // A finishes, its lease is returned, and B goes through on the same connection (not reset).
-    holder.socket.write(first.slice(100 * 1024));
+    holder.socket.write(first.slice(200 * 1024));
     expect(await holder.status).toBe('HTTP/1.1 200 OK');
     const answered = refused.received().length;
     refused.socket.write(post('/v1/meter/batch', second.length, authorized) + second);
@@ -176,6 +176,19 @@ describe('uploads', () => {
       () => (refused.received().slice(answered).startsWith('HTTP/1.1 200 OK') ? true : undefined),
       'B on its own connection',
     );
+  });
+
+  it('counts only the bytes that arrive: bodies declared large and never sent refuse no one', async () => {
+    const server = await serve({ maxBufferedBytes: 256 * 1024 });
+    // Eight requests of one key each declare 200 KiB (together far over the budget) and send nothing.
+    const idle = Array.from({ length: 8 }, () =>
+      open(server, post('/v1/meter/batch', 200 * 1024, authorized)),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const body = batchOf(100 * 1024, 'budget-c');
+    const other = open(server, post('/v1/meter/batch', body.length, authorized), body);
+    expect(await other.status).toBe('HTTP/1.1 200 OK');
+    for (const raw of idle) raw.socket.destroy();
   });
 
   it('applies the budget piece by piece to a chunked body', async () => {

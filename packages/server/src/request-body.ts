@@ -78,7 +78,6 @@ function nodeIncoming(context: Context): NodeIncoming | undefined {
 function readIncoming(
   incoming: NodeIncoming,
   limit: number,
-  declared: number | undefined,
   tooLarge: () => ApiError,
   options: BodyReadOptions,
 ): Promise<Buffer> {
@@ -86,9 +85,9 @@ function readIncoming(
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    // With a Content-Length the whole body is taken from the budget before a byte is read; without
-    // one (chunked), piece by piece.
-    let covered = declared ?? 0;
+    // Taken from the budget as the bytes arrive, never on the word of a Content-Length: a client
+    // declaring large bodies it never sends must not hold memory it does not use (nor refuse others).
+    let covered = 0;
     const timer =
       idleTimeoutMs !== undefined && idleTimeoutMs > 0
         ? setTimeout(() => fail(timedOut(idleTimeoutMs), false), idleTimeoutMs)
@@ -202,11 +201,7 @@ export async function readBody(
   if (declared !== undefined && declared > limit) throw tooLarge();
   const incoming = nodeIncoming(context);
   if (!incoming) return readWebBody(context, limit, tooLarge, options.lease);
-  if (declared !== undefined && options.lease && !options.lease.take(declared)) {
-    await discardRest(incoming);
-    throw busy();
-  }
-  return readIncoming(incoming, limit, declared, tooLarge, options);
+  return readIncoming(incoming, limit, tooLarge, options);
 }
 
 /** `application/json` or any `application/<something>+json`, parameters aside. */
