@@ -3,7 +3,7 @@
 // before that secret existed are upgraded on their next use, and an operator-chosen admin key too
 // easy to guess is refused at start.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -103,6 +103,30 @@ describe('API key hashes on SQLite', () => {
     }
   });
 
+  it('refuses to start on a database whose key secret file is lost or replaced, and starts again once it is restored', async () => {
+    const dbPath = join(dir(), 'meter.db');
+    const first = await startServer({ port: 0, dbPath, adminKey: ADMIN_KEY, rateLimit: false });
+    await first.close();
+    const original = readFileSync(`${dbPath}.key-secret`);
+    rmSync(`${dbPath}.key-secret`);
+    // As a backup restored without its secret: every stored key would fail, silently. Refused.
+    await expect(startServer({ port: 0, dbPath, rateLimit: false })).rejects.toThrow(
+      /meter\.db\.key-secret is not the key secret this database's API keys were hashed under/,
+    );
+    // The file that open made is gone again, so the original can be put back as it was.
+    expect(existsSync(`${dbPath}.key-secret`)).toBe(false);
+    writeFileSync(`${dbPath}.key-secret`, original, { mode: 0o600 });
+    const restored = await startServer({ port: 0, dbPath, rateLimit: false });
+    try {
+      const response = await fetch(`${restored.url}/v1/keys`, {
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      });
+      expect(response.status).toBe(200);
+    } finally {
+      await restored.close();
+    }
+  });
+
   it('refuses an operator-chosen admin key that is easy to guess, naming the variable', async () => {
     for (const weak of ['adm_crash_0123456789', 'password1234567890123', 'a'.repeat(64)]) {
       await expect(startServer({ port: 0, dbPath: join(dir(), 'meter.db'), adminKey: weak })).rejects.toThrow(
@@ -116,6 +140,42 @@ describe('API key hashes on SQLite', () => {
 
 describe('API key hashes on PostgreSQL', async () => {
   const reachable = await postgresReachable();
+  it.runIf(reachable)(
+    'move from no secret to one: keys stored as plain SHA-256 keep working and are re-hashed',
+    async () => {
+      const { schema, drop } = await freshSchema('keys');
+      try {
+        const plain = await startServer({
+          port: 0,
+          databaseUrl: TEST_DATABASE_URL,
+          schema,
+          adminKey: ADMIN_KEY,
+        });
+        await plain.close();
+        const keyed = await startServer({
+          port: 0,
+          databaseUrl: TEST_DATABASE_URL,
+          schema,
+          keySecret: 'a-secret-given-later-0123456789abcdef',
+        });
+        try {
+          const response = await fetch(`${keyed.url}/v1/keys`, {
+            headers: { authorization: `Bearer ${ADMIN_KEY}` },
+          });
+          expect(response.status).toBe(200);
+        } finally {
+          await keyed.close();
+        }
+        const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+        await client.connect();
+        const { rows } = await client.query(`SELECT key_hash FROM ${schema}.api_keys`);
+        await client.end();
+        expect(rows.map((row) => row.key_hash)).not.toContain(sha256(ADMIN_KEY));
+      } finally {
+        await drop();
+      }
+    },
+  );
   it.runIf(reachable)(
     'are keyed with AGENTMETER_KEY_SECRET when given, the same on every replica',
     async () => {
@@ -149,6 +209,13 @@ describe('API key hashes on PostgreSQL', async () => {
         await expect(
           startServer({ port: 0, databaseUrl: TEST_DATABASE_URL, schema, keySecret: 'too-short' }),
         ).rejects.toThrow(/at least 32 characters/);
+        // A replica with another secret, or none, would fail every key: it does not start.
+        await expect(
+          startServer({ port: 0, databaseUrl: TEST_DATABASE_URL, schema, keySecret: `${secret}-other` }),
+        ).rejects.toThrow(/AGENTMETER_KEY_SECRET is not the key secret/);
+        await expect(startServer({ port: 0, databaseUrl: TEST_DATABASE_URL, schema })).rejects.toThrow(
+          /set AGENTMETER_KEY_SECRET to the one it was started with/,
+        );
       } finally {
         for (const replica of replicas) await replica.close();
         await drop();

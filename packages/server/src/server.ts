@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
@@ -5,6 +6,7 @@ import type { AppOptions } from './app.js';
 import { buildApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
 import { createDashboardAssets } from './dashboard-assets.js';
+import { checkKeySecret } from './key-secret.js';
 import { DEFAULT_LIMITS, guardListener, type ServerLimits } from './load-shed.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { routes } from './routes/index.js';
@@ -56,8 +58,16 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     : new (await import('./store/sqlite.js')).SqliteStore(options.dbPath ?? DEFAULT_DB_PATH, { keySecret });
   try {
     await store.migrate();
+    await checkKeySecret(
+      store,
+      options.databaseUrl ? 'AGENTMETER_KEY_SECRET' : `${options.dbPath ?? DEFAULT_DB_PATH}.key-secret`,
+    );
   } catch (error) {
     await store.close().catch(() => {});
+    // A secret file made by this open for a database whose keys need another one: gone again, so
+    // the original can be put back as it was.
+    if (!options.databaseUrl && (store as { keySecretCreated?: boolean }).keySecretCreated)
+      rmSync(`${options.dbPath ?? DEFAULT_DB_PATH}.key-secret`, { force: true });
     throw error;
   }
   return store;

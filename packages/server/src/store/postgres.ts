@@ -236,6 +236,19 @@ export class PostgresStore implements Store {
     };
   }
 
+  async getSetting(name: string): Promise<string | null> {
+    const [row] = await this.#query('SELECT value FROM server_settings WHERE name = $1', [name]);
+    return row ? String(row['value']) : null;
+  }
+
+  async putSetting(name: string, value: string, onlyIfAbsent = false): Promise<string> {
+    await this.#query(
+      `INSERT INTO server_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO ${onlyIfAbsent ? 'NOTHING' : 'UPDATE SET value = excluded.value'}`,
+      [name, value],
+    );
+    return (await this.getSetting(name)) ?? value;
+  }
+
   async rehashKey(keyId: string, fromHash: string, toHash: string): Promise<void> {
     await this.#query('UPDATE api_keys SET key_hash = $1 WHERE key_id = $2 AND key_hash = $3', [
       toHash,

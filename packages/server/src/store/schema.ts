@@ -110,4 +110,11 @@ CREATE TABLE events (
     sqlite: 'ALTER TABLE api_keys ADD COLUMN allow_tier_override INTEGER NOT NULL DEFAULT 0;',
     postgres: 'ALTER TABLE api_keys ADD COLUMN allow_tier_override BOOLEAN NOT NULL DEFAULT false;',
   },
+  {
+    // Facts about the whole server, such as which key secret its API key hashes were made under.
+    version: 3,
+    name: 'server settings',
+    sqlite: 'CREATE TABLE server_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);',
+    postgres: 'CREATE TABLE server_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);',
+  },
 ];

@@ -66,15 +66,29 @@ function refusedRows(error: unknown): boolean {
  * first and then linked into place, which fails if the file exists: two processes opening a new
  * database at once agree on one secret, and neither can read a half-written one.
  */
-function keySecretFile(databasePath: string): Buffer {
+function keySecretFile(databasePath: string): { secret: Buffer; created: boolean } {
   const file = `${databasePath}.key-secret`;
+  let created = false;
   if (!existsSync(file)) {
+    const text = newKeyHashSecret().toString('base64');
     const draft = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
-    writeFileSync(draft, newKeyHashSecret().toString('base64'), { mode: 0o600, flag: 'wx' });
+    writeFileSync(draft, text, { mode: 0o600, flag: 'wx' });
     try {
       linkSync(draft, file);
+      created = true;
     } catch (error) {
-      if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
+      const code = (error as { code?: unknown }).code;
+      if (code === 'EEXIST') {
+        // Another process created it first: its secret is the one.
+      } else if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV') {
+        // A file system without hard links: an exclusive create, written at once.
+        try {
+          writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
+          created = true;
+        } catch (fallback) {
+          if ((fallback as { code?: unknown }).code !== 'EEXIST') throw fallback;
+        }
+      } else throw error;
     } finally {
       unlinkSync(draft);
     }
@@ -82,7 +96,7 @@ function keySecretFile(databasePath: string): Buffer {
   const secret = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
   if (secret.length < 16)
     throw new Error(`The key secret in ${file} is shorter than 16 bytes; delete the file or restore it.`);
-  return secret;
+  return { secret, created };
 }
 
 /** Shared by every inserted row: nothing mutates an outcome. */
@@ -110,6 +124,8 @@ export class SqliteStore implements Store {
   #reader: SqliteReader | undefined;
   #readerFailed = false;
   readonly keySecret: Uint8Array | undefined;
+  /** True when this open created `<path>.key-secret` (a new database, or one whose file was lost). */
+  readonly keySecretCreated: boolean = false;
 
   /**
    * `keySecret`: the secret API keys are hashed under; default, one kept in the file `<path>.key-secret`
@@ -122,7 +138,13 @@ export class SqliteStore implements Store {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
     }
-    this.keySecret = options.keySecret ?? (path === ':memory:' ? newKeyHashSecret() : keySecretFile(path));
+    if (options.keySecret) this.keySecret = options.keySecret;
+    else if (path === ':memory:') this.keySecret = newKeyHashSecret();
+    else {
+      const file = keySecretFile(path);
+      this.keySecret = file.secret;
+      this.keySecretCreated = file.created;
+    }
     this.#path = path;
     this.#db = new Database(path);
     this.#db.pragma('journal_mode = WAL');
@@ -237,6 +259,20 @@ export class SqliteStore implements Store {
       revokedAt: row['revoked_at'] === null ? null : Number(row['revoked_at']),
       configVersion: Number(row['config_version']),
     };
+  }
+
+  async getSetting(name: string): Promise<string | null> {
+    const row = this.#get('SELECT value FROM server_settings WHERE name = ?', name);
+    return row ? String(row['value']) : null;
+  }
+
+  async putSetting(name: string, value: string, onlyIfAbsent = false): Promise<string> {
+    this.#run(
+      `INSERT INTO server_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO ${onlyIfAbsent ? 'NOTHING' : 'UPDATE SET value = excluded.value'}`,
+      name,
+      value,
+    );
+    return (await this.getSetting(name)) ?? value;
   }
 
   async rehashKey(keyId: string, fromHash: string, toHash: string): Promise<void> {

@@ -187,6 +187,10 @@ export interface Store {
   findKeyByHash(keyHash: string): Promise<AuthRow | null>;
   /** Replaces a key's stored hash (a plain SHA-256 upgraded to the keyed hash), if it is still `fromHash`. */
   rehashKey(keyId: string, fromHash: string, toHash: string): Promise<void>;
+  /** A server-wide setting, or null. */
+  getSetting(name: string): Promise<string | null>;
+  /** Sets a server-wide setting; with `onlyIfAbsent`, only when it has none yet. Returns the value now stored. */
+  putSetting(name: string, value: string, onlyIfAbsent?: boolean): Promise<string>;
   insertKey(key: KeyRow): Promise<void>;
   listKeys(projectId: string): Promise<KeyRow[]>;
   /** Revokes a key unless it is the last active admin key (then `last_admin`). */
