@@ -59,6 +59,55 @@ const PROVIDER = ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.
 const REQUEST_MODEL = ['gen_ai.request.model', 'llm.request.model_name', 'ai.model.id'];
 const RESPONSE_MODEL = ['gen_ai.response.model', 'llm.response.model_name', 'ai.response.model'];
 const RESPONSE_ID = ['gen_ai.response.id', 'ai.response.id'];
+const LEGACY_MODEL = 'llm.model_name';
+const ERROR_TYPE = 'error.type';
+const OWN_EVENT_ID = 'agentmeter.event_id';
+const OPERATION = 'gen_ai.operation.name';
+const OPENINFERENCE_KIND = 'openinference.span.kind';
+const TRACELOOP_KIND = 'traceloop.span.kind';
+const AI_SDK_OPERATION = 'ai.operationId';
+const AI_SDK_PROVIDER = 'ai.model.provider';
+const AGENT = ['agentmeter.agent_id', 'gen_ai.agent.name'];
+const ACTION = ['agentmeter.action'];
+const CUSTOMER = ['agentmeter.customer_id'];
+const SERVICE_NAME = 'service.name';
+
+/**
+ * Every attribute key the rules below read, on a span or its resource. The decoder keeps these and skips
+ * every other attribute without decoding its value: a span's other attributes (prompts, completions,
+ * tool payloads, arrays of any length) are most of its bytes and nothing metering needs.
+ */
+const METERING_KEYS: ReadonlySet<string> = new Set([
+  ...INPUT,
+  ...OUTPUT,
+  ...CACHE_READ,
+  ...CACHE_WRITE,
+  ...REASONING,
+  ...PROVIDER,
+  ...REQUEST_MODEL,
+  ...RESPONSE_MODEL,
+  ...RESPONSE_ID,
+  LEGACY_MODEL,
+  ERROR_TYPE,
+  OWN_EVENT_ID,
+  OPERATION,
+  OPENINFERENCE_KIND,
+  TRACELOOP_KIND,
+  AI_SDK_OPERATION,
+  AI_SDK_PROVIDER,
+  ...AGENT,
+  ...ACTION,
+  ...CUSTOMER,
+  SERVICE_NAME,
+]);
+
+/** Whether metering reads the attribute `key` (of a span or of its resource). */
+export function isMeteringAttribute(key: string): boolean {
+  return METERING_KEYS.has(key);
+}
+
+/** The longest key `isMeteringAttribute` accepts, in UTF-8 bytes (the keys are ASCII): longer keys need no decoding. */
+export const MAX_METERING_KEY_BYTES = Math.max(...[...METERING_KEYS].map((key) => key.length));
 
 const AGGREGATE_OPERATIONS = new Set(['invoke_workflow', 'execute_tool', 'workflow', 'task', 'tool', 'plan']);
 const AGENT_OPERATIONS = new Set(['invoke_agent', 'create_agent']);
@@ -87,18 +136,18 @@ function text(value: unknown, max: number): string | undefined {
 
 export function roleOf(span: OtlpSpan): SpanRole {
   const attributes = span.attributes;
-  if (span.scope === '@agentmeter/otel' || attributes['agentmeter.event_id'] !== undefined) return 'own';
-  const operation = attributes['gen_ai.operation.name'];
+  if (span.scope === '@agentmeter/otel' || attributes[OWN_EVENT_ID] !== undefined) return 'own';
+  const operation = attributes[OPERATION];
   if (typeof operation === 'string') {
     if (AGGREGATE_OPERATIONS.has(operation)) return 'aggregate';
     if (AGENT_OPERATIONS.has(operation) && span.kind !== CLIENT_KIND) return 'aggregate';
   }
-  const openinference = attributes['openinference.span.kind'];
+  const openinference = attributes[OPENINFERENCE_KIND];
   if (typeof openinference === 'string' && !OPENINFERENCE_CALLS.has(openinference.toUpperCase()))
     return 'aggregate';
-  const traceloop = attributes['traceloop.span.kind'];
+  const traceloop = attributes[TRACELOOP_KIND];
   if (typeof traceloop === 'string' && TRACELOOP_AGGREGATES.has(traceloop)) return 'aggregate';
-  const operationId = attributes['ai.operationId'];
+  const operationId = attributes[AI_SDK_OPERATION];
   if (typeof operationId === 'string' && operationId.startsWith('ai.') && !operationId.includes('.do'))
     return 'aggregate';
   return 'call';
@@ -109,11 +158,11 @@ export function hasUsage(span: OtlpSpan): boolean {
 }
 
 function operationOf(span: OtlpSpan): string {
-  const operation = span.attributes['gen_ai.operation.name'];
+  const operation = span.attributes[OPERATION];
   if (typeof operation === 'string' && operation.length > 0) return operation;
-  const openinference = span.attributes['openinference.span.kind'];
+  const openinference = span.attributes[OPENINFERENCE_KIND];
   if (typeof openinference === 'string' && openinference.toUpperCase() === 'EMBEDDING') return 'embeddings';
-  const operationId = span.attributes['ai.operationId'];
+  const operationId = span.attributes[AI_SDK_OPERATION];
   if (typeof operationId === 'string' && operationId.includes('.doEmbed')) return 'embeddings';
   return 'chat';
 }
@@ -122,7 +171,7 @@ function providerOf(span: OtlpSpan): string {
   const raw = text(first(span.attributes, PROVIDER), 64);
   if (!raw) return 'unknown';
   const lower = raw.toLowerCase();
-  const aiSdk = span.attributes['ai.model.provider'] === raw && !lower.startsWith('azure.');
+  const aiSdk = span.attributes[AI_SDK_PROVIDER] === raw && !lower.startsWith('azure.');
   return aiSdk ? (lower.split('.')[0] ?? lower) : lower;
 }
 
@@ -138,7 +187,7 @@ export function usageOf(span: OtlpSpan): SpanUsage | undefined {
     count(first(attributes, CACHE_WRITE)) ?? 0,
     inputTokens - cachedInputTokens,
   );
-  const requestModel = text(first(attributes, REQUEST_MODEL), 256) ?? text(attributes['llm.model_name'], 256);
+  const requestModel = text(first(attributes, REQUEST_MODEL), 256) ?? text(attributes[LEGACY_MODEL], 256);
   return {
     provider: providerOf(span),
     operation: operationOf(span),
@@ -149,7 +198,7 @@ export function usageOf(span: OtlpSpan): SpanUsage | undefined {
     cachedInputTokens,
     cacheWriteTokens,
     reasoningTokens: Math.min(count(first(attributes, REASONING)) ?? 0, outputTokens),
-    errorType: text(attributes['error.type'], 128) ?? (span.statusCode === 2 ? '_OTHER' : undefined),
+    errorType: text(attributes[ERROR_TYPE], 128) ?? (span.statusCode === 2 ? '_OTHER' : undefined),
   };
 }
 
@@ -175,12 +224,9 @@ function fromKeys(span: OtlpSpan, keys: readonly string[]): string | undefined {
 /** Attribution: `agentmeter.*` (span, then resource), then `gen_ai.agent.name` / `service.name` and the operation. */
 export function attributionOf(span: OtlpSpan, operation: string) {
   return {
-    agent_id:
-      fromKeys(span, ['agentmeter.agent_id', 'gen_ai.agent.name']) ??
-      identifier(span.resource['service.name']) ??
-      'unknown_agent',
-    action: fromKeys(span, ['agentmeter.action']) ?? identifier(operation) ?? 'chat',
-    customer_id: fromKeys(span, ['agentmeter.customer_id']),
+    agent_id: fromKeys(span, AGENT) ?? identifier(span.resource[SERVICE_NAME]) ?? 'unknown_agent',
+    action: fromKeys(span, ACTION) ?? identifier(operation) ?? 'chat',
+    customer_id: fromKeys(span, CUSTOMER),
   };
 }
 

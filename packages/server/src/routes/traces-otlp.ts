@@ -7,10 +7,15 @@
 // large export never holds up the other requests of the server: the body is inflated on the zlib thread
 // pool, a binary body is walked message by message with protobufjs's Reader (each span decoded on its
 // own), and spans past `MAX_SPANS_PER_EXPORT` are counted, not decoded.
+//
+// Of a span's attributes, only those metering reads are kept (`isMeteringAttribute`), and of those only
+// scalar values: any other attribute, and any array or key-value list, is skipped by its length without
+// being decoded, whatever it holds.
 import { promisify } from 'node:util';
 import { gunzip, inflate as inflateDeflate } from 'node:zlib';
 import protobuf from 'protobufjs/light.js';
 import { ApiError } from '../problem.js';
+import { isMeteringAttribute, MAX_METERING_KEY_BYTES } from './traces-genai.js';
 
 /**
  * Spans read from one export. Above the OpenTelemetry Collector's default batch (8,192 spans), with room
@@ -174,7 +179,6 @@ const root = protobuf.Root.fromJSON({
     },
   },
 });
-const KeyValueType = root.lookupType(`${common}.KeyValue`);
 const ResponseType = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse');
 
 /** The request's format from its media type; anything else is a 415. */
@@ -285,41 +289,40 @@ const field = (object: Json, camel: string): unknown =>
   object[camel] ?? object[camel.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)];
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
-/** Nesting kept of array and key-value-list attribute values; deeper values are dropped (metering reads none). */
-const MAX_DEPTH = 8;
+/**
+ * The value of a kept attribute that holds an array or a key-value list: present (a rule that takes the
+ * first present of several keys stops at it, as `@agentmeter/otel`'s does at an array), but never decoded,
+ * as no rule reads one.
+ */
+export const NOT_SCALAR: unknown = Object.freeze(Object.create(null));
 
-function anyValue(value: unknown, depth = 0): unknown {
-  if (!isObject(value) || depth > MAX_DEPTH) return undefined;
+/** An `intValue` (int64, as decimal text): a number when it is a safe integer, else the text. */
+function intOf(text: string): number | string {
+  return /^-?\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : text;
+}
+
+/** A kept attribute's value from its OTLP/JSON `AnyValue`: a scalar, `NOT_SCALAR`, or undefined. */
+function anyValue(value: unknown): unknown {
+  if (!isObject(value)) return undefined;
   const string = field(value, 'stringValue');
   if (typeof string === 'string') return string;
   const bool = field(value, 'boolValue');
   if (typeof bool === 'boolean') return bool;
   const int = field(value, 'intValue');
-  if (int !== undefined && int !== null) {
-    const text = String(int);
-    return /^-?\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : text;
-  }
+  if (typeof int === 'string' || typeof int === 'number') return intOf(String(int));
   const double = field(value, 'doubleValue');
   if (typeof double === 'number' || typeof double === 'string') return Number(double);
-  const array = field(value, 'arrayValue');
-  if (isObject(array)) return list(array['values']).map((item) => anyValue(item, depth + 1));
-  const kvlist = field(value, 'kvlistValue');
-  if (isObject(kvlist)) return attributesOf(kvlist['values'], depth + 1);
+  if (isObject(field(value, 'arrayValue')) || isObject(field(value, 'kvlistValue'))) return NOT_SCALAR;
   return undefined;
 }
 
-function attributesOf(values: unknown, depth = 0): Record<string, unknown> {
-  const attributes: Record<string, unknown> = Object.create(null);
-  for (const entry of list(values)) addAttribute(attributes, entry, depth);
-  return attributes;
+function addAttribute(attributes: Record<string, unknown>, entry: unknown): void {
+  if (!isObject(entry)) return;
+  const key = entry['key'];
+  if (typeof key === 'string' && isMeteringAttribute(key)) attributes[key] = anyValue(entry['value']);
 }
 
-function addAttribute(attributes: Record<string, unknown>, entry: unknown, depth = 0): void {
-  if (isObject(entry) && typeof entry['key'] === 'string')
-    attributes[entry['key']] = anyValue(entry['value'], depth);
-}
-
-/** `attributesOf` of a span's or resource's attribute list, a slice at a time (a span may carry many). */
+/** The kept attributes of a span's or resource's OTLP/JSON attribute list, a slice at a time (a span may carry many). */
 function* readAttributes(values: unknown, slicer: Slicer): Generator<void, Record<string, unknown>> {
   const attributes: Record<string, unknown> = Object.create(null);
   for (const entry of list(values)) {
@@ -490,13 +493,94 @@ function* lastAt(reader: protobuf.Reader, end: number, tag: number, slicer: Slic
   return at;
 }
 
-const TO_OBJECT = { longs: String, bytes: String, defaults: false } as const;
+const KEY = (1 << 3) | 2; // KeyValue.key
+const VALUE = (2 << 3) | 2; // KeyValue.value
+const STRING_VALUE = (1 << 3) | 2; // AnyValue.string_value
+const BOOL_VALUE = (2 << 3) | 0; // AnyValue.bool_value
+const INT_VALUE = (3 << 3) | 0; // AnyValue.int_value
+const DOUBLE_VALUE = (4 << 3) | 1; // AnyValue.double_value
+const ARRAY_VALUE = (5 << 3) | 2; // AnyValue.array_value
+const KVLIST_VALUE = (6 << 3) | 2; // AnyValue.kvlist_value
 
-/** One attribute (a `KeyValue`), decoded by protobufjs and added as OTLP/JSON's would be. */
-function addKeyValue(reader: protobuf.Reader, end: number, attributes: Record<string, unknown>): void {
-  const stop = endOf(reader, end);
-  addAttribute(attributes, KeyValueType.toObject(KeyValueType.decode(reader, stop - reader.pos), TO_OBJECT));
-  reader.pos = stop;
+/** Where the length-delimited value at `reader.pos` starts (after its length), the reader moved past it. */
+function skipLengthDelimited(reader: protobuf.Reader, within: number): number {
+  const end = endOf(reader, within);
+  const start = reader.pos;
+  reader.pos = end;
+  return start;
+}
+
+/**
+ * One attribute (a `KeyValue` message): its key is read first, and its value decoded only when metering
+ * reads that key. The value's fields are walked, never the insides of an array or key-value list; of
+ * fields sent twice the last counts, and a string wins over a bool, an int, a double (as OTLP/JSON's).
+ */
+function* addKeyValue(
+  reader: protobuf.Reader,
+  within: number,
+  attributes: Record<string, unknown>,
+  slicer: Slicer,
+): Generator<void> {
+  const end = endOf(reader, within);
+  let keyAt = -1;
+  let keyEnd = -1;
+  let valueAt = -1;
+  let valueEnd = -1;
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    if (tag === KEY) {
+      keyAt = skipLengthDelimited(reader, end);
+      keyEnd = reader.pos;
+    } else if (tag === VALUE) {
+      valueAt = skipLengthDelimited(reader, end);
+      valueEnd = reader.pos;
+    } else reader.skipType(tag & 7);
+    if (slicer.due(0)) yield;
+  }
+  expectEnd(reader, end);
+  if (keyAt === -1 || keyEnd - keyAt > MAX_METERING_KEY_BYTES) return;
+  const key = protobuf.util.utf8.read(reader.buf, keyAt, keyEnd);
+  if (!isMeteringAttribute(key)) return;
+  if (valueAt === -1) {
+    attributes[key] = undefined;
+    return;
+  }
+  reader.pos = valueAt;
+  attributes[key] = yield* anyValueAt(reader, valueEnd, slicer);
+  reader.pos = end;
+}
+
+/** A kept attribute's value from its `AnyValue` message (up to `end`): a scalar, `NOT_SCALAR`, or undefined. */
+function* anyValueAt(reader: protobuf.Reader, end: number, slicer: Slicer): Generator<void, unknown> {
+  // Where each scalar field last starts; arrays and key-value lists are skipped by their length.
+  let stringAt = -1;
+  let stringEnd = -1;
+  let boolAt = -1;
+  let intAt = -1;
+  let doubleAt = -1;
+  let nested = false;
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    if (tag === STRING_VALUE) {
+      stringAt = skipLengthDelimited(reader, end);
+      stringEnd = reader.pos;
+    } else {
+      if (tag === BOOL_VALUE) boolAt = reader.pos;
+      else if (tag === INT_VALUE) intAt = reader.pos;
+      else if (tag === DOUBLE_VALUE) doubleAt = reader.pos;
+      else if (tag === ARRAY_VALUE || tag === KVLIST_VALUE) nested = true;
+      reader.skipType(tag & 7);
+    }
+    if (slicer.due(0)) yield;
+  }
+  expectEnd(reader, end);
+  if (stringAt !== -1) return protobuf.util.utf8.read(reader.buf, stringAt, stringEnd);
+  const at = boolAt !== -1 ? boolAt : intAt !== -1 ? intAt : doubleAt;
+  if (at === -1) return nested ? NOT_SCALAR : undefined;
+  reader.pos = at;
+  if (at === boolAt) return reader.bool();
+  if (at === intAt) return intOf(String(reader.int64()));
+  return reader.double();
 }
 
 /** The attributes of the `Resource` message at `reader.pos`. */
@@ -509,7 +593,7 @@ function* resourceAttributesAt(
   const attributes: Record<string, unknown> = Object.create(null);
   while (reader.pos < end) {
     const tag = reader.uint32();
-    if (tag === RESOURCE_ATTRIBUTE) addKeyValue(reader, end, attributes);
+    if (tag === RESOURCE_ATTRIBUTE) yield* addKeyValue(reader, end, attributes, slicer);
     else reader.skipType(tag & 7);
     if (slicer.due(0)) yield;
   }
@@ -547,7 +631,7 @@ function* spanAt(
   while (reader.pos < end) {
     const tag = reader.uint32();
     const name = tag === ATTRIBUTE ? undefined : SPAN_FIELDS[tag];
-    if (tag === ATTRIBUTE) addKeyValue(reader, end, attributes);
+    if (tag === ATTRIBUTE) yield* addKeyValue(reader, end, attributes, slicer);
     else if (name === 'traceId' || name === 'spanId' || name === 'parentSpanId')
       span[name] = base64(reader.bytes());
     else if (name === 'name') span[name] = reader.string();
