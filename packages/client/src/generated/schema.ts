@@ -101,8 +101,10 @@ export interface paths {
          *     Parent links are taken as sent: a span on a parent cycle (its own parent, or spans that are
          *     each other's parent) counts as having no parent.
          *     The response is an `ExportTraceServiceResponse` in the request's format; spans that could not
-         *     be metered (unreadable, or rejected like a `/v1/meter` event) are counted in
-         *     `partialSuccess.rejectedSpans`, and must not be sent again. An export is read up to its first
+         *     be metered (unreadable, rejected like a `/v1/meter` event, or `invalid_attribute`: an attribute
+         *     metering reads, on the span or its resource, holds a string that is not valid Unicode) are
+         *     counted in `partialSuccess.rejectedSpans`, and must not be sent again. Only the attributes
+         *     metering reads are decoded; others, of any size, are skipped. An export is read up to its first
          *     20,000 spans (above the Collector's default batch of 8,192): the spans after them are not read,
          *     nothing of them is recorded, and they are counted in `partialSuccess.rejectedSpans` with the
          *     error `too_many_spans` (a partial success, which OTLP senders do not retry; the spans before

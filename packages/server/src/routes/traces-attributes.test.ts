@@ -241,7 +241,76 @@ describe('OTLP attributes metering does not read', () => {
   });
 });
 
-describe.each(STORE_KINDS)('POST /v1/traces with arrays of millions of values, on %s', (kind) => {
+/** The app over a store, with a project, its admin key and a tier: raw requests, and the ledger. */
+async function appOver(store: Store) {
+  const { adminKey } = await createProject(store, {
+    adminKey: `admin-key-${Math.random().toString(36).slice(2)}-xyz`,
+    now: T0,
+  });
+  const app = createApp({ store, now: () => T0, validateResponses: true, rateLimit: false });
+  const call = (path: string, init: RequestInit = {}) =>
+    app.request(path, {
+      ...init,
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...init.headers },
+    });
+  const tier = await call('/v1/tiers/default', { method: 'PUT', body: JSON.stringify({ base_fee: '0.01' }) });
+  expect(tier.status).toBeLessThan(300);
+  return {
+    send: (body: RequestInit['body'], headers: Record<string, string>) =>
+      call('/v1/traces', { method: 'POST', body, headers }),
+    async events() {
+      const page = (await (await call('/v1/events')).json()) as {
+        data: { customer_id: string | null; agent_id: string; tokens: { input: number; output: number } }[];
+      };
+      return page.data;
+    },
+  };
+}
+
+const PROTOBUF = { 'content-type': 'application/x-protobuf' };
+const TRACE = '0af7651916cd43dd8448eb211c80319c';
+
+/** A span of TRACE with string attributes given as raw bytes (so they may be bad UTF-8). */
+function protobufExport(
+  resource: [string, Uint8Array][],
+  spans: { id: string; parent?: string; input: number; attributes: [string, Uint8Array][] }[],
+): Uint8Array {
+  const writer = protobuf.Writer.create();
+  const keyValue = (field: number, key: string, value: Uint8Array | number) => {
+    writer.uint32((field << 3) | 2).fork();
+    writer.uint32(10).string(key);
+    writer.uint32(18).fork();
+    if (typeof value === 'number') writer.uint32(24).int64(value);
+    else writer.uint32(10).bytes(value);
+    writer.ldelim();
+    writer.ldelim();
+  };
+  writer.uint32(10).fork(); // resource_spans
+  writer.uint32(10).fork(); // resource
+  for (const [key, value] of resource) keyValue(1, key, value);
+  writer.ldelim();
+  writer.uint32(18).fork(); // scope_spans
+  for (const span of spans) {
+    writer.uint32(18).fork();
+    writer.uint32(10).bytes(Buffer.from(TRACE, 'hex'));
+    writer.uint32(18).bytes(Buffer.from(span.id, 'hex'));
+    if (span.parent) writer.uint32(34).bytes(Buffer.from(span.parent, 'hex'));
+    writer.uint32(48).int32(3);
+    writer.uint32(65).fixed64((T0 - 60_000) * 1_000_000);
+    keyValue(9, 'gen_ai.provider.name', Buffer.from('openai'));
+    keyValue(9, 'gen_ai.usage.input_tokens', span.input);
+    for (const [key, value] of span.attributes) keyValue(9, key, value);
+    writer.ldelim();
+  }
+  writer.ldelim();
+  writer.ldelim();
+  return writer.finish();
+}
+
+const bytes = (...parts: (string | number[])[]) =>
+  Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : Buffer.from(part))));
+
+describe.each(STORE_KINDS)('POST /v1/traces with attributes metering reads, on %s', (kind) => {
   let store: Store;
   let cleanup: () => Promise<void>;
   beforeEach(async () => {
@@ -252,28 +321,123 @@ describe.each(STORE_KINDS)('POST /v1/traces with arrays of millions of values, o
   afterEach(async () => cleanup());
 
   it('answers an export whose span holds 16,000,000 array values (32 MB inflated, 31 KB gzip) and meters the span', async () => {
-    const { adminKey } = await createProject(store, { adminKey: 'admin-key-array-attributes-xyz', now: T0 });
-    const app = createApp({ store, now: () => T0, validateResponses: true, rateLimit: false });
-    const call = (path: string, init: RequestInit = {}) =>
-      app.request(path, {
-        ...init,
-        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...init.headers },
-      });
-    const tier = await call('/v1/tiers/default', {
-      method: 'PUT',
-      body: JSON.stringify({ base_fee: '0.01' }),
-    });
-    expect(tier.status).toBeLessThan(300);
+    const { send, events } = await appOver(store);
     const body = gzipSync(spanWithArrays([['app.payload', 16_000_000]]));
     expect(body.length).toBeLessThan(64 * 1024);
-    const response = await call('/v1/traces', {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
-    });
+    const response = await send(body, { ...PROTOBUF, 'content-encoding': 'gzip' });
     expect(response.status).toBe(200);
     expect(decodeResponse(new Uint8Array(await response.arrayBuffer()))).toEqual({});
-    const events = ((await (await call('/v1/events')).json()) as { data: { tokens: object }[] }).data;
-    expect(events.map((event) => event.tokens)).toMatchObject([{ input: 12, output: 7 }]);
+    expect((await events()).map((event) => event.tokens)).toMatchObject([{ input: 12, output: 7 }]);
   }, 120_000);
+
+  it('refuses OTLP/JSON spans whose customer id holds a lone surrogate, instead of metering two customers as one', async () => {
+    const { send, events } = await appOver(store);
+    const span = (id: string, input: number, customer?: string, parent?: string) => ({
+      traceId: TRACE,
+      spanId: id,
+      ...(parent ? { parentSpanId: parent } : {}),
+      kind: 3,
+      endTimeUnixNano: `${T0 - 60_000}000000`,
+      attributes: [
+        attribute('gen_ai.provider.name', { stringValue: 'openai' }),
+        attribute('gen_ai.usage.input_tokens', { intValue: String(input) }),
+        ...(customer === undefined ? [] : [attribute('agentmeter.customer_id', { stringValue: customer })]),
+      ],
+    });
+    const body = JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [attribute('service.name', { stringValue: 'bot' })] },
+          scopeSpans: [
+            {
+              spans: [
+                span('00000000000000a1', 1, 'cus_\ud800'),
+                span('00000000000000a2', 2, 'cus_\udc00'),
+                span('00000000000000a3', 3, 'cus_\ud83d\ude00'),
+                // A sum over a refused call is not metered in its place.
+                span('00000000000000b1', 50),
+                span('00000000000000b2', 40, 'cus_\udfff', '00000000000000b1'),
+              ],
+            },
+          ],
+        },
+        {
+          resource: { attributes: [attribute('service.name', { stringValue: 'bot_\udbff' })] },
+          scopeSpans: [{ spans: [span('00000000000000c1', 4, 'cus_ok')] }],
+        },
+      ],
+    });
+    expect(body).toContain('cus_\\ud800');
+    const response = await send(body, { 'content-type': 'application/json' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      partialSuccess: {
+        rejectedSpans: '4',
+        errorMessage:
+          'invalid_attribute: the span attribute "agentmeter.customer_id" is not valid Unicode (bytes that are not UTF-8, or a lone surrogate) (×3); ' +
+          'invalid_attribute: the resource attribute "service.name" is not valid Unicode (bytes that are not UTF-8, or a lone surrogate)',
+      },
+    });
+    expect((await events()).map((event) => [event.customer_id, event.tokens.input])).toEqual([
+      ['cus_\ud83d\ude00', 3],
+    ]);
+  });
+
+  it('refuses protobuf spans whose customer id, or whose resource’s service name, is not UTF-8', async () => {
+    const { send, events } = await appOver(store);
+    const body = protobufExport(
+      [['service.name', bytes('bot')]],
+      [
+        { id: '00000000000000a1', input: 1, attributes: [['agentmeter.customer_id', bytes('cus_', [0xff])]] },
+        { id: '00000000000000a2', input: 2, attributes: [['agentmeter.customer_id', bytes('cus_', [0xfe])]] },
+        // A lone surrogate written as UTF-8 (CESU-8), which is not UTF-8 either.
+        {
+          id: '00000000000000a3',
+          input: 3,
+          attributes: [['agentmeter.customer_id', bytes('cus_', [0xed, 0xa0, 0x80])]],
+        },
+        { id: '00000000000000a4', input: 4, attributes: [['agentmeter.customer_id', bytes('cus_ü')]] },
+        // Bad bytes in an attribute metering does not read change nothing.
+        { id: '00000000000000a5', input: 5, attributes: [['gen_ai.prompt.0.content', bytes('hi', [0xff])]] },
+      ],
+    );
+    const response = await send(body, PROTOBUF);
+    expect(response.status).toBe(200);
+    expect(decodeResponse(new Uint8Array(await response.arrayBuffer()))).toEqual({
+      partialSuccess: {
+        rejectedSpans: '3',
+        errorMessage:
+          'invalid_attribute: the span attribute "agentmeter.customer_id" is not valid Unicode (bytes that are not UTF-8, or a lone surrogate) (×3)',
+      },
+    });
+    const metered = (await events()).map((event) => [event.customer_id, event.tokens.input]);
+    expect(metered.sort((a, b) => Number(a[1]) - Number(b[1]))).toEqual([
+      ['cus_ü', 4],
+      [null, 5],
+    ]);
+    const badResource = protobufExport(
+      [['service.name', bytes('bot', [0xc3])]],
+      [{ id: '00000000000000b1', input: 6, attributes: [] }],
+    );
+    const refused = await send(badResource, PROTOBUF);
+    expect(decodeResponse(new Uint8Array(await refused.arrayBuffer())).partialSuccess).toEqual({
+      rejectedSpans: '1',
+      errorMessage:
+        'invalid_attribute: the resource attribute "service.name" is not valid Unicode (bytes that are not UTF-8, or a lone surrogate)',
+    });
+    expect(await events()).toHaveLength(2);
+  });
+
+  it('refuses an OTLP/JSON body that is not UTF-8 with a 400 naming the body, recording nothing', async () => {
+    const { send, events } = await appOver(store);
+    const json = new TextEncoder().encode(
+      `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TRACE}","spanId":"00000000000000a1","attributes":[{"key":"gen_ai.usage.input_tokens","value":{"intValue":"1"}},{"key":"agentmeter.customer_id","value":{"stringValue":"cus_#"}}]}]}]}]}`,
+    );
+    const body = Uint8Array.from(json, (byte) => (byte === 0x23 ? 0xff : byte));
+    const response = await send(body, { 'content-type': 'application/json' });
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as { code: string; errors: { field: string }[] };
+    expect([problem.code, problem.errors.map((error) => error.field)]).toEqual(['validation_error', ['/']]);
+    expect(await events()).toEqual([]);
+  });
 });

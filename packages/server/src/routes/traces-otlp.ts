@@ -10,11 +10,12 @@
 //
 // Of a span's attributes, only those metering reads are kept (`isMeteringAttribute`), and of those only
 // scalar values: any other attribute, and any array or key-value list, is skipped by its length without
-// being decoded, whatever it holds.
+// being decoded, whatever it holds. A kept string must be valid Unicode (UTF-8 in protobuf, no lone
+// surrogate in JSON): decoded leniently, two different customer ids could become one.
 import { promisify } from 'node:util';
 import { gunzip, inflate as inflateDeflate } from 'node:zlib';
 import protobuf from 'protobufjs/light.js';
-import { ApiError } from '../problem.js';
+import { ApiError, validationError } from '../problem.js';
 import { isMeteringAttribute, MAX_METERING_KEY_BYTES } from './traces-genai.js';
 
 /**
@@ -41,6 +42,11 @@ export interface OtlpSpan {
   attributes: Record<string, unknown>;
   resource: Record<string, unknown>;
   scope: string | undefined;
+  /**
+   * Why the span cannot be metered though it was read: an attribute metering reads (on the span or its
+   * resource) holds a string that is not valid Unicode. Such a span still counts for nesting.
+   */
+  invalid?: string;
 }
 
 export type OtlpFormat = 'json' | 'protobuf';
@@ -296,6 +302,54 @@ const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
  */
 export const NOT_SCALAR: unknown = Object.freeze(Object.create(null));
 
+/** The value kept for an attribute whose string is not valid Unicode, until the span is refused for it. */
+const NOT_UNICODE = Symbol('not valid Unicode');
+
+/** Decodes UTF-8 strictly: bytes that are not UTF-8 throw instead of becoming U+FFFD. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The first attribute metering reads whose string is not valid Unicode, if any; such attributes are
+ * removed, so no rule ever reads them.
+ */
+function takeInvalid(attributes: Record<string, unknown>): string | undefined {
+  let invalid: string | undefined;
+  for (const key in attributes) {
+    if (attributes[key] !== NOT_UNICODE) continue;
+    invalid ??= key;
+    delete attributes[key];
+  }
+  return invalid;
+}
+
+/** The reason a span is refused for an attribute (or a resource attribute) that is not valid Unicode. */
+function invalidReason(where: 'span' | 'resource', key: string): string {
+  return `the ${where} attribute ${JSON.stringify(key)} is not valid Unicode (bytes that are not UTF-8, or a lone surrogate)`;
+}
+
+/** A resource's kept attributes, and why its spans are refused, if one of them is not valid Unicode. */
+interface ResourceRead {
+  attributes: Record<string, unknown>;
+  invalid: string | undefined;
+}
+
+function resourceOf(attributes: Record<string, unknown>): ResourceRead {
+  const key = takeInvalid(attributes);
+  return { attributes, invalid: key === undefined ? undefined : invalidReason('resource', key) };
+}
+
+/** Gives a span read its attributes; it is refused (`invalid`) when one of them, or of its resource, is not valid Unicode. */
+function attach(read: OtlpSpan, attributes: Record<string, unknown>, resource: ResourceRead): OtlpSpan {
+  read.attributes = attributes;
+  const key = takeInvalid(attributes);
+  const invalid = key === undefined ? resource.invalid : invalidReason('span', key);
+  if (invalid !== undefined) read.invalid = invalid;
+  return read;
+}
+
+const isWellFormed = (text: string): boolean =>
+  (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
 /** An `intValue` (int64, as decimal text): a number when it is a safe integer, else the text. */
 function intOf(text: string): number | string {
   return /^-?\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : text;
@@ -305,7 +359,7 @@ function intOf(text: string): number | string {
 function anyValue(value: unknown): unknown {
   if (!isObject(value)) return undefined;
   const string = field(value, 'stringValue');
-  if (typeof string === 'string') return string;
+  if (typeof string === 'string') return isWellFormed(string) ? string : NOT_UNICODE;
   const bool = field(value, 'boolValue');
   if (typeof bool === 'boolean') return bool;
   const int = field(value, 'intValue');
@@ -415,9 +469,9 @@ function* jsonSpans(request: unknown, into: Collected, slicer: Slicer): Generato
   for (const resourceSpans of list(field(request, 'resourceSpans'))) {
     if (!isObject(resourceSpans)) continue;
     const resourceObject = field(resourceSpans, 'resource');
-    const resource = isObject(resourceObject)
-      ? yield* readAttributes(resourceObject['attributes'], slicer)
-      : {};
+    const resource = resourceOf(
+      isObject(resourceObject) ? yield* readAttributes(resourceObject['attributes'], slicer) : {},
+    );
     for (const scopeSpans of list(field(resourceSpans, 'scopeSpans'))) {
       if (!isObject(scopeSpans)) continue;
       const scopeObject = field(scopeSpans, 'scope');
@@ -430,11 +484,10 @@ function* jsonSpans(request: unknown, into: Collected, slicer: Slicer): Generato
           break;
         }
         const span = spans[index];
-        const read = isObject(span) ? spanOf(span, resource, scope, false) : undefined;
-        if (read && isObject(span)) {
-          read.attributes = yield* readAttributes(span['attributes'], slicer);
-          into.spans.push(read);
-        } else into.unreadable++;
+        const read = isObject(span) ? spanOf(span, resource.attributes, scope, false) : undefined;
+        if (read && isObject(span))
+          into.spans.push(attach(read, yield* readAttributes(span['attributes'], slicer), resource));
+        else into.unreadable++;
         if (slicer.due()) yield;
       }
     }
@@ -574,7 +627,13 @@ function* anyValueAt(reader: protobuf.Reader, end: number, slicer: Slicer): Gene
     if (slicer.due(0)) yield;
   }
   expectEnd(reader, end);
-  if (stringAt !== -1) return protobuf.util.utf8.read(reader.buf, stringAt, stringEnd);
+  if (stringAt !== -1) {
+    try {
+      return strictUtf8.decode(reader.buf.subarray(stringAt, stringEnd));
+    } catch {
+      return NOT_UNICODE;
+    }
+  }
   const at = boolAt !== -1 ? boolAt : intAt !== -1 ? intAt : doubleAt;
   if (at === -1) return nested ? NOT_SCALAR : undefined;
   reader.pos = at;
@@ -588,7 +647,7 @@ function* resourceAttributesAt(
   reader: protobuf.Reader,
   within: number,
   slicer: Slicer,
-): Generator<void, Record<string, unknown>> {
+): Generator<void, ResourceRead> {
   const end = endOf(reader, within);
   const attributes: Record<string, unknown> = Object.create(null);
   while (reader.pos < end) {
@@ -598,7 +657,7 @@ function* resourceAttributesAt(
     if (slicer.due(0)) yield;
   }
   expectEnd(reader, end);
-  return attributes;
+  return resourceOf(attributes);
 }
 
 /** The name of the `InstrumentationScope` message at `reader.pos`. */
@@ -621,7 +680,7 @@ const base64 = (bytes: Uint8Array): string =>
 function* spanAt(
   reader: protobuf.Reader,
   within: number,
-  resource: Record<string, unknown>,
+  resource: ResourceRead,
   scope: string | undefined,
   slicer: Slicer,
 ): Generator<void, OtlpSpan | undefined> {
@@ -653,16 +712,15 @@ function* spanAt(
     if (slicer.due(0)) yield;
   }
   expectEnd(reader, end);
-  const read = spanOf(span, resource, scope, true);
-  if (read) read.attributes = attributes;
-  return read;
+  const read = spanOf(span, resource.attributes, scope, true);
+  return read && attach(read, attributes, resource);
 }
 
 /** The spans of a `ScopeSpans` message up to `end`. */
 function* scopeSpansAt(
   reader: protobuf.Reader,
   end: number,
-  resource: Record<string, unknown>,
+  resource: ResourceRead,
   into: Collected,
   slicer: Slicer,
 ): Generator<void> {
@@ -700,7 +758,7 @@ function* resourceSpansAt(
   slicer: Slicer,
 ): Generator<void> {
   const resourceAt = yield* lastAt(reader, end, RESOURCE, slicer);
-  let resource: Record<string, unknown> = {};
+  let resource: ResourceRead = { attributes: {}, invalid: undefined };
   if (resourceAt !== -1) {
     const start = reader.pos;
     reader.pos = resourceAt;
@@ -743,11 +801,19 @@ export async function decodeRequest(
 ): Promise<DecodedRequest> {
   const into: Collected = { spans: [], unreadable: 0, overLimit: 0, maxSpans };
   if (format === 'json') {
+    let text: string;
+    try {
+      text = strictUtf8.decode(body);
+    } catch {
+      throw validationError(
+        [{ field: '/', message: 'is not valid UTF-8' }],
+        'The request body is not valid UTF-8; send OTLP/JSON encoded as UTF-8.',
+      );
+    }
+    // Decoding and parsing each hold the loop (parsing about 10 ms a MiB): a turn for others in between.
+    await slicer.pause();
     let parsed: unknown;
     try {
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-      // Decoding and parsing each hold the loop (parsing about 10 ms a MiB): a turn for others in between.
-      await slicer.pause();
       parsed = JSON.parse(text);
     } catch {
       throw new ApiError(400, 'invalid_json', 'The request body is not valid JSON.', {

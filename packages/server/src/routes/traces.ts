@@ -133,7 +133,8 @@ async function callsToMeter(
       parentSpanId: span.parentSpanId,
       usage: hasUsage(span),
     };
-    const usage = roleOf(span) === 'call' ? usageOf(span) : undefined;
+    // A span refused for an attribute that is not valid Unicode still nests (its parent stays a sum).
+    const usage = span.invalid === undefined && roleOf(span) === 'call' ? usageOf(span) : undefined;
     if (usage && !(usage.errorType && usage.inputTokens + usage.outputTokens === 0))
       candidates.push({ span, usage });
     if (slicer.due()) await slicer.pause();
@@ -212,6 +213,12 @@ const exportTraces: RouteDefinition = {
     }
     const errors = new Map<string, number>();
     let rejected = unreadable + overLimit;
+    for (const span of spans) {
+      if (span.invalid === undefined) continue;
+      rejected++;
+      const reason = `invalid_attribute: ${span.invalid}`;
+      errors.set(reason, (errors.get(reason) ?? 0) + 1);
+    }
     for (const [index, result] of results.entries()) {
       if (result.status !== 'rejected') continue;
       const call = calls[index];
