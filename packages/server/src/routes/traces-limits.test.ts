@@ -402,6 +402,73 @@ describe.each(STORE_KINDS)('POST /v1/traces with hostile traces, on %s', (kind) 
   }, 120_000);
 });
 
+/** A store whose `insertEvents` throws SQLite's "database is locked" while `busy()` says so. */
+function busyWhen(store: Store, busy: () => boolean): Store {
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (key !== 'insertEvents') return typeof value === 'function' ? value.bind(target) : value;
+      return async (...args: unknown[]) => {
+        if (busy()) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+        return (value as (...rest: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+describe.each(STORE_KINDS)('POST /v1/traces sent again, on %s', (kind) => {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    const opened = await openTestStore(kind);
+    store = opened.store;
+    cleanup = opened.cleanup;
+  });
+  afterEach(async () => cleanup());
+
+  const JSON_TYPE = { 'content-type': 'application/json' };
+  // C, a model call, under P, the framework span that reports C's usage as its own (a sum); X, another call.
+  const C = { id: 2, parent: 1, input: 10 };
+  const P = { id: 1, input: 11 };
+  const X = { id: 9, input: 5 };
+
+  it('after a 503, the retry of an export holding the outer span of a call metered before does not meter it', async () => {
+    let busy = false;
+    const { send, inputs: recorded } = await appOver(
+      store,
+      busyWhen(store, () => busy),
+    );
+    expect((await send(jsonBody([C]), JSON_TYPE)).status).toBe(200);
+    busy = true;
+    expect((await send(jsonBody([P, X]), JSON_TYPE)).status).toBe(503);
+    busy = false;
+    const retried = await send(jsonBody([P, X]), JSON_TYPE);
+    expect([retried.status, await retried.json()]).toEqual([200, {}]);
+    expect(await recorded()).toEqual([5, 10]);
+  });
+
+  it('an outer span sent again after a 200 (alone, or with its call) stays skipped', async () => {
+    const { send, inputs: recorded } = await appOver(store);
+    // Skipped for a mark left by an earlier export, then sent again.
+    expect((await send(jsonBody([C]), JSON_TYPE)).status).toBe(200);
+    expect((await send(jsonBody([P]), JSON_TYPE)).status).toBe(200);
+    expect((await send(jsonBody([P]), JSON_TYPE)).status).toBe(200);
+    expect((await send(jsonBody([P, C]), JSON_TYPE)).status).toBe(200);
+    // Skipped as the sum over a call in its own export, then sent again alone.
+    const C2 = { id: 12, parent: 11, input: 20 };
+    const P2 = { id: 11, input: 21 };
+    expect((await send(jsonBody([C2, P2]), JSON_TYPE)).status).toBe(200);
+    expect((await send(jsonBody([P2]), JSON_TYPE)).status).toBe(200);
+    // Skipped as under a call metered before (spans out of order), then sent again alone.
+    const P3 = { id: 21, input: 31 };
+    const C3 = { id: 22, parent: 21, input: 30 };
+    expect((await send(jsonBody([P3]), JSON_TYPE)).status).toBe(200);
+    expect((await send(jsonBody([C3]), JSON_TYPE)).status).toBe(200);
+    expect((await send(jsonBody([C3]), JSON_TYPE)).status).toBe(200);
+    expect(await recorded()).toEqual([10, 20, 31]);
+  });
+});
+
 describe('POST /v1/traces gives the event loop back while it works', () => {
   // On SQLite every store call answers without waiting on I/O, so before the route gave the loop back
   // of its own, nothing else ran from the start of a request to its answer.

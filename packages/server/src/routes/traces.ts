@@ -26,6 +26,7 @@ const MAX_JSON_INFLATED = 4 * 1024 * 1024;
  */
 const EVENTS_PER_WRITE = 250;
 const RECENT_RESPONSE_IDS = 100_000;
+const RECENT_SKIPPED_CALLS = 100_000;
 
 /**
  * What a store's requests share (a collector sends a trace's spans in several batches): which spans have
@@ -36,6 +37,12 @@ const RECENT_RESPONSE_IDS = 100_000;
 interface TraceMemory {
   nesting: NestingRule;
   responses: Set<string>;
+  /**
+   * Model-call spans the nesting rule skipped (a sum over calls, or under a call metered before). The
+   * rule's memory of a span is spent when the span is decided, so a span sent again (a retry after a
+   * 503, or an export resent after a timeout, alone or with other spans) is skipped from here.
+   */
+  skipped: Set<string>;
   /** Settles when the request deciding now is done: requests decide one after the other. */
   turn: Promise<void>;
 }
@@ -44,7 +51,12 @@ const memories = new WeakMap<object, TraceMemory>();
 function memoryOf(store: object): TraceMemory {
   let memory = memories.get(store);
   if (!memory) {
-    memory = { nesting: new NestingRule(), responses: new Set(), turn: Promise.resolve() };
+    memory = {
+      nesting: new NestingRule(),
+      responses: new Set(),
+      skipped: new Set(),
+      turn: Promise.resolve(),
+    };
     memories.set(store, memory);
   }
   return memory;
@@ -68,12 +80,14 @@ export async function inTurn<T>(memory: { turn: Promise<void> }, decide: () => P
   }
 }
 
-function rememberResponse(memory: TraceMemory, key: string): void {
-  if (memory.responses.size >= RECENT_RESPONSE_IDS) {
-    const oldest = memory.responses.values().next().value;
-    if (oldest !== undefined) memory.responses.delete(oldest);
+/** Adds `key` to a set that keeps the `limit` most recently added keys. */
+function rememberIn(keys: Set<string>, key: string, limit: number): void {
+  if (keys.has(key)) return;
+  if (keys.size >= limit) {
+    const oldest = keys.values().next().value;
+    if (oldest !== undefined) keys.delete(oldest);
   }
-  memory.responses.add(key);
+  keys.add(key);
 }
 
 /** The meter event of one model-call span; its id comes from the trace and span ids, so a re-sent export is a replay. */
@@ -146,13 +160,17 @@ async function callsToMeter(
     const calls: Call[] = [];
     for (const { span, usage } of candidates) {
       if (slicer.due()) await slicer.pause();
-      if (skipped.has(`${projectId}/${span.traceId}:${span.spanId}`)) continue;
+      const spanKey = `${projectId}/${span.traceId}:${span.spanId}`;
+      if (skipped.has(spanKey) || memory.skipped.has(spanKey)) {
+        rememberIn(memory.skipped, spanKey, RECENT_SKIPPED_CALLS);
+        continue;
+      }
       const responseKey = usage.responseId
         ? `${projectId}\u0000${usage.provider}\u0000${usage.responseId}`
         : undefined;
       if (responseKey !== undefined) {
         if (memory.responses.has(responseKey)) continue;
-        rememberResponse(memory, responseKey);
+        rememberIn(memory.responses, responseKey, RECENT_RESPONSE_IDS);
       }
       // Undone (`forget`) when its event is not recorded after all.
       memory.nesting.metered(`${projectId}/${span.traceId}`, span.spanId);
