@@ -75,7 +75,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       await admin('PUT', `/v1/customers/${customer}`, { tier });
     for (const [agent, tier] of Object.entries(AGENT_TIERS))
       await admin('PUT', `/v1/agents/${agent}`, { tier });
-    const { key: apiKey } = await admin('POST', '/v1/keys', { scope: 'ingest', name: 'chaos agents' });
+    const { key: apiKey } = await admin('POST', '/v1/keys', {
+      scope: 'ingest',
+      name: 'chaos agents',
+      // The workload sets an event's tier now and then: the key must be allowed to.
+      allow_tier_override: true,
+    });
 
     proxy = await startFaultProxy({
       upstream: server.url,
