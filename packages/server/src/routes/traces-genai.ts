@@ -255,9 +255,17 @@ export class NestingRule {
   /** Spans metered, and spans seen under them. */
   readonly #metered = new Map<string, true>();
 
+  /** `capacity`: the most span keys each of the rule's two memories keeps (the oldest are dropped). */
+  constructor(readonly capacity = MAX_REMEMBERED) {}
+
+  /** The span keys remembered. */
+  get size(): number {
+    return this.#covered.size + this.#metered.size;
+  }
+
   /** Records that the span was metered: spans under it that arrive later are the same call. */
   metered(traceId: string, spanId: string): void {
-    remember(this.#metered, `${traceId}:${spanId}`);
+    remember(this.#metered, `${traceId}:${spanId}`, this.capacity);
   }
 
   /** Undoes `metered()` for a call whose event was not recorded after all. */
@@ -306,7 +314,7 @@ export class NestingRule {
         }
         // The walk left the batch: remember the ancestor outside it for when it ends.
         const outside = parentKeys[top];
-        if (parent === -1 && outside !== undefined) remember(this.#covered, outside);
+        if (parent === -1 && outside !== undefined) remember(this.#covered, outside, this.capacity);
       }
       if (due()) yield;
     }
@@ -333,7 +341,7 @@ export class NestingRule {
         if (isUnder) {
           const self = keys[index] as string;
           skipped.add(self);
-          remember(this.#metered, self);
+          remember(this.#metered, self, this.capacity);
         }
       }
       if (due()) yield;
@@ -398,8 +406,8 @@ function* graphOf(batch: readonly NestingNode[], due: () => boolean) {
   return { keys, parentKeys, parentAt, usage };
 }
 
-function remember(keys: Map<string, true>, spanKey: string): void {
-  if (keys.size >= MAX_REMEMBERED) {
+function remember(keys: Map<string, true>, spanKey: string, capacity: number): void {
+  if (keys.size >= capacity) {
     const oldest = keys.keys().next().value;
     if (oldest !== undefined) keys.delete(oldest);
   }

@@ -9,7 +9,7 @@ import { createProject } from '../bootstrap.js';
 import { ApiError } from '../problem.js';
 import { createApp } from '../server.js';
 import type { Store } from '../store/types.js';
-import { inTurn } from './traces.js';
+import { inTurn, TraceMemories, traceMemoriesOf } from './traces.js';
 import { decodeRequest, decodeResponse, MAX_SPANS_PER_EXPORT, Slicer } from './traces-otlp.js';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
@@ -21,6 +21,8 @@ interface TestSpan {
   parent?: number;
   /** `gen_ai.usage.input_tokens`, when the span reports usage. */
   input?: number;
+  /** A tool span (`gen_ai.operation.name` `execute_tool`): it reports usage as a sum, never as a call. */
+  tool?: boolean;
 }
 
 const spanId = (id: number) => id.toString(16).padStart(16, '0');
@@ -90,6 +92,7 @@ function protobufBody(spans: TestSpan[], { scopeLast = false } = {}): Uint8Array
     writer.uint32(42).string('chat gpt-4o-mini');
     writer.uint32(48).int32(3);
     writer.uint32(65).fixed64(END_MS * 1_000_000);
+    if (span.tool) keyValue(9, 'gen_ai.operation.name', 'execute_tool');
     if (span.input !== undefined) {
       keyValue(9, 'gen_ai.provider.name', 'openai');
       keyValue(9, 'gen_ai.usage.input_tokens', span.input);
@@ -192,7 +195,7 @@ describe('deciding one request at a time', () => {
 
 /** The app over a store (or a wrapper of it), with a project, its admin key and the default tier. */
 async function appOver(store: Store, wrapped: Store = store) {
-  const { adminKey } = await createProject(store, {
+  const { adminKey, projectId } = await createProject(store, {
     adminKey: `admin-key-${Math.random().toString(36).slice(2)}-xyz`,
     now: T0,
   });
@@ -211,6 +214,7 @@ async function appOver(store: Store, wrapped: Store = store) {
     });
   expect((await call('PUT', '/v1/tiers/default', JSON.stringify(TIER))).status).toBeLessThan(300);
   return {
+    projectId,
     send: (body: Uint8Array | string, headers: Record<string, string>) =>
       call('POST', '/v1/traces', body, headers),
     /** The input tokens of every event recorded, sorted. */
@@ -466,6 +470,119 @@ describe.each(STORE_KINDS)('POST /v1/traces sent again, on %s', (kind) => {
     expect((await send(jsonBody([C3]), JSON_TYPE)).status).toBe(200);
     expect((await send(jsonBody([C3]), JSON_TYPE)).status).toBe(200);
     expect(await recorded()).toEqual([10, 20, 31]);
+  });
+});
+
+describe('trace memory, per project', () => {
+  it('keeps each project’s memory apart, bounded per project, in all, and in projects, the least recently used dropped first', () => {
+    const memories = new TraceMemories({ projectKeys: 10, totalKeys: 25, maxProjects: 3 });
+    const use = (projectId: string, keys = 0) => {
+      const memory = memories.take(projectId);
+      for (let key = 0; key < keys; key++) memory.nesting.metered('t', `${projectId}${key}`);
+      memories.release(memory);
+      return memory;
+    };
+    const a = use('a', 15);
+    // One project's keys push out only its own, and no more than its bound are kept.
+    expect(a.nesting.size).toBe(10);
+    const b = use('b');
+    expect(use('a')).toBe(a);
+    expect(b).not.toBe(a);
+    expect(memories.projects()).toEqual(['b', 'a']);
+    // Over three projects: the least recently used goes.
+    use('c');
+    use('d');
+    expect(memories.projects()).toEqual(['a', 'c', 'd']);
+    expect(use('b')).not.toBe(b);
+    // Over 25 keys in all: the least recently used goes, not the project at work.
+    use('c', 10);
+    expect(memories.projects()).toEqual(['d', 'b', 'c']);
+    use('d', 10);
+    expect(memories.projects()).toEqual(['b', 'c', 'd']);
+    use('b', 10);
+    expect(memories.projects()).toEqual(['d', 'b']);
+    // A project whose request is still at work is kept, whatever the bounds.
+    const busy = memories.take('busy');
+    use('e');
+    use('f');
+    use('g');
+    expect(memories.projects()).toContain('busy');
+    expect(memories.take('busy')).toBe(busy);
+    memories.release(busy);
+    memories.release(busy);
+  });
+});
+
+describe.each(STORE_KINDS)('POST /v1/traces keeps projects apart, on %s', (kind) => {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    const opened = await openTestStore(kind);
+    store = opened.store;
+    cleanup = opened.cleanup;
+  });
+  afterEach(async () => cleanup());
+
+  const JSON_TYPE = { 'content-type': 'application/json' };
+
+  it('a project flooding the trace memory does not push out another project’s: its outer span is still not metered', async () => {
+    const quiet = await appOver(store);
+    const flood = await appOver(store);
+    // The quiet project's call C, whose outer span P comes in a later export.
+    expect((await quiet.send(jsonBody([{ id: 2, parent: 1, input: 10 }]), JSON_TYPE)).status).toBe(200);
+    // 6 exports of 17,000 tool spans reporting usage, each under a span not sent yet: 102,000 marks.
+    for (let round = 0; round < 6; round++) {
+      const first = 1_000_000 + round * 17_000;
+      const spans = Array.from({ length: 17_000 }, (_, index) => ({
+        id: first + index,
+        parent: 10_000_000 + first + index,
+        input: 1,
+        tool: true,
+      }));
+      const response = await flood.send(gzipSync(protobufBody(spans)), GZIP_PROTOBUF);
+      expect(response.status).toBe(200);
+    }
+    expect((await quiet.send(jsonBody([{ id: 1, input: 11 }]), JSON_TYPE)).status).toBe(200);
+    expect(await quiet.inputs()).toEqual([10]);
+    expect(await flood.inputs()).toEqual([]);
+  }, 180_000);
+
+  it('a project’s requests do not wait for another project’s decisions', async () => {
+    const held = await appOver(store);
+    const other = await appOver(store);
+    // Hold the first project's turn, as a request deciding a large export would.
+    const memories = traceMemoriesOf(store);
+    const memory = memories.take(held.projectId);
+    let release = () => {};
+    const holding = inTurn(
+      memory,
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    );
+    let heldAnswered = false;
+    const heldSend = held.send(jsonBody([{ id: 1, input: 1 }]), JSON_TYPE).then((response) => {
+      heldAnswered = true;
+      return response;
+    });
+    try {
+      // Answered while the first project's turn is held (a shared turn would keep it waiting).
+      const answer = await Promise.race([
+        other.send(jsonBody([{ id: 2, input: 2 }]), JSON_TYPE),
+        new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 10_000)),
+      ]);
+      expect(answer === 'still waiting' ? answer : answer.status).toBe(200);
+      expect(await other.inputs()).toEqual([2]);
+      // The held project's own request still waits for its turn.
+      expect(heldAnswered).toBe(false);
+    } finally {
+      release();
+      await holding;
+      memories.release(memory);
+    }
+    expect((await heldSend).status).toBe(200);
+    expect(await held.inputs()).toEqual([1]);
   });
 });
 

@@ -25,16 +25,27 @@ const MAX_JSON_INFLATED = 4 * 1024 * 1024;
  * it prices and inserts), so a large export is recorded in several, the loop given back in between.
  */
 const EVENTS_PER_WRITE = 250;
-const RECENT_RESPONSE_IDS = 100_000;
-const RECENT_SKIPPED_CALLS = 100_000;
+/**
+ * Bounds of the trace memory (below). Each of a project's sets and maps keeps at most `projectKeys` keys,
+ * so one project's traffic, however large, only ever pushes out its own; the projects remembered hold at
+ * most `totalKeys` in all (about 250 bytes a key), the least recently used project forgotten first; and
+ * at most `maxProjects` projects are remembered.
+ */
+export interface TraceMemoryLimits {
+  projectKeys: number;
+  totalKeys: number;
+  maxProjects: number;
+}
+const LIMITS: TraceMemoryLimits = { projectKeys: 100_000, totalKeys: 1_000_000, maxProjects: 1_000 };
 
 /**
- * What a store's requests share (a collector sends a trace's spans in several batches): which spans have
- * a metered descendant, and which provider response ids were metered, by project. Kept in memory, per
- * store: replicas behind a load balancer should receive a trace's batches on one replica (the collector's
- * `loadbalancing` exporter, routing by trace id), or the rule falls back to each batch alone.
+ * What a project's requests share (a collector sends a trace's spans in several batches): which spans
+ * have a metered descendant, which were metered or skipped, and which provider response ids were metered.
+ * Kept in memory, per store and project: replicas behind a load balancer should receive a trace's batches
+ * on one replica (the collector's `loadbalancing` exporter, routing by trace id), or the rule falls back to
+ * each batch alone.
  */
-interface TraceMemory {
+export interface TraceMemory {
   nesting: NestingRule;
   responses: Set<string>;
   /**
@@ -43,23 +54,75 @@ interface TraceMemory {
    * 503, or an export resent after a timeout, alone or with other spans) is skipped from here.
    */
   skipped: Set<string>;
-  /** Settles when the request deciding now is done: requests decide one after the other. */
+  /** Settles when the request deciding now is done: a project's requests decide one after the other. */
   turn: Promise<void>;
+  /** Requests using this memory now: it is never forgotten while one is. */
+  users: number;
+  /** Keys kept at most by each of `responses`, `skipped`, and the nesting rule's maps. */
+  capacity: number;
 }
-const memories = new WeakMap<object, TraceMemory>();
 
-function memoryOf(store: object): TraceMemory {
-  let memory = memories.get(store);
-  if (!memory) {
-    memory = {
-      nesting: new NestingRule(),
-      responses: new Set(),
-      skipped: new Set(),
-      turn: Promise.resolve(),
-    };
-    memories.set(store, memory);
+/** The trace memories of one store's projects, least recently used first. */
+export class TraceMemories {
+  readonly #byProject = new Map<string, TraceMemory>();
+
+  constructor(readonly limits: TraceMemoryLimits = LIMITS) {}
+
+  /** The project's memory, for one request: `release` it when the request is done. */
+  take(projectId: string): TraceMemory {
+    let memory = this.#byProject.get(projectId);
+    if (memory) this.#byProject.delete(projectId);
+    else {
+      memory = {
+        nesting: new NestingRule(this.limits.projectKeys),
+        responses: new Set(),
+        skipped: new Set(),
+        turn: Promise.resolve(),
+        users: 0,
+        capacity: this.limits.projectKeys,
+      };
+    }
+    this.#byProject.set(projectId, memory);
+    memory.users++;
+    this.#trim();
+    return memory;
   }
-  return memory;
+
+  release(memory: TraceMemory): void {
+    memory.users--;
+    this.#trim();
+  }
+
+  /** The projects remembered, least recently used first. */
+  projects(): string[] {
+    return [...this.#byProject.keys()];
+  }
+
+  /** Forgets the least recently used projects not in use while over a bound. */
+  #trim(): void {
+    let keys = 0;
+    for (const memory of this.#byProject.values()) keys += sizeOf(memory);
+    for (const [projectId, memory] of this.#byProject) {
+      if (this.#byProject.size <= this.limits.maxProjects && keys <= this.limits.totalKeys) return;
+      if (memory.users > 0) continue;
+      this.#byProject.delete(projectId);
+      keys -= sizeOf(memory);
+    }
+  }
+}
+
+const sizeOf = (memory: TraceMemory) => memory.nesting.size + memory.responses.size + memory.skipped.size;
+
+const memories = new WeakMap<object, TraceMemories>();
+
+/** The trace memories of a store's projects. */
+export function traceMemoriesOf(store: object): TraceMemories {
+  let found = memories.get(store);
+  if (!found) {
+    found = new TraceMemories();
+    memories.set(store, found);
+  }
+  return found;
 }
 
 /**
@@ -120,18 +183,13 @@ interface Call {
   responseKey: string | undefined;
 }
 
-function forget(memory: TraceMemory, projectId: string, call: Call): void {
+function forget(memory: TraceMemory, call: Call): void {
   if (call.responseKey !== undefined) memory.responses.delete(call.responseKey);
-  memory.nesting.forget(`${projectId}/${call.span.traceId}`, call.span.spanId);
+  memory.nesting.forget(call.span.traceId, call.span.spanId);
 }
 
 /** The model-call spans of a batch to meter: calls with usage, innermost only, each provider response once. */
-async function callsToMeter(
-  memory: TraceMemory,
-  projectId: string,
-  spans: OtlpSpan[],
-  slicer: Slicer,
-): Promise<Call[]> {
+async function callsToMeter(memory: TraceMemory, spans: OtlpSpan[], slicer: Slicer): Promise<Call[]> {
   // What each span is, a slice at a time: nothing shared is read or changed here.
   const nodes = new Array<{
     traceId: string;
@@ -142,7 +200,7 @@ async function callsToMeter(
   const candidates: { span: OtlpSpan; usage: SpanUsage }[] = [];
   for (const [index, span] of spans.entries()) {
     nodes[index] = {
-      traceId: `${projectId}/${span.traceId}`,
+      traceId: span.traceId,
       spanId: span.spanId,
       parentSpanId: span.parentSpanId,
       usage: hasUsage(span),
@@ -153,27 +211,25 @@ async function callsToMeter(
       candidates.push({ span, usage });
     if (slicer.due()) await slicer.pause();
   }
-  // Then what the store's requests share, one request at a time, so a request of the same trace that came
-  // later (a trace's batches often arrive together) sees this one's decisions.
+  // Then what the project's requests share, one request at a time, so a request of the same trace that
+  // came later (a trace's batches often arrive together) sees this one's decisions.
   return inTurn(memory, async () => {
     const skipped = await slicer.run(memory.nesting.decide(nodes, () => slicer.due(0)));
     const calls: Call[] = [];
     for (const { span, usage } of candidates) {
       if (slicer.due()) await slicer.pause();
-      const spanKey = `${projectId}/${span.traceId}:${span.spanId}`;
+      const spanKey = `${span.traceId}:${span.spanId}`;
       if (skipped.has(spanKey) || memory.skipped.has(spanKey)) {
-        rememberIn(memory.skipped, spanKey, RECENT_SKIPPED_CALLS);
+        rememberIn(memory.skipped, spanKey, memory.capacity);
         continue;
       }
-      const responseKey = usage.responseId
-        ? `${projectId}\u0000${usage.provider}\u0000${usage.responseId}`
-        : undefined;
+      const responseKey = usage.responseId ? `${usage.provider}\u0000${usage.responseId}` : undefined;
       if (responseKey !== undefined) {
         if (memory.responses.has(responseKey)) continue;
-        rememberIn(memory.responses, responseKey, RECENT_RESPONSE_IDS);
+        rememberIn(memory.responses, responseKey, memory.capacity);
       }
       // Undone (`forget`) when its event is not recorded after all.
-      memory.nesting.metered(`${projectId}/${span.traceId}`, span.spanId);
+      memory.nesting.metered(span.traceId, span.spanId);
       calls.push({ span, usage, responseKey });
     }
     return calls;
@@ -202,33 +258,6 @@ const exportTraces: RouteDefinition = {
       format === 'json' ? ' (the limit for OTLP/JSON; send larger batches as protobuf)' : '',
     );
     const { spans, unreadable, overLimit } = await decodeRequest(body, format, { slicer });
-    const memory = memoryOf(context.store);
-    const calls = await callsToMeter(memory, context.projectId, spans, slicer);
-    const ingest = {
-      store: context.store,
-      config: context.config,
-      projectId: context.projectId,
-      configVersion: context.configVersion,
-      now: context.now,
-    };
-    const results: IngestResult[] = [];
-    for (let start = 0; start < calls.length; start += EVENTS_PER_WRITE) {
-      if (start > 0) await slicer.pause();
-      const chunk = calls.slice(start, start + EVENTS_PER_WRITE);
-      try {
-        const recorded = await ingestEvents(
-          ingest,
-          chunk.map(({ span, usage }) => eventOf(span, usage)),
-          (_index, event) => event.event_id as string,
-        );
-        for (const result of recorded) results.push(result);
-      } catch (error) {
-        // This write recorded nothing and the later ones were not tried: the sender's retry must meter
-        // these calls (the ones recorded before are replays then, never a second charge).
-        for (const call of calls.slice(start)) forget(memory, context.projectId, call);
-        throw error;
-      }
-    }
     const errors = new Map<string, number>();
     let rejected = unreadable + overLimit;
     for (const span of spans) {
@@ -237,13 +266,46 @@ const exportTraces: RouteDefinition = {
       const reason = `invalid_attribute: ${span.invalid}`;
       errors.set(reason, (errors.get(reason) ?? 0) + 1);
     }
-    for (const [index, result] of results.entries()) {
-      if (result.status !== 'rejected') continue;
-      const call = calls[index];
-      if (call) forget(memory, context.projectId, call);
-      rejected++;
-      const reason = `${result.error.code}: ${result.error.message}`;
-      errors.set(reason, (errors.get(reason) ?? 0) + 1);
+    // The project's memory is held until its calls are recorded or forgotten.
+    const memories = traceMemoriesOf(context.store);
+    const memory = memories.take(context.projectId);
+    try {
+      const calls = await callsToMeter(memory, spans, slicer);
+      const ingest = {
+        store: context.store,
+        config: context.config,
+        projectId: context.projectId,
+        configVersion: context.configVersion,
+        now: context.now,
+      };
+      const results: IngestResult[] = [];
+      for (let start = 0; start < calls.length; start += EVENTS_PER_WRITE) {
+        if (start > 0) await slicer.pause();
+        const chunk = calls.slice(start, start + EVENTS_PER_WRITE);
+        try {
+          const recorded = await ingestEvents(
+            ingest,
+            chunk.map(({ span, usage }) => eventOf(span, usage)),
+            (_index, event) => event.event_id as string,
+          );
+          for (const result of recorded) results.push(result);
+        } catch (error) {
+          // This write recorded nothing and the later ones were not tried: the sender's retry must meter
+          // these calls (the ones recorded before are replays then, never a second charge).
+          for (const call of calls.slice(start)) forget(memory, call);
+          throw error;
+        }
+      }
+      for (const [index, result] of results.entries()) {
+        if (result.status !== 'rejected') continue;
+        const call = calls[index];
+        if (call) forget(memory, call);
+        rejected++;
+        const reason = `${result.error.code}: ${result.error.message}`;
+        errors.set(reason, (errors.get(reason) ?? 0) + 1);
+      }
+    } finally {
+      memories.release(memory);
     }
     if (unreadable > 0) errors.set('invalid_span: no valid traceId or spanId', unreadable);
     if (overLimit > 0) {
