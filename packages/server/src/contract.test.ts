@@ -145,8 +145,14 @@ describe('the server implements openapi.yaml exactly', () => {
       expect(response.status).toBe(200);
     });
 
+    it('updateKey', async () => {
+      const { key_id } = (await api.call('POST', '/v1/keys', { body: { scope: 'ingest' } })).body;
+      const response = await api.call('PATCH', `/v1/keys/${key_id}`, { body: { allow_tier_override: true } });
+      expect([response.status, response.body.allow_tier_override]).toEqual([200, true]);
+    });
+
     it('covers every operation above', () => {
-      expect([...calls.map(([id]) => id), 'revokeKey'].sort()).toEqual(
+      expect([...calls.map(([id]) => id), 'revokeKey', 'updateKey'].sort()).toEqual(
         operations.map((operation) => operation.operationId).sort(),
       );
     });

@@ -52,6 +52,46 @@ describe.each(STORE_KINDS)("choosing an event's tier, on %s", (kind) => {
     expect((await meter(ingest.key, { agent_id: 'a', action: 'x', tier: 'default' })).status).toBe(403);
   });
 
+  it('grants and withdraws the permission on a key already deployed, taking effect at once', async () => {
+    const ingest = await createKey({ scope: 'ingest', name: 'deployed agents' });
+    const event = { agent_id: 'a', action: 'x', tier: 'free' };
+    expect((await meter(ingest.key, event)).status).toBe(403);
+    const granted = await api.call('PATCH', `/v1/keys/${ingest.key_id}`, {
+      body: { allow_tier_override: true },
+    });
+    expect([granted.status, granted.body.allow_tier_override, granted.body.scope]).toEqual([
+      200,
+      true,
+      'ingest',
+    ]);
+    const allowed = await meter(ingest.key, event);
+    expect([allowed.status, allowed.body.tier, allowed.body.price.total]).toEqual([200, 'free', '0.00']);
+    const withdrawn = await api.call('PATCH', `/v1/keys/${ingest.key_id}`, {
+      body: { allow_tier_override: false },
+    });
+    expect(withdrawn.body.allow_tier_override).toBe(false);
+    expect((await meter(ingest.key, event)).status).toBe(403);
+    // Only an admin key may change a key; admin keys cannot lose the permission; unknown and revoked keys are refused.
+    const byIngest = await api.call('PATCH', `/v1/keys/${ingest.key_id}`, {
+      key: ingest.key,
+      body: { allow_tier_override: true },
+    });
+    expect(byIngest.status).toBe(403);
+    const admin = (await api.call('GET', '/v1/keys')).body.data.find((key: any) => key.scope === 'admin');
+    const adminFalse = await api.call('PATCH', `/v1/keys/${admin.key_id}`, {
+      body: { allow_tier_override: false },
+    });
+    expect([adminFalse.status, adminFalse.body.errors[0].field]).toEqual([400, '/allow_tier_override']);
+    expect(
+      (await api.call('PATCH', '/v1/keys/key_nothere', { body: { allow_tier_override: true } })).status,
+    ).toBe(404);
+    expect((await api.call('DELETE', `/v1/keys/${ingest.key_id}`)).status).toBe(200);
+    const revoked = await api.call('PATCH', `/v1/keys/${ingest.key_id}`, {
+      body: { allow_tier_override: true },
+    });
+    expect([revoked.status, revoked.body.code]).toEqual([409, 'key_revoked']);
+  });
+
   it('in a batch from an ingest key, only the events with a tier are rejected', async () => {
     const ingest = await createKey({ scope: 'ingest' });
     const batch = await api.call('POST', '/v1/meter/batch', {

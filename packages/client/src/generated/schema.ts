@@ -348,7 +348,13 @@ export interface paths {
         delete: operations["revokeKey"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change what an existing key may do
+         * @description Grants or withdraws `allow_tier_override` on an active ingest key, at once on every
+         *     replica, so agents already deployed with a key need no new one. Admin keys always may set
+         *     a tier (`false` is refused for them); a revoked key cannot be changed.
+         */
+        patch: operations["updateKey"];
         trace?: never;
     };
 }
@@ -750,6 +756,10 @@ export interface components {
              *     is refused for them).
              */
             allow_tier_override?: boolean;
+        };
+        KeyUpdate: {
+            /** @description May the key's events set `tier` (and so choose their price)? */
+            allow_tier_override: boolean;
         };
         ApiKey: {
             key_id: string;
@@ -1666,6 +1676,42 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyUpdate"];
+            };
+        };
+        responses: {
+            /** @description The key as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };

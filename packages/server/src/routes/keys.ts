@@ -67,4 +67,30 @@ const revokeKey: RouteDefinition = {
   },
 };
 
-export const keyRoutes: RouteDefinition[] = [createKey, listKeys, revokeKey];
+const updateKey: RouteDefinition = {
+  operationId: 'updateKey',
+  scope: 'admin',
+  handler: async (context) => {
+    const keyId = context.params['key_id'] as string;
+    const { allow_tier_override: allow } = context.body as { allow_tier_override: boolean };
+    const current = (await context.store.listKeys(context.projectId)).find((key) => key.keyId === keyId);
+    if (!current) throw notFound(`Key "${keyId}"`);
+    if (current.revokedAt !== null)
+      throw new ApiError(409, 'key_revoked', `Key "${keyId}" is revoked; it can no longer be changed.`);
+    if (current.scope === 'admin') {
+      if (!allow)
+        throw validationError([
+          {
+            field: '/allow_tier_override',
+            message: 'cannot be false for an admin key (admin keys may always set `tier`)',
+          },
+        ]);
+      return { status: 200, body: keyView(current) };
+    }
+    const updated = await context.store.setKeyTierOverride(context.projectId, keyId, allow);
+    if (!updated) throw notFound(`Key "${keyId}"`);
+    return { status: 200, body: keyView(updated) };
+  },
+};
+
+export const keyRoutes: RouteDefinition[] = [createKey, listKeys, revokeKey, updateKey];

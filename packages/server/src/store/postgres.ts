@@ -236,6 +236,18 @@ export class PostgresStore implements Store {
     };
   }
 
+  async setKeyTierOverride(projectId: string, keyId: string, allow: boolean): Promise<KeyRow | null> {
+    await this.#query(
+      'UPDATE api_keys SET allow_tier_override = $1 WHERE project_id = $2 AND key_id = $3 AND revoked_at IS NULL',
+      [allow, projectId, keyId],
+    );
+    const [row] = await this.#query('SELECT * FROM api_keys WHERE project_id = $1 AND key_id = $2', [
+      projectId,
+      keyId,
+    ]);
+    return row ? rowToKey(row) : null;
+  }
+
   async getSetting(name: string): Promise<string | null> {
     const [row] = await this.#query('SELECT value FROM server_settings WHERE name = $1', [name]);
     return row ? String(row['value']) : null;

@@ -261,6 +261,17 @@ export class SqliteStore implements Store {
     };
   }
 
+  async setKeyTierOverride(projectId: string, keyId: string, allow: boolean): Promise<KeyRow | null> {
+    this.#run(
+      'UPDATE api_keys SET allow_tier_override = ? WHERE project_id = ? AND key_id = ? AND revoked_at IS NULL',
+      allow ? 1 : 0,
+      projectId,
+      keyId,
+    );
+    const row = this.#get('SELECT * FROM api_keys WHERE project_id = ? AND key_id = ?', projectId, keyId);
+    return row ? rowToKey(row) : null;
+  }
+
   async getSetting(name: string): Promise<string | null> {
     const row = this.#get('SELECT value FROM server_settings WHERE name = ?', name);
     return row ? String(row['value']) : null;

@@ -187,6 +187,8 @@ export interface Store {
   findKeyByHash(keyHash: string): Promise<AuthRow | null>;
   /** Replaces a key's stored hash (a plain SHA-256 upgraded to the keyed hash), if it is still `fromHash`. */
   rehashKey(keyId: string, fromHash: string, toHash: string): Promise<void>;
+  /** Sets whether an ingest key may choose its events' tier; the key as it is now, or null when unknown. */
+  setKeyTierOverride(projectId: string, keyId: string, allow: boolean): Promise<KeyRow | null>;
   /** A server-wide setting, or null. */
   getSetting(name: string): Promise<string | null>;
   /** Sets a server-wide setting; with `onlyIfAbsent`, only when it has none yet. Returns the value now stored. */
