@@ -19,4 +19,23 @@ describe('GET /healthz', () => {
     expect(String(reported[0])).toMatch(/database connection is not open/i);
     await cleanup().catch(() => {});
   });
+
+  it('answers a flood of concurrent health checks with one ping of the store', async () => {
+    const { store, cleanup } = await openTestStore('sqlite');
+    let pings = 0;
+    const ping = store.ping.bind(store);
+    store.ping = async () => {
+      pings++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return ping();
+    };
+    const app = createApp({ store, rateLimit: false });
+    const answers = await Promise.all(Array.from({ length: 200 }, () => app.request('/healthz')));
+    expect(new Set(answers.map((answer) => answer.status))).toEqual(new Set([200]));
+    expect(pings).toBe(1);
+    // The next one, after those, pings again: nothing is cached past the ping itself.
+    expect((await app.request('/healthz')).status).toBe(200);
+    expect(pings).toBe(2);
+    await cleanup();
+  });
 });
