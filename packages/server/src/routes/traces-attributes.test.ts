@@ -12,6 +12,7 @@ import { openTestStore, STORE_KINDS } from '../../../../test/support/stores.js';
 import { createProject } from '../bootstrap.js';
 import { createApp } from '../server.js';
 import type { Store } from '../store/types.js';
+import { writeKeyValue } from './otlp-test-writer.js';
 import { attributionOf, hasUsage, isMeteringAttribute, roleOf, usageOf } from './traces-genai.js';
 import { decodeRequest, decodeResponse, NOT_SCALAR, type OtlpSpan } from './traces-otlp.js';
 
@@ -82,15 +83,8 @@ function arrayAttribute(writer: protobuf.Writer, key: string, count: number): vo
   writer.ldelim();
 }
 
-function scalarAttribute(writer: protobuf.Writer, key: string, value: string | number): void {
-  writer.uint32((9 << 3) | 2).fork();
-  writer.uint32(10).string(key);
-  writer.uint32(18).fork();
-  if (typeof value === 'string') writer.uint32(10).string(value);
-  else writer.uint32(24).int64(value);
-  writer.ldelim();
-  writer.ldelim();
-}
+const scalarAttribute = (writer: protobuf.Writer, key: string, value: string | number) =>
+  writeKeyValue(writer, 9, key, value);
 
 /** One model-call span (12 input, 7 output tokens) that also carries the given array attributes. */
 function spanWithArrays(arrays: [key: string, count: number][]): Uint8Array {
@@ -276,15 +270,8 @@ function protobufExport(
   spans: { id: string; parent?: string; input: number; attributes: [string, Uint8Array][] }[],
 ): Uint8Array {
   const writer = protobuf.Writer.create();
-  const keyValue = (field: number, key: string, value: Uint8Array | number) => {
-    writer.uint32((field << 3) | 2).fork();
-    writer.uint32(10).string(key);
-    writer.uint32(18).fork();
-    if (typeof value === 'number') writer.uint32(24).int64(value);
-    else writer.uint32(10).bytes(value);
-    writer.ldelim();
-    writer.ldelim();
-  };
+  const keyValue = (field: number, key: string, value: Uint8Array | number) =>
+    writeKeyValue(writer, field, key, value);
   writer.uint32(10).fork(); // resource_spans
   writer.uint32(10).fork(); // resource
   for (const [key, value] of resource) keyValue(1, key, value);

@@ -9,6 +9,7 @@ import { createProject } from '../bootstrap.js';
 import { ApiError } from '../problem.js';
 import { createApp } from '../server.js';
 import type { Store } from '../store/types.js';
+import { writeKeyValue } from './otlp-test-writer.js';
 import { inTurn, TraceMemories, traceMemoriesOf } from './traces.js';
 import { decodeRequest, decodeResponse, MAX_SPANS_PER_EXPORT, Slicer } from './traces-otlp.js';
 
@@ -64,15 +65,8 @@ function jsonBody(spans: TestSpan[]): string {
  */
 function protobufBody(spans: TestSpan[], { scopeLast = false } = {}): Uint8Array {
   const writer = protobuf.Writer.create();
-  const keyValue = (field: number, key: string, value: string | number) => {
-    writer.uint32((field << 3) | 2).fork();
-    writer.uint32(10).string(key);
-    writer.uint32(18).fork();
-    if (typeof value === 'string') writer.uint32(10).string(value);
-    else writer.uint32(24).int64(value);
-    writer.ldelim();
-    writer.ldelim();
-  };
+  const keyValue = (field: number, key: string, value: string | number) =>
+    writeKeyValue(writer, field, key, value);
   const resource = () => {
     writer.uint32(10).fork();
     keyValue(1, 'service.name', 'support-bot');
