@@ -1,3 +1,11 @@
+export {
+  activeSpanContext,
+  type CallScope,
+  type CallSpan,
+  isUniqueResponseId,
+  observeClientFetch,
+  runInCallScope,
+} from './call-identity.js';
 export { MeterError } from './errors.js';
 export {
   type LayerScope,
@@ -23,7 +31,13 @@ export type {
   ShutdownResult,
   TrackEvent,
 } from './types.js';
-export { deriveEventId, type NormalizedUsage, type UsageAttribution, usageToEvent } from './usage.js';
+export {
+  deriveEventId,
+  hasUniqueResponseId,
+  type NormalizedUsage,
+  type UsageAttribution,
+  usageToEvent,
+} from './usage.js';
 export {
   type AttributionField,
   type AttributionOverrides,

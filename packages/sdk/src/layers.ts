@@ -1,6 +1,12 @@
 import { createContextStore } from '#als';
 import type { Meter, TrackEvent } from './types.js';
-import { deriveEventId, type NormalizedUsage, type UsageAttribution, usageToEvent } from './usage.js';
+import {
+  deriveEventId,
+  hasUniqueResponseId,
+  type NormalizedUsage,
+  type UsageAttribution,
+  usageToEvent,
+} from './usage.js';
 
 /**
  * Exactly one meter event per provider call, however many layers see it.
@@ -11,8 +17,9 @@ import { deriveEventId, type NormalizedUsage, type UsageAttribution, usageToEven
  * - a framework layer that wraps the call runs it inside `runOuterLayer()`; a provider wrapper that
  *   meters inside marks the scope, and the framework layer then skips its own event;
  * - a framework layer that only hears about the call afterwards (a LangChain callback) asks
- *   `wasMeteredByProvider(responseId)`, a bounded registry of the response ids provider wrappers
- *   metered recently.
+ *   `wasMeteredByProvider(usage)`: a bounded registry of the unique response ids provider wrappers
+ *   metered recently, and for an id that may repeat (`chatcmpl-123`, Ollama's counter) a one-time
+ *   claim on a provider call with that id made within the framework layer's own call.
  */
 export interface LayerScope {
   /** True once a provider-level wrapper metered a call inside this scope. */
@@ -26,29 +33,95 @@ const scopes = createContextStore<LayerScope>();
 const RECENT_LIMIT = 10_000;
 const recentProviderIds = new Set<string>();
 
+/**
+ * Provider calls with an id that may repeat, by provider and id: when each started and ended. A
+ * framework layer hearing of a call with that id claims one made within its own call (each claimed
+ * once), so repeating ids neither merge two calls nor let one wrapped call hide another layer's.
+ */
+interface RepeatingCall {
+  startedAt: number;
+  endedAt: number;
+}
+const repeatingCalls = new Map<string, RepeatingCall[]>();
+let repeatingCount = 0;
+/** How long a provider call with a repeating id waits to be claimed. */
+const REPEATING_TTL_MS = 10 * 60_000;
+
 /** Runs `fn` as an outer (framework) layer. `scope.innerMetered` tells afterwards whether a provider wrapper metered inside. */
 export function runOuterLayer<T>(fn: (scope: LayerScope) => T): T {
   const scope: LayerScope = { innerMetered: false, responseIds: new Set(), parent: scopes.getStore() };
   return scopes.run(scope, () => fn(scope));
 }
 
-/** True when a provider-level wrapper metered this response id recently (in this process). */
-export function wasMeteredByProvider(responseId: string | undefined): boolean {
-  return responseId !== undefined && recentProviderIds.has(responseId);
+const repeatingKey = (usage: Pick<NormalizedUsage, 'provider' | 'responseId'>) =>
+  `${usage.provider}\u0000${usage.responseId}`;
+
+/**
+ * True when a provider-level wrapper in this process metered this call: the same unique response id
+ * recently, or — for an id that may repeat — a call with that id that started no earlier than
+ * `usage.startedAt` (the framework layer's own start), claimed once. Without a start time a repeating
+ * id proves nothing, and the answer is false.
+ */
+export function wasMeteredByProvider(
+  usage:
+    | Pick<NormalizedUsage, 'provider' | 'responseId' | 'responseIdIsUnique' | 'startedAt'>
+    | string
+    | undefined,
+): boolean {
+  if (usage === undefined) return false;
+  if (typeof usage === 'string') return recentProviderIds.has(usage);
+  if (usage.responseId === undefined) return false;
+  if (hasUniqueResponseId(usage)) return recentProviderIds.has(usage.responseId);
+  if (usage.startedAt === undefined) return false;
+  const calls = repeatingCalls.get(repeatingKey(usage));
+  if (!calls) return false;
+  const now = Date.now();
+  const index = calls.findIndex(
+    (call) => call.startedAt >= (usage.startedAt as number) && now - call.endedAt < REPEATING_TTL_MS,
+  );
+  if (index === -1) return false;
+  calls.splice(index, 1);
+  repeatingCount--;
+  if (calls.length === 0) repeatingCalls.delete(repeatingKey(usage));
+  return true;
 }
 
-function markProviderMetered(responseId: string | undefined): void {
+function markProviderMetered(usage: NormalizedUsage): void {
+  const responseId = usage.responseId;
   for (let scope = scopes.getStore(); scope; scope = scope.parent) {
     scope.innerMetered = true;
     if (responseId) scope.responseIds.add(responseId);
   }
   if (!responseId) return;
+  if (!hasUniqueResponseId(usage)) {
+    rememberRepeating(usage);
+    return;
+  }
   if (recentProviderIds.size >= RECENT_LIMIT) {
     // Drop the oldest entry (Sets iterate in insertion order): a bounded, O(1) registry.
     const oldest = recentProviderIds.values().next().value;
     if (oldest !== undefined) recentProviderIds.delete(oldest);
   }
   recentProviderIds.add(responseId);
+}
+
+function rememberRepeating(usage: NormalizedUsage): void {
+  const now = Date.now();
+  if (repeatingCount >= RECENT_LIMIT) {
+    // Drop the calls of the id not claimed for the longest (Maps iterate in insertion order).
+    const [oldestKey, oldest] = repeatingCalls.entries().next().value as [string, RepeatingCall[]];
+    repeatingCalls.delete(oldestKey);
+    repeatingCount -= oldest.length;
+  }
+  const key = repeatingKey(usage);
+  const calls = repeatingCalls.get(key) ?? [];
+  repeatingCalls.delete(key);
+  // Expired calls of this id go now; the id moves to the end of the map.
+  const live = calls.filter((call) => now - call.endedAt < REPEATING_TTL_MS);
+  repeatingCount -= calls.length - live.length;
+  live.push({ startedAt: usage.startedAt ?? now, endedAt: now });
+  repeatingCount++;
+  repeatingCalls.set(key, live);
 }
 
 /** Called for every usage record that became a meter event (after layer dedupe), with the Meter that queued it. */
@@ -77,7 +150,7 @@ export interface RecordUsageOptions {
 
 /**
  * Turns one call's usage into one meter event and queues it with `meter.track()`. The event id is
- * derived from the provider response id when there is one (idempotent across application
+ * derived from the provider response id when it is unique (idempotent across application
  * retries), else minted fresh by the Meter. Returns the event id, or `undefined` when a
  * provider-level wrapper already metered this call (framework layers only).
  */
@@ -89,16 +162,16 @@ export function recordUsage(
 ): string | undefined {
   if (options.layer === 'framework') {
     if (options.scope?.innerMetered) return undefined;
-    if (wasMeteredByProvider(usage.responseId)) return undefined;
+    if (wasMeteredByProvider(usage)) return undefined;
   }
   const event = usageToEvent(usage, attribution);
-  if (usage.responseId && usage.responseIdIsUnique !== false) {
+  if (usage.responseId && hasUniqueResponseId(usage)) {
     const context = meter.currentContext();
     const agentId = attribution.agent_id ?? context?.agent_id ?? '';
     const action = attribution.action ?? context?.action ?? '';
     event.event_id = deriveEventId(usage.provider, usage.responseId, agentId, action);
   }
-  if (options.layer === 'provider') markProviderMetered(usage.responseId);
+  if (options.layer === 'provider') markProviderMetered(usage);
   const eventId = meter.track(event);
   if (usageListeners.size > 0) {
     const context = meter.currentContext();

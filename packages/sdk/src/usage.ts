@@ -1,3 +1,4 @@
+import { isUniqueResponseId } from './call-identity.js';
 import type { Meter, TrackEvent } from './types.js';
 
 /**
@@ -18,11 +19,20 @@ export interface NormalizedUsage {
   /** The provider's response id (`chatcmpl-…`, `resp_…`, `msg_…`). */
   responseId?: string;
   /**
-   * False when the provider's ids may repeat across calls (some OpenAI-compatible servers answer
-   * `chatcmpl-123` to every call): the id then links the layers of one call but is not used as the
-   * event's idempotency key. Default true.
+   * False when the provider's ids may repeat across calls whatever they look like: the id is then
+   * never the event's idempotency key nor a link between records. Default: `isUniqueResponseId()`
+   * decides (`chatcmpl-123` and Ollama's `chatcmpl-<0..998>` repeat; random ids do not).
    */
   responseIdIsUnique?: boolean;
+  /**
+   * The OpenTelemetry span of the call: for a provider wrapper, the span active when its request was
+   * sent (an instrumentation's call span, or the caller's span); for a layer reading spans, the span
+   * itself. Sent as the event's `call` link, so the server does not charge that span again.
+   */
+  traceId?: string;
+  spanId?: string;
+  /** True when the call was seen but reported no token counts at all (priced by its base fee only). */
+  usageMissing?: boolean;
   inputTokens: number;
   outputTokens: number;
   cachedInputTokens: number;
@@ -54,6 +64,8 @@ export interface UsageAttribution {
 }
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._:~-]*$/;
+/** A response id the contract's `call.response_id` takes: printable ASCII, at most 200 characters. */
+const PRINTABLE_ID = /^[\x20-\x7e]{1,200}$/;
 
 /** 53-bit FNV-1a-style string hash, rendered base-36; stable across runtimes, no crypto needed. */
 function hash53(input: string): string {
@@ -94,6 +106,29 @@ export function deriveEventId(provider: string, responseId: string, agentId: str
   return `${provider.replace(/[^A-Za-z0-9]/g, '') || 'p'}:h${hash53(readable)}${hash53(`${readable}#`)}:${scope}`;
 }
 
+/** Whether the usage's response id identifies one call: unique-looking, and not declared repeating. */
+export function hasUniqueResponseId(
+  usage: Pick<NormalizedUsage, 'responseId' | 'responseIdIsUnique'>,
+): boolean {
+  return (
+    usage.responseId !== undefined &&
+    usage.responseIdIsUnique !== false &&
+    isUniqueResponseId(usage.responseId)
+  );
+}
+
+/** The event's `call` links: the response id (the server judges it with the same predicate) and the call's span. */
+function callLinks(usage: NormalizedUsage): TrackEvent['call'] {
+  const call: NonNullable<TrackEvent['call']> = {};
+  if (hasUniqueResponseId(usage) && usage.responseId && PRINTABLE_ID.test(usage.responseId))
+    call.response_id = usage.responseId;
+  if (usage.traceId && usage.spanId) {
+    call.trace_id = usage.traceId;
+    call.span_id = usage.spanId;
+  }
+  return Object.keys(call).length > 0 ? call : undefined;
+}
+
 /** The meter event for one call's usage. The caller's attribution fills the rest; context fills what is missing. */
 export function usageToEvent(usage: NormalizedUsage, attribution: UsageAttribution = {}): TrackEvent {
   const event: TrackEvent = {
@@ -106,6 +141,9 @@ export function usageToEvent(usage: NormalizedUsage, attribution: UsageAttributi
   if (usage.reasoningTokens) event.tokens_reasoning = usage.reasoningTokens;
   const model = usage.responseModel ?? usage.requestModel;
   if (model) event.model = model;
+  const call = callLinks(usage);
+  if (call) event.call = call;
+  if (usage.usageMissing) event.usage_missing = true;
   if (attribution.agent_id !== undefined) event.agent_id = attribution.agent_id;
   if (attribution.action !== undefined) event.action = attribution.action;
   if (attribution.customer_id !== undefined) event.customer_id = attribution.customer_id;
