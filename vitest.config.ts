@@ -16,7 +16,7 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**', 'test/soak/**', 'test/bench/**'],
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/soak/**', 'test/bench/**', 'test/lanes/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: process.env.CI ? ['default'] : ['default'],

@@ -32,9 +32,13 @@ export interface ServerProcess {
 }
 
 /** Starts `packages/server/dist/main.js` and waits until it answers /healthz. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string>,
+  /** The Node binary to run the server on (default: this process's). */
+  node = process.execPath,
+): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [built('packages/server/dist/main.js')], {
+  const child = spawn(node, [built('packages/server/dist/main.js')], {
     env: { ...process.env, PORT: String(port), AGENTMETER_RATE_LIMIT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
