@@ -7,6 +7,7 @@ export type PricingErrorCode =
   | 'too_many_decimals'
   | 'money_too_large'
   | 'invalid_token_count'
+  | 'invalid_count'
   | 'token_subset_exceeds_total'
   | 'invalid_token_unit'
   | 'unknown_currency'

@@ -11,10 +11,18 @@ export interface UsageInput {
   tokens_output?: number;
   /** Part of `tokens_input`. */
   tokens_cached_input?: number;
-  /** Part of `tokens_input`. */
+  /** Part of `tokens_input`: every cache write, whatever its lifetime. */
   tokens_cache_write?: number;
+  /** Part of `tokens_cache_write`: the writes kept for an hour rather than five minutes. */
+  tokens_cache_write_1h?: number;
+  /** Part of `tokens_input`, apart from the cache reads and writes: uncached audio input. */
+  tokens_audio_input?: number;
   /** Part of `tokens_output`. */
   tokens_reasoning?: number;
+  /** Part of `tokens_output`. */
+  tokens_audio_output?: number;
+  /** Web searches the provider ran for the call (a count of requests, not tokens). */
+  web_search_requests?: number;
   /** Absent: no outcome component. */
   outcome?: OutcomeValue;
 }
@@ -22,6 +30,7 @@ export interface UsageInput {
 /** What one event is charged, per component, exactly. */
 export interface Price {
   base: Money;
+  /** Every token at its kind's rate, plus the per-request fees of web searches. */
   tokens: Money;
   /** The bonus charged now (an event metered with `outcome: success`). */
   outcome: Money;
@@ -32,11 +41,15 @@ export interface Price {
 
 export const MAX_TOKENS = 1_000_000_000;
 
-function tokenCount(value: unknown, field: string): number {
+function tokenCount(
+  value: unknown,
+  field: string,
+  code: 'invalid_token_count' | 'invalid_count' = 'invalid_token_count',
+): number {
   if (value === undefined) return 0;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_TOKENS) {
     throw new PricingError(
-      'invalid_token_count',
+      code,
       field,
       `Expected \`${field}\` to be an integer from 0 to ${MAX_TOKENS}, got ${JSON.stringify(value) ?? String(value)}.`,
     );
@@ -51,9 +64,21 @@ export interface TokenCounts {
   cachedInput: number;
   cacheWrite: number;
   reasoning: number;
+  /** Part of `cacheWrite`. */
+  cacheWrite1h: number;
+  /** Part of `input`, disjoint from `cachedInput` and `cacheWrite`. */
+  audioInput: number;
+  /** Part of `output`. */
+  audioOutput: number;
+  /** A count of requests, not tokens. */
+  webSearchRequests: number;
 }
 
-/** Validates the token counts: non-negative integers, and cache/reasoning counts within their totals. */
+/**
+ * Validates the counts: non-negative integers, and every subset within its total. A subset larger
+ * than its total is refused (naming the subset), never clamped: it means the counts were not
+ * understood, and any price for them would be a guess.
+ */
 export function tokenCounts(event: Omit<UsageInput, 'action'>): TokenCounts {
   const counts = {
     input: tokenCount(event.tokens_input, 'tokens_input'),
@@ -61,6 +86,10 @@ export function tokenCounts(event: Omit<UsageInput, 'action'>): TokenCounts {
     cachedInput: tokenCount(event.tokens_cached_input, 'tokens_cached_input'),
     cacheWrite: tokenCount(event.tokens_cache_write, 'tokens_cache_write'),
     reasoning: tokenCount(event.tokens_reasoning, 'tokens_reasoning'),
+    cacheWrite1h: tokenCount(event.tokens_cache_write_1h, 'tokens_cache_write_1h'),
+    audioInput: tokenCount(event.tokens_audio_input, 'tokens_audio_input'),
+    audioOutput: tokenCount(event.tokens_audio_output, 'tokens_audio_output'),
+    webSearchRequests: tokenCount(event.web_search_requests, 'web_search_requests', 'invalid_count'),
   };
   if (counts.cachedInput + counts.cacheWrite > counts.input) {
     const field = counts.cachedInput > counts.input ? 'tokens_cached_input' : 'tokens_cache_write';
@@ -77,21 +106,54 @@ export function tokenCounts(event: Omit<UsageInput, 'action'>): TokenCounts {
       `\`tokens_reasoning\` (${counts.reasoning}) cannot exceed \`tokens_output\` (${counts.output}); it is part of it.`,
     );
   }
+  if (counts.cacheWrite1h > counts.cacheWrite) {
+    throw new PricingError(
+      'token_subset_exceeds_total',
+      'tokens_cache_write_1h',
+      `\`tokens_cache_write_1h\` (${counts.cacheWrite1h}) cannot exceed \`tokens_cache_write\` (${counts.cacheWrite}); it is part of it.`,
+    );
+  }
+  // Audio input counted here is the uncached audio: cache reads and writes keep their own rates.
+  if (counts.cachedInput + counts.cacheWrite + counts.audioInput > counts.input) {
+    throw new PricingError(
+      'token_subset_exceeds_total',
+      'tokens_audio_input',
+      `\`tokens_cached_input\` + \`tokens_cache_write\` + \`tokens_audio_input\` (${counts.cachedInput + counts.cacheWrite + counts.audioInput}) cannot exceed \`tokens_input\` (${counts.input}); they are separate parts of it.`,
+    );
+  }
+  if (counts.audioOutput > counts.output) {
+    throw new PricingError(
+      'token_subset_exceeds_total',
+      'tokens_audio_output',
+      `\`tokens_audio_output\` (${counts.audioOutput}) cannot exceed \`tokens_output\` (${counts.output}); it is part of it.`,
+    );
+  }
   return counts;
 }
 
 /**
- * The token component: uncached input, cache reads, cache writes and output each at their rate per
- * `tokenUnit`, summed exactly and rounded once (half to even) to 12 fractional digits.
+ * The token component. Every token is priced once, at the rate of the one kind it belongs to:
+ * plain input, cache reads, 5-minute and 1-hour cache writes, uncached audio input, text output and
+ * audio output, each at its rate per `tokenUnit`, summed exactly and rounded once (half to even) to
+ * 12 fractional digits. Web searches add their exact per-request fee. Takes counts validated by
+ * `tokenCounts` (subsets within their totals).
  */
 export function tokenCharge(tier: Tier, counts: TokenCounts): Money {
-  const uncached = BigInt(counts.input - counts.cachedInput - counts.cacheWrite);
+  const plainInput = BigInt(counts.input - counts.cachedInput - counts.cacheWrite - counts.audioInput);
+  const cacheWrite5m = BigInt(counts.cacheWrite - counts.cacheWrite1h);
+  const textOutput = BigInt(counts.output - counts.audioOutput);
   const numerator =
-    uncached * tier.tokenRateInput +
+    plainInput * tier.tokenRateInput +
     BigInt(counts.cachedInput) * tier.tokenRateCachedInput +
-    BigInt(counts.cacheWrite) * tier.tokenRateCacheWrite +
-    BigInt(counts.output) * tier.tokenRateOutput;
-  return divideRoundHalfEven(numerator, BigInt(tier.tokenUnit));
+    cacheWrite5m * tier.tokenRateCacheWrite +
+    BigInt(counts.cacheWrite1h) * tier.tokenRateCacheWrite1h +
+    BigInt(counts.audioInput) * tier.tokenRateAudioInput +
+    textOutput * tier.tokenRateOutput +
+    BigInt(counts.audioOutput) * tier.tokenRateAudioOutput;
+  return (
+    divideRoundHalfEven(numerator, BigInt(tier.tokenUnit)) +
+    BigInt(counts.webSearchRequests) * tier.webSearchRequestFee
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   parseMoney,
   priceEvent,
   simulateWorkload,
+  tierToJson,
   zeroAmounts,
 } from './index.js';
 
@@ -166,6 +167,177 @@ describe('pricing properties', () => {
         expect(moneyToNumber(units)).toBe(Number(text));
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+// Usage the providers bill apart from plain input and output: optional rates on the tier, and
+// optional counts on the event, each drawn inside the total it is part of.
+const separateRatesArbitrary = fc.record(
+  {
+    token_rate_cache_write_1h: decimalString,
+    token_rate_audio_input: decimalString,
+    token_rate_audio_output: decimalString,
+    web_search_request_fee: decimalString,
+  },
+  { requiredKeys: [] },
+);
+
+type OracleTier = Record<string, string | number | undefined> & { token_unit: number };
+
+interface OracleEvent {
+  tokens_input: number;
+  tokens_output: number;
+  tokens_cached_input: number;
+  tokens_cache_write: number;
+  tokens_cache_write_1h?: number;
+  tokens_audio_input?: number;
+  tokens_audio_output?: number;
+  web_search_requests?: number;
+}
+
+const separateEventArbitrary = eventArbitrary.chain((event) =>
+  fc
+    .record(
+      {
+        tokens_cache_write_1h: fc.integer({ min: 0, max: event.tokens_cache_write }),
+        tokens_audio_input: fc.integer({
+          min: 0,
+          max: event.tokens_input - event.tokens_cached_input - event.tokens_cache_write,
+        }),
+        tokens_audio_output: fc.integer({ min: 0, max: event.tokens_output }),
+        web_search_requests: fc.integer({ min: 0, max: 1_000_000_000 }),
+      },
+      { requiredKeys: [] },
+    )
+    .map((separate) => ({ ...event, ...separate })),
+);
+
+const rate = (tier: OracleTier, field: string): Rational => fromDecimalString(String(tier[field]));
+
+/** The token amount as it was before any usage was billed separately: the new counts folded in, searches free. */
+function foldedTokens(tier: OracleTier, event: OracleEvent): bigint {
+  const uncached = BigInt(event.tokens_input - event.tokens_cached_input - event.tokens_cache_write);
+  let sum = times(rate(tier, 'token_rate_input'), uncached);
+  sum = add(sum, times(rate(tier, 'token_rate_cached_input'), BigInt(event.tokens_cached_input)));
+  sum = add(sum, times(rate(tier, 'token_rate_cache_write'), BigInt(event.tokens_cache_write)));
+  sum = add(sum, times(rate(tier, 'token_rate_output'), BigInt(event.tokens_output)));
+  return oracleRound(rational(sum.n, sum.d * BigInt(tier.token_unit)));
+}
+
+/** The token amount with every kind at its own rate; an absent rate means the one it was folded into. */
+function separateTokens(tier: OracleTier, event: OracleEvent): bigint {
+  const resolved = (field: string, fallback: string) =>
+    tier[field] === undefined ? rate(tier, fallback) : rate(tier, field);
+  const audioInput = BigInt(event.tokens_audio_input ?? 0);
+  const audioOutput = BigInt(event.tokens_audio_output ?? 0);
+  const write1h = BigInt(event.tokens_cache_write_1h ?? 0);
+  const plain =
+    BigInt(event.tokens_input - event.tokens_cached_input - event.tokens_cache_write) - audioInput;
+  let sum = times(rate(tier, 'token_rate_input'), plain);
+  sum = add(sum, times(rate(tier, 'token_rate_cached_input'), BigInt(event.tokens_cached_input)));
+  sum = add(sum, times(rate(tier, 'token_rate_cache_write'), BigInt(event.tokens_cache_write) - write1h));
+  sum = add(sum, times(resolved('token_rate_cache_write_1h', 'token_rate_cache_write'), write1h));
+  sum = add(sum, times(resolved('token_rate_audio_input', 'token_rate_input'), audioInput));
+  sum = add(sum, times(rate(tier, 'token_rate_output'), BigInt(event.tokens_output) - audioOutput));
+  sum = add(sum, times(resolved('token_rate_audio_output', 'token_rate_output'), audioOutput));
+  const fee =
+    tier['web_search_request_fee'] === undefined
+      ? 0n
+      : oracleRound(rate(tier, 'web_search_request_fee')) * BigInt(event.web_search_requests ?? 0);
+  return oracleRound(rational(sum.n, sum.d * BigInt(tier.token_unit))) + fee;
+}
+
+describe('pricing properties of separately billed usage', () => {
+  it('a tier without the new rates prices any event exactly as before they existed', () => {
+    fc.assert(
+      fc.property(tierArbitrary, separateEventArbitrary, (tierInput, event) => {
+        const tier = compileTier(tierInput);
+        const price = priceEvent(tier, event);
+        expect(price.tokens).toBe(foldedTokens(tierInput, event));
+        expect(price.total).toBe(price.base + price.tokens);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('an event without the new counts prices exactly as before under any tier', () => {
+    fc.assert(
+      fc.property(tierArbitrary, separateRatesArbitrary, eventArbitrary, (tierInput, separate, event) => {
+        const withRates = compileTier({ ...tierInput, ...separate });
+        const without = compileTier(tierInput);
+        const usage = { ...event, outcome: event.succeeded ? ('success' as const) : undefined };
+        expect(priceEvent(withRates, usage)).toEqual(priceEvent(without, usage));
+        expect(priceEvent(withRates, usage).tokens).toBe(foldedTokens(tierInput, event));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('every kind at its own rate agrees with the independent rational computation', () => {
+    fc.assert(
+      fc.property(
+        tierArbitrary,
+        separateRatesArbitrary,
+        separateEventArbitrary,
+        (tierInput, separate, event) => {
+          const tierSource = { ...tierInput, ...separate };
+          const price = priceEvent(compileTier(tierSource), event);
+          expect(price.tokens).toBe(separateTokens(tierSource, event));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('history replays price the new counts exactly as the events were priced one by one', () => {
+    fc.assert(
+      fc.property(
+        tierArbitrary,
+        separateRatesArbitrary,
+        fc.array(separateEventArbitrary, { maxLength: 40 }),
+        (tierInput, separate, events) => {
+          const tier = compileTier({ ...tierInput, ...separate });
+          const sum = zeroAmounts();
+          for (const event of events)
+            addPrice(sum, priceEvent(tier, { ...event, outcome: event.succeeded ? 'success' : undefined }));
+          const repricer = createRepricer([{ name: 't', tier }]);
+          for (const event of events) repricer.add(event);
+          const replay = repricer.result();
+          expect(replay.results[0]!.revenue).toEqual(sum);
+          const total = (field: keyof OracleEvent) => events.reduce((n, e) => n + (e[field] ?? 0), 0);
+          expect(replay.tokens).toMatchObject({
+            cacheWrite1h: total('tokens_cache_write_1h'),
+            audioInput: total('tokens_audio_input'),
+            audioOutput: total('tokens_audio_output'),
+            webSearchRequests: total('web_search_requests'),
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a tier survives its canonical JSON, which names a new rate only when it is not the default', () => {
+    const before = [
+      'description',
+      'base_fee',
+      'token_rate_input',
+      'token_rate_output',
+      'token_rate_cached_input',
+      'token_rate_cache_write',
+      'token_unit',
+      'outcome_bonus',
+      'outcome_bonus_by_action',
+      'currency',
+    ];
+    fc.assert(
+      fc.property(tierArbitrary, separateRatesArbitrary, (tierInput, separate) => {
+        const tier = compileTier({ ...tierInput, ...separate });
+        expect(compileTier(tierToJson(tier))).toEqual(tier);
+        expect(Object.keys(tierToJson(compileTier(tierInput)))).toEqual(before);
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -158,6 +158,10 @@ export function simulateWorkload(workload: Workload, candidates: readonly Candid
       cachedInput: counts.cachedInput * calls,
       cacheWrite: 0,
       reasoning: 0,
+      cacheWrite1h: 0,
+      audioInput: 0,
+      audioOutput: 0,
+      webSearchRequests: 0,
     },
     results,
   };
@@ -171,6 +175,10 @@ export interface HistoricalEvent {
   tokens_cached_input?: number;
   tokens_cache_write?: number;
   tokens_reasoning?: number;
+  tokens_cache_write_1h?: number;
+  tokens_audio_input?: number;
+  tokens_audio_output?: number;
+  web_search_requests?: number;
   succeeded: boolean;
 }
 
@@ -181,7 +189,17 @@ export interface HistoricalEvent {
  */
 export function createRepricer(candidates: readonly Candidate[]) {
   const revenues = candidates.map(() => zeroAmounts());
-  const tokens: TokenCounts = { input: 0, output: 0, cachedInput: 0, cacheWrite: 0, reasoning: 0 };
+  const tokens: TokenCounts = {
+    input: 0,
+    output: 0,
+    cachedInput: 0,
+    cacheWrite: 0,
+    reasoning: 0,
+    cacheWrite1h: 0,
+    audioInput: 0,
+    audioOutput: 0,
+    webSearchRequests: 0,
+  };
   let calls = 0;
   let successes = 0;
   return {
@@ -194,6 +212,10 @@ export function createRepricer(candidates: readonly Candidate[]) {
       tokens.cachedInput += counts.cachedInput;
       tokens.cacheWrite += counts.cacheWrite;
       tokens.reasoning += counts.reasoning;
+      tokens.cacheWrite1h += counts.cacheWrite1h;
+      tokens.audioInput += counts.audioInput;
+      tokens.audioOutput += counts.audioOutput;
+      tokens.webSearchRequests += counts.webSearchRequests;
       candidates.forEach((candidate, index) => {
         const price = priceEvent(candidate.tier, {
           ...event,

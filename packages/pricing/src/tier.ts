@@ -15,8 +15,16 @@ export interface Tier {
   readonly tokenRateOutput: Money;
   /** Per `tokenUnit` cache-read input tokens. */
   readonly tokenRateCachedInput: Money;
-  /** Per `tokenUnit` cache-write input tokens. */
+  /** Per `tokenUnit` cache-write input tokens kept for the provider's short (5-minute) lifetime. */
   readonly tokenRateCacheWrite: Money;
+  /** Per `tokenUnit` cache-write input tokens kept for an hour (Anthropic bills these at 2× input). */
+  readonly tokenRateCacheWrite1h: Money;
+  /** Per `tokenUnit` uncached audio input tokens. */
+  readonly tokenRateAudioInput: Money;
+  /** Per `tokenUnit` audio output tokens. */
+  readonly tokenRateAudioOutput: Money;
+  /** Per server-side web search the provider ran for the call (a fee per request, not per token). */
+  readonly webSearchRequestFee: Money;
   readonly tokenUnit: TokenUnit;
   /** Charged once per success, unless the action has its own bonus. */
   readonly outcomeBonus: Money;
@@ -32,13 +40,26 @@ export interface TierInput {
   token_rate_output?: number | string;
   token_rate_cached_input?: number | string;
   token_rate_cache_write?: number | string;
+  /** Default: `token_rate_cache_write`. */
+  token_rate_cache_write_1h?: number | string;
+  /** Default: `token_rate_input`. */
+  token_rate_audio_input?: number | string;
+  /** Default: `token_rate_output`. */
+  token_rate_audio_output?: number | string;
+  /** Default: 0 (searches not charged apart from the tokens). */
+  web_search_request_fee?: number | string;
   token_unit?: number;
   outcome_bonus?: number | string;
   outcome_bonus_by_action?: Record<string, number | string>;
   currency?: string;
 }
 
-/** The canonical JSON form of a tier: every rate resolved, money as exact decimal strings. */
+/**
+ * The canonical JSON form of a tier: money as exact decimal strings, every original rate resolved.
+ * The rates for separately billed usage (1-hour cache writes, audio, web searches) appear only when
+ * they differ from what their absence means, so a tier that does not use them keeps exactly the
+ * JSON it had before they existed (the same stored definition, no new version on re-save).
+ */
 export interface TierJson {
   description: string | null;
   base_fee: string;
@@ -46,6 +67,10 @@ export interface TierJson {
   token_rate_output: string;
   token_rate_cached_input: string;
   token_rate_cache_write: string;
+  token_rate_cache_write_1h?: string;
+  token_rate_audio_input?: string;
+  token_rate_audio_output?: string;
+  web_search_request_fee?: string;
   token_unit: TokenUnit;
   outcome_bonus: string;
   outcome_bonus_by_action: Record<string, string>;
@@ -59,6 +84,10 @@ const KNOWN_FIELDS = new Set([
   'token_rate_output',
   'token_rate_cached_input',
   'token_rate_cache_write',
+  'token_rate_cache_write_1h',
+  'token_rate_audio_input',
+  'token_rate_audio_output',
+  'web_search_request_fee',
   'token_unit',
   'outcome_bonus',
   'outcome_bonus_by_action',
@@ -112,15 +141,26 @@ export function compileTier(input: unknown): Tier {
     outcomeBonusByAction.set(action, parseMoney(amount, `outcome_bonus_by_action.${action}`));
   }
   const tokenRateInput = optionalMoney(source['token_rate_input'], 'token_rate_input') ?? 0n;
+  const tokenRateOutput = optionalMoney(source['token_rate_output'], 'token_rate_output') ?? 0n;
+  const tokenRateCacheWrite =
+    optionalMoney(source['token_rate_cache_write'], 'token_rate_cache_write') ?? tokenRateInput;
   return {
     description,
     baseFee: optionalMoney(source['base_fee'], 'base_fee') ?? 0n,
     tokenRateInput,
-    tokenRateOutput: optionalMoney(source['token_rate_output'], 'token_rate_output') ?? 0n,
+    tokenRateOutput,
     tokenRateCachedInput:
       optionalMoney(source['token_rate_cached_input'], 'token_rate_cached_input') ?? tokenRateInput,
-    tokenRateCacheWrite:
-      optionalMoney(source['token_rate_cache_write'], 'token_rate_cache_write') ?? tokenRateInput,
+    tokenRateCacheWrite,
+    // Each separately billed kind defaults to the rate it was folded into before, so a tier that
+    // does not name it prices every event exactly as it always did.
+    tokenRateCacheWrite1h:
+      optionalMoney(source['token_rate_cache_write_1h'], 'token_rate_cache_write_1h') ?? tokenRateCacheWrite,
+    tokenRateAudioInput:
+      optionalMoney(source['token_rate_audio_input'], 'token_rate_audio_input') ?? tokenRateInput,
+    tokenRateAudioOutput:
+      optionalMoney(source['token_rate_audio_output'], 'token_rate_audio_output') ?? tokenRateOutput,
+    webSearchRequestFee: optionalMoney(source['web_search_request_fee'], 'web_search_request_fee') ?? 0n,
     tokenUnit,
     outcomeBonus: optionalMoney(source['outcome_bonus'], 'outcome_bonus') ?? 0n,
     outcomeBonusByAction,
@@ -145,6 +185,16 @@ export function tierToJson(tier: Tier): TierJson {
     token_rate_output: formatMoney(tier.tokenRateOutput),
     token_rate_cached_input: formatMoney(tier.tokenRateCachedInput),
     token_rate_cache_write: formatMoney(tier.tokenRateCacheWrite),
+    ...(tier.tokenRateCacheWrite1h !== tier.tokenRateCacheWrite && {
+      token_rate_cache_write_1h: formatMoney(tier.tokenRateCacheWrite1h),
+    }),
+    ...(tier.tokenRateAudioInput !== tier.tokenRateInput && {
+      token_rate_audio_input: formatMoney(tier.tokenRateAudioInput),
+    }),
+    ...(tier.tokenRateAudioOutput !== tier.tokenRateOutput && {
+      token_rate_audio_output: formatMoney(tier.tokenRateAudioOutput),
+    }),
+    ...(tier.webSearchRequestFee !== 0n && { web_search_request_fee: formatMoney(tier.webSearchRequestFee) }),
     token_unit: tier.tokenUnit,
     outcome_bonus: formatMoney(tier.outcomeBonus),
     outcome_bonus_by_action: byAction,
