@@ -1,5 +1,6 @@
 import * as nodeCrypto from 'node:crypto';
 import { PricingError, priceEvent } from '@agentmeter/pricing';
+import { linkKeys } from './call-links.js';
 import type { ConfigCache, PricingConfig } from './config-cache.js';
 import { openapi, schemaValidator, toFieldErrors } from './contract.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
@@ -27,7 +28,9 @@ export interface ItemError {
 
 export type IngestResult =
   | { status: 'accepted' | 'duplicate'; eventId: string; event: EventRow }
-  | { status: 'rejected'; eventId: string | null; error: ItemError };
+  | { status: 'rejected'; eventId: string | null; error: ItemError }
+  /** A span's event not recorded: the call it names is charged already, by the event `existing`. */
+  | { status: 'linked'; eventId: string; existing: string };
 
 export interface IngestContext {
   store: Store;
@@ -40,6 +43,8 @@ export interface IngestContext {
    * `allow_tier_override`). Absent: they may not; an event with `tier` is rejected.
    */
   tierOverride?: boolean;
+  /** Where the events come from: `/v1/meter` (the default), or spans received on `/v1/traces`. */
+  source?: 'meter' | 'span';
 }
 
 type Prepared =
@@ -156,7 +161,17 @@ interface EventBody {
   expires_at?: string;
   tier?: string;
   metadata?: Record<string, unknown>;
+  call?: { response_id?: string; trace_id?: string; span_id?: string };
+  usage_missing?: boolean;
 }
+
+const TOKEN_FIELDS = [
+  'tokens_input',
+  'tokens_output',
+  'tokens_cached_input',
+  'tokens_cache_write',
+  'tokens_reasoning',
+] as const;
 
 /**
  * Validates, prices and records events. Never all-or-nothing: each event gets its own result.
@@ -227,6 +242,8 @@ export async function ingestEvents(
       const row = rows[position] as EventRow;
       const index = rowIndexes[position] as number;
       if (outcome.inserted) results[index] = { status: 'accepted', eventId: row.eventId, event: row };
+      else if ('status' in outcome)
+        results[index] = { status: 'linked', eventId: row.eventId, existing: outcome.existing };
       else if (outcome.existing === null)
         results[index] = reject(
           row.eventId,
@@ -240,7 +257,8 @@ export async function ingestEvents(
   }
   for (const [index, firstIndex] of sameAs) {
     const first = results[firstIndex] as IngestResult;
-    results[index] = first.status === 'rejected' ? first : { ...first, status: 'duplicate' };
+    results[index] =
+      first.status === 'rejected' || first.status === 'linked' ? first : { ...first, status: 'duplicate' };
   }
   return results;
 }
@@ -313,6 +331,21 @@ function prepare(
         `/${field}`,
         `\`${field}\` must not contain the NUL character (U+0000).`,
       );
+  }
+  // A span is named by both of its ids: one alone names no span.
+  if (body.call?.span_id !== undefined && body.call.trace_id === undefined)
+    return fail('validation_error', '/call/trace_id', '`call.trace_id` is required with `call.span_id`.');
+  if (body.call?.trace_id !== undefined && body.call.span_id === undefined)
+    return fail('validation_error', '/call/span_id', '`call.span_id` is required with `call.trace_id`.');
+  if (body.usage_missing === true) {
+    for (const field of TOKEN_FIELDS) {
+      if ((body[field] ?? 0) > 0)
+        return fail(
+          'validation_error',
+          `/${field}`,
+          `\`${field}\` must be 0 or absent when \`usage_missing\` is true (the call reported no token counts).`,
+        );
+    }
   }
   const timestamp = body.timestamp === undefined ? context.now : parseTime(body.timestamp);
   if (timestamp < context.now - MAX_PAST_MS) {
@@ -423,6 +456,9 @@ function prepare(
       resolutionAmount: 0n,
       resolutionMetadata: null,
       metadata,
+      usageMissing: body.usage_missing === true,
+      links: linkKeys(body.call),
+      source: context.source ?? 'meter',
     },
   };
 }

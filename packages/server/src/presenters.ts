@@ -152,6 +152,8 @@ export function ledgerEvent(event: StoredEvent, now: number) {
     resolved_at: isoOrNull(event.resolvedAt),
     outcome_charged: formatMoney(event.resolutionAmount),
     metadata: parseJson(event.metadata),
+    usage_missing: event.usageMissing,
+    superseded_by: event.supersededBy,
   };
 }
 

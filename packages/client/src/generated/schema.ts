@@ -283,8 +283,34 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The event ledger, newest first, cursor-paginated */
+        /**
+         * The event ledger, newest first, cursor-paginated
+         * @description Superseded events (a span's charge replaced by the meter event of the same model call) are
+         *     left out, as they are of usage, invoices and simulations; `GET /v1/events/{event_id}` reads them.
+         */
         get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one event of the ledger, superseded or not
+         * @description The event as the ledger holds it. Unlike the event list, this also answers an event whose
+         *     charge was superseded (`superseded_by`: a span's charge replaced by the meter event of the
+         *     same model call), so a client can see what became of it.
+         */
+        get: operations["getEvent"];
         put?: never;
         post?: never;
         delete?: never;
@@ -419,6 +445,32 @@ export interface components {
              */
             tier?: components["schemas"]["TierId"];
             metadata?: components["schemas"]["Metadata"];
+            call?: components["schemas"]["CallLinks"];
+            /**
+             * @description The model call was seen but reported no token counts (a stream that ended without usage):
+             *     the event is priced by the base fee alone and counted as such in usage. With `true`, every
+             *     token count must be 0 or absent (anything else: `validation_error` naming the field).
+             */
+            usage_missing?: boolean;
+        };
+        /**
+         * @description What identifies the model call this event charges (docs/call-identity.md): the provider's
+         *     response id and the OpenTelemetry span the call ran in. A span of the same call received on
+         *     `/v1/traces` is then not charged again: arriving after this event, it is not charged; charged
+         *     before it, its charge is superseded by this event (it stays in the ledger, marked
+         *     `superseded_by`, and leaves usage, invoices and simulations). A response id links records
+         *     only when it cannot repeat (at least 16 characters after a leading `word-` or `word_`, not
+         *     all digits, at least 8 different characters); `trace_id` and `span_id` go together (one
+         *     without the other: `validation_error` naming the missing one). A link to a span that is not
+         *     a model call changes nothing.
+         */
+        CallLinks: {
+            /** @description The provider's response id (`chatcmpl-…`, `msg_…`, `resp_…`); no control characters. */
+            response_id?: string;
+            /** @description The trace of the call's span, 32 lower-case hex digits, not all zeros. */
+            trace_id?: string;
+            /** @description The call's span, 16 lower-case hex digits, not all zeros; with `trace_id` only. */
+            span_id?: string;
         };
         PriceBreakdown: {
             base: number;
@@ -636,6 +688,8 @@ export interface components {
             };
             currency: components["schemas"]["Currency"];
             calls: number;
+            /** @description Of `calls`, those seen without token counts (`usage_missing`), priced by the base fee alone. */
+            usage_missing_events: number;
             tokens: components["schemas"]["TokenTotals"];
             outcomes: components["schemas"]["OutcomeCounts"];
             amounts: components["schemas"]["Amounts"];
@@ -694,6 +748,13 @@ export interface components {
             /** @description What the resolution of a pending outcome charged. */
             outcome_charged: components["schemas"]["Decimal"];
             metadata: components["schemas"]["Metadata"] | null;
+            /** @description The call reported no token counts; priced by the base fee alone. */
+            usage_missing: boolean;
+            /**
+             * @description The meter event that charges this span's model call instead (it arrived after the span and
+             *     names the same call): this event is no longer counted anywhere. Null: it counts.
+             */
+            superseded_by: components["schemas"]["EventId"] | null;
         };
         EventPage: {
             data: components["schemas"]["LedgerEvent"][];
@@ -1558,6 +1619,34 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: components["schemas"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerEvent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };

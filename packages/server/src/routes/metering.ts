@@ -16,6 +16,9 @@ const ingestContext = (context: RequestContext) => ({
   tierOverride: context.tierOverride,
 });
 
+/** Only a span's event can find its call charged already: a meter event is always recorded. */
+const NEVER_LINKED = 'A meter event was answered as linked; only span events can be.';
+
 const STATUS_OF: Record<string, number> = {
   validation_error: 400,
   idempotency_key_mismatch: 400,
@@ -43,6 +46,7 @@ const meter: RouteDefinition = {
       return body.event_id ?? header ?? mintEventId();
     });
     if (!result) throw new Error('ingest returned no result');
+    if (result.status === 'linked') throw new Error(NEVER_LINKED);
     if (result.status === 'rejected') {
       const status = STATUS_OF[result.error.code] ?? 422;
       const errors = result.error.field
@@ -104,6 +108,7 @@ const batch: RouteDefinition = {
     }
     const summary = { accepted: 0, duplicate: 0, rejected: 0 };
     const eventResults = results.map((result, index) => {
+      if (result.status === 'linked') throw new Error(NEVER_LINKED);
       summary[result.status] += 1;
       if (result.status === 'rejected')
         return { index, event_id: result.eventId, status: result.status, error: result.error };

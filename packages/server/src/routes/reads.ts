@@ -15,7 +15,7 @@ import {
 } from '@agentmeter/pricing';
 import type { RequestContext, RouteDefinition } from '../app.js';
 import { iso, ledgerEvent } from '../presenters.js';
-import { unprocessable, validationError } from '../problem.js';
+import { notFound, unprocessable, validationError } from '../problem.js';
 import type { EventFilters, UsageDimension, UsageRow } from '../store/types.js';
 
 /** Lets timers, I/O and other requests run before the caller goes on. */
@@ -53,6 +53,7 @@ function groupView(row: UsageRow, amounts: Amounts, groupBy: UsageDimension[]) {
     key,
     currency: row.currency,
     calls: row.calls,
+    usage_missing_events: row.usageMissing,
     tokens: {
       input: row.tokensInput,
       output: row.tokensOutput,
@@ -99,6 +100,7 @@ const usage: RouteDefinition = {
             success: 0,
             failure: 0,
             expired: 0,
+            usageMissing: 0,
           },
           amounts: zeroAmounts(),
         };
@@ -115,6 +117,7 @@ const usage: RouteDefinition = {
         'success',
         'failure',
         'expired',
+        'usageMissing',
       ] as const) {
         total.row[field] += row[field];
       }
@@ -216,6 +219,17 @@ const events: RouteDefinition = {
             : null,
       },
     };
+  },
+};
+
+const event: RouteDefinition = {
+  operationId: 'getEvent',
+  scope: 'admin',
+  handler: async (context) => {
+    const eventId = context.params['event_id'] as string;
+    const row = await context.store.getEvent(context.projectId, eventId);
+    if (!row) throw notFound(`Event "${eventId}"`);
+    return { status: 200, body: ledgerEvent(row, context.now) };
   },
 };
 
@@ -328,4 +342,4 @@ const simulate: RouteDefinition = {
   },
 };
 
-export const readRoutes: RouteDefinition[] = [usage, invoice, events, simulate];
+export const readRoutes: RouteDefinition[] = [usage, invoice, events, event, simulate];

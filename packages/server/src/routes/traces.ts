@@ -1,4 +1,5 @@
 import type { RequestContext, RouteDefinition } from '../app.js';
+import { isUniqueResponseId } from '../call-links.js';
 import { type IngestResult, ingestEvents } from '../ingest.js';
 import { attributionOf, hasUsage, NestingRule, roleOf, type SpanUsage, usageOf } from './traces-genai.js';
 import {
@@ -40,14 +41,14 @@ const LIMITS: TraceMemoryLimits = { projectKeys: 100_000, totalKeys: 1_000_000, 
 
 /**
  * What a project's requests share (a collector sends a trace's spans in several batches): which spans
- * have a metered descendant, which were metered or skipped, and which provider response ids were metered.
- * Kept in memory, per store and project: replicas behind a load balancer should receive a trace's batches
- * on one replica (the collector's `loadbalancing` exporter, routing by trace id), or the rule falls back to
- * each batch alone.
+ * have a metered descendant, and which were metered or skipped. Kept in memory, per store and project:
+ * replicas behind a load balancer should receive a trace's batches on one replica (the collector's
+ * `loadbalancing` exporter, routing by trace id), or the rule falls back to each batch alone. Which
+ * calls are charged already (by a span's ids or its provider response id, from any export, replica or
+ * `/v1/meter`) is not kept here but in the database, with each charge (see call-links.ts).
  */
 export interface TraceMemory {
   nesting: NestingRule;
-  responses: Set<string>;
   /**
    * Model-call spans the nesting rule skipped (a sum over calls, or under a call metered before). The
    * rule's memory of a span is spent when the span is decided, so a span sent again (a retry after a
@@ -58,7 +59,7 @@ export interface TraceMemory {
   turn: Promise<void>;
   /** Requests using this memory now: it is never forgotten while one is. */
   users: number;
-  /** Keys kept at most by each of `responses`, `skipped`, and the nesting rule's maps. */
+  /** Keys kept at most by each of `skipped` and the nesting rule's maps. */
   capacity: number;
 }
 
@@ -75,7 +76,6 @@ export class TraceMemories {
     else {
       memory = {
         nesting: new NestingRule(this.limits.projectKeys),
-        responses: new Set(),
         skipped: new Set(),
         turn: Promise.resolve(),
         users: 0,
@@ -111,7 +111,7 @@ export class TraceMemories {
   }
 }
 
-const sizeOf = (memory: TraceMemory) => memory.nesting.size + memory.responses.size + memory.skipped.size;
+const sizeOf = (memory: TraceMemory) => memory.nesting.size + memory.skipped.size;
 
 const memories = new WeakMap<object, TraceMemories>();
 
@@ -153,15 +153,39 @@ function rememberIn(keys: Set<string>, key: string, limit: number): void {
   keys.add(key);
 }
 
-/** The meter event of one model-call span; its id comes from the trace and span ids, so a re-sent export is a replay. */
+/** A response id the contract takes as `call.response_id` (it is only a link when unique enough). */
+function responseIdOf(usage: SpanUsage): string | undefined {
+  const id = usage.responseId;
+  if (id === undefined || id.length === 0 || id.length > 200) return undefined;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the contract forbids control characters.
+  if (/[\u0000-\u001f\u007f]/.test(id) || !(id as unknown as { isWellFormed(): boolean }).isWellFormed())
+    return undefined;
+  return isUniqueResponseId(id) ? id : undefined;
+}
+
+/**
+ * The meter event of one model-call span; its id comes from the trace and span ids, so a re-sent export
+ * is a replay. It names its call (`call`: the span, and the provider's response id when that cannot
+ * repeat), so the store charges the call once: not again when another span or a meter event already
+ * names it, and replaced by a meter event naming it later.
+ */
 function eventOf(span: OtlpSpan, usage: SpanUsage) {
+  // A call traced without token counts is still a call: charged by the base fee, marked as such.
+  const usageMissing = (usage as SpanUsage & { usageMissing?: boolean }).usageMissing === true;
+  const responseId = responseIdOf(usage);
   const event: Record<string, unknown> = {
     event_id: `otel:${span.traceId}:${span.spanId}`,
     ...Object.fromEntries(
       Object.entries(attributionOf(span, usage.operation)).filter(([, value]) => value !== undefined),
     ),
-    tokens_input: usage.inputTokens,
-    tokens_output: usage.outputTokens,
+    ...(usageMissing
+      ? { usage_missing: true }
+      : { tokens_input: usage.inputTokens, tokens_output: usage.outputTokens }),
+    call: {
+      trace_id: span.traceId,
+      span_id: span.spanId,
+      ...(responseId === undefined ? {} : { response_id: responseId }),
+    },
     provider: usage.provider,
     metadata: {
       'otel.trace_id': span.traceId,
@@ -170,9 +194,11 @@ function eventOf(span: OtlpSpan, usage: SpanUsage) {
     },
   };
   if (Number.isFinite(span.endMs) && span.endMs > 0) event['timestamp'] = new Date(span.endMs).toISOString();
-  if (usage.cachedInputTokens) event['tokens_cached_input'] = usage.cachedInputTokens;
-  if (usage.cacheWriteTokens) event['tokens_cache_write'] = usage.cacheWriteTokens;
-  if (usage.reasoningTokens) event['tokens_reasoning'] = usage.reasoningTokens;
+  if (!usageMissing) {
+    if (usage.cachedInputTokens) event['tokens_cached_input'] = usage.cachedInputTokens;
+    if (usage.cacheWriteTokens) event['tokens_cache_write'] = usage.cacheWriteTokens;
+    if (usage.reasoningTokens) event['tokens_reasoning'] = usage.reasoningTokens;
+  }
   if (usage.model) event['model'] = usage.model;
   return event;
 }
@@ -180,15 +206,16 @@ function eventOf(span: OtlpSpan, usage: SpanUsage) {
 interface Call {
   span: OtlpSpan;
   usage: SpanUsage;
-  responseKey: string | undefined;
 }
 
 function forget(memory: TraceMemory, call: Call): void {
-  if (call.responseKey !== undefined) memory.responses.delete(call.responseKey);
   memory.nesting.forget(call.span.traceId, call.span.spanId);
 }
 
-/** The model-call spans of a batch to meter: calls with usage, innermost only, each provider response once. */
+/**
+ * The model-call spans of a batch to meter: calls with usage, innermost only. Whether a call is charged
+ * already (another span of it, a meter event naming it) the store decides as it records them.
+ */
 async function callsToMeter(memory: TraceMemory, spans: OtlpSpan[], slicer: Slicer): Promise<Call[]> {
   // What each span is, a slice at a time: nothing shared is read or changed here.
   const nodes = new Array<{
@@ -223,14 +250,10 @@ async function callsToMeter(memory: TraceMemory, spans: OtlpSpan[], slicer: Slic
         rememberIn(memory.skipped, spanKey, memory.capacity);
         continue;
       }
-      const responseKey = usage.responseId ? `${usage.provider}\u0000${usage.responseId}` : undefined;
-      if (responseKey !== undefined) {
-        if (memory.responses.has(responseKey)) continue;
-        rememberIn(memory.responses, responseKey, memory.capacity);
-      }
-      // Undone (`forget`) when its event is not recorded after all.
+      // Undone (`forget`) when its event is not recorded after all. A span whose call is charged
+      // already by another record of it stays metered here: it is that call.
       memory.nesting.metered(span.traceId, span.spanId);
-      calls.push({ span, usage, responseKey });
+      calls.push({ span, usage });
     }
     return calls;
   });
@@ -277,6 +300,7 @@ const exportTraces: RouteDefinition = {
         projectId: context.projectId,
         configVersion: context.configVersion,
         now: context.now,
+        source: 'span' as const,
       };
       const results: IngestResult[] = [];
       for (let start = 0; start < calls.length; start += EVENTS_PER_WRITE) {

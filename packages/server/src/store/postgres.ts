@@ -1,13 +1,17 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { planLinks } from '../call-links.js';
 import { MIGRATIONS } from './schema.js';
 import {
   EVENT_COLUMNS,
   eventParams,
   eventsSelect,
+  holdersSelect,
   invoiceRowFrom,
   invoiceSelect,
   rowToAssignment,
   rowToEvent,
+  rowToHolder,
   rowToKey,
   rowToTier,
   usageRowFrom,
@@ -91,11 +95,60 @@ const COLUMN_TYPES: Record<(typeof EVENT_COLUMNS)[number], string> = {
   resolution_amount: 'bigint',
   resolution_metadata: 'text',
   metadata: 'text',
+  usage_missing: 'integer',
+  superseded_by: 'text',
 };
 
 const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
   SELECT * FROM unnest(${EVENT_COLUMNS.map((column, index) => `$${index + 1}::${COLUMN_TYPES[column]}[]`).join(', ')})
   ON CONFLICT (project_id, event_id) DO NOTHING RETURNING event_id`;
+
+const INSERT_LINKS = `INSERT INTO call_links (project_id, link_key, event_id, source)
+  SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])
+  ON CONFLICT (project_id, link_key, event_id) DO NOTHING`;
+
+const SUPERSEDE = `UPDATE events e SET superseded_by = v.superseder
+  FROM unnest($2::text[], $3::text[]) AS v(event_id, superseder)
+  WHERE e.project_id = $1 AND e.event_id = v.event_id AND e.superseded_by IS NULL`;
+
+/**
+ * A write naming more links than this locks buckets of links (exclusively) instead of each link, so
+ * one transaction never holds more than 2 × LINK_LOCKS advisory locks: they share PostgreSQL's lock
+ * table (`max_locks_per_transaction` × connections, 6,400 by default) with every other lock, and a
+ * batch of 1,000 events naming 2,000 links, a few at once, would exhaust it.
+ */
+const LINK_LOCKS = 64;
+/** Buckets per project: a write locks at most this many buckets, whatever it names. */
+const LINK_BUCKETS = 64n;
+
+/** A 64-bit advisory lock key for `text` (the first 8 bytes of its SHA-256, signed as PostgreSQL's bigint). */
+function lockKey(text: string): bigint {
+  return createHash('sha256').update(text).digest().readBigInt64BE(0);
+}
+
+/**
+ * Serializes the writes naming the same links, across connections and replicas, for the rest of the
+ * transaction: each link's key exclusively (with a shared lock on its bucket), or, past `LINK_LOCKS`
+ * links, their buckets exclusively. Buckets are always taken before links, each kind in ascending
+ * order, so two writes never wait for each other in a cycle.
+ */
+async function lockLinks(client: pg.PoolClient, projectId: string, links: Iterable<string>): Promise<void> {
+  const linkKeys = new Set<bigint>();
+  for (const link of links) linkKeys.add(lockKey(`call-link\u0000${projectId}\u0000${link}`));
+  const buckets = new Set<bigint>();
+  for (const key of linkKeys)
+    buckets.add(lockKey(`call-link-bucket\u0000${projectId}\u0000${BigInt.asUintN(64, key) % LINK_BUCKETS}`));
+  const ascending = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+  const perLink = linkKeys.size <= LINK_LOCKS;
+  const keys = [...[...buckets].sort(ascending), ...(perLink ? [...linkKeys].sort(ascending) : [])];
+  const shared = keys.map((_key, index) => perLink && index < buckets.size);
+  // One statement, taking the locks in the arrays' order.
+  await client.query(
+    `SELECT CASE WHEN l.shared THEN pg_advisory_xact_lock_shared(l.key) ELSE pg_advisory_xact_lock(l.key) END
+     FROM unnest($1::bigint[], $2::boolean[]) AS l(key, shared)`,
+    [keys.map(String), shared],
+  );
+}
 
 const CURRENT_TIER = `SELECT v.* FROM tiers t JOIN tier_versions v
   ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
@@ -436,6 +489,8 @@ export class PostgresStore implements Store {
 
   async insertEvents(projectId: string, rows: EventRow[]): Promise<InsertOutcome[]> {
     if (rows.length === 0) return [];
+    if (rows.some((row) => row.links !== undefined && row.links.length > 0))
+      return this.#insertLinked(projectId, rows);
     // Column-wise arrays for one unnest() insert: the whole batch is one statement, one transaction.
     const columns: unknown[][] = EVENT_COLUMNS.map(() => []);
     const firstIndex = new Map<string, number>();
@@ -470,6 +525,90 @@ export class PostgresStore implements Store {
     return rows.map((row, index): InsertOutcome => {
       if (inserted.has(row.eventId) && firstIndex.get(row.eventId) === index) return { inserted: true };
       return { inserted: false, existing: existing.get(row.eventId) ?? null };
+    });
+  }
+
+  /**
+   * Rows naming their model call, in one transaction: the links locked first (`lockLinks`), then what is
+   * stored of the rows' ids and links read, the write decided (`planLinks`) and carried out. A failure
+   * anywhere rolls all of it back: nothing was recorded, and the request may be sent again.
+   */
+  async #insertLinked(projectId: string, rows: EventRow[]): Promise<InsertOutcome[]> {
+    return this.#transaction(async (client) => {
+      const links = new Set<string>();
+      const linkedIds = new Set<string>();
+      for (const row of rows) {
+        if (row.links === undefined || row.links.length === 0) continue;
+        linkedIds.add(row.eventId);
+        for (const link of row.links) links.add(link);
+      }
+      await lockLinks(client, projectId, links);
+      const stored = new Set(
+        (
+          await client.query(
+            'SELECT event_id FROM events WHERE project_id = $1 AND event_id = ANY($2::text[])',
+            [projectId, [...linkedIds]],
+          )
+        ).rows.map((row) => String(row.event_id)),
+      );
+      const holders = (await client.query(holdersSelect('postgres'), [projectId, [...links]])).rows.map(
+        rowToHolder,
+      );
+      const plan = planLinks(rows, stored, holders);
+
+      const columns: unknown[][] = EVENT_COLUMNS.map(() => []);
+      const planned = new Set<string>();
+      rows.forEach((row, index) => {
+        const decision = plan.decisions[index];
+        if (decision?.kind !== 'insert') return;
+        planned.add(row.eventId);
+        eventParams(projectId, row, decision.supersededBy).forEach((value, column) => {
+          (columns[column] as unknown[]).push(value);
+        });
+      });
+      const inserted = new Set(
+        planned.size === 0
+          ? []
+          : (await client.query(INSERT_EVENTS, columns)).rows.map((row) => String(row.event_id)),
+      );
+      // A row planned but not written took an id another write stored meanwhile (a row without links,
+      // which locks nothing): it is answered as that id's original, and its links are not kept.
+      const linkRows = plan.links.filter((link) => !planned.has(link.eventId) || inserted.has(link.eventId));
+      if (linkRows.length > 0) {
+        await client.query(INSERT_LINKS, [
+          projectId,
+          linkRows.map((link) => link.linkKey),
+          linkRows.map((link) => link.eventId),
+          linkRows.map((link) => link.source),
+        ]);
+      }
+      const supersede = plan.supersede.filter((change) => inserted.has(change.by));
+      if (supersede.length > 0) {
+        await client.query(SUPERSEDE, [
+          projectId,
+          supersede.map((change) => change.eventId),
+          supersede.map((change) => change.by),
+        ]);
+      }
+      const taken = rows.filter(
+        (row, index) =>
+          plan.decisions[index]?.kind === 'taken' || (planned.has(row.eventId) && !inserted.has(row.eventId)),
+      );
+      const originals = new Map<string, StoredEvent>();
+      if (taken.length > 0) {
+        const found = await client.query(
+          'SELECT * FROM events WHERE project_id = $1 AND event_id = ANY($2::text[])',
+          [projectId, [...new Set(taken.map((row) => row.eventId))]],
+        );
+        for (const row of found.rows) originals.set(String(row.event_id), rowToEvent(row));
+      }
+      return rows.map((row, index): InsertOutcome => {
+        const decision = plan.decisions[index];
+        if (decision?.kind === 'linked')
+          return { inserted: false, status: 'linked', existing: decision.existing };
+        if (decision?.kind === 'insert' && inserted.has(row.eventId)) return { inserted: true };
+        return { inserted: false, existing: originals.get(row.eventId) ?? null };
+      });
     });
   }
 

@@ -90,6 +90,15 @@ CREATE INDEX events_project_ts ON events (project_id, ts);
 CREATE INDEX events_project_customer_ts ON events (project_id, customer_id, ts);
 CREATE INDEX events_project_resolved ON events (project_id, resolved_at) WHERE resolved_at IS NOT NULL;`;
 
+// Looked up by (project, link) only: the primary key is the index.
+const callLinks = `CREATE TABLE call_links (
+  project_id TEXT NOT NULL,
+  link_key TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  source TEXT NOT NULL CHECK (source IN ('meter', 'span')),
+  PRIMARY KEY (project_id, link_key, event_id)
+);`;
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -116,5 +125,21 @@ CREATE TABLE events (
     name: 'server settings',
     sqlite: 'CREATE TABLE server_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);',
     postgres: 'CREATE TABLE server_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);',
+  },
+  {
+    // One charge per model call across /v1/meter and /v1/traces: each charge's links (the provider's
+    // response id, the span of the call) are kept, so a span of a call metered already is not charged,
+    // and a meter event arriving after its call's span replaces the span's charge (`superseded_by`),
+    // which then leaves every total. The new columns have constant defaults: adding them rewrites no
+    // rows (PostgreSQL 11+, SQLite). No index on events changes: superseded events are few, and every
+    // read that sums or lists events already reads each row it keeps, where the extra test is free.
+    version: 4,
+    name: 'call links and superseded charges',
+    sqlite: `${callLinks}
+ALTER TABLE events ADD COLUMN usage_missing INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN superseded_by TEXT;`,
+    postgres: `${callLinks}
+ALTER TABLE events ADD COLUMN usage_missing INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN superseded_by TEXT;`,
   },
 ];

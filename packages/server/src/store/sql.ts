@@ -1,3 +1,4 @@
+import type { LinkHolder } from '../call-links.js';
 import type {
   AssignmentRow,
   EventFilters,
@@ -43,9 +44,12 @@ export const EVENT_COLUMNS = [
   'resolution_amount',
   'resolution_metadata',
   'metadata',
+  'usage_missing',
+  'superseded_by',
 ] as const;
 
-export function eventParams(projectId: string, row: EventRow): unknown[] {
+/** `supersededBy`: set when a later meter row of the same write replaces this span's charge. */
+export function eventParams(projectId: string, row: EventRow, supersededBy: string | null = null): unknown[] {
   return [
     projectId,
     row.eventId,
@@ -76,6 +80,8 @@ export function eventParams(projectId: string, row: EventRow): unknown[] {
     row.resolutionAmount,
     row.resolutionMetadata,
     row.metadata,
+    row.usageMissing === true ? 1 : 0,
+    supersededBy,
   ];
 }
 
@@ -117,6 +123,26 @@ export function rowToEvent(row: Row): StoredEvent {
     resolutionAmount: money(row['resolution_amount']),
     resolutionMetadata: nullableText(row['resolution_metadata']),
     metadata: nullableText(row['metadata']),
+    usageMissing: Number(row['usage_missing'] ?? 0) === 1,
+    supersededBy: nullableText(row['superseded_by']),
+  };
+}
+
+/** Only charges that count: a span's charge replaced by the meter event of its call is left out. */
+const COUNTED = 'superseded_by IS NULL';
+
+/** The stored holders of some links (`?` or `$2` placeholders after the project). */
+export const holdersSelect = (dialect: 'sqlite' | 'postgres') =>
+  `SELECT l.link_key, l.event_id, l.source, e.superseded_by FROM call_links l
+   JOIN events e ON e.project_id = l.project_id AND e.event_id = l.event_id
+   WHERE l.project_id = ${dialect === 'sqlite' ? '? AND l.link_key = ?' : '$1 AND l.link_key = ANY($2::text[])'}`;
+
+export function rowToHolder(row: Row): LinkHolder {
+  return {
+    linkKey: String(row['link_key']),
+    eventId: String(row['event_id']),
+    source: String(row['source']) as LinkHolder['source'],
+    supersededBy: nullableText(row['superseded_by']),
   };
 }
 
@@ -197,8 +223,8 @@ export function usageSelect(
   // Values are added in the order their placeholders appear in the text (SQLite's `?` is positional).
   const nowA = params.add(now);
   const nowB = params.add(now);
-  const eventsWhere = `${filterSql(params, projectId, filters)} AND ts >= ${params.add(filters.from)} AND ts < ${params.add(filters.to)}`;
-  const resolvedWhere = `${filterSql(params, projectId, filters)} AND resolved_at >= ${params.add(filters.from)} AND resolved_at < ${params.add(filters.to)} AND outcome = 'pending'`;
+  const eventsWhere = `${filterSql(params, projectId, filters)} AND ts >= ${params.add(filters.from)} AND ts < ${params.add(filters.to)} AND ${COUNTED}`;
+  const resolvedWhere = `${filterSql(params, projectId, filters)} AND resolved_at >= ${params.add(filters.from)} AND resolved_at < ${params.add(filters.to)} AND outcome = 'pending' AND ${COUNTED}`;
   const dims = groupBy.map((dimension) => (dimension === 'day' ? 'day' : dimension));
   const sql = `WITH charges AS (
     SELECT customer_id, agent_id, action, ${dayOf(dialect, 'ts')} AS day, currency, 1 AS calls,
@@ -207,18 +233,18 @@ export function usageSelect(
       CASE WHEN outcome_state = 'success' THEN 1 ELSE 0 END AS success,
       CASE WHEN outcome_state = 'failure' THEN 1 ELSE 0 END AS failure,
       CASE WHEN outcome_state = 'pending' AND expires_at <= ${nowB} THEN 1 ELSE 0 END AS expired,
-      base_amount, token_amount, outcome_amount
+      usage_missing, base_amount, token_amount, outcome_amount
     FROM events WHERE ${eventsWhere}
     UNION ALL
     SELECT customer_id, agent_id, action, ${dayOf(dialect, 'resolved_at')}, currency, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-      0, 0, resolution_amount
+      0, 0, 0, resolution_amount
     FROM events WHERE ${resolvedWhere}
   )
   SELECT ${[...dims, 'currency'].join(', ')}, SUM(calls) AS calls,
     SUM(tokens_input) AS tokens_input, SUM(tokens_output) AS tokens_output, SUM(tokens_cached_input) AS tokens_cached_input,
     SUM(tokens_cache_write) AS tokens_cache_write, SUM(tokens_reasoning) AS tokens_reasoning,
     SUM(pending) AS pending, SUM(success) AS success, SUM(failure) AS failure, SUM(expired) AS expired,
-    ${splitSumSql('base_amount')}, ${splitSumSql('token_amount')}, ${splitSumSql('outcome_amount')}
+    SUM(usage_missing) AS usage_missing, ${splitSumSql('base_amount')}, ${splitSumSql('token_amount')}, ${splitSumSql('outcome_amount')}
   FROM charges GROUP BY ${[...dims, 'currency'].join(', ')} ORDER BY ${[...dims, 'currency'].join(', ')}`;
   return { sql, params: params.values };
 }
@@ -232,8 +258,8 @@ export function invoiceSelect(
   to: number,
 ): { sql: string; params: unknown[] } {
   const params = new Params(dialect);
-  const eventsWhere = `project_id = ${params.add(projectId)} AND customer_id = ${params.add(customerId)} AND ts >= ${params.add(from)} AND ts < ${params.add(to)}`;
-  const resolvedWhere = `project_id = ${params.add(projectId)} AND customer_id = ${params.add(customerId)} AND resolved_at >= ${params.add(from)} AND resolved_at < ${params.add(to)} AND outcome = 'pending'`;
+  const eventsWhere = `project_id = ${params.add(projectId)} AND customer_id = ${params.add(customerId)} AND ts >= ${params.add(from)} AND ts < ${params.add(to)} AND ${COUNTED}`;
+  const resolvedWhere = `project_id = ${params.add(projectId)} AND customer_id = ${params.add(customerId)} AND resolved_at >= ${params.add(from)} AND resolved_at < ${params.add(to)} AND outcome = 'pending' AND ${COUNTED}`;
   const sql = `WITH charges AS (
     SELECT tier_id, tier_version, currency, 1 AS calls, tokens_input + tokens_output AS tokens,
       CASE WHEN outcome = 'success' THEN 1 ELSE 0 END AS successes, base_amount, token_amount, outcome_amount
@@ -275,6 +301,7 @@ export function usageRowFrom(row: Row, groupBy: UsageDimension[]): UsageRow {
     success: Number(row['success']),
     failure: Number(row['failure']),
     expired: Number(row['expired']),
+    usageMissing: Number(row['usage_missing'] ?? 0),
     baseAmount: splitSum(row, 'base_amount'),
     tokenAmount: splitSum(row, 'token_amount'),
     outcomeAmount: splitSum(row, 'outcome_amount'),
@@ -295,7 +322,7 @@ export function eventsSelect(
   limit: number,
 ): { sql: string; params: unknown[] } {
   const params = new Params(dialect);
-  let where = `${filterSql(params, projectId, filters)} AND ts >= ${params.add(filters.from)} AND ts < ${params.add(filters.to)}`;
+  let where = `${filterSql(params, projectId, filters)} AND ts >= ${params.add(filters.from)} AND ts < ${params.add(filters.to)} AND ${COUNTED}`;
   let order = 'DESC';
   if ('afterSeq' in page) {
     where += ` AND seq > ${params.add(page.afterSeq)}`;

@@ -11,16 +11,19 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { type LinkHolder, planLinks } from '../call-links.js';
 import { newKeyHashSecret } from '../keys.js';
 import { MIGRATIONS } from './schema.js';
 import {
   EVENT_COLUMNS,
   eventParams,
   eventsSelect,
+  holdersSelect,
   invoiceRowFrom,
   invoiceSelect,
   rowToAssignment,
   rowToEvent,
+  rowToHolder,
   rowToKey,
   rowToTier,
   usageRowFrom,
@@ -105,6 +108,11 @@ const INSERTED: InsertOutcome = Object.freeze({ inserted: true });
 const INSERT_EVENT = `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})
   ON CONFLICT (project_id, event_id) DO NOTHING`;
 const SELECT_EVENT = 'SELECT * FROM events WHERE project_id = ? AND event_id = ?';
+const EVENT_STORED = 'SELECT 1 AS found FROM events WHERE project_id = ? AND event_id = ?';
+const HOLDERS = holdersSelect('sqlite');
+const INSERT_LINK = `INSERT INTO call_links (project_id, link_key, event_id, source) VALUES (?, ?, ?, ?)
+  ON CONFLICT (project_id, link_key, event_id) DO NOTHING`;
+const SUPERSEDE = `UPDATE events SET superseded_by = ? WHERE project_id = ? AND event_id = ? AND superseded_by IS NULL`;
 
 /**
  * The embedded store: one SQLite file through better-sqlite3, WAL mode, prepared statements,
@@ -506,6 +514,8 @@ export class SqliteStore implements Store {
   }
 
   #insertRows(projectId: string, rows: EventRow[]): InsertOutcome[] {
+    if (rows.some((row) => row.links !== undefined && row.links.length > 0))
+      return this.#insertLinkedRows(projectId, rows);
     const insert = this.#statement(INSERT_EVENT);
     const outcomes: InsertOutcome[] = new Array(rows.length);
     for (let index = 0; index < rows.length; index++) {
@@ -515,6 +525,46 @@ export class SqliteStore implements Store {
           ? INSERTED
           : { inserted: false, existing: rowToEvent(this.#get(SELECT_EVENT, projectId, row.eventId) as Row) };
     }
+    return outcomes;
+  }
+
+  /**
+   * Rows naming their model call: what is stored of their ids and links is read, the write decided
+   * (`planLinks`) and carried out, all in the write transaction, so no other write comes between.
+   */
+  #insertLinkedRows(projectId: string, rows: EventRow[]): InsertOutcome[] {
+    const storedIds = new Set<string>();
+    const holders: LinkHolder[] = [];
+    const read = new Set<string>();
+    for (const row of rows) {
+      if (row.links === undefined || row.links.length === 0) continue;
+      if (this.#get(EVENT_STORED, projectId, row.eventId)) storedIds.add(row.eventId);
+      for (const linkKey of row.links) {
+        if (read.has(linkKey)) continue;
+        read.add(linkKey);
+        for (const holder of this.#all(HOLDERS, projectId, linkKey)) holders.push(rowToHolder(holder));
+      }
+    }
+    const plan = planLinks(rows, storedIds, holders);
+    const insert = this.#statement(INSERT_EVENT);
+    const outcomes: InsertOutcome[] = new Array(rows.length);
+    for (let index = 0; index < rows.length; index++) {
+      const row = rows[index] as EventRow;
+      const decision = plan.decisions[index];
+      if (decision?.kind === 'linked') {
+        outcomes[index] = { inserted: false, status: 'linked', existing: decision.existing };
+        continue;
+      }
+      outcomes[index] =
+        decision?.kind === 'insert' &&
+        insert.run(eventParams(projectId, row, decision.supersededBy)).changes === 1
+          ? INSERTED
+          : { inserted: false, existing: rowToEvent(this.#get(SELECT_EVENT, projectId, row.eventId) as Row) };
+    }
+    const link = this.#statement(INSERT_LINK);
+    for (const { linkKey, eventId, source } of plan.links) link.run(projectId, linkKey, eventId, source);
+    const supersede = this.#statement(SUPERSEDE);
+    for (const { eventId, by } of plan.supersede) supersede.run(by, projectId, eventId);
     return outcomes;
   }
 

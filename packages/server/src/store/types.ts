@@ -97,19 +97,38 @@ export interface EventRow {
   resolutionAmount: bigint;
   resolutionMetadata: string | null;
   metadata: string | null;
+  /** The call was seen but reported no token counts: priced by the base fee alone. Absent: false. */
+  usageMissing?: boolean;
+  /**
+   * The links naming the model call this event charges (`id:<response id>`, `span:<trace>:<span>`;
+   * see call-links.ts). Written only with the event; never read back.
+   */
+  links?: readonly string[];
+  /** Where the event came from: `/v1/meter` (the default) or a span on `/v1/traces`. */
+  source?: 'meter' | 'span';
 }
 
-export type StoredEvent = EventRow & { seq: number };
+export type StoredEvent = EventRow & {
+  seq: number;
+  usageMissing: boolean;
+  /**
+   * The meter event that charges this span's call instead (a meter event naming the same call arrived
+   * after it): the event stays in the ledger but leaves every total. Null: it counts.
+   */
+  supersededBy: string | null;
+};
 
 /**
  * What became of one row of `insertEvents`: written; or its id was taken, with the stored original;
  * or its id was taken and the original could not be read back (`existing: null`: the store failed
- * after the request's other rows were committed, so the request cannot fail as a whole).
+ * after the request's other rows were committed, so the request cannot fail as a whole); or (a span
+ * row only) not written because the call it names is charged already, by the event `existing`.
  */
 export type InsertOutcome =
   | { inserted: true }
   | { inserted: false; existing: StoredEvent }
-  | { inserted: false; existing: null };
+  | { inserted: false; existing: null }
+  | { inserted: false; status: 'linked'; existing: string };
 
 export interface ResolveInput {
   eventId: string;
@@ -152,6 +171,8 @@ export interface UsageRow {
   success: number;
   failure: number;
   expired: number;
+  /** Charged events marked `usageMissing` (counted in `calls` too). */
+  usageMissing: number;
   baseAmount: bigint;
   tokenAmount: bigint;
   outcomeAmount: bigint;
@@ -237,8 +258,13 @@ export interface Store {
   /**
    * Inserts events in one transaction. `(project, event_id)` is unique: an id already stored is
    * not written again, and its stored row is returned instead. Results are in input order.
+   *
+   * Rows with `links` are one charge per call (see call-links.ts `planLinks`), row after row: a new
+   * meter row is written with its links and replaces (`supersededBy`) every span charge holding one of
+   * them; a span row whose links an event holds already is not written (`status: 'linked'`).
    */
   insertEvents(projectId: string, rows: EventRow[]): Promise<InsertOutcome[]>;
+  /** One event, superseded or not. */
   getEvent(projectId: string, eventId: string): Promise<StoredEvent | null>;
   /** Resolves a pending outcome with one conditional update: only a pending, unexpired outcome changes. */
   resolveOutcome(projectId: string, input: ResolveInput): Promise<ResolveResult>;
@@ -249,7 +275,10 @@ export interface Store {
     now: number,
   ): Promise<UsageRow[]>;
   invoice(projectId: string, customerId: string, from: number, to: number): Promise<InvoiceRow[]>;
-  /** The ledger, newest first: events with seq below `beforeSeq`. */
+  /**
+   * The ledger, newest first: events with seq below `beforeSeq`. Superseded events are left out of it,
+   * as they are of `usage`, `invoice` and `scanEvents`: only `getEvent` reads them.
+   */
   listEvents(
     projectId: string,
     filters: EventFilters,
