@@ -14,14 +14,19 @@ export type PendingCalls = Map<string, MeteredCall>;
 
 export function trackPending(config: MeterConfig, responseId: string | undefined, call: MeteredCall): void {
   if (responseId === undefined) {
-    call.finish({ counts: { ...ZERO_COUNTS }, complete: false });
+    call.finish({ counts: { ...ZERO_COUNTS }, complete: false, usageMissing: true });
     return;
   }
   if (config.pending.size >= PENDING_LIMIT) {
     const oldest = config.pending.entries().next().value;
     if (oldest) {
       config.pending.delete(oldest[0]);
-      oldest[1].finish({ counts: { ...ZERO_COUNTS }, complete: false, responseId: oldest[0] });
+      oldest[1].finish({
+        counts: { ...ZERO_COUNTS },
+        complete: false,
+        usageMissing: true,
+        responseId: oldest[0],
+      });
     }
   }
   config.pending.set(responseId, call);

@@ -41,6 +41,8 @@ describe.each(VERSIONS)('chat streams broken off and errors with $version', ({ O
         agent_id: 'support-bot',
         action: 'answer',
         event_id: eventId(),
+        call: { response_id: CHAT_ID },
+        usage_missing: true,
         metadata: { 'agentmeter.usage_incomplete': true },
       },
     ]);
@@ -68,6 +70,7 @@ describe.each(VERSIONS)('chat streams broken off and errors with $version', ({ O
       tokens_input: 0,
       tokens_output: 0,
       event_id: eventId(),
+      usage_missing: true,
       metadata: { 'agentmeter.usage_incomplete': true },
     });
   });
@@ -81,6 +84,7 @@ describe.each(VERSIONS)('chat streams broken off and errors with $version', ({ O
     expect(eventsOf(meter)).toHaveLength(1);
     expect(eventsOf(meter)[0]).toMatchObject({
       tokens_input: 0,
+      usage_missing: true,
       metadata: { 'agentmeter.usage_incomplete': true },
     });
     for await (const _ of stream) {
@@ -106,6 +110,7 @@ describe.each(VERSIONS)('chat streams broken off and errors with $version', ({ O
     await settle();
     expect(seen).toHaveLength(2);
     expect(eventsOf(meter)).toHaveLength(1);
+    expect(eventsOf(meter)[0]?.usage_missing).toBe(true);
     expect(eventsOf(meter)[0]?.metadata).toEqual({
       'agentmeter.usage_incomplete': true,
       'agentmeter.error_type': 'APIError',
@@ -138,6 +143,8 @@ describe.each(VERSIONS)('chat streams broken off and errors with $version', ({ O
       model: 'gpt-4.1',
       metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'RateLimitError' },
     });
+    // A rejected call used no tokens: zero is its count, not a missing one.
+    expect(eventsOf(meter)[0]?.usage_missing).toBeUndefined();
     // No response id: the Meter mints a fresh id (a UUIDv7).
     expect(eventsOf(meter)[0]?.event_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
   });

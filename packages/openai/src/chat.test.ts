@@ -36,6 +36,7 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
         agent_id: 'support-bot',
         action: 'answer',
         event_id: eventId(),
+        call: { response_id: CHAT_ID },
       },
     ]);
   });
@@ -97,6 +98,7 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
         agent_id: 'support-bot',
         action: 'answer',
         event_id: eventId(),
+        call: { response_id: CHAT_ID },
       },
     ]);
   });
@@ -118,7 +120,7 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
     expect(eventsOf(meter).map((event) => [event.tokens_input, event.tokens_output])).toEqual([[31, 9]]);
   });
 
-  it('with streamUsage: false, sends no stream_options and meters the stream as incomplete', async () => {
+  it('with streamUsage: false, sends no stream_options and meters the stream as usage_missing', async () => {
     let sent: unknown = 'unset';
     server.use(
       chatHandler((body) => {
@@ -143,6 +145,8 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
         agent_id: 'support-bot',
         action: 'answer',
         event_id: eventId(),
+        call: { response_id: CHAT_ID },
+        usage_missing: true,
         metadata: { 'agentmeter.usage_incomplete': true },
       },
     ]);

@@ -107,6 +107,7 @@ describe('responses.compact with openai@6', () => {
         agent_id: 'writer',
         action: 'draft',
         event_id: expect.stringContaining(id),
+        call: { response_id: id },
       },
     ]);
   });

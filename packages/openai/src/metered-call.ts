@@ -1,4 +1,5 @@
 import {
+  type CallScope,
   type MeterContext,
   type NormalizedUsage,
   recordUsage,
@@ -6,7 +7,7 @@ import {
   type UsageAttribution,
 } from '@agentmeter/sdk';
 import { addContent, requestContent } from './content.js';
-import { isUniqueResponseId, ZERO_COUNTS } from './normalize.js';
+import { ZERO_COUNTS } from './normalize.js';
 import type { MeterConfig } from './options.js';
 
 /** The metered OpenAI endpoints (`completions` is the legacy text completions API). */
@@ -24,6 +25,8 @@ export interface CallOutcome {
   counts: TokenCounts;
   /** False when the provider's usage never arrived (stream broken off, aborted, or no usage sent). */
   complete: boolean;
+  /** True when no usage at all arrived: the call's tokens are unknown, not zero. */
+  usageMissing?: boolean | undefined;
   responseId?: string | undefined;
   responseModel?: string | undefined;
   errorType?: string | undefined;
@@ -88,6 +91,11 @@ export class MeteredCall {
   readonly #startedAt = Date.now();
   readonly #startTick = performance.now();
   #settled = false;
+  /**
+   * The call in flight, for the client's observed `fetch`: it records the OpenTelemetry span the
+   * request is sent in (an instrumentation's call span, else the caller's), which the event names.
+   */
+  readonly scope: CallScope = { span: undefined };
   /** Completion text of the settled call; only with `captureContent`. */
   #outputText: string | undefined;
   #deliver!: (usage: NormalizedUsage) => void;
@@ -140,9 +148,14 @@ export class MeteredCall {
     };
     if (this.#requestModel) usage.requestModel = this.#requestModel;
     if (outcome.responseModel) usage.responseModel = outcome.responseModel;
-    if (outcome.responseId) {
-      usage.responseId = outcome.responseId;
-      if (!isUniqueResponseId(outcome.responseId)) usage.responseIdIsUnique = false;
+    // Whether the id may key the event or link it to other records is decided by `recordUsage`
+    // (ids that repeat, like `chatcmpl-123` or Ollama's counter, never do).
+    if (outcome.responseId) usage.responseId = outcome.responseId;
+    if (outcome.usageMissing) usage.usageMissing = true;
+    const span = this.scope.span;
+    if (span) {
+      usage.traceId = span.traceId;
+      usage.spanId = span.spanId;
     }
     if (this.#server.address) usage.serverAddress = this.#server.address;
     if (this.#server.port) usage.serverPort = this.#server.port;

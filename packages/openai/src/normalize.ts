@@ -82,14 +82,9 @@ export function embeddingsCounts(usage: unknown): TokenCounts {
   return { ...ZERO_COUNTS, inputTokens: count(record?.['prompt_tokens']) };
 }
 
-/**
- * Whether a response id can be an idempotency key. Some OpenAI-compatible servers answer with short
- * or constant ids (`chatcmpl-123`); keying events on those would merge distinct calls into one, so
- * only ids long enough to be unique are (OpenAI's own are 30+ characters). A shorter id still links
- * the layers of one call (so a LangChain handler above this wrapper does not meter it again).
- */
-export function isUniqueResponseId(id: string): boolean {
-  return id.length >= 24;
+/** True when a response carried no usage object at all (not even zeros): its tokens are unknown. */
+export function isMissing(usage: unknown): boolean {
+  return typeof usage !== 'object' || usage === null;
 }
 
 export function stringField(record: unknown, field: string): string | undefined {

@@ -117,22 +117,56 @@ describe('withMeter() arguments', () => {
     expect(reported).toEqual([failure]);
   });
 
-  it('warns once, and passes the result through, when create() returns no APIPromise', async () => {
+  it('meters a create() that returns a plain promise of a completion, without a warning', async () => {
     const warnings: unknown[] = [];
     const warn = console.warn;
     console.warn = (...args: unknown[]) => warnings.push(args.join(' '));
+    const recording = createRecordingMeter();
     try {
       const fake = {
-        chat: { completions: { create: async () => ({ id: 'x', usage: { prompt_tokens: 1 } }) } },
+        chat: {
+          completions: {
+            create: async () => ({ id: 'x', usage: { prompt_tokens: 1, completion_tokens: 2 } }),
+          },
+        },
       };
-      const wrapped = withMeter(fake, meter, DEFAULTS);
-      expect(await wrapped.chat.completions.create()).toEqual({ id: 'x', usage: { prompt_tokens: 1 } });
+      const wrapped = withMeter(fake, recording, DEFAULTS);
+      expect(await wrapped.chat.completions.create()).toEqual({
+        id: 'x',
+        usage: { prompt_tokens: 1, completion_tokens: 2 },
+      });
       await wrapped.chat.completions.create();
+      await settle();
+    } finally {
+      console.warn = warn;
+    }
+    expect(warnings).toEqual([]);
+    expect(recording.events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([
+      [1, 2],
+      [1, 2],
+    ]);
+  });
+
+  it('warns once, saying why, when create() returns something that cannot be metered', async () => {
+    const warnings: unknown[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => warnings.push(args.join(' '));
+    const recording = createRecordingMeter();
+    try {
+      const fake = { chat: { completions: { create: () => 42 } } };
+      const wrapped = withMeter(fake, recording, DEFAULTS);
+      expect(wrapped.chat.completions.create()).toBe(42);
+      wrapped.chat.completions.create();
+      await settle();
     } finally {
       console.warn = warn;
     }
     expect(warnings).toHaveLength(1);
-    expect(String(warnings[0])).toMatch(/chat\.completions\.create\(\) did not return an APIPromise/);
+    expect(String(warnings[0])).toMatch(
+      /chat\.completions\.create\(\) returned number: neither a promise, nor a stream of chunks/,
+    );
+    expect(String(warnings[0])).not.toMatch(/version/);
+    expect(recording.events).toEqual([]);
   });
 
   it('rejects a missing meter and a missing client', () => {

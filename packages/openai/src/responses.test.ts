@@ -42,6 +42,7 @@ describe.each(VERSIONS)('responses and embeddings with $version', ({ OpenAI }) =
         agent_id: 'research-agent',
         action: 'lookup',
         event_id: eventId,
+        call: { response_id: RESPONSE_ID },
       },
     ]);
   });
@@ -106,6 +107,8 @@ describe.each(VERSIONS)('responses and embeddings with $version', ({ OpenAI }) =
         agent_id: 'research-agent',
         action: 'lookup',
         event_id: eventId,
+        call: { response_id: RESPONSE_ID },
+        usage_missing: true,
         metadata: { 'agentmeter.usage_incomplete': true },
       },
     ]);

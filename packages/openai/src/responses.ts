@@ -1,7 +1,7 @@
 // Responses API: a finished `Response`, and the streamed events whose terminal one carries usage.
 import { TextCollector, truncate } from './content.js';
 import type { CallOutcome } from './metered-call.js';
-import { hasUsage, responsesCounts, stringField } from './normalize.js';
+import { hasUsage, isMissing, responsesCounts, stringField } from './normalize.js';
 import type { StreamObserver } from './wrap-stream.js';
 
 /** Statuses after which a response's usage is final. */
@@ -39,6 +39,7 @@ export function responseOutcome(response: unknown, captureContent: boolean): Cal
   const outcome: CallOutcome = {
     counts: responsesCounts(shape?.usage),
     complete: hasUsage(shape?.usage, 'input_tokens'),
+    usageMissing: isMissing(shape?.usage),
     responseId: stringField(shape, 'id'),
     responseModel: stringField(shape, 'model'),
     errorType: failureType(shape),
@@ -85,6 +86,7 @@ export class ResponsesStreamObserver implements StreamObserver<unknown> {
     return {
       counts: responsesCounts(this.#final?.usage),
       complete: hasUsage(this.#final?.usage, 'input_tokens'),
+      usageMissing: isMissing(this.#final?.usage),
       responseId: stringField(latest, 'id'),
       responseModel: stringField(latest, 'model'),
       errorType: failureType(this.#final) ?? this.#errorType,

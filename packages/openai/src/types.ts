@@ -25,8 +25,10 @@ export interface WithMeterOptions {
   onError?: (error: unknown) => void;
   /**
    * On streamed chat completions, ask for usage (`stream_options.include_usage`) when the caller did not,
-   * and hide the extra usage-only chunk from the caller. Turn off only for servers that reject
-   * `stream_options`; streamed calls are then metered with zero tokens, marked incomplete. Default: true.
+   * and hide the extra usage-only chunk from the caller. A server that refuses the field with a 400 is
+   * asked again without it and remembered, so there is no need to turn this off for it. When off,
+   * streamed calls of servers that send usage only when asked are metered as `usage_missing` (no
+   * tokens). Default: true.
    */
   streamUsage?: boolean;
 }

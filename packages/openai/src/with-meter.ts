@@ -1,4 +1,4 @@
-import type { Meter } from '@agentmeter/sdk';
+import { type Meter, observeClientFetch } from '@agentmeter/sdk';
 import { settlingMethod } from './background.js';
 import type { Api } from './metered-call.js';
 import { meteredCreate } from './metered-create.js';
@@ -38,6 +38,8 @@ export function withMeter<T extends object>(client: T, meter: Meter, options: Wi
 }
 
 function meterClient<T extends object>(target: T, config: MeterConfig): T {
+  // The client's requests record the OpenTelemetry span they are sent in, for the call in flight.
+  observeClientFetch(target);
   const proxies = new WeakMap<object, object>();
   const bound = new WeakMap<AnyFunction, AnyFunction>();
 

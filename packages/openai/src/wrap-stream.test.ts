@@ -31,7 +31,7 @@ describe('wrapStream', () => {
     const seen: number[] = [];
     for await (const item of stream) seen.push(item);
     expect(seen).toEqual([1, 2, 3]);
-    expect(call.outcomes).toEqual([{ counts: ZERO_COUNTS, complete: false }]);
+    expect(call.outcomes).toEqual([{ counts: ZERO_COUNTS, complete: false, usageMissing: true }]);
   });
 
   it('hides exactly the items the observer asks to hide, and reports its outcome', async () => {

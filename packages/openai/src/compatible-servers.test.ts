@@ -1,0 +1,199 @@
+// OpenAI-compatible servers over real HTTP: ids that repeat, stream usage in other places or none, and
+// `stream_options` refused.
+import OpenAI from 'openai';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { resetStreamOptionsMemory } from './stream-options.js';
+import {
+  type CompatibleServer,
+  type CompatibleServerOptions,
+  countsFor,
+  startCompatibleServer,
+  sumCounts,
+} from './test-fixtures-compatible.js';
+import { createRecordingMeter, eventsOf, type RecordingMeter } from './test-support.js';
+import { withMeter } from './with-meter.js';
+
+const DEFAULTS = { agent_id: 'local-agent', action: 'answer' };
+/** Lets queued reactions and I/O callbacks run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+let server: CompatibleServer | undefined;
+let warnings: string[];
+
+beforeEach(() => {
+  resetStreamOptionsMemory();
+  warnings = [];
+  vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+    warnings.push(args.map(String).join(' '));
+  });
+});
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await server?.close();
+  server = undefined;
+});
+
+async function setup(options: CompatibleServerOptions, meterOptions = {}) {
+  server = await startCompatibleServer(options);
+  const meter = createRecordingMeter();
+  const openai = withMeter(
+    new OpenAI({ apiKey: 'sk-local', baseURL: server.baseURL, maxRetries: 0 }),
+    meter,
+    { ...DEFAULTS, ...meterOptions },
+  );
+  return { meter, openai, server };
+}
+
+const ask = (text: string) => [{ role: 'user' as const, content: text }];
+
+async function drain(stream: AsyncIterable<OpenAI.Chat.ChatCompletionChunk>): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+  return text;
+}
+
+function pairs(meter: RecordingMeter): Array<[number | undefined, number | undefined]> {
+  return eventsOf(meter).map((event) => [event.tokens_input, event.tokens_output]);
+}
+
+describe('ids that repeat', () => {
+  it('meters five calls answered `chatcmpl-123` as five events with their own ids and counts', async () => {
+    const { meter, openai } = await setup({ ids: 'constant' });
+    for (let i = 0; i < 5; i++) {
+      const completion = await openai.chat.completions.create({
+        model: 'local-model',
+        messages: ask('x'.repeat(i)),
+      });
+      expect(completion.id).toBe('chatcmpl-123');
+    }
+    await settle();
+    const events = eventsOf(meter);
+    expect(events).toHaveLength(5);
+    expect(new Set(events.map((event) => event.event_id)).size).toBe(5);
+    expect(pairs(meter)).toEqual([0, 1, 2, 3, 4].map((i) => countsFor('x'.repeat(i))));
+    // An id that repeats is no link to anything: the events carry none.
+    expect(events.every((event) => event.call?.response_id === undefined)).toBe(true);
+  });
+
+  it('meters 300 calls to an Ollama-style server (`chatcmpl-<n % 999>`), plain and streamed, once each', async () => {
+    const { meter, openai, server } = await setup({ ids: 'ollama' });
+    for (let i = 0; i < 300; i++) {
+      const messages = ask(`q${i}`);
+      if (i % 2 === 0) await openai.chat.completions.create({ model: 'llama3', messages });
+      else await drain(await openai.chat.completions.create({ model: 'llama3', messages, stream: true }));
+    }
+    await settle();
+    expect(eventsOf(meter)).toHaveLength(300);
+    expect(new Set(eventsOf(meter).map((event) => event.event_id)).size).toBe(300);
+    expect(sumCounts(pairs(meter))).toEqual(sumCounts(server.answered));
+    expect(server.answered).toHaveLength(300);
+  });
+});
+
+describe('stream usage in other places', () => {
+  it("reads a streamed call's usage from Groq's `x_groq.usage` on the last chunk", async () => {
+    const { meter, openai } = await setup({ streamUsage: 'groq' });
+    const stream = await openai.chat.completions.create({
+      model: 'llama-3.3-70b',
+      messages: ask('hello'),
+      stream: true,
+    });
+    expect(await drain(stream)).toBe('ok');
+    await settle();
+    expect(pairs(meter)).toEqual([countsFor('hello')]);
+    expect(eventsOf(meter)[0]?.usage_missing).toBeUndefined();
+    expect(eventsOf(meter)[0]?.metadata).toBeUndefined();
+    expect(warnings).toEqual([]);
+  });
+
+  it('takes the last running total when usage is on every chunk (as xAI sends it)', async () => {
+    const { meter, openai } = await setup({ streamUsage: 'every-chunk' });
+    const stream = await openai.chat.completions.create({
+      model: 'grok-3',
+      messages: ask('hello'),
+      stream: true,
+    });
+    await drain(stream);
+    await settle();
+    expect(pairs(meter)).toEqual([countsFor('hello')]);
+  });
+
+  it('marks a stream that ends with no usage at all usage_missing, and says once why', async () => {
+    const { meter, openai } = await setup({ streamUsage: 'none' });
+    for (const text of ['a', 'b']) {
+      await drain(await openai.chat.completions.create({ model: 'm', messages: ask(text), stream: true }));
+    }
+    await settle();
+    expect(
+      eventsOf(meter).map((event) => [event.tokens_input, event.tokens_output, event.usage_missing]),
+    ).toEqual([
+      [0, 0, true],
+      [0, 0, true],
+    ]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(server?.baseURL);
+    expect(warnings[0]).toContain('sent no usage on a streamed chat completion');
+  });
+});
+
+describe('a server that refuses stream_options', () => {
+  it('makes the call again without it, remembers the endpoint, and meters the streams as usage_missing', async () => {
+    const { meter, openai, server } = await setup({ refuseStreamOptions: true });
+    for (const text of ['first', 'second', 'third']) {
+      const stream = await openai.chat.completions.create({ model: 'm', messages: ask(text), stream: true });
+      expect(await drain(stream)).toBe('ok');
+    }
+    await settle();
+    // One refused request, then only the caller's own requests.
+    expect(server.requests.map((body) => body.stream_options !== undefined)).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect(eventsOf(meter).map((event) => [event.tokens_input, event.usage_missing])).toEqual([
+      [0, true],
+      [0, true],
+      [0, true],
+    ]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(server.baseURL);
+    expect(warnings[0]).toContain('refuses `stream_options`');
+    expect(warnings[0]).toContain('include_usage');
+  });
+
+  it('meters the usage the stream reports after the retry (Groq-style) with no warning', async () => {
+    const { meter, openai, server } = await setup({ refuseStreamOptions: true, streamUsage: 'groq' });
+    await drain(await openai.chat.completions.create({ model: 'm', messages: ask('hey'), stream: true }));
+    await settle();
+    expect(server.requests).toHaveLength(2);
+    expect(pairs(meter)).toEqual([countsFor('hey')]);
+    expect(eventsOf(meter)[0]?.usage_missing).toBeUndefined();
+    expect(warnings).toEqual([]);
+  });
+
+  it('never retries a call whose caller set stream_options: the 400 is theirs', async () => {
+    const { meter, openai, server } = await setup({ refuseStreamOptions: true });
+    await expect(
+      openai.chat.completions.create({
+        model: 'm',
+        messages: ask('mine'),
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    ).rejects.toMatchObject({ status: 400 });
+    await settle();
+    expect(server.requests).toHaveLength(1);
+    expect(eventsOf(meter)).toEqual([]);
+  });
+
+  it('with the wrapper told not to ask (streamUsage: false) sends nothing extra and warns nothing', async () => {
+    const { meter, openai, server } = await setup({ refuseStreamOptions: true }, { streamUsage: false });
+    await drain(await openai.chat.completions.create({ model: 'm', messages: ask('a'), stream: true }));
+    await settle();
+    expect(server.requests).toHaveLength(1);
+    expect(eventsOf(meter).map((event) => event.usage_missing)).toEqual([true]);
+    expect(warnings).toEqual([]);
+  });
+});
