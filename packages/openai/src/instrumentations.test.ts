@@ -178,6 +178,37 @@ describe.each(CASES)('$label', ({ instrumentation, OpenAI, order }) => {
     expect(warnings).toEqual([]);
   });
 
+  it('meters a stream once when its server refused stream_options and the call was made again', async () => {
+    const refusing = await startCompatibleServer({ refuseStreamOptions: true, streamUsage: 'groq' });
+    try {
+      const client = withMeter(
+        new OpenAI({ apiKey: 'sk-test', baseURL: refusing.baseURL, maxRetries: 0 }),
+        meter,
+        DEFAULTS,
+      );
+      const stream = await client.chat.completions.create({
+        model: 'llama',
+        messages: messages('refused'),
+        stream: true,
+      });
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      await settle();
+      expect(text).toBe('ok');
+      expect(refusing.requests.map((body) => body.stream_options !== undefined)).toEqual([true, false]);
+      const events = eventsOf(meter);
+      expect(events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([
+        countsFor('refused'),
+      ]);
+      // The span of the request that was answered.
+      const spans = exporter.getFinishedSpans().filter(instrumentation.isCallSpan);
+      expect(spans.map((span) => span.spanContext().spanId)).toContain(events[0]?.call?.span_id);
+      expect(warnings).toEqual([]);
+    } finally {
+      await refusing.close();
+    }
+  });
+
   it('meters a stream broken off with `break` once', async () => {
     const stream = await openai.chat.completions.create({
       model: 'gpt-4.1',
