@@ -46,6 +46,8 @@ export function renderUsage(report: UsageReport): string {
   const style = createStyle();
   const groupBy = report.group_by as Dimension[];
   const rows = [...report.groups, ...report.totals];
+  // Calls seen without token counts (priced by the base fee alone) get a column when there are any.
+  const withoutUsage = rows.some((row) => row.usage_missing_events > 0);
   const amounts = (field: 'base' | 'tokens' | 'outcome' | 'total') =>
     alignDecimals(rows.map((row) => row.amounts[field]));
   const [base, tokens, outcome, total] = [
@@ -64,6 +66,7 @@ export function renderUsage(report: UsageReport): string {
       ...keys,
       row.currency,
       formatCount(row.calls),
+      ...(withoutUsage ? [formatCount(row.usage_missing_events)] : []),
       formatCount(row.tokens.input),
       formatCount(row.tokens.output),
       `${outcomes.success}/${outcomes.failure}/${outcomes.pending}/${outcomes.expired}`,
@@ -78,6 +81,7 @@ export function renderUsage(report: UsageReport): string {
     ...groupBy.map((dimension) => ({ header: HEADERS[dimension] })),
     { header: 'CUR' },
     { header: 'CALLS', align: 'right' as const },
+    ...(withoutUsage ? [{ header: 'NO USAGE', align: 'right' as const }] : []),
     { header: 'TOKENS IN', align: 'right' as const },
     { header: 'TOKENS OUT', align: 'right' as const },
     { header: 'WON/LOST/OPEN/EXP', align: 'right' as const },
