@@ -15,11 +15,15 @@ describe('attribution and content', () => {
       metadata: { team: 'growth' },
     });
     answer(() =>
-      jsonResponse(messageBody({ id: 'msg_ctx_1', usage: { input_tokens: 2, output_tokens: 3 } })),
+      jsonResponse(
+        messageBody({ id: 'msg_01ctx1Xq7Lk2Vb9Tz', usage: { input_tokens: 2, output_tokens: 3 } }),
+      ),
     );
     await client.messages.create(REQUEST);
     answer(() =>
-      jsonResponse(messageBody({ id: 'msg_ctx_2', usage: { input_tokens: 2, output_tokens: 3 } })),
+      jsonResponse(
+        messageBody({ id: 'msg_01ctx2Xq7Lk2Vb9Tz', usage: { input_tokens: 2, output_tokens: 3 } }),
+      ),
     );
     await meter.withContext({ customer_id: 'cus_42', action: 'triage', metadata: { ticket: 7 } }, () =>
       client.messages.create(REQUEST),
@@ -43,14 +47,18 @@ describe('attribution and content', () => {
   it('never sends prompt or completion text unless captureContent is set', async () => {
     const meter = createSpyMeter();
     answer(() =>
-      jsonResponse(messageBody({ id: 'msg_text_1', usage: { input_tokens: 2, output_tokens: 3 } })),
+      jsonResponse(
+        messageBody({ id: 'msg_01text1Xq7Lk2Vb9Tz', usage: { input_tokens: 2, output_tokens: 3 } }),
+      ),
     );
     await withMeter(createClient(), meter, OPTIONS).messages.create(REQUEST);
     expect(JSON.stringify(meter.events)).not.toContain('Hello there');
     expect(JSON.stringify(meter.events)).not.toContain('Say hello');
 
     answer(() =>
-      jsonResponse(messageBody({ id: 'msg_text_2', usage: { input_tokens: 2, output_tokens: 3 } })),
+      jsonResponse(
+        messageBody({ id: 'msg_01text2Xq7Lk2Vb9Tz', usage: { input_tokens: 2, output_tokens: 3 } }),
+      ),
     );
     await withMeter(createClient(), meter, { ...OPTIONS, captureContent: true }).messages.create({
       ...REQUEST,
@@ -74,7 +82,7 @@ describe('attribution and content', () => {
     answer(() =>
       jsonResponse(
         messageBody({
-          id: 'msg_long_1',
+          id: 'msg_01long1Xq7Lk2Vb9Tz',
           usage: { input_tokens: 9000, output_tokens: 9000 },
           content: [{ type: 'text', text: long, citations: null }],
         }),
@@ -104,7 +112,7 @@ describe('attribution and content', () => {
     answer(() =>
       jsonResponse(
         messageBody({
-          id: 'msg_exact_1',
+          id: 'msg_01exact1Xq7Lk2Vb9Tz',
           usage: { input_tokens: 9, output_tokens: 9 },
           content: [{ type: 'text', text, citations: null }],
         }),

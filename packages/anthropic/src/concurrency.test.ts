@@ -26,10 +26,11 @@ describe('concurrent calls', () => {
       const n = Number(String((body['messages'] as { content: string }[])[0]?.content).replace('call ', ''));
       await delay((n * 7) % 13);
       const usage = { input_tokens: 1000 + n, cache_read_input_tokens: n, output_tokens: n };
-      if (body['stream'] !== true) return jsonResponse(messageBody({ id: `msg_conc_${n}`, usage }));
+      if (body['stream'] !== true)
+        return jsonResponse(messageBody({ id: `msg_01conc${n}Xq7Lk2Vb9Tz`, usage }));
       return sseResponse(
         textStreamEvents({
-          id: `msg_conc_${n}`,
+          id: `msg_01conc${n}Xq7Lk2Vb9Tz`,
           startUsage: usageBody({ ...usage, output_tokens: 1 }),
           deltaUsages: [{ output_tokens: n }],
         }),
@@ -56,7 +57,7 @@ describe('concurrent calls', () => {
     expect(byCustomer.size).toBe(100);
     for (let n = 0; n < 100; n++) {
       const event = byCustomer.get(`cus_${n}`);
-      expect(event?.event_id).toMatch(new RegExp(`^anthropic:msg_conc_${n}:`));
+      expect(event?.event_id).toMatch(new RegExp(`^anthropic:msg_01conc${n}Xq7Lk2Vb9Tz:`));
       expect([event?.tokens_input, event?.tokens_cached_input, event?.tokens_output]).toEqual([
         1000 + 2 * n,
         n === 0 ? undefined : n,
@@ -71,7 +72,9 @@ describe('stacked layers', () => {
     const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS);
     answer(() =>
-      jsonResponse(messageBody({ id: 'msg_layer_1', usage: { input_tokens: 70, output_tokens: 30 } })),
+      jsonResponse(
+        messageBody({ id: 'msg_01layer1Xq7Lk2Vb9Tz', usage: { input_tokens: 70, output_tokens: 30 } }),
+      ),
     );
 
     const { scope, message } = await runOuterLayer(async (scope) => ({
@@ -80,7 +83,7 @@ describe('stacked layers', () => {
     }));
 
     expect(scope.innerMetered).toBe(true);
-    expect([...scope.responseIds]).toEqual(['msg_layer_1']);
+    expect([...scope.responseIds]).toEqual(['msg_01layer1Xq7Lk2Vb9Tz']);
     expect(wasMeteredByProvider(message.id)).toBe(true);
     // A framework layer reporting the same call afterwards is deduplicated.
     const again = recordUsage(
@@ -110,7 +113,7 @@ describe('stacked layers', () => {
     answer(() =>
       sseResponse(
         textStreamEvents({
-          id: 'msg_layer_2',
+          id: 'msg_01layer2Xq7Lk2Vb9Tz',
           startUsage: usageBody({ input_tokens: 15, output_tokens: 1 }),
           deltaUsages: [{ output_tokens: 9 }],
         }),
@@ -124,7 +127,7 @@ describe('stacked layers', () => {
     const empty = await runOuterLayer(async (scope) => scope);
 
     expect(streamed.innerMetered).toBe(true);
-    expect([...streamed.responseIds]).toEqual(['msg_layer_2']);
+    expect([...streamed.responseIds]).toEqual(['msg_01layer2Xq7Lk2Vb9Tz']);
     expect(empty.innerMetered).toBe(false);
     expect(meter.events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([[15, 9]]);
   });

@@ -85,7 +85,9 @@ describe('a call the provider fails', () => {
   it('meters a successful call once even with meterErrors on', async () => {
     const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, { ...OPTIONS, meterErrors: true });
-    answer(() => jsonResponse(messageBody({ id: 'msg_ok_1', usage: { input_tokens: 4, output_tokens: 2 } })));
+    answer(() =>
+      jsonResponse(messageBody({ id: 'msg_01ok1Xq7Lk2Vb9Tz', usage: { input_tokens: 4, output_tokens: 2 } })),
+    );
 
     await client.messages.create(REQUEST);
     await settle();
@@ -106,13 +108,15 @@ describe('a failure on our side', () => {
     const reported: unknown[] = [];
     const client = withMeter(createClient(), meter, { ...OPTIONS, onError: (error) => reported.push(error) });
     answer(() =>
-      jsonResponse(messageBody({ id: 'msg_fail_1', usage: { input_tokens: 4, output_tokens: 2 } })),
+      jsonResponse(
+        messageBody({ id: 'msg_01fail1Xq7Lk2Vb9Tz', usage: { input_tokens: 4, output_tokens: 2 } }),
+      ),
     );
     const message = await client.messages.create(REQUEST);
     answer(() =>
       sseResponse(
         textStreamEvents({
-          id: 'msg_fail_2',
+          id: 'msg_01fail2Xq7Lk2Vb9Tz',
           startUsage: usageBody({ input_tokens: 3, output_tokens: 1 }),
           deltaUsages: [{ output_tokens: 5 }],
         }),
@@ -121,7 +125,7 @@ describe('a failure on our side', () => {
 
     const final = await client.messages.stream(REQUEST).finalMessage();
 
-    expect(message.id).toBe('msg_fail_1');
+    expect(message.id).toBe('msg_01fail1Xq7Lk2Vb9Tz');
     expect(final.usage.output_tokens).toBe(5);
     expect(reported).toEqual([failure, failure]);
   });
@@ -132,7 +136,7 @@ describe('a failure on our side', () => {
     answer(() =>
       sseResponse(
         textStreamEvents({
-          id: 'msg_user_error_1',
+          id: 'msg_01usererror1Xq7Lk2Vb9Tz',
           startUsage: usageBody({ input_tokens: 9, output_tokens: 1 }),
           deltaUsages: [{ output_tokens: 5 }],
         }),

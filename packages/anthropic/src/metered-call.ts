@@ -1,4 +1,4 @@
-import { type NormalizedUsage, recordUsage, type UsageAttribution } from '@agentmeter/sdk';
+import { type CallScope, type NormalizedUsage, recordUsage, type UsageAttribution } from '@agentmeter/sdk';
 import { appendCompletion, promptText, TextCollector, withContent } from './content.js';
 import type { MeterSettings } from './options.js';
 import { UsageAccumulator } from './usage-accumulator.js';
@@ -68,6 +68,14 @@ export class MeteredCall {
   private responseModel: string | undefined;
   private stopped = false;
   private recorded = false;
+  /** True once any stream event was read. */
+  private sawEvent = false;
+  /**
+   * The call in flight, for the client's observed `fetch`: it records the OpenTelemetry span the
+   * request is sent in (the SDK's own call span when its tracing is on, an instrumentation's, or the
+   * caller's), which the event names.
+   */
+  readonly scope: CallScope = { span: undefined };
 
   constructor(
     private readonly settings: MeterSettings,
@@ -95,6 +103,7 @@ export class MeteredCall {
 
   /** Reads one stream event; never throws. */
   observeEvent(event: unknown): void {
+    this.sawEvent = true;
     try {
       const { type, message, usage, delta } = event as StreamEventLike;
       if (type === 'message_start') {
@@ -129,12 +138,17 @@ export class MeteredCall {
     this.record(this.usage.sawUsage, undefined);
   }
 
-  /** Records a stream that ended: normally, by an error, by a `break` or by an abort. */
-  finishStream(failure: unknown): void {
+  /**
+   * Records a stream that ended: read to its end (`done`), or not: by an error, a `break` or an
+   * abort. A stream that brought nothing before it failed or was stopped is a failed call; one that
+   * brought events but never usage (or ended normally without any) is a call whose tokens are
+   * unknown: metered, marked `usageMissing`.
+   */
+  finishStream(failure: unknown, done = false): void {
     const failed = failure !== undefined;
-    if (!this.usage.sawUsage && !this.stopped) {
+    if (!this.usage.sawUsage && !this.stopped && !this.sawEvent && !done) {
       // Nothing about the call is known: treat it as a failed call.
-      if (this.settings.meterErrors) this.record(false, failed ? errorTypeOf(failure) : 'aborted');
+      if (this.settings.meterErrors) this.record(false, failed ? errorTypeOf(failure) : 'aborted', true);
       else this.recorded = true;
       return;
     }
@@ -147,10 +161,10 @@ export class MeteredCall {
       this.recorded = true;
       return;
     }
-    this.record(true, errorTypeOf(error));
+    this.record(true, errorTypeOf(error), true);
   }
 
-  private record(complete: boolean, errorType: string | undefined): void {
+  private record(complete: boolean, errorType: string | undefined, requestFailed = false): void {
     if (this.recorded) return;
     this.recorded = true;
     try {
@@ -168,6 +182,14 @@ export class MeteredCall {
         ...this.server,
         errorType,
       };
+      // A call answered without any usage: its tokens are unknown, not zero. A rejected request
+      // used none.
+      if (!this.usage.sawUsage && !requestFailed) usage.usageMissing = true;
+      const span = this.scope.span;
+      if (span) {
+        usage.traceId = span.traceId;
+        usage.spanId = span.spanId;
+      }
       let attribution = this.attribution;
       if (this.completion) {
         const metadata = withContent(

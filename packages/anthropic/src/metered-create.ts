@@ -1,5 +1,6 @@
+import { runInCallScope } from '@agentmeter/sdk';
 import { MeteredCall } from './metered-call.js';
-import { isStreamLike, meterStream } from './metered-stream.js';
+import { isAsyncIterable, isStreamLike, meterIterable, meterStream } from './metered-stream.js';
 import type { MeterSettings } from './options.js';
 
 /** The parts of the SDK's `APIPromise` this package relies on (`core/api-promise.ts`). */
@@ -17,6 +18,14 @@ function isAPIPromise(value: unknown): value is APIPromiseLike {
     value !== null &&
     typeof (value as Partial<APIPromiseLike>).then === 'function' &&
     typeof (value as Partial<APIPromiseLike>)._thenUnwrap === 'function'
+  );
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as Partial<PromiseLike<unknown>>).then === 'function'
   );
 }
 
@@ -40,10 +49,33 @@ function report(settings: MeterSettings, error: unknown): void {
 
 type Create = (this: unknown, ...args: unknown[]) => unknown;
 
+/** Meters one call's data: a whole message, or its stream of events. */
+function onData(data: unknown, call: MeteredCall, client: unknown): unknown {
+  if (isStreamLike(data)) return meterStream(data, call, client);
+  if (isAsyncIterable(data)) return meterIterable(data, call);
+  call.finishMessage(data);
+  return data;
+}
+
+let warned = false;
+function warnUnmetered(result: unknown): void {
+  if (warned) return;
+  warned = true;
+  const what = result === null ? 'null' : typeof result;
+  console.warn(
+    `[@agentmeter/anthropic] messages.create() returned ${what}: neither a promise nor a stream of ` +
+      'events, so the call was not metered. Something patched the client in a way the wrapper ' +
+      'cannot read; wrap the client after it, or report the library.',
+  );
+}
+
 /**
  * `messages.create` (and `beta.messages.create`), metered. The SDK's own `APIPromise` is kept: the
  * result is `original._thenUnwrap(…)`, so `.withResponse()`, `.asResponse()` and the SDK's
  * helpers work as before; a streamed result is the SDK's `Stream` class again (see `meterStream`).
+ * A `create()` patched to return something else (OpenLLMetry returns a plain promise for a whole
+ * message) is metered too: a promise of a message or of a stream, or an async iterable of events.
+ * The call runs in a call scope, so the client's observed `fetch` records the span it is sent in.
  */
 export function meteredCreate(
   original: Create,
@@ -60,15 +92,27 @@ export function meteredCreate(
     } catch (error) {
       report(settings, error);
     }
-    const result = Reflect.apply(original, messages, args);
-    if (!call || !isAPIPromise(result)) return result;
+    if (!call) return Reflect.apply(original, messages, args);
     const metered = call;
-    // Watching the response promise (not the parse) keeps the body unread for `.asResponse()`.
-    responsePromiseOf(result)?.then(undefined, (error: unknown) => metered.finishRequestError(error));
-    return result._thenUnwrap((data) => {
-      if (isStreamLike(data)) return meterStream(data, metered, client);
-      metered.finishMessage(data);
-      return data;
-    });
+    const result = runInCallScope(metered.scope, () => Reflect.apply(original, messages, args));
+    if (isAPIPromise(result)) {
+      // Watching the response promise (not the parse) keeps the body unread for `.asResponse()`.
+      responsePromiseOf(result)?.then(undefined, (error: unknown) => metered.finishRequestError(error));
+      return result._thenUnwrap((data) => onData(data, metered, client));
+    }
+    if (isThenable(result)) {
+      return Promise.resolve(result).then(
+        (data) => onData(data, metered, client),
+        (error: unknown) => {
+          metered.finishRequestError(error);
+          throw error;
+        },
+      );
+    }
+    if (isAsyncIterable(result)) return meterIterable(result, metered);
+    if (typeof result === 'object' && result !== null && 'usage' in result)
+      return onData(result, metered, client);
+    warnUnmetered(result);
+    return result;
   };
 }

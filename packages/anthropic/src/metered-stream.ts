@@ -21,6 +21,35 @@ export function isStreamLike(value: unknown): value is StreamLike {
   );
 }
 
+export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function'
+  );
+}
+
+/** Passes every event through, observing it, and meters the call once when iteration ends, however it ends. */
+async function* metered(
+  stream: AsyncIterable<unknown>,
+  call: MeteredCall,
+): AsyncGenerator<unknown, void, undefined> {
+  let failure: unknown;
+  let done = false;
+  try {
+    for await (const event of stream) {
+      call.observeEvent(event);
+      yield event;
+    }
+    done = true;
+  } catch (error) {
+    failure = error ?? new Error('stream failed');
+    throw error;
+  } finally {
+    call.finishStream(failure, done);
+  }
+}
+
 /**
  * A stream of the same class, over the same controller, whose first iteration meters the call.
  * `tee()`, `toReadableStream()` and `MessageStream` all iterate through `[Symbol.asyncIterator]`,
@@ -30,28 +59,24 @@ export function isStreamLike(value: unknown): value is StreamLike {
 export function meterStream(stream: StreamLike, call: MeteredCall, client: unknown): StreamLike {
   let started = false;
 
-  async function* metered(): AsyncGenerator<unknown, void, undefined> {
-    let failure: unknown;
-    try {
-      for await (const event of stream) {
-        call.observeEvent(event);
-        yield event;
-      }
-    } catch (error) {
-      failure = error ?? new Error('stream failed');
-      throw error;
-    } finally {
-      call.finishStream(failure);
-    }
-  }
-
   const iterator = (): AsyncIterator<unknown> => {
     // A second iteration hits the SDK's own "consumed stream" error, unmetered.
     if (started) return stream[Symbol.asyncIterator]();
     started = true;
-    return metered();
+    return metered(stream, call);
   };
 
   const Stream = stream.constructor as StreamConstructor;
   return new Stream(iterator, stream.controller, client);
+}
+
+/**
+ * Any other async iterable of a call's events (an instrumentation's own generator around the SDK's
+ * stream): the same events, metering the call once when iteration ends, as `meterStream` does.
+ */
+export function meterIterable(
+  events: AsyncIterable<unknown>,
+  call: MeteredCall,
+): AsyncGenerator<unknown, void, undefined> {
+  return metered(events, call);
 }

@@ -1,7 +1,17 @@
 import { APIUserAbortError } from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
-import { deltaUsage, REQUEST, sseResponse, textStreamEvents, usageBody } from './test-fixtures.js';
-import { drain, meteredClient, tokens, useAnthropicServer } from './test-support.js';
+import {
+  createClient,
+  deltaUsage,
+  jsonResponse,
+  messageBody,
+  REQUEST,
+  sseResponse,
+  textStreamEvents,
+  usageBody,
+} from './test-fixtures.js';
+import { createSpyMeter, drain, meteredClient, OPTIONS, tokens, useAnthropicServer } from './test-support.js';
+import { withMeter } from './with-meter.js';
 
 const { answer } = useAnthropicServer();
 
@@ -9,7 +19,7 @@ describe('stream ends early', () => {
   // message_start, content_block_start, ping and the first text delta come at once; the rest
   // (output_tokens 50, message_stop) only later, so a caller that stops early never sees it.
   const partial = textStreamEvents({
-    id: 'msg_partial_1',
+    id: 'msg_01partial1Xq7Lk2Vb9Tz',
     startUsage: usageBody({ input_tokens: 200, cache_read_input_tokens: 800, output_tokens: 1 }),
     deltaUsages: [deltaUsage({ output_tokens: 50 })],
   });
@@ -81,5 +91,65 @@ describe('stream ends early', () => {
       'agentmeter.usage_incomplete': true,
       'agentmeter.error_type': 'overloaded_error',
     });
+  });
+});
+
+describe('a call answered without any usage', () => {
+  // Anthropic always sends usage; servers speaking its API may not. The call happened and its
+  // tokens are unknown: it is metered, marked usage_missing, never silently dropped.
+  const noUsage = (id: string) =>
+    textStreamEvents({ id, startUsage: undefined, deltaUsages: [], text: ['Hi'] });
+
+  it('marks a stream that ends without usage usage_missing', async () => {
+    const { meter, client } = meteredClient();
+    answer(() => sseResponse(noUsage('msg_01NoUsageEndXq7Lk2Vb9Tz')));
+    await drain(await client.messages.create({ ...REQUEST, stream: true }));
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({ tokens_input: 0, tokens_output: 0, usage_missing: true });
+  });
+
+  it('marks a stream broken off before any usage usage_missing', async () => {
+    const { meter, client } = meteredClient();
+    answer((_, request) =>
+      sseResponse(noUsage('msg_01NoUsageBreakXq7Lk2Vb9Tz'), { holdFrom: 2, signal: request.signal }),
+    );
+    const stream = await client.messages.create({ ...REQUEST, stream: true });
+    for await (const event of stream) {
+      if (event.type === 'content_block_start') break;
+    }
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({ tokens_input: 0, usage_missing: true });
+    expect(meter.events[0]?.metadata).toEqual({ 'agentmeter.usage_incomplete': true });
+  });
+
+  it('marks a whole message without usage usage_missing', async () => {
+    const { meter, client } = meteredClient();
+    const body = messageBody({
+      id: 'msg_01NoUsagePlainXq7Lk2Vb9Tz',
+      usage: { input_tokens: 0, output_tokens: 0 },
+    });
+    delete body['usage'];
+    answer(() => jsonResponse(body));
+    await client.messages.create(REQUEST);
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({ tokens_input: 0, tokens_output: 0, usage_missing: true });
+  });
+
+  it('keeps a call with usage, even all zeros, and a rejected one, free of the mark', async () => {
+    const meter = createSpyMeter();
+    const client = withMeter(createClient(), meter, { ...OPTIONS, meterErrors: true });
+    answer(() =>
+      jsonResponse(
+        messageBody({ id: 'msg_01ZeroUsageXq7Lk2Vb9Tz', usage: { input_tokens: 0, output_tokens: 0 } }),
+      ),
+    );
+    await client.messages.create(REQUEST);
+    answer(() =>
+      jsonResponse({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, 529),
+    );
+    await expect(client.messages.create(REQUEST)).rejects.toThrow();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(meter.events).toHaveLength(2);
+    expect(meter.events.map((event) => event.usage_missing)).toEqual([undefined, undefined]);
   });
 });

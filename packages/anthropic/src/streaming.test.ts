@@ -9,7 +9,7 @@ describe('messages.create({ stream: true })', () => {
   it('keeps the SDK Stream and meters once, when the stream ends', async () => {
     const { meter, client } = meteredClient();
     const events = textStreamEvents({
-      id: 'msg_stream_1',
+      id: 'msg_01stream1Xq7Lk2Vb9Tz',
       startUsage: usageBody({ input_tokens: 11, output_tokens: 1 }),
       deltaUsages: [{ output_tokens: 6 }],
     });
@@ -25,7 +25,7 @@ describe('messages.create({ stream: true })', () => {
     expect(seen).toEqual(events.filter((event) => event['type'] !== 'ping'));
     expect(meter.events).toHaveLength(1);
     expect(tokens(meter.events[0])).toEqual({ input: 11, output: 6 });
-    expect(meter.events[0]?.event_id).toMatch(/^anthropic:msg_stream_1:/);
+    expect(meter.events[0]?.event_id).toMatch(/^anthropic:msg_01stream1Xq7Lk2Vb9Tz:/);
     expect(meter.events[0]?.model).toBe('claude-haiku-4-5-20251001');
     expect(meter.events[0]).not.toHaveProperty('metadata');
   });
@@ -36,7 +36,7 @@ describe('messages.create({ stream: true })', () => {
     answer(() =>
       sseResponse(
         textStreamEvents({
-          id: 'msg_cumulative_1',
+          id: 'msg_01cumulative1Xq7Lk2Vb9Tz',
           startUsage: usageBody({ ...cumulative, output_tokens: 1 }),
           deltaUsages: [
             deltaUsage({ ...cumulative, output_tokens: 10 }),
@@ -57,7 +57,7 @@ describe('messages.create({ stream: true })', () => {
     answer(() =>
       sseResponse(
         textStreamEvents({
-          id: 'msg_nulls_1',
+          id: 'msg_01nulls1Xq7Lk2Vb9Tz',
           startUsage: usageBody({
             input_tokens: 472,
             cache_read_input_tokens: 100,
@@ -80,7 +80,7 @@ describe('messages.create({ stream: true })', () => {
     answer(() =>
       sseResponse(
         textStreamEvents({
-          id: 'msg_nostart_1',
+          id: 'msg_01nostart1Xq7Lk2Vb9Tz',
           startUsage: undefined,
           deltaUsages: [
             deltaUsage({
@@ -106,7 +106,7 @@ describe('messages.create({ stream: true })', () => {
     answer(() =>
       sseResponse(
         textStreamEvents({
-          id: 'msg_think_stream_1',
+          id: 'msg_01thinkstream1Xq7Lk2Vb9Tz',
           startUsage: usageBody({ input_tokens: 64, output_tokens: 3 }),
           deltaUsages: [deltaUsage({ output_tokens: 420, output_tokens_details: { thinking_tokens: 300 } })],
         }),
@@ -178,7 +178,7 @@ describe('messages.create({ stream: true })', () => {
   it('never lets a malformed event break the caller’s loop', async () => {
     const { meter, client } = meteredClient();
     const events = textStreamEvents({
-      id: 'msg_odd_1',
+      id: 'msg_01odd1Xq7Lk2Vb9Tz',
       startUsage: { input_tokens: '12', output_tokens: -1 },
       deltaUsages: [{ output_tokens: 4.5 }, deltaUsage({ input_tokens: 12, output_tokens: 9 })],
     });
@@ -195,7 +195,7 @@ describe('messages.create({ stream: true })', () => {
 describe('stream helpers', () => {
   const events = () =>
     textStreamEvents({
-      id: 'msg_helper_1',
+      id: 'msg_01helper1Xq7Lk2Vb9Tz',
       startUsage: usageBody({ input_tokens: 21, cache_creation_input_tokens: 5, output_tokens: 1 }),
       deltaUsages: [deltaUsage({ output_tokens: 7 })],
     });

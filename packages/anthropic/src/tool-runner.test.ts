@@ -16,7 +16,7 @@ describe('helpers that call back into the client', () => {
       if (turn === 1) {
         return jsonResponse(
           messageBody({
-            id: 'msg_runner_1',
+            id: 'msg_01runner1Xq7Lk2Vb9Tz',
             usage: { input_tokens: 377, cache_creation_input_tokens: 100, output_tokens: 65 },
             stop_reason: 'tool_use',
             content: [
@@ -27,7 +27,7 @@ describe('helpers that call back into the client', () => {
       }
       return jsonResponse(
         messageBody({
-          id: 'msg_runner_2',
+          id: 'msg_01runner2Xq7Lk2Vb9Tz',
           usage: { input_tokens: 30, cache_read_input_tokens: 100, output_tokens: 12 },
           content: [{ type: 'text', text: 'It is sunny in Paris.', citations: null }],
         }),
@@ -46,7 +46,7 @@ describe('helpers that call back into the client', () => {
       async () => await client.beta.messages.toolRunner({ ...REQUEST, tools: [weather] }),
     );
 
-    expect(final.id).toBe('msg_runner_2');
+    expect(final.id).toBe('msg_01runner2Xq7Lk2Vb9Tz');
     expect(bodies).toHaveLength(2);
     expect(
       meter.events.map((event) => [
@@ -58,8 +58,8 @@ describe('helpers that call back into the client', () => {
         event.tokens_output,
       ]),
     ).toEqual([
-      ['msg_runner_1', 'cus_tools', 477, undefined, 100, 65],
-      ['msg_runner_2', 'cus_tools', 130, 100, undefined, 12],
+      ['msg_01runner1Xq7Lk2Vb9Tz', 'cus_tools', 477, undefined, 100, 65],
+      ['msg_01runner2Xq7Lk2Vb9Tz', 'cus_tools', 130, 100, undefined, 12],
     ]);
   });
 });

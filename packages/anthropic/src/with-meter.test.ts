@@ -11,12 +11,14 @@ describe('messages.create (not streamed)', () => {
     const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS);
     answer(() =>
-      jsonResponse(messageBody({ id: 'msg_plain_1', usage: { input_tokens: 25, output_tokens: 13 } })),
+      jsonResponse(
+        messageBody({ id: 'msg_01plain1Xq7Lk2Vb9Tz', usage: { input_tokens: 25, output_tokens: 13 } }),
+      ),
     );
 
     const message = await client.messages.create(REQUEST);
 
-    expect(message.id).toBe('msg_plain_1');
+    expect(message.id).toBe('msg_01plain1Xq7Lk2Vb9Tz');
     expect(message.content).toEqual([{ type: 'text', text: 'Hello there!', citations: null }]);
     expect(meter.events).toHaveLength(1);
     expect(meter.events[0]).toMatchObject({
@@ -27,7 +29,7 @@ describe('messages.create (not streamed)', () => {
       tokens_input: 25,
       tokens_output: 13,
     });
-    expect(meter.events[0]?.event_id).toMatch(/^anthropic:msg_plain_1:/);
+    expect(meter.events[0]?.event_id).toMatch(/^anthropic:msg_01plain1Xq7Lk2Vb9Tz:/);
     // Zero subsets are left out; nothing else (no content, no incompleteness flag) is sent.
     expect(meter.events[0]).not.toHaveProperty('tokens_cached_input');
     expect(meter.events[0]).not.toHaveProperty('tokens_cache_write');
@@ -41,7 +43,7 @@ describe('messages.create (not streamed)', () => {
     answer(() =>
       jsonResponse(
         messageBody({
-          id: 'msg_cache_1',
+          id: 'msg_01cache1Xq7Lk2Vb9Tz',
           usage: {
             input_tokens: 12,
             cache_read_input_tokens: 3000,
@@ -68,7 +70,7 @@ describe('messages.create (not streamed)', () => {
     answer(() =>
       jsonResponse(
         messageBody({
-          id: 'msg_think_1',
+          id: 'msg_01think1Xq7Lk2Vb9Tz',
           usage: { input_tokens: 40, output_tokens: 900, thinking_tokens: 640 },
           content: [
             { type: 'thinking', thinking: 'Let me think.', signature: 'sig_abc' },
@@ -89,7 +91,7 @@ describe('messages.create (not streamed)', () => {
     answer(() =>
       jsonResponse(
         messageBody({
-          id: 'msg_tool_1',
+          id: 'msg_01tool1Xq7Lk2Vb9Tz',
           usage: {
             input_tokens: 377,
             cache_read_input_tokens: 0,
@@ -131,28 +133,34 @@ describe('messages.create (not streamed)', () => {
     const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS);
     answer(() =>
-      jsonResponse(messageBody({ id: 'msg_resp_1', usage: { input_tokens: 5, output_tokens: 6 } })),
+      jsonResponse(
+        messageBody({ id: 'msg_01resp1Xq7Lk2Vb9Tz', usage: { input_tokens: 5, output_tokens: 6 } }),
+      ),
     );
 
     const { data, response, request_id } = await client.messages.create(REQUEST).withResponse();
 
-    expect(data.id).toBe('msg_resp_1');
+    expect(data.id).toBe('msg_01resp1Xq7Lk2Vb9Tz');
     expect(request_id).toBe('req_json_1');
     expect(response.status).toBe(200);
     expect(meter.events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([[5, 6]]);
     // The awaited message still carries the SDK's request id.
     answer(() =>
-      jsonResponse(messageBody({ id: 'msg_resp_3', usage: { input_tokens: 1, output_tokens: 1 } })),
+      jsonResponse(
+        messageBody({ id: 'msg_01resp3Xq7Lk2Vb9Tz', usage: { input_tokens: 1, output_tokens: 1 } }),
+      ),
     );
     expect((await client.messages.create(REQUEST))._request_id).toBe('req_json_1');
     expect(meter.events).toHaveLength(2);
 
     // asResponse() hands back the unread body: the wrapper never consumed it.
     answer(() =>
-      jsonResponse(messageBody({ id: 'msg_resp_2', usage: { input_tokens: 1, output_tokens: 2 } })),
+      jsonResponse(
+        messageBody({ id: 'msg_01resp2Xq7Lk2Vb9Tz', usage: { input_tokens: 1, output_tokens: 2 } }),
+      ),
     );
     const raw = await client.messages.create(REQUEST).asResponse();
-    expect(((await raw.json()) as { id: string }).id).toBe('msg_resp_2');
+    expect(((await raw.json()) as { id: string }).id).toBe('msg_01resp2Xq7Lk2Vb9Tz');
   });
 
   it('meters messages.parse() once, through create()', async () => {
@@ -161,7 +169,7 @@ describe('messages.create (not streamed)', () => {
     answer(() =>
       jsonResponse(
         messageBody({
-          id: 'msg_parse_1',
+          id: 'msg_01parse1Xq7Lk2Vb9Tz',
           usage: { input_tokens: 30, output_tokens: 8 },
           content: [{ type: 'text', text: '{"answer":4}', citations: null }],
         }),
@@ -188,7 +196,7 @@ describe('messages.create (not streamed)', () => {
     const bodies = answer(() =>
       jsonResponse(
         messageBody({
-          id: 'msg_beta_1',
+          id: 'msg_01beta1Xq7Lk2Vb9Tz',
           usage: { input_tokens: 10, cache_read_input_tokens: 90, output_tokens: 4 },
         }),
       ),
@@ -223,7 +231,9 @@ describe('messages.create (not streamed)', () => {
     const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS).withOptions({ timeout: 5_000 });
     answer(() =>
-      jsonResponse(messageBody({ id: 'msg_opts_1', usage: { input_tokens: 3, output_tokens: 4 } })),
+      jsonResponse(
+        messageBody({ id: 'msg_01opts1Xq7Lk2Vb9Tz', usage: { input_tokens: 3, output_tokens: 4 } }),
+      ),
     );
 
     await client.messages.create(REQUEST);
@@ -236,7 +246,9 @@ describe('messages.create (not streamed)', () => {
     const once = withMeter(createClient(), meter, OPTIONS);
     const twice = withMeter(once, meter, { agent_id: 'other-bot', action: 'summarize' });
     answer(() =>
-      jsonResponse(messageBody({ id: 'msg_twice_1', usage: { input_tokens: 8, output_tokens: 9 } })),
+      jsonResponse(
+        messageBody({ id: 'msg_01twice1Xq7Lk2Vb9Tz', usage: { input_tokens: 8, output_tokens: 9 } }),
+      ),
     );
 
     await twice.messages.create(REQUEST);

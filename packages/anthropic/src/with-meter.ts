@@ -1,4 +1,4 @@
-import type { Meter } from '@agentmeter/sdk';
+import { type Meter, observeClientFetch } from '@agentmeter/sdk';
 import { AnthropicMeterError } from './errors.js';
 import { meteredCreate } from './metered-create.js';
 import { type MeterSettings, resolveSettings } from './options.js';
@@ -56,6 +56,8 @@ function memo<T extends object>(
 }
 
 function meterClient<Client extends object>(client: Client, settings: MeterSettings): Client {
+  // The client's requests record the OpenTelemetry span they are sent in, for the call in flight.
+  observeClientFetch(client);
   const proxies = new WeakMap<object, object>();
   const bound = new WeakMap<object, unknown>();
   let metered: Client | undefined;
