@@ -125,6 +125,8 @@ describe.skipIf(!browserTestsRun())('the dashboard in Chromium', () => {
       expect(await row.locator('td').allInnerTexts()).toEqual([
         label,
         formatCount(group.calls),
+        // The seed has one call seen without token counts, so the column is there.
+        formatCount(group.usage_missing_events),
         formatCount(group.tokens.input),
         formatCount(group.tokens.output),
         usd(base),
@@ -156,6 +158,10 @@ describe.skipIf(!browserTestsRun())('the dashboard in Chromium', () => {
     );
     expect(await page.getByTestId('kpi-calls').locator('.kpi-value').textContent()).toBe(
       formatCount(totals.calls),
+    );
+    expect(totals.usage_missing_events).toBe(1);
+    expect(await page.getByTestId('kpi-calls-missing').textContent()).toBe(
+      '1 without token counts (base fee only)',
     );
 
     await totalOf('globex').click();
@@ -285,6 +291,17 @@ describe.skipIf(!browserTestsRun())('the dashboard in Chromium', () => {
       '1,234 calls · 154 successes',
     );
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-simulator.png'), fullPage: true });
+  });
+
+  it('marks a call seen without token counts in the ledger', async () => {
+    await signedIn();
+    await page.getByRole('link', { name: 'Events' }).click();
+    const ping = page
+      .locator('tbody tr')
+      .filter({ has: page.getByRole('cell', { name: 'ping', exact: true }) });
+    await ping.waitFor();
+    expect(await ping.locator('.pill-missing').textContent()).toBe('no usage');
+    expect(await page.locator('tbody .pill-missing').count()).toBe(1);
   });
 
   it('shows outcome counts and the success rate per day from GET /v1/usage', async () => {

@@ -106,10 +106,10 @@ export async function seedProject(call: Caller, now: number): Promise<void> {
         timestamp: at(0),
         agent_id: 'classifier',
       }),
+      // A call seen without token counts: the base fee alone.
       event('e9', {
         action: 'ping',
-        tokens_input: 100,
-        tokens_output: 100,
+        usage_missing: true,
         timestamp: at(0),
         agent_id: 'classifier',
       }),

@@ -28,6 +28,8 @@ export interface UsageGroup {
   key: Partial<Record<UsageDimension, string | null>>;
   currency: string;
   calls: number;
+  /** Of `calls`, those seen without token counts: charged the base fee alone. */
+  usage_missing_events: number;
   tokens: TokenTotals;
   outcomes: OutcomeCounts;
   amounts: Amounts;
@@ -123,6 +125,8 @@ export interface LedgerEvent {
   model: string | null;
   provider: string | null;
   tokens: TokenTotals;
+  /** The call was seen without token counts (an instrumentation that records none): base fee only. */
+  usage_missing: boolean;
   tier: string;
   tier_version: number;
   currency: string;

@@ -22,7 +22,22 @@ const columns: Column<LedgerEvent>[] = [
   { label: 'Agent', cell: (e) => e.agent_id },
   { label: 'Action', cell: (e) => h('span', { class: 'mono small' }, e.action) },
   { label: 'Model', cell: (e) => e.model ?? h('span', { class: 'muted' }, '–') },
-  { label: 'Tokens in', numeric: true, cell: (e) => formatCount(e.tokens.input) },
+  {
+    label: 'Tokens in',
+    numeric: true,
+    cell: (e) =>
+      e.usage_missing
+        ? h(
+            'span',
+            {
+              class: 'pill pill-missing',
+              title:
+                'Seen without token counts: charged the base fee alone. Meter the call with a wrapper for exact counts.',
+            },
+            'no usage',
+          )
+        : formatCount(e.tokens.input),
+  },
   { label: 'Tokens out', numeric: true, cell: (e) => formatCount(e.tokens.output) },
   {
     label: 'Outcome',

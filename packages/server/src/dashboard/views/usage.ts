@@ -84,6 +84,7 @@ function keyFigures(totals: UsageGroup[]): HTMLElement {
   const output = sum((g) => g.tokens.output);
   const success = sum((g) => g.outcomes.success);
   const resolved = success + sum((g) => g.outcomes.failure) + sum((g) => g.outcomes.expired);
+  const missing = sum((g) => g.usage_missing_events);
   const only = totals.length === 1 ? totals[0] : undefined;
   return h(
     'div',
@@ -96,7 +97,18 @@ function keyFigures(totals: UsageGroup[]): HTMLElement {
         : `${totals.length} currencies`,
       'kpi-revenue',
     ),
-    kpi('Calls', formatCount(sum((g) => g.calls)), null, 'kpi-calls'),
+    kpi(
+      'Calls',
+      formatCount(sum((g) => g.calls)),
+      missing > 0
+        ? h(
+            'span',
+            { class: 'warn', 'data-testid': 'kpi-calls-missing' },
+            `${formatCount(missing)} without token counts (base fee only)`,
+          )
+        : null,
+      'kpi-calls',
+    ),
     kpi(
       'Tokens',
       formatCompactCount(input + output),
@@ -124,6 +136,9 @@ function usageTable(
     },
     ...(currencies.size > 1 ? [{ label: 'Currency', cell: (g: UsageGroup) => g.currency }] : []),
     { label: 'Calls', numeric: true, cell: (g) => formatCount(g.calls) },
+    ...(report.totals.some((group) => group.usage_missing_events > 0)
+      ? [{ label: 'No usage', numeric: true, cell: (g: UsageGroup) => formatCount(g.usage_missing_events) }]
+      : []),
     { label: 'Input tokens', numeric: true, cell: (g) => formatCount(g.tokens.input) },
     { label: 'Output tokens', numeric: true, cell: (g) => formatCount(g.tokens.output) },
     ...COMPONENTS.map(({ key, label }) => ({
