@@ -3,8 +3,13 @@ export interface NestingNode {
   traceId: string;
   spanId: string;
   parentSpanId: string | undefined;
-  /** The span reports token usage (whatever its role). */
+  /** The span reports token usage (whatever its role), or an agentmeter layer metered it. */
   usage: boolean;
+  /**
+   * The span is a model call that may be metered: with its usage, or, reporting none, as a call whose usage
+   * is missing. Unset counts as false.
+   */
+  call?: boolean;
 }
 
 const MAX_REMEMBERED = 100_000;
@@ -18,12 +23,20 @@ const MAX_REMEMBERED = 100_000;
  * order (an exporter sending each span on its own) and the outer call was metered first, the inner spans
  * of the same call are skipped instead: a call is metered once either way.
  *
+ * A call that reports no usage (`call` without `usage`: a streamed call some instrumentations trace
+ * without counts) is the call only when nothing better covers it: it is skipped when a descendant reports
+ * usage, when a descendant is itself a call without usage (the innermost one stands for both), when it
+ * is under a call with usage metered in the same batch (the outer span has the counts), and when it is
+ * under a span metered in an earlier batch. A call with usage is never skipped for a usage-less call below it.
+ *
  * Parent links come from the sender and may be wrong: a span on a parent cycle (its own parent, or two
  * spans each other's parent) counts as having no parent. Each span's parent is looked up once and every
  * answer is kept, so a batch costs time linear in its spans, however deep its traces.
  */
 export class NestingRule {
   readonly #covered = new Map<string, true>();
+  /** Spans with a descendant that is a call without usage, seen in an earlier batch. */
+  readonly #callCovered = new Map<string, true>();
   /** Spans metered, and spans seen under them. */
   readonly #metered = new Map<string, true>();
 
@@ -39,35 +52,36 @@ export class NestingRule {
    */
   skipped(batch: readonly NestingNode[]): Set<string> {
     const graph = graphOf(batch);
-    const { keys, parentKeys, parentAt, usage } = graph;
+    const { keys, parentKeys, parentAt, usage, call } = graph;
     const count = keys.length;
     const skipped = new Set<string>();
 
-    // Spans with a usage-reporting descendant: from each span that reports usage (or was marked by an
-    // earlier batch), mark its ancestors up to the first one already marked, whose ancestors are then
-    // marked too. Each span is marked once.
+    // Spans with a usage-reporting descendant (`covered`), and spans with a descendant that is a call
+    // without usage (`callCovered`): from each span that is one (or was marked by an earlier batch), mark
+    // its ancestors up to the first one already marked, whose ancestors are then marked too. Each span is
+    // marked once for each.
     const covered = new Uint8Array(count);
+    const callCovered = new Uint8Array(count);
     for (let index = 0; index < count; index++) {
       const self = keys[index] as string;
       // A span covered by an earlier batch passes the mark on to its own ancestors.
       const coveredBefore = this.#covered.delete(self);
       if (coveredBefore) covered[index] = 1;
-      if (!usage[index] && !coveredBefore) continue;
-      let top = index;
-      let parent = parentAt[index] as number;
-      while (parent !== -1 && covered[parent] === 0) {
-        covered[parent] = 1;
-        top = parent;
-        parent = parentAt[parent] as number;
-      }
-      // The walk left the batch: remember the ancestor outside it for when it ends.
-      const outside = parentKeys[top];
-      if (parent === -1 && outside !== undefined) remember(this.#covered, outside);
+      if (usage[index] || coveredBefore) markAncestors(index, covered, graph, this.#covered);
+      const callCoveredBefore = this.#callCovered.delete(self);
+      if (callCoveredBefore) callCovered[index] = 1;
+      if ((call[index] && !usage[index]) || callCoveredBefore)
+        markAncestors(index, callCovered, graph, this.#callCovered);
     }
-    for (let index = 0; index < count; index++) if (covered[index]) skipped.add(keys[index] as string);
+    for (let index = 0; index < count; index++) {
+      const usageLess = call[index] && !usage[index];
+      if (covered[index] || (usageLess && callCovered[index])) skipped.add(keys[index] as string);
+    }
 
-    // Spans under a span metered earlier: decided parent first, each answer kept for its children.
+    // Spans under a span metered earlier, and calls without usage under a call with usage metered in this
+    // batch: decided parent first, each answer kept for its children.
     const under = new Uint8Array(count); // 0 not decided yet, 1 under a metered span, 2 not
+    const belowCall = new Uint8Array(count); // 1: under a call with usage that this batch meters
     const path: number[] = [];
     for (let start = 0; start < count; start++) {
       let at = start;
@@ -84,7 +98,13 @@ export class NestingRule {
         const isUnder =
           (parentKey !== undefined && this.#metered.has(parentKey)) || (parent !== -1 && under[parent] === 1);
         under[index] = isUnder ? 1 : 2;
-        if (isUnder) {
+        if (
+          parent !== -1 &&
+          (belowCall[parent] === 1 ||
+            (call[parent] && usage[parent] && covered[parent] === 0 && under[parent] === 2))
+        )
+          belowCall[index] = 1;
+        if (isUnder || (belowCall[index] === 1 && call[index] && !usage[index])) {
           const self = keys[index] as string;
           skipped.add(self);
           remember(this.#metered, self);
@@ -96,8 +116,29 @@ export class NestingRule {
 }
 
 /**
+ * Marks the ancestors of the span at `index` in `marks`, up to the first one already marked; when the walk
+ * leaves the batch, the ancestor outside it is remembered in `memory`, for when it arrives.
+ */
+function markAncestors(
+  index: number,
+  marks: Uint8Array,
+  { parentAt, parentKeys }: { parentAt: Int32Array; parentKeys: (string | undefined)[] },
+  memory: Map<string, true>,
+): void {
+  let top = index;
+  let parent = parentAt[index] as number;
+  while (parent !== -1 && marks[parent] === 0) {
+    marks[parent] = 1;
+    top = parent;
+    parent = parentAt[parent] as number;
+  }
+  const outside = parentKeys[top];
+  if (parent === -1 && outside !== undefined) remember(memory, outside);
+}
+
+/**
  * The batch as a graph: one entry per span key (a span sent twice keeps its last parent, and reports
- * usage if either copy does), the parent's index when the parent is in the batch (else -1), and the
+ * usage, or is a call, if either copy does), the parent's index when the parent is in the batch (else -1), and the
  * parent's key. Spans on a parent cycle lose their parent.
  */
 function graphOf(batch: readonly NestingNode[]) {
@@ -105,6 +146,7 @@ function graphOf(batch: readonly NestingNode[]) {
   const keys: string[] = [];
   const parentKeys: (string | undefined)[] = [];
   const usage: boolean[] = [];
+  const call: boolean[] = [];
   for (const node of batch) {
     const self = `${node.traceId}:${node.spanId}`;
     const parent = node.parentSpanId ? `${node.traceId}:${node.parentSpanId}` : undefined;
@@ -114,9 +156,11 @@ function graphOf(batch: readonly NestingNode[]) {
       keys.push(self);
       parentKeys.push(parent);
       usage.push(node.usage);
+      call.push(node.call === true);
     } else {
       parentKeys[index] = parent;
       usage[index] = usage[index] || node.usage;
+      call[index] = call[index] || node.call === true;
     }
   }
   const count = keys.length;
@@ -146,7 +190,7 @@ function graphOf(batch: readonly NestingNode[]) {
     for (const member of walk) state[member] = 2;
     walk.length = 0;
   }
-  return { keys, parentKeys, parentAt, usage };
+  return { keys, parentKeys, parentAt, usage, call };
 }
 
 function remember(keys: Map<string, true>, spanKey: string): void {

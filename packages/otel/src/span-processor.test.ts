@@ -40,6 +40,7 @@ const tokensOf = (meter: TestMeter) =>
   meter.events.map((event) => ({
     provider: event.provider,
     model: event.model,
+    ...(event.usage_missing ? { usage_missing: event.usage_missing } : {}),
     tokens_input: event.tokens_input,
     tokens_output: event.tokens_output,
     ...(event.tokens_cached_input ? { tokens_cached_input: event.tokens_cached_input } : {}),
@@ -55,10 +56,17 @@ describe('spans from other instrumentations become exactly one meter event per m
     expect(meter.errors).toEqual([]);
     expect(tokensOf(meter)).toEqual(scenario.expected);
     for (const event of meter.events) {
-      expect(event).toMatchObject({ agent_id: 'support-bot', action: 'chat' });
+      expect(event).toMatchObject({ agent_id: 'support-bot' });
+      expect(['chat', 'embeddings']).toContain(event.action);
       expect(event.metadata).toEqual({
         'otel.trace_id': expect.stringMatching(/^[0-9a-f]{32}$/),
         'otel.span_id': expect.stringMatching(/^[0-9a-f]{16}$/),
+        ...(event.usage_missing ? { 'agentmeter.usage_incomplete': true } : {}),
+      });
+      // The event names its span, so the server knows that span (exported to it too) was metered.
+      expect(event.call).toMatchObject({
+        trace_id: event.metadata?.['otel.trace_id'],
+        span_id: event.metadata?.['otel.span_id'],
       });
     }
   });
@@ -112,18 +120,18 @@ describe('spans from other instrumentations become exactly one meter event per m
       modelId: 'claude-sonnet-4-5',
       doGenerate: [
         toolCallResult('lookup', { q: 'otel' }, v3Usage({ input: 100, output: 20, cacheRead: 60 }), {
-          id: 'msg_ai_sdk_step_1',
+          id: 'msg_01AiSdkStepOneQ7xK2pVz9L',
           modelId: 'claude-sonnet-4-5-20250929',
         }),
         textResult('done', v3Usage({ input: 230, output: 15, reasoning: 5 }), {
-          id: 'msg_ai_sdk_step_2',
+          id: 'msg_01AiSdkStepTwoQ7xK2pVz9L',
           modelId: 'claude-sonnet-4-5-20250929',
         }),
       ],
       doStream: {
         stream: streamOf(
           textParts(['o', 'k'], v3Usage({ input: 30, output: 2 }), {
-            id: 'msg_ai_sdk_stream',
+            id: 'msg_01AiSdkStreamQ7xK2pVz9L',
             modelId: 'claude-sonnet-4-5-20250929',
           }),
         ),
@@ -166,9 +174,9 @@ describe('spans from other instrumentations become exactly one meter event per m
       { provider: 'anthropic', model: 'claude-sonnet-4-5-20250929', tokens_input: 30, tokens_output: 2 },
     ]);
     expect(meter.events.map((event) => event.event_id?.split(':')[1])).toEqual([
-      'msg_ai_sdk_step_1',
-      'msg_ai_sdk_step_2',
-      'msg_ai_sdk_stream',
+      'msg_01AiSdkStepOneQ7xK2pVz9L',
+      'msg_01AiSdkStepTwoQ7xK2pVz9L',
+      'msg_01AiSdkStreamQ7xK2pVz9L',
     ]);
   });
 });

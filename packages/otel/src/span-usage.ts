@@ -1,4 +1,5 @@
 import type { NormalizedUsage } from '@agentmeter/sdk';
+import type { NestingNode } from './nesting.js';
 import * as semconv from './semconv.js';
 
 // Reading model-call usage off spans made by any instrumentation. The server's `POST /v1/traces`
@@ -20,6 +21,8 @@ export interface SpanView {
   attributes: Readonly<Record<string, unknown>>;
   resource: Readonly<Record<string, unknown>>;
   scope: string | undefined;
+  /** The instrumentation scope's version, when known (some instrumentations changed what a count means). */
+  scopeVersion?: string | undefined;
 }
 
 /** `own`: agentmeter made it; `aggregate`: a framework, agent or workflow span (never metered); `call`: may be a model call. */
@@ -72,8 +75,11 @@ const PROVIDER = [
 ];
 const REQUEST_MODEL = [semconv.ATTR_GEN_AI_REQUEST_MODEL, 'llm.request.model_name', 'ai.model.id'];
 const RESPONSE_MODEL = [semconv.ATTR_GEN_AI_RESPONSE_MODEL, 'llm.response.model_name', 'ai.response.model'];
-const MODEL_FALLBACK = ['llm.model_name'];
+// OpenInference names the model `llm.model_name` on LLM spans and `embedding.model_name` on EMBEDDING spans.
+const MODEL_FALLBACK = ['llm.model_name', 'embedding.model_name'];
 const RESPONSE_ID = [semconv.ATTR_GEN_AI_RESPONSE_ID, 'ai.response.id'];
+/** OpenLLMetry's request type: its OpenAI and Anthropic instrumentations write it up to 0.22; Cohere, Together and Vertex AI still do. */
+const LLM_REQUEST_TYPE = 'llm.request.type';
 
 /** Operations that group other work: their usage, when they carry any, is a sum of their calls'. */
 const AGGREGATE_OPERATIONS = new Set(['invoke_workflow', 'execute_tool', 'workflow', 'task', 'tool', 'plan']);
@@ -81,6 +87,26 @@ const AGENT_OPERATIONS = new Set(['invoke_agent', 'create_agent']);
 const OPENINFERENCE_CALLS = new Set(['LLM', 'EMBEDDING']);
 const TRACELOOP_AGGREGATES = new Set(['workflow', 'task', 'agent', 'tool']);
 const CLIENT_KIND = 2;
+/** The operations that are one model call. */
+const CALL_OPERATIONS = new Set([
+  semconv.GEN_AI_OPERATION_NAME_VALUE_CHAT,
+  semconv.GEN_AI_OPERATION_NAME_VALUE_TEXT_COMPLETION,
+  semconv.GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS,
+  semconv.GEN_AI_OPERATION_NAME_VALUE_GENERATE_CONTENT,
+]);
+const TRACELOOP_CALL_TYPES = new Set(['chat', 'completion']);
+/** The AI SDK's provider-call spans: `ai.generateText.doGenerate`, `ai.streamText.doStream`, `ai.embed.doEmbed`, … */
+const AI_SDK_CALL = /^ai\.\w+\.do(?:Generate|Stream|Embed)$/;
+
+/**
+ * Instrumentations that write Anthropic's `input_tokens` as Anthropic means it (cache reads and writes left
+ * out), by scope name, up to the last version known to: OpenLLMetry's Anthropic instrumentation copies the
+ * number as it is through 0.27.0 (the fix that adds the cache counts in came after it). A span whose scope
+ * version is not known is read as the released versions write it.
+ */
+const RAW_ANTHROPIC_INPUT: ReadonlyMap<string, readonly [number, number, number]> = new Map([
+  ['@traceloop/instrumentation-anthropic', [0, 27, 0]],
+]);
 
 function first(attributes: Readonly<Record<string, unknown>>, keys: readonly string[]): unknown {
   for (const key of keys) {
@@ -129,6 +155,44 @@ export function hasUsage(span: SpanView): boolean {
   return first(span.attributes, INPUT) !== undefined || first(span.attributes, OUTPUT) !== undefined;
 }
 
+/**
+ * True when the span is plainly one model call, whether or not it reports usage: it says so (an operation
+ * of one call, OpenLLMetry's request type, an OpenInference LLM or EMBEDDING span, an AI SDK `do*` span)
+ * and names a provider or a model. Nothing else counts: an HTTP span, or any span without such a marker,
+ * is never taken for a call.
+ */
+export function isModelCall(span: SpanView): boolean {
+  const attributes = span.attributes;
+  const operation = attributes[semconv.ATTR_GEN_AI_OPERATION_NAME];
+  const requestType = attributes[LLM_REQUEST_TYPE];
+  const openinference = attributes['openinference.span.kind'];
+  const operationId = attributes['ai.operationId'];
+  const marked =
+    (typeof operation === 'string' && CALL_OPERATIONS.has(operation)) ||
+    (typeof requestType === 'string' && TRACELOOP_CALL_TYPES.has(requestType)) ||
+    (typeof openinference === 'string' && OPENINFERENCE_CALLS.has(openinference.toUpperCase())) ||
+    (typeof operationId === 'string' && AI_SDK_CALL.test(operationId));
+  return (
+    marked &&
+    (first(attributes, PROVIDER) !== undefined ||
+      first(attributes, REQUEST_MODEL) !== undefined ||
+      first(attributes, RESPONSE_MODEL) !== undefined ||
+      first(attributes, MODEL_FALLBACK) !== undefined)
+  );
+}
+
+/** The span as the nesting rule sees it: whether it reports usage, and whether it is a call to meter. */
+export function nestingNodeOf(span: SpanView): NestingNode {
+  const usage = hasUsage(span);
+  return {
+    traceId: span.traceId,
+    spanId: span.spanId,
+    parentSpanId: span.parentSpanId,
+    usage,
+    call: roleOf(span) === 'call' && (usage || isModelCall(span)),
+  };
+}
+
 function operationOf(span: SpanView): string {
   const operation = span.attributes[semconv.ATTR_GEN_AI_OPERATION_NAME];
   if (typeof operation === 'string' && operation.length > 0) return operation;
@@ -148,25 +212,65 @@ function providerOf(span: SpanView): string {
   return aiSdk ? (lower.split('.')[0] ?? lower) : lower;
 }
 
+/** `0.27.0` → [0, 27, 0]; undefined when the version does not start with three numbers. */
+function versionOf(version: string | undefined): [number, number, number] | undefined {
+  const match = version === undefined ? null : /^v?(\d+)\.(\d+)\.(\d+)/.exec(version);
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
+}
+
+function atMost(version: readonly number[], last: readonly number[]): boolean {
+  for (let index = 0; index < last.length; index++) {
+    const part = version[index] as number;
+    const limit = last[index] as number;
+    if (part !== limit) return part < limit;
+  }
+  return true;
+}
+
+/**
+ * Whether the span's input count is Anthropic's own (cache reads and writes not in it): written so by a
+ * known instrumentation, or an Anthropic span whose cache counts exceed its input, which only that meaning
+ * allows.
+ */
+function anthropicInput(span: SpanView, provider: string, input: number, cached: number): boolean {
+  const last = span.scope === undefined ? undefined : RAW_ANTHROPIC_INPUT.get(span.scope);
+  if (last) {
+    const version = versionOf(span.scopeVersion);
+    if (version === undefined || atMost(version, last)) return true;
+  }
+  return provider === 'anthropic' && cached > input;
+}
+
 /**
  * The call's usage, normalized as the wrappers normalize it: input includes cache reads and writes, output
- * includes reasoning; subsets never exceed their totals. Undefined when the span reports no usage.
+ * includes reasoning; subsets never exceed their totals. A model call (`isModelCall`) that reports no usage
+ * is a call all the same: zero tokens, `usageMissing`. Undefined for any other span without usage.
  */
 export function usageOf(span: SpanView): NormalizedUsage | undefined {
   const attributes = span.attributes;
   const input = count(first(attributes, INPUT));
   const output = count(first(attributes, OUTPUT));
-  if (input === undefined && output === undefined) return undefined;
-  const inputTokens = input ?? 0;
+  const usageMissing = input === undefined && output === undefined;
+  if (usageMissing && !isModelCall(span)) return undefined;
+  const provider = providerOf(span);
   const outputTokens = output ?? 0;
-  const cachedInputTokens = Math.min(count(first(attributes, CACHE_READ)) ?? 0, inputTokens);
-  const cacheWriteTokens = Math.min(
-    count(first(attributes, CACHE_WRITE)) ?? 0,
-    inputTokens - cachedInputTokens,
-  );
+  const cacheRead = count(first(attributes, CACHE_READ)) ?? 0;
+  const cacheWrite = count(first(attributes, CACHE_WRITE)) ?? 0;
+  let inputTokens = input ?? 0;
+  let cachedInputTokens: number;
+  let cacheWriteTokens: number;
+  if (!usageMissing && anthropicInput(span, provider, inputTokens, cacheRead + cacheWrite)) {
+    // Anthropic bills input, cache reads and cache writes: together, they are the call's input.
+    inputTokens += cacheRead + cacheWrite;
+    cachedInputTokens = cacheRead;
+    cacheWriteTokens = cacheWrite;
+  } else {
+    cachedInputTokens = Math.min(cacheRead, inputTokens);
+    cacheWriteTokens = Math.min(cacheWrite, inputTokens - cachedInputTokens);
+  }
   const reasoningTokens = Math.min(count(first(attributes, REASONING)) ?? 0, outputTokens);
   const usage: NormalizedUsage = {
-    provider: providerOf(span),
+    provider,
     operation: operationOf(span),
     inputTokens,
     outputTokens,
@@ -175,9 +279,14 @@ export function usageOf(span: SpanView): NormalizedUsage | undefined {
     reasoningTokens,
     startedAt: span.startMs,
     latencyMs: Math.max(0, span.endMs - span.startMs),
-    complete: true,
+    // A call seen without its counts: priced by its base fee only, and marked so.
+    complete: !usageMissing,
     streamed: attributes[semconv.ATTR_GEN_AI_REQUEST_STREAM] === true,
+    // The span is the call's link: the server then knows this span (sent to it over OTLP too) was metered.
+    traceId: span.traceId,
+    spanId: span.spanId,
   };
+  if (usageMissing) usage.usageMissing = true;
   const requestModel =
     text(first(attributes, REQUEST_MODEL), 256) ?? text(first(attributes, MODEL_FALLBACK), 256);
   const responseModel = text(first(attributes, RESPONSE_MODEL), 256);

@@ -11,7 +11,8 @@ async function readJson(request: IncomingMessage): Promise<Record<string, unknow
 }
 
 let counter = 0;
-const nextId = () => String(++counter).padStart(6, '0');
+// Shaped like the providers' random ids (varied characters), so the SDK takes them for unique ones.
+const nextId = () => `Q7xK2pVz9LmR4wTb${String(++counter).padStart(6, '0')}`;
 
 /** Starts the mock; `openaiURL` is a `baseURL` for `new OpenAI()`, `anthropicURL` one for `new Anthropic()`. */
 export async function startMockProviders(): Promise<{
@@ -30,7 +31,7 @@ export async function startMockProviders(): Promise<{
           response.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req_mock' });
           response.end(
             JSON.stringify({
-              id: `chatcmpl-mockmockmockmockmock${nextId()}`,
+              id: `chatcmpl-${nextId()}`,
               object: 'chat.completion',
               created: 1741569952,
               model: `${model}-2025-04-14`,
@@ -57,7 +58,7 @@ export async function startMockProviders(): Promise<{
           response.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_mock' });
           response.end(
             JSON.stringify({
-              id: `msg_mockmockmockmockmock${nextId()}`,
+              id: `msg_01${nextId()}`,
               type: 'message',
               role: 'assistant',
               model: `${model}-20251001`,

@@ -17,7 +17,15 @@ export interface SpanUsage {
   cacheWriteTokens: number;
   reasoningTokens: number;
   errorType: string | undefined;
+  /** A model call that reported no usage at all: zero tokens, priced by its base fee only. */
+  usageMissing: boolean;
 }
+
+/**
+ * A span as the rules read it. `scopeVersion` (the instrumentation scope's version) is read when the decoder
+ * gives it: some instrumentations changed what a count means between versions.
+ */
+export type RuleSpan = OtlpSpan & { scopeVersion?: string | undefined };
 
 const INPUT = [
   'gen_ai.usage.input_tokens',
@@ -59,7 +67,8 @@ const PROVIDER = ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.
 const REQUEST_MODEL = ['gen_ai.request.model', 'llm.request.model_name', 'ai.model.id'];
 const RESPONSE_MODEL = ['gen_ai.response.model', 'llm.response.model_name', 'ai.response.model'];
 const RESPONSE_ID = ['gen_ai.response.id', 'ai.response.id'];
-const LEGACY_MODEL = 'llm.model_name';
+const MODEL_FALLBACK = ['llm.model_name', 'embedding.model_name'];
+const LLM_REQUEST_TYPE = 'llm.request.type';
 const ERROR_TYPE = 'error.type';
 const OWN_EVENT_ID = 'agentmeter.event_id';
 const OPERATION = 'gen_ai.operation.name';
@@ -87,7 +96,8 @@ const METERING_KEYS: ReadonlySet<string> = new Set([
   ...REQUEST_MODEL,
   ...RESPONSE_MODEL,
   ...RESPONSE_ID,
-  LEGACY_MODEL,
+  ...MODEL_FALLBACK,
+  LLM_REQUEST_TYPE,
   ERROR_TYPE,
   OWN_EVENT_ID,
   OPERATION,
@@ -114,6 +124,17 @@ const AGENT_OPERATIONS = new Set(['invoke_agent', 'create_agent']);
 const OPENINFERENCE_CALLS = new Set(['LLM', 'EMBEDDING']);
 const TRACELOOP_AGGREGATES = new Set(['workflow', 'task', 'agent', 'tool']);
 const CLIENT_KIND = 2;
+const CALL_OPERATIONS = new Set(['chat', 'text_completion', 'embeddings', 'generate_content']);
+const TRACELOOP_CALL_TYPES = new Set(['chat', 'completion']);
+const AI_SDK_CALL = /^ai\.\w+\.do(?:Generate|Stream|Embed)$/;
+/**
+ * Instrumentations that write Anthropic's `input_tokens` as Anthropic means it (cache reads and writes left
+ * out), by scope name, up to the last version known to (OpenLLMetry's, through 0.27.0). A span whose scope
+ * version is not known is read as the released versions write it.
+ */
+const RAW_ANTHROPIC_INPUT: ReadonlyMap<string, readonly [number, number, number]> = new Map([
+  ['@traceloop/instrumentation-anthropic', [0, 27, 0]],
+]);
 
 function first(attributes: Record<string, unknown>, keys: readonly string[]): unknown {
   for (const key of keys) {
@@ -157,6 +178,43 @@ export function hasUsage(span: OtlpSpan): boolean {
   return first(span.attributes, INPUT) !== undefined || first(span.attributes, OUTPUT) !== undefined;
 }
 
+/**
+ * True when the span is plainly one model call, with or without usage: a marker of one call (an operation
+ * of one call, OpenLLMetry's `llm.request.type`, an OpenInference LLM or EMBEDDING span, an AI SDK `do*`
+ * span) and a provider or a model. An HTTP span, or any span without such a marker, never is.
+ */
+export function isModelCall(span: OtlpSpan): boolean {
+  const attributes = span.attributes;
+  const operation = attributes[OPERATION];
+  const requestType = attributes[LLM_REQUEST_TYPE];
+  const openinference = attributes[OPENINFERENCE_KIND];
+  const operationId = attributes[AI_SDK_OPERATION];
+  const marked =
+    (typeof operation === 'string' && CALL_OPERATIONS.has(operation)) ||
+    (typeof requestType === 'string' && TRACELOOP_CALL_TYPES.has(requestType)) ||
+    (typeof openinference === 'string' && OPENINFERENCE_CALLS.has(openinference.toUpperCase())) ||
+    (typeof operationId === 'string' && AI_SDK_CALL.test(operationId));
+  return (
+    marked &&
+    (first(attributes, PROVIDER) !== undefined ||
+      first(attributes, REQUEST_MODEL) !== undefined ||
+      first(attributes, RESPONSE_MODEL) !== undefined ||
+      first(attributes, MODEL_FALLBACK) !== undefined)
+  );
+}
+
+/** The span as the nesting rule sees it: whether it reports usage, and whether it is a call to meter. */
+export function nestingNodeOf(span: OtlpSpan): NestingNode {
+  const usage = hasUsage(span);
+  return {
+    traceId: span.traceId,
+    spanId: span.spanId,
+    parentSpanId: span.parentSpanId,
+    usage,
+    call: roleOf(span) === 'call' && (usage || isModelCall(span)),
+  };
+}
+
 function operationOf(span: OtlpSpan): string {
   const operation = span.attributes[OPERATION];
   if (typeof operation === 'string' && operation.length > 0) return operation;
@@ -175,21 +233,60 @@ function providerOf(span: OtlpSpan): string {
   return aiSdk ? (lower.split('.')[0] ?? lower) : lower;
 }
 
-export function usageOf(span: OtlpSpan): SpanUsage | undefined {
+function versionOf(version: string | undefined): [number, number, number] | undefined {
+  const match = version === undefined ? null : /^v?(\d+)\.(\d+)\.(\d+)/.exec(version);
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
+}
+
+function atMost(version: readonly number[], last: readonly number[]): boolean {
+  for (let index = 0; index < last.length; index++) {
+    const part = version[index] as number;
+    const limit = last[index] as number;
+    if (part !== limit) return part < limit;
+  }
+  return true;
+}
+
+/** Whether the input count is Anthropic's own: from a known instrumentation, or cache counts above it. */
+function anthropicInput(span: RuleSpan, provider: string, input: number, cached: number): boolean {
+  const last = span.scope === undefined ? undefined : RAW_ANTHROPIC_INPUT.get(span.scope);
+  if (last) {
+    const version = versionOf(span.scopeVersion);
+    if (version === undefined || atMost(version, last)) return true;
+  }
+  return provider === 'anthropic' && cached > input;
+}
+
+/**
+ * The call's usage (input includes cache reads and writes, read with Anthropic's meaning where the span
+ * has it); a model call without usage gets zero tokens and `usageMissing`. Undefined for any other span
+ * without usage.
+ */
+export function usageOf(span: RuleSpan): SpanUsage | undefined {
   const attributes = span.attributes;
   const input = count(first(attributes, INPUT));
   const output = count(first(attributes, OUTPUT));
-  if (input === undefined && output === undefined) return undefined;
-  const inputTokens = input ?? 0;
+  const usageMissing = input === undefined && output === undefined;
+  if (usageMissing && !isModelCall(span)) return undefined;
+  const provider = providerOf(span);
   const outputTokens = output ?? 0;
-  const cachedInputTokens = Math.min(count(first(attributes, CACHE_READ)) ?? 0, inputTokens);
-  const cacheWriteTokens = Math.min(
-    count(first(attributes, CACHE_WRITE)) ?? 0,
-    inputTokens - cachedInputTokens,
-  );
-  const requestModel = text(first(attributes, REQUEST_MODEL), 256) ?? text(attributes[LEGACY_MODEL], 256);
+  const cacheRead = count(first(attributes, CACHE_READ)) ?? 0;
+  const cacheWrite = count(first(attributes, CACHE_WRITE)) ?? 0;
+  let inputTokens = input ?? 0;
+  let cachedInputTokens: number;
+  let cacheWriteTokens: number;
+  if (!usageMissing && anthropicInput(span, provider, inputTokens, cacheRead + cacheWrite)) {
+    inputTokens += cacheRead + cacheWrite;
+    cachedInputTokens = cacheRead;
+    cacheWriteTokens = cacheWrite;
+  } else {
+    cachedInputTokens = Math.min(cacheRead, inputTokens);
+    cacheWriteTokens = Math.min(cacheWrite, inputTokens - cachedInputTokens);
+  }
+  const requestModel =
+    text(first(attributes, REQUEST_MODEL), 256) ?? text(first(attributes, MODEL_FALLBACK), 256);
   return {
-    provider: providerOf(span),
+    provider,
     operation: operationOf(span),
     model: text(first(attributes, RESPONSE_MODEL), 256) ?? requestModel,
     responseId: text(first(attributes, RESPONSE_ID), 200),
@@ -199,6 +296,7 @@ export function usageOf(span: OtlpSpan): SpanUsage | undefined {
     cacheWriteTokens,
     reasoningTokens: Math.min(count(first(attributes, REASONING)) ?? 0, outputTokens),
     errorType: text(attributes[ERROR_TYPE], 128) ?? (span.statusCode === 2 ? '_OTHER' : undefined),
+    usageMissing,
   };
 }
 
@@ -230,13 +328,15 @@ export function attributionOf(span: OtlpSpan, operation: string) {
   };
 }
 
-/** One span of a batch, for the nesting rule. */
-interface NestingNode {
+/** One span of a batch, for the nesting rule (`nestingNodeOf`). */
+export interface NestingNode {
   traceId: string;
   spanId: string;
   parentSpanId: string | undefined;
   /** The span reports token usage (whatever its role). */
   usage: boolean;
+  /** The span is a model call that may be metered, with usage or as a call whose usage is missing. Unset: false. */
+  call?: boolean;
 }
 
 const MAX_REMEMBERED = 100_000;
@@ -244,7 +344,9 @@ const MAX_REMEMBERED = 100_000;
 /**
  * "Meter the innermost model call only", batch by batch, remembering across batches; spans under a span
  * metered in an earlier batch (exported out of order) are the same call (see packages/otel nesting.ts,
- * which this keeps in step with).
+ * which this keeps in step with). A call without usage is the call only when nothing better covers it: a
+ * descendant with usage, a descendant that is a call without usage, a call with usage above it metered in
+ * the same batch, or a span above it metered earlier.
  *
  * Parent links come from the sender and may be wrong: a span on a parent cycle (its own parent, or two
  * spans each other's parent) counts as having no parent. Each span's parent is looked up once and every
@@ -252,15 +354,17 @@ const MAX_REMEMBERED = 100_000;
  */
 export class NestingRule {
   readonly #covered = new Map<string, true>();
+  /** Spans with a descendant that is a call without usage, seen in an earlier batch. */
+  readonly #callCovered = new Map<string, true>();
   /** Spans metered, and spans seen under them. */
   readonly #metered = new Map<string, true>();
 
-  /** `capacity`: the most span keys each of the rule's two memories keeps (the oldest are dropped). */
+  /** `capacity`: the most span keys each of the rule's memories keeps (the oldest are dropped). */
   constructor(readonly capacity = MAX_REMEMBERED) {}
 
   /** The span keys remembered. */
   get size(): number {
-    return this.#covered.size + this.#metered.size;
+    return this.#covered.size + this.#callCovered.size + this.#metered.size;
   }
 
   /** Records that the span was metered: spans under it that arrive later are the same call. */
@@ -291,37 +395,37 @@ export class NestingRule {
    * the event loop back (and to keep other batches from deciding until this one is done).
    */
   *decide(batch: readonly NestingNode[], due: () => boolean): Generator<void, Set<string>> {
-    const { keys, parentKeys, parentAt, usage } = yield* graphOf(batch, due);
+    const graph = yield* graphOf(batch, due);
+    const { keys, parentKeys, parentAt, usage, call } = graph;
     const count = keys.length;
     const skipped = new Set<string>();
 
-    // Spans with a usage-reporting descendant: from each span that reports usage (or was marked by an
-    // earlier batch), mark its ancestors up to the first one already marked, whose ancestors are then
-    // marked too. Each span is marked once.
+    // Spans with a usage-reporting descendant (`covered`), and spans with a descendant that is a call
+    // without usage (`callCovered`): from each span that is one (or was marked by an earlier batch), mark
+    // its ancestors up to the first one already marked, whose ancestors are then marked too.
     const covered = new Uint8Array(count);
+    const callCovered = new Uint8Array(count);
     for (let index = 0; index < count; index++) {
       const self = keys[index] as string;
       // A span covered by an earlier batch passes the mark on to its own ancestors.
       const coveredBefore = this.#covered.delete(self);
       if (coveredBefore) covered[index] = 1;
-      if (usage[index] || coveredBefore) {
-        let top = index;
-        let parent = parentAt[index] as number;
-        while (parent !== -1 && covered[parent] === 0) {
-          covered[parent] = 1;
-          top = parent;
-          parent = parentAt[parent] as number;
-        }
-        // The walk left the batch: remember the ancestor outside it for when it ends.
-        const outside = parentKeys[top];
-        if (parent === -1 && outside !== undefined) remember(this.#covered, outside, this.capacity);
-      }
+      if (usage[index] || coveredBefore) markAncestors(index, covered, graph, this.#covered, this.capacity);
+      const callCoveredBefore = this.#callCovered.delete(self);
+      if (callCoveredBefore) callCovered[index] = 1;
+      if ((call[index] && !usage[index]) || callCoveredBefore)
+        markAncestors(index, callCovered, graph, this.#callCovered, this.capacity);
       if (due()) yield;
     }
-    for (let index = 0; index < count; index++) if (covered[index]) skipped.add(keys[index] as string);
+    for (let index = 0; index < count; index++) {
+      const usageLess = call[index] && !usage[index];
+      if (covered[index] || (usageLess && callCovered[index])) skipped.add(keys[index] as string);
+    }
 
-    // Spans under a span metered earlier: decided parent first, each answer kept for its children.
+    // Spans under a span metered earlier, and calls without usage under a call with usage metered in this
+    // batch: decided parent first, each answer kept for its children.
     const under = new Uint8Array(count); // 0 not decided yet, 1 under a metered span, 2 not
+    const belowCall = new Uint8Array(count); // 1: under a call with usage that this batch meters
     const path: number[] = [];
     for (let start = 0; start < count; start++) {
       let at = start;
@@ -338,7 +442,13 @@ export class NestingRule {
         const isUnder =
           (parentKey !== undefined && this.#metered.has(parentKey)) || (parent !== -1 && under[parent] === 1);
         under[index] = isUnder ? 1 : 2;
-        if (isUnder) {
+        if (
+          parent !== -1 &&
+          (belowCall[parent] === 1 ||
+            (call[parent] && usage[parent] && covered[parent] === 0 && under[parent] === 2))
+        )
+          belowCall[index] = 1;
+        if (isUnder || (belowCall[index] === 1 && call[index] && !usage[index])) {
           const self = keys[index] as string;
           skipped.add(self);
           remember(this.#metered, self, this.capacity);
@@ -351,8 +461,30 @@ export class NestingRule {
 }
 
 /**
+ * Marks the ancestors of the span at `index` in `marks`, up to the first one already marked; when the walk
+ * leaves the batch, the ancestor outside it is remembered in `memory`, for when it arrives.
+ */
+function markAncestors(
+  index: number,
+  marks: Uint8Array,
+  { parentAt, parentKeys }: { parentAt: Int32Array; parentKeys: (string | undefined)[] },
+  memory: Map<string, true>,
+  capacity: number,
+): void {
+  let top = index;
+  let parent = parentAt[index] as number;
+  while (parent !== -1 && marks[parent] === 0) {
+    marks[parent] = 1;
+    top = parent;
+    parent = parentAt[parent] as number;
+  }
+  const outside = parentKeys[top];
+  if (parent === -1 && outside !== undefined) remember(memory, outside, capacity);
+}
+
+/**
  * The batch as a graph: one entry per span key (a span sent twice keeps its last parent, and reports
- * usage if either copy does), the parent's index when the parent is in the batch (else -1), and the
+ * usage, or is a call, if either copy does), the parent's index when the parent is in the batch (else -1), and the
  * parent's key. Spans on a parent cycle lose their parent.
  */
 function* graphOf(batch: readonly NestingNode[], due: () => boolean) {
@@ -360,6 +492,7 @@ function* graphOf(batch: readonly NestingNode[], due: () => boolean) {
   const keys: string[] = [];
   const parentKeys: (string | undefined)[] = [];
   const usage: boolean[] = [];
+  const call: boolean[] = [];
   for (const node of batch) {
     const self = `${node.traceId}:${node.spanId}`;
     const parent = node.parentSpanId ? `${node.traceId}:${node.parentSpanId}` : undefined;
@@ -369,9 +502,11 @@ function* graphOf(batch: readonly NestingNode[], due: () => boolean) {
       keys.push(self);
       parentKeys.push(parent);
       usage.push(node.usage);
+      call.push(node.call === true);
     } else {
       parentKeys[index] = parent;
       usage[index] = usage[index] || node.usage;
+      call[index] = call[index] || node.call === true;
     }
     if (due()) yield;
   }
@@ -403,7 +538,7 @@ function* graphOf(batch: readonly NestingNode[], due: () => boolean) {
     walk.length = 0;
     if (due()) yield;
   }
-  return { keys, parentKeys, parentAt, usage };
+  return { keys, parentKeys, parentAt, usage, call };
 }
 
 function remember(keys: Map<string, true>, spanKey: string, capacity: number): void {
