@@ -23,6 +23,7 @@ export type RowName =
   | 'openllmetry-anthropic'
   | 'openllmetry-anthropic-only'
   | 'openinference-openai'
+  | 'two-instrumentations-openai'
   | 'anthropic-sdk-spans'
   | 'ai-sdk-telemetry';
 
@@ -54,6 +55,8 @@ export type Instrumentation =
   | 'openllmetry-openai'
   | 'openllmetry-anthropic'
   | 'openinference-openai'
+  /** OpenLLMetry and OpenInference both patched onto the openai client: two spans of each call. */
+  | 'openllmetry+openinference-openai'
   | 'ai-sdk-telemetry';
 
 export interface RowSpec {
@@ -167,6 +170,17 @@ export const ROWS: RowSpec[] = [
     anthropicSdkSpans: false,
   },
   {
+    name: 'two-instrumentations-openai',
+    api: 'openai',
+    modes: ['plain', 'stream', 'embed'],
+    // OpenLLMetry is patched first, OpenInference over it: OpenInference's span is the outer one.
+    combos: ['otlp', 'processor', 'otlp+processor', 'wrapper+otlp:spans-first', 'all'],
+    wrapperIs: '@agentmeter/openai withMeter',
+    base: { providerWrappers: 0, framework: false },
+    instrumentation: 'openllmetry+openinference-openai',
+    anthropicSdkSpans: false,
+  },
+  {
     name: 'anthropic-sdk-spans',
     api: 'anthropic',
     modes: ['plain', 'stream'],
@@ -198,7 +212,11 @@ export interface Layers {
   tracing: boolean;
   otlp: boolean;
   processor: boolean;
-  /** What reaches the server first when both the Meter's events and exported spans do. */
+  /**
+   * What reaches the server first when both the Meter's events and exported spans do. The OTLP exporter
+   * sends OTLP/JSON (exporter-trace-otlp-http) in `meter-first` cells and protobuf (exporter-trace-otlp-proto)
+   * everywhere else, so both of the server's decoders are in the matrix.
+   */
   order: 'meter-first' | 'spans-first';
 }
 
@@ -258,6 +276,7 @@ function spansHaveUsage(layers: Layers, mode: Mode): boolean {
     case 'openllmetry-anthropic':
       return true;
     case 'openinference-openai':
+    case 'openllmetry+openinference-openai':
       // No usage on streamed chat spans, nor on embedding spans.
       return mode === 'plain';
     case 'ai-sdk-telemetry':

@@ -15,6 +15,7 @@ import { OpenAIInstrumentation as OpenInferenceOpenAI } from '@arizeai/openinfer
 import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
 import { ChatOpenAI, ChatOpenAICompletions } from '@langchain/openai';
 import { type AttributeValue, type Tracer, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -107,11 +108,14 @@ function startTracing(
   let otlp: BatchSpanProcessor | undefined;
   if (layers.otlp) {
     // Exported only when the cell says (forceFlush), so the cell decides what reaches the server first.
+    const exporterOptions = {
+      url: `${url}/v1/traces`,
+      headers: { authorization: `Bearer ${project.ingestKey}` },
+    };
     otlp = new BatchSpanProcessor(
-      new OTLPTraceExporter({
-        url: `${url}/v1/traces`,
-        headers: { authorization: `Bearer ${project.ingestKey}` },
-      }),
+      layers.order === 'meter-first'
+        ? new OTLPJsonTraceExporter(exporterOptions)
+        : new OTLPTraceExporter(exporterOptions),
       { scheduledDelayMillis: 60_000, maxExportBatchSize: 512, maxQueueSize: 2048 },
     );
     spanProcessors.push(otlp);
@@ -150,18 +154,46 @@ function anthropicModuleForOpenLLMetry() {
   };
 }
 
+type Unpatch = { unpatch(module: unknown): void };
+
+function openllmetryOpenAI(provider: BasicTracerProvider): Patch {
+  // Not enabled: no require hooks; the patch is applied by hand, as under ESM.
+  const instrumentation = new OpenLLMetryOpenAI({ enabled: false });
+  instrumentation.setTracerProvider(provider);
+  instrumentation.manuallyInstrument(OpenAI);
+  return { remove: () => (instrumentation as unknown as Unpatch).unpatch({ OpenAI }) };
+}
+
+function openinferenceOpenAI(provider: BasicTracerProvider): Patch {
+  const instrumentation = new OpenInferenceOpenAI({
+    tracerProvider: provider,
+    instrumentationConfig: { enabled: false },
+  });
+  const module = { OpenAI };
+  instrumentation.manuallyInstrument(module as never);
+  return { remove: () => (instrumentation as unknown as Unpatch).unpatch(module) };
+}
+
 function instrument(layers: Layers, tracing: Tracing | undefined): Patch | undefined {
   if (!tracing || layers.instrumentation === 'none' || layers.instrumentation === 'ai-sdk-telemetry')
     return undefined;
   const { provider } = tracing;
   switch (layers.instrumentation) {
-    case 'openllmetry-openai': {
-      // Not enabled: no require hooks; the patch is applied by hand, as under ESM.
-      const instrumentation = new OpenLLMetryOpenAI({ enabled: false });
-      instrumentation.setTracerProvider(provider);
-      instrumentation.manuallyInstrument(OpenAI);
+    case 'openllmetry-openai':
+      return openllmetryOpenAI(provider);
+    case 'openinference-openai':
+      return openinferenceOpenAI(provider);
+    case 'openllmetry+openinference-openai': {
+      const inner = openllmetryOpenAI(provider);
+      const outer = openinferenceOpenAI(provider);
       return {
-        remove: () => (instrumentation as unknown as { unpatch(module: unknown): void }).unpatch({ OpenAI }),
+        remove: () => {
+          try {
+            outer.remove();
+          } finally {
+            inner.remove();
+          }
+        },
       };
     }
     case 'openllmetry-anthropic': {
@@ -169,20 +201,7 @@ function instrument(layers: Layers, tracing: Tracing | undefined): Patch | undef
       instrumentation.setTracerProvider(provider);
       const module = anthropicModuleForOpenLLMetry();
       instrumentation.manuallyInstrument(module as never);
-      return {
-        remove: () => (instrumentation as unknown as { unpatch(module: unknown): void }).unpatch(module),
-      };
-    }
-    case 'openinference-openai': {
-      const instrumentation = new OpenInferenceOpenAI({
-        tracerProvider: provider,
-        instrumentationConfig: { enabled: false },
-      });
-      const module = { OpenAI };
-      instrumentation.manuallyInstrument(module as never);
-      return {
-        remove: () => (instrumentation as unknown as { unpatch(module: unknown): void }).unpatch(module),
-      };
+      return { remove: () => (instrumentation as unknown as Unpatch).unpatch(module) };
     }
   }
 }
