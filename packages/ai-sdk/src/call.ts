@@ -1,4 +1,6 @@
 import {
+  activeSpanContext,
+  type CallSpan,
   type LayerScope,
   type MeterContext,
   type NormalizedUsage,
@@ -44,6 +46,12 @@ export class MeteredStep {
   readonly #attribution: UsageAttribution;
   readonly #context: MeterContext | undefined;
   readonly #startedAt = Date.now();
+  /**
+   * The OpenTelemetry span the step runs in: the AI SDK's `ai.*.doGenerate` / `ai.*.doStream` span when
+   * its telemetry is on (the step is created inside it). The event names it, so that span is not
+   * charged again.
+   */
+  readonly #span: CallSpan | undefined = activeSpanContext();
   #recorded = false;
 
   constructor(settings: MiddlewareSettings, model: ModelLike, providerOptions: unknown, streamed: boolean) {
@@ -60,7 +68,11 @@ export class MeteredStep {
     if (this.#recorded) return;
     this.#recorded = true;
     try {
-      const { complete, ...counts } = normalizeUsage(outcome.usage, this.#provider, outcome.providerMetadata);
+      const { complete, missing, ...counts } = normalizeUsage(
+        outcome.usage,
+        this.#provider,
+        outcome.providerMetadata,
+      );
       const usage: NormalizedUsage = {
         provider: this.#provider,
         operation: 'chat',
@@ -73,6 +85,12 @@ export class MeteredStep {
       if (this.#requestModel) usage.requestModel = this.#requestModel;
       if (outcome.responseModel) usage.responseModel = outcome.responseModel;
       if (outcome.responseId) usage.responseId = outcome.responseId;
+      // No count at all reported: the step's tokens are unknown, not zero.
+      if (missing) usage.usageMissing = true;
+      if (this.#span) {
+        usage.traceId = this.#span.traceId;
+        usage.spanId = this.#span.spanId;
+      }
       const errorType = outcome.errorType ?? (complete ? undefined : 'missing_usage');
       if (errorType) usage.errorType = errorType;
       const record = () =>

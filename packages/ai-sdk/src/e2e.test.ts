@@ -21,23 +21,23 @@ describe('end to end', () => {
             'ok',
             v3Usage({ input: 12_200, cacheRead: 9000, cacheWrite: 3000, output: 500, reasoning: 120 }),
             {
-              id: 'msg_ai_e2e_cached',
+              id: 'msg_ai_e2e_cachedK7wQ2xZp9LrT4mNb',
               modelId: 'claude-sonnet-4-5',
             },
           ),
           toolCallResult('lookup', { q: 'x' }, v3Usage({ input: 100, output: 20 }), {
-            id: 'msg_ai_e2e_step1',
+            id: 'msg_ai_e2e_step1K7wQ2xZp9LrT4mNb',
             modelId: 'claude-sonnet-4-5',
           }),
           textResult('done', v3Usage({ input: 230, output: 15 }), {
-            id: 'msg_ai_e2e_step2',
+            id: 'msg_ai_e2e_step2K7wQ2xZp9LrT4mNb',
             modelId: 'claude-sonnet-4-5',
           }),
         ],
         doStream: {
           stream: streamOf(
             textParts(['o', 'k'], v3Usage({ input: 30, output: 2 }), {
-              id: 'msg_ai_e2e_stream',
+              id: 'msg_ai_e2e_streamK7wQ2xZp9LrT4mNb',
               modelId: 'claude-sonnet-4-5',
             }),
           ),
@@ -73,21 +73,21 @@ describe('end to end', () => {
       priced.map((event) => [event.event_id.split(':')[1], event.price.total]),
     );
     expect(totals).toEqual({
-      msg_ai_e2e_cached: '0.03205',
-      msg_ai_e2e_step1: '0.0106',
-      msg_ai_e2e_step2: '0.010915',
-      msg_ai_e2e_stream: '0.01012',
+      msg_ai_e2e_cachedK7wQ2xZp9LrT4mNb: '0.03205',
+      msg_ai_e2e_step1K7wQ2xZp9LrT4mNb: '0.0106',
+      msg_ai_e2e_step2K7wQ2xZp9LrT4mNb: '0.010915',
+      msg_ai_e2e_streamK7wQ2xZp9LrT4mNb: '0.01012',
     });
 
     const ledger = (await (await admin('/v1/events?limit=10')).json()) as {
       data: { event_id: string; customer_id: string; tokens: Record<string, number> }[];
     };
     const rows = new Map(ledger.data.map((row) => [row.event_id.split(':')[1], row]));
-    expect(rows.get('msg_ai_e2e_cached')).toMatchObject({
+    expect(rows.get('msg_ai_e2e_cachedK7wQ2xZp9LrT4mNb')).toMatchObject({
       customer_id: 'cus_acme',
       tokens: { input: 12_200, cached_input: 9000, cache_write: 3000, output: 500, reasoning: 120 },
     });
-    expect(rows.get('msg_ai_e2e_stream')).toMatchObject({
+    expect(rows.get('msg_ai_e2e_streamK7wQ2xZp9LrT4mNb')).toMatchObject({
       customer_id: 'cus_globex',
       tokens: { input: 30, output: 2 },
     });

@@ -66,8 +66,8 @@ describe('an AI SDK model whose openai client is wrapped by @agentmeter/openai',
   });
 
   it('is metered once even when the response id cannot match the layers (the scope carries it)', async () => {
-    // OpenAI-compatible servers send short ids, which @agentmeter/openai does not register; only the
-    // outer-layer scope then tells the middleware that the provider layer metered the call.
+    // OpenAI-compatible servers send short ids that repeat, so they link nothing; the outer-layer
+    // scope tells the middleware that the provider layer metered the call.
     server.use(
       chatCompletions((body) => {
         const spec = { prompt: 40, completion: 4 };

@@ -33,13 +33,13 @@ function v2Model(
       finishReason: 'stop',
       usage,
       warnings: [],
-      response: { id: `gen-${provider}`, modelId: 'model-v2-0601' },
+      response: { id: `gen-${provider}K7wQ2xZp9LrT4mNb`, modelId: 'model-v2-0601' },
       ...(providerMetadata ? { providerMetadata } : {}),
     }),
     doStream: async () => ({
       stream: streamOf<LanguageModelV2StreamPart>([
         { type: 'stream-start', warnings: [] },
-        { type: 'response-metadata', id: `str-${provider}`, modelId: 'model-v2-0601' },
+        { type: 'response-metadata', id: `str-${provider}K7wQ2xZp9LrT4mNb`, modelId: 'model-v2-0601' },
         { type: 'text-start', id: 't' },
         { type: 'text-delta', id: 't', delta: 'ok' },
         { type: 'text-end', id: 't' },
@@ -81,8 +81,8 @@ describe('flat V2 usage', () => {
     };
     expect(meter.events).toMatchObject([expected, expected]);
     expect(meter.events.map((event) => event.event_id.split(':')[1])).toEqual([
-      'gen-openai.chat',
-      'str-openai.chat',
+      'gen-openai.chatK7wQ2xZp9LrT4mNb',
+      'str-openai.chatK7wQ2xZp9LrT4mNb',
     ]);
   });
 
@@ -126,6 +126,7 @@ describe('flat V2 usage', () => {
       {
         tokens_input: 0,
         tokens_output: 0,
+        usage_missing: true,
         metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'missing_usage' },
       },
     ]);

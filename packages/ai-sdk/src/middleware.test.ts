@@ -35,7 +35,7 @@ describe('meterMiddleware through generateText and streamText', () => {
         provider: 'openai.chat',
         modelId: 'gpt-4o',
         doGenerate: textResult('Hi', v3Usage({ input: 12, output: 7 }), {
-          id: 'chatcmpl-g1',
+          id: 'chatcmpl-g1K7wQ2xZp9LrT4mNb',
           modelId: 'gpt-4o-2024-08-06',
         }),
       }),
@@ -55,7 +55,8 @@ describe('meterMiddleware through generateText and streamText', () => {
       tokens_output: 7,
     });
     expect(meter.events[0]).not.toHaveProperty('metadata');
-    expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-g1:/);
+    expect(meter.events[0]).not.toHaveProperty('usage_missing');
+    expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-g1K7wQ2xZp9LrT4mNb:/);
   });
 
   it('meters a streamed step once, from the finish part', async () => {
@@ -66,7 +67,7 @@ describe('meterMiddleware through generateText and streamText', () => {
         doStream: {
           stream: streamOf(
             textParts(['Hel', 'lo'], v3Usage({ input: 30, output: 2 }), {
-              id: 'msg_s1',
+              id: 'msg_s1K7wQ2xZp9LrT4mNb',
               modelId: 'claude-sonnet-4-5',
             }),
           ),
@@ -78,7 +79,7 @@ describe('meterMiddleware through generateText and streamText', () => {
     await result.consumeStream();
     expect(meter.events).toHaveLength(1);
     expect(meter.events[0]).toMatchObject({ provider: 'anthropic', tokens_input: 30, tokens_output: 2 });
-    expect(meter.events[0]?.event_id).toMatch(/^anthropic:msg_s1:/);
+    expect(meter.events[0]?.event_id).toMatch(/^anthropic:msg_s1K7wQ2xZp9LrT4mNb:/);
   });
 
   it('reports cache reads, cache writes and reasoning as subsets of the totals', async () => {
@@ -86,9 +87,11 @@ describe('meterMiddleware through generateText and streamText', () => {
     const { meter, model } = metered(
       new MockLanguageModelV3({
         provider: 'anthropic.messages',
-        doGenerate: textResult('ok', usage, { id: 'msg_c1', modelId: 'claude-sonnet-4-5' }),
+        doGenerate: textResult('ok', usage, { id: 'msg_c1K7wQ2xZp9LrT4mNb', modelId: 'claude-sonnet-4-5' }),
         doStream: {
-          stream: streamOf(textParts(['ok'], usage, { id: 'msg_c2', modelId: 'claude-sonnet-4-5' })),
+          stream: streamOf(
+            textParts(['ok'], usage, { id: 'msg_c2K7wQ2xZp9LrT4mNb', modelId: 'claude-sonnet-4-5' }),
+          ),
         },
       }),
     );
@@ -107,15 +110,15 @@ describe('meterMiddleware through generateText and streamText', () => {
   it('meters each step of a multi-step run with its own usage, not a running sum', async () => {
     const steps = [
       toolCallResult('weather', { city: 'Oslo' }, v3Usage({ input: 100, output: 20 }), {
-        id: 'resp_1',
+        id: 'resp_1K7wQ2xZp9LrT4mNb',
         modelId: 'gpt-4o',
       }),
       toolCallResult('weather', { city: 'Rome' }, v3Usage({ input: 160, output: 25 }), {
-        id: 'resp_2',
+        id: 'resp_2K7wQ2xZp9LrT4mNb',
         modelId: 'gpt-4o',
       }),
       textResult('Oslo 3°C, Rome 18°C', v3Usage({ input: 230, output: 15 }), {
-        id: 'resp_3',
+        id: 'resp_3K7wQ2xZp9LrT4mNb',
         modelId: 'gpt-4o',
       }),
     ];
@@ -140,9 +143,9 @@ describe('meterMiddleware through generateText and streamText', () => {
     expect(
       meter.events.map((event) => [event.event_id.split(':')[1], event.tokens_input, event.tokens_output]),
     ).toEqual([
-      ['resp_1', 100, 20],
-      ['resp_2', 160, 25],
-      ['resp_3', 230, 15],
+      ['resp_1K7wQ2xZp9LrT4mNb', 100, 20],
+      ['resp_2K7wQ2xZp9LrT4mNb', 160, 25],
+      ['resp_3K7wQ2xZp9LrT4mNb', 230, 15],
     ]);
     expect(result.totalUsage.inputTokens).toBe(490);
   });
@@ -194,7 +197,7 @@ describe('meterMiddleware through generateText and streamText', () => {
 
   it('meters an aborted stream once, flagged incomplete, with no usage invented', async () => {
     const { stream } = hangingStream(
-      textParts(['one', 'two'], undefined, { id: 'chatcmpl-cut', modelId: 'gpt-4o' }),
+      textParts(['one', 'two'], undefined, { id: 'chatcmpl-cutK7wQ2xZp9LrT4mNb', modelId: 'gpt-4o' }),
     );
     const { meter, model } = metered(
       new MockLanguageModelV3({ provider: 'openai.chat', doStream: { stream } }),
@@ -212,16 +215,17 @@ describe('meterMiddleware through generateText and streamText', () => {
       provider: 'openai',
       tokens_input: 0,
       tokens_output: 0,
+      usage_missing: true,
       metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'aborted' },
     });
-    expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-cut:/);
+    expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-cutK7wQ2xZp9LrT4mNb:/);
   });
 
   it('meters a stream its reader cancels once, flagged cancelled', async () => {
     // streamText never cancels the model's stream when its own reader stops (it tees it), so this
     // drives the wrapped model's doStream() directly, as an agent loop or a custom UI route would.
     const { stream, cancelled } = hangingStream(
-      textParts(['a', 'b', 'c'], undefined, { id: 'resp_x', modelId: 'gpt-4o' }),
+      textParts(['a', 'b', 'c'], undefined, { id: 'resp_xK7wQ2xZp9LrT4mNb', modelId: 'gpt-4o' }),
     );
     const { meter, model } = metered(
       new MockLanguageModelV3({ provider: 'openai.responses', doStream: { stream } }),
@@ -239,9 +243,10 @@ describe('meterMiddleware through generateText and streamText', () => {
     expect(meter.events[0]).toMatchObject({
       tokens_input: 0,
       tokens_output: 0,
+      usage_missing: true,
       metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'cancelled' },
     });
-    expect(meter.events[0]?.event_id).toMatch(/^openai:resp_x:/);
+    expect(meter.events[0]?.event_id).toMatch(/^openai:resp_xK7wQ2xZp9LrT4mNb:/);
   });
 
   it('flags a finished step whose provider reported no usage', async () => {
@@ -253,6 +258,7 @@ describe('meterMiddleware through generateText and streamText', () => {
       {
         tokens_input: 0,
         tokens_output: 0,
+        usage_missing: true,
         metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'missing_usage' },
       },
     ]);
@@ -268,12 +274,14 @@ describe('meterMiddleware through generateText and streamText', () => {
         provider: 'openai.chat',
         doGenerate: async ({ prompt }) => {
           const { index, usage } = usageOf(prompt);
-          return textResult('ok', usage, { id: `gen-${index}`, modelId: 'gpt-4o' });
+          return textResult('ok', usage, { id: `gen-${index}K7wQ2xZp9LrT4mNb`, modelId: 'gpt-4o' });
         },
         doStream: async ({ prompt }) => {
           const { index, usage } = usageOf(prompt);
           return {
-            stream: streamOf(textParts(['o', 'k'], usage, { id: `str-${index}`, modelId: 'gpt-4o' })),
+            stream: streamOf(
+              textParts(['o', 'k'], usage, { id: `str-${index}K7wQ2xZp9LrT4mNb`, modelId: 'gpt-4o' }),
+            ),
           };
         },
       }),
@@ -290,7 +298,9 @@ describe('meterMiddleware through generateText and streamText', () => {
     for (const event of meter.events) {
       const index = Number(event.customer_id?.slice(4));
       expect(event).toMatchObject({ tokens_input: 100 + index, tokens_output: index });
-      expect(event.event_id).toMatch(new RegExp(`^openai:${index % 2 === 0 ? 'gen' : 'str'}-${index}:`));
+      expect(event.event_id).toMatch(
+        new RegExp(`^openai:${index % 2 === 0 ? 'gen' : 'str'}-${index}K7wQ2xZp9LrT4mNb:`),
+      );
     }
     expect(new Set(meter.events.map((event) => event.customer_id)).size).toBe(100);
   });

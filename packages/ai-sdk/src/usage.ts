@@ -4,6 +4,8 @@ import { type TokenCounts as Counts, isTokenCount, reconcileTokenCounts, tokenCo
 export interface TokenCounts extends Counts {
   /** False when the provider did not report the input or output total. */
   complete: boolean;
+  /** True when the provider reported no token count at all (neither total, nor any part). */
+  missing: boolean;
 }
 
 type Bag = Record<string, unknown> | undefined;
@@ -25,14 +27,18 @@ function fromNested(usage: Record<string, unknown>): TokenCounts {
   const reasoning = tokenCount(output?.['reasoning']);
   let outputTotal: number | undefined = isTokenCount(output?.['total']) ? output['total'] : undefined;
   if (outputTotal === undefined && isTokenCount(text)) outputTotal = text + reasoning;
-  return reconcileTokenCounts({
-    inputTokens: inputTotal ?? 0,
-    outputTokens: outputTotal ?? 0,
-    cachedInputTokens: cacheRead,
-    cacheWriteTokens: cacheWrite,
-    reasoningTokens: reasoning,
-    complete: inputTotal !== undefined && outputTotal !== undefined,
-  });
+  const reported = [input?.['cacheRead'], input?.['cacheWrite'], output?.['reasoning']].some(isTokenCount);
+  return {
+    ...reconcileTokenCounts({
+      inputTokens: inputTotal ?? 0,
+      outputTokens: outputTotal ?? 0,
+      cachedInputTokens: cacheRead,
+      cacheWriteTokens: cacheWrite,
+      reasoningTokens: reasoning,
+      complete: inputTotal !== undefined && outputTotal !== undefined,
+    }),
+    missing: inputTotal === undefined && outputTotal === undefined && !reported,
+  };
 }
 
 /**
@@ -57,14 +63,17 @@ function fromFlat(usage: Record<string, unknown>, provider: string, providerMeta
     isTokenCount(total) &&
     total === tokenCount(input) + tokenCount(output) + reasoning &&
     isTokenCount(output);
-  return reconcileTokenCounts({
-    inputTokens,
-    outputTokens: reasoningOutside ? tokenCount(output) + reasoning : tokenCount(output),
-    cachedInputTokens: cached,
-    cacheWriteTokens: cacheWrite,
-    reasoningTokens: reasoning,
-    complete: isTokenCount(input) && isTokenCount(output),
-  });
+  return {
+    ...reconcileTokenCounts({
+      inputTokens,
+      outputTokens: reasoningOutside ? tokenCount(output) + reasoning : tokenCount(output),
+      cachedInputTokens: cached,
+      cacheWriteTokens: cacheWrite,
+      reasoningTokens: reasoning,
+      complete: isTokenCount(input) && isTokenCount(output),
+    }),
+    missing: ![input, output, total, usage['cachedInputTokens'], usage['reasoningTokens']].some(isTokenCount),
+  };
 }
 
 /** Normalizes a step's usage, whichever language-model specification produced it. */
@@ -77,6 +86,7 @@ export function normalizeUsage(usage: unknown, provider: string, providerMetadat
       cacheWriteTokens: 0,
       reasoningTokens: 0,
       complete: false,
+      missing: true,
     };
   }
   const bag = usage as Record<string, unknown>;
