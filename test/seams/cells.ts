@@ -317,6 +317,8 @@ export const LEFT_OUT: string[] = [
   'ai-sdk-middleware × wrapper: no provider client under @ai-sdk/openai to wrap (its own fetch); the middleware with telemetry on is the ai-sdk-telemetry row.',
   "anthropic-wrapper × spans: a tracer provider turns on the Anthropic SDK's own spans: the anthropic-sdk-spans row.",
   'embed × id styles: OpenAI embeddings responses carry no id, so embed cells run once (style `none`).',
+  "openllmetry-anthropic-only: otlp, processor and wrapper+otlp:spans-first only (the row is there to read OpenLLMetry's Anthropic input meaning; the full combos run with the SDK spans on).",
+  'two-instrumentations-openai: the wrapper-only, meter-first and wrapper+processor combos (each instrumentation runs them alone in its own row).',
 ];
 
 export function cellsOf(rows: RowSpec[] = ROWS): Cell[] {

@@ -7,7 +7,7 @@ import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS } from '../support/stores.js';
-import { CALLS_PER_CELL, cellsOf, ROWS, type RowName } from './cells.js';
+import { CALLS_PER_CELL, cellsOf, LEFT_OUT, ROWS, type RowName } from './cells.js';
 import { type SeamsServer, startSeamsServer } from './metering.js';
 import { type ProviderMock, startProviderMock } from './provider-mock.js';
 import { assertUnpatched, type CellResult, runCell } from './run-cell.js';
@@ -41,7 +41,11 @@ export function defineMatrix(name: string, rows: RowName[]): void {
         mkdirSync(folder, { recursive: true });
         writeFileSync(
           join(folder, `${name}-${kind}.json`),
-          JSON.stringify({ name, store: kind, durationMs, cells: cells.length, results }, null, 1),
+          JSON.stringify(
+            { name, store: kind, durationMs, cells: cells.length, leftOut: LEFT_OUT, results },
+            null,
+            1,
+          ),
         );
       }
     });

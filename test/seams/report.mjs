@@ -31,6 +31,8 @@ const show = (list) => (list.length === 0 ? '(none)' : list.join(', '));
 const cellText = (text) => String(text).replaceAll('|', '\\|');
 
 const out = [];
+const leftOut = [...new Set(files.flatMap((file) => file.leftOut ?? []))];
+if (leftOut.length > 0) out.push('Left out of the matrix:', '', ...leftOut.map((line) => `- ${line}`), '');
 for (const [store, list] of byStore) {
   let pass = 0;
   let total = 0;
