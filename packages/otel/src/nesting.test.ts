@@ -77,6 +77,73 @@ describe('NestingRule: parent cycles count as no parent', () => {
   });
 });
 
+/** A model call that reports no usage. */
+const usageLess = (spanId: string, parentSpanId: string | undefined): NestingNode => ({
+  ...node(spanId, parentSpanId, false),
+  call: true,
+});
+/** A model call that reports usage. */
+const withUsage = (spanId: string, parentSpanId: string | undefined): NestingNode => ({
+  ...node(spanId, parentSpanId, true),
+  call: true,
+});
+
+describe('NestingRule: calls that report no usage', () => {
+  it('alone, it is the call', () => {
+    expect(skippedIds(new NestingRule().skipped([usageLess('t', undefined)]))).toEqual([]);
+  });
+
+  it('under a call with usage (a framework span with the counts over a streamed SDK span), the outer one wins', () => {
+    expect(skippedIds(new NestingRule().skipped([usageLess('t', 'u'), withUsage('u', undefined)]))).toEqual([
+      't',
+    ]);
+  });
+
+  it('over a call with usage, it is the same call, and yields', () => {
+    expect(skippedIds(new NestingRule().skipped([withUsage('c', 's'), usageLess('s', undefined)]))).toEqual([
+      's',
+    ]);
+  });
+
+  it('over another call without usage, the innermost one stands for both', () => {
+    expect(
+      skippedIds(
+        new NestingRule().skipped([usageLess('t', 's'), usageLess('s', 'r'), usageLess('r', undefined)]),
+      ),
+    ).toEqual(['r', 's']);
+  });
+
+  it('under a sum (a span with usage over two calls), it is one of the calls', () => {
+    // w sums c (with usage) and t (without): w is skipped as a sum, and metered nothing for t.
+    expect(
+      skippedIds(
+        new NestingRule().skipped([withUsage('c', 'w'), usageLess('t', 'w'), withUsage('w', undefined)]),
+      ),
+    ).toEqual(['w']);
+  });
+
+  it('under an agent or workflow span with usage (not a call), it is the call', () => {
+    expect(
+      skippedIds(new NestingRule().skipped([usageLess('t', 'agent'), node('agent', undefined, true)])),
+    ).toEqual([]);
+  });
+
+  it('across batches: the outer call without usage yields to the inner one decided earlier; an outer one with usage is still metered', () => {
+    const rule = new NestingRule();
+    expect(skippedIds(rule.skipped([usageLess('t', 's'), usageLess('t2', 'u')]))).toEqual([]);
+    rule.metered(TRACE, 't');
+    rule.metered(TRACE, 't2');
+    expect(skippedIds(rule.skipped([usageLess('s', undefined), withUsage('u', undefined)]))).toEqual(['s']);
+  });
+
+  it('under a span metered in an earlier batch, it is skipped', () => {
+    const rule = new NestingRule();
+    expect(skippedIds(rule.skipped([withUsage('u', undefined)]))).toEqual([]);
+    rule.metered(TRACE, 'u');
+    expect(skippedIds(rule.skipped([usageLess('t', 'u')]))).toEqual(['t']);
+  });
+});
+
 describe('NestingRule: deep traces', () => {
   it('a chain of 50,000 spans that all report usage: only the innermost is a call', () => {
     const skipped = new NestingRule().skipped(chain(50_000));
@@ -105,10 +172,12 @@ describe('NestingRule: deep traces', () => {
 
 /**
  * The rule as first written (a walk per span, no memory of answers), run on the same batches with every
- * parent link on a cycle removed first: the new rule must decide exactly as it did.
+ * parent link on a cycle removed first: the new rule must decide exactly as it did. Extended, walk by walk
+ * too, with the calls that report no usage.
  */
 class ReferenceRule {
   readonly covered = new Set<string>();
+  readonly callCovered = new Set<string>();
   readonly meteredKeys = new Set<string>();
 
   metered(traceId: string, spanId: string) {
@@ -136,41 +205,70 @@ class ReferenceRule {
       onCycle.has(key(n.traceId, n.spanId)) ? { ...n, parentSpanId: undefined } : n,
     );
     const parents = new Map<string, string | undefined>();
-    for (const n of batch)
-      parents.set(key(n.traceId, n.spanId), n.parentSpanId ? key(n.traceId, n.parentSpanId) : undefined);
-    const covered = new Set<string>();
-    const coverAncestors = (start: string) => {
+    const usage = new Map<string, boolean>();
+    const call = new Map<string, boolean>();
+    for (const n of batch) {
+      const self = key(n.traceId, n.spanId);
+      parents.set(self, n.parentSpanId ? key(n.traceId, n.parentSpanId) : undefined);
+      usage.set(self, usage.get(self) === true || n.usage);
+      call.set(self, call.get(self) === true || n.call === true);
+    }
+    const usageLess = (self: string) => call.get(self) === true && usage.get(self) !== true;
+    const ancestors = (self: string) => {
+      const found: string[] = [];
+      for (let parent = parents.get(self); parent !== undefined; parent = parents.get(parent)) {
+        found.push(parent);
+        if (!parents.has(parent)) break;
+      }
+      return found;
+    };
+    const walkUp = (marks: Set<string>, memory: Set<string>, start: string) => {
       let parent = parents.get(start);
       while (parent !== undefined) {
-        if (covered.has(parent)) return;
-        covered.add(parent);
+        if (marks.has(parent)) return;
+        marks.add(parent);
         if (!parents.has(parent)) {
-          this.covered.add(parent);
+          memory.add(parent);
           return;
         }
         parent = parents.get(parent);
       }
     };
+    const covered = new Set<string>();
+    const callCovered = new Set<string>();
     for (const n of batch) {
       const self = key(n.traceId, n.spanId);
       const coveredBefore = this.covered.delete(self);
       if (coveredBefore) covered.add(self);
-      if (n.usage || coveredBefore) coverAncestors(self);
+      if (n.usage || coveredBefore) walkUp(covered, this.covered, self);
+      const callCoveredBefore = this.callCovered.delete(self);
+      if (callCoveredBefore) callCovered.add(self);
+      if ((n.call && !n.usage) || callCoveredBefore) walkUp(callCovered, this.callCovered, self);
     }
-    const skipped = covered;
-    for (const n of batch) {
-      const self = key(n.traceId, n.spanId);
-      for (let parent = parents.get(self); parent !== undefined; parent = parents.get(parent)) {
-        if (this.meteredKeys.has(parent)) {
-          skipped.add(self);
-          this.meteredKeys.add(self);
-          break;
-        }
-        if (!parents.has(parent)) break;
+    const skipped = new Set<string>();
+    for (const self of parents.keys())
+      if (covered.has(self) || (usageLess(self) && callCovered.has(self))) skipped.add(self);
+    // Metered in an earlier batch, as the batch starts.
+    const before = new Set(this.meteredKeys);
+    const underBefore = (self: string) => ancestors(self).some((a) => before.has(a));
+    // A call with usage that this batch meters: not a sum, not under a span metered earlier.
+    const meteredHere = (self: string) =>
+      parents.has(self) &&
+      call.get(self) === true &&
+      usage.get(self) === true &&
+      !covered.has(self) &&
+      !underBefore(self);
+    const belowCall = new Set(
+      [...parents.keys()].filter((self) => usageLess(self) && ancestors(self).some(meteredHere)),
+    );
+    for (const self of parents.keys()) {
+      const under = ancestors(self).some((a) => before.has(a) || belowCall.has(a));
+      if (under || belowCall.has(self)) {
+        skipped.add(self);
+        this.meteredKeys.add(self);
       }
     }
-    const inBatch = new Set(batch.map((n) => key(n.traceId, n.spanId)));
-    return new Set([...skipped].filter((k) => inBatch.has(k)));
+    return skipped;
   }
 }
 
@@ -181,6 +279,7 @@ describe('NestingRule decides as the per-span walk did, on any parent links', ()
     spanId: fc.constantFrom(...ids),
     parentSpanId: fc.option(fc.constantFrom(...ids, 'outside'), { nil: undefined }),
     usage: fc.boolean(),
+    call: fc.boolean(),
   });
 
   it('batch after batch, metering what is not skipped', () => {
@@ -194,7 +293,7 @@ describe('NestingRule decides as the per-span walk did, on any parent links', ()
             const skipped = rule.skipped(batch);
             expect(skipped).toEqual(reference.skipped(batch));
             for (const n of batch) {
-              if (!n.usage || skipped.has(`${n.traceId}:${n.spanId}`)) continue;
+              if ((!n.usage && !n.call) || skipped.has(`${n.traceId}:${n.spanId}`)) continue;
               rule.metered(n.traceId, n.spanId);
               reference.metered(n.traceId, n.spanId);
             }
