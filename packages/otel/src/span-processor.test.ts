@@ -1,11 +1,12 @@
 import { withMeter } from '@agentmeter/openai';
+import { type NormalizedUsage, recordUsage } from '@agentmeter/sdk';
 import { createTestMeter, type TestMeter } from '@agentmeter/sdk/testing';
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { W3CBaggagePropagator } from '@opentelemetry/core';
 import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   streamOf,
   textParts,
@@ -23,6 +24,7 @@ import type { AgentMeterSpanProcessorOptions } from './types.js';
 const TIER = { base_fee: '0.001', token_rate_input: '0.003', token_rate_output: '0.015' };
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
@@ -241,6 +243,151 @@ describe('a call metered by agentmeter already is not metered again', () => {
     }
     await processor.forceFlush();
     expect(meter.events).toHaveLength(1);
+  });
+});
+
+/** A chat span as OpenLLMetry's OpenAI instrumentation makes it; without `usage`, as its streamed calls end. */
+function chatSpan(
+  provider: ReturnType<typeof setup>['provider'],
+  options: { id?: string; usage?: [number, number]; parent?: Span; scope?: string } = {},
+): Span {
+  const span = provider.getTracer(options.scope ?? '@traceloop/instrumentation-openai').startSpan(
+    'chat gpt-4o-mini',
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.request.model': 'gpt-4o-mini',
+      },
+    },
+    options.parent ? trace.setSpan(context.active(), options.parent) : context.active(),
+  );
+  if (options.id) span.setAttribute('gen_ai.response.id', options.id);
+  if (options.usage)
+    span.setAttributes({
+      'gen_ai.usage.input_tokens': options.usage[0],
+      'gen_ai.usage.output_tokens': options.usage[1],
+    });
+  return span;
+}
+
+describe('response ids that repeat never merge two calls', () => {
+  it('5 calls answered with the same constant id (a test server, a proxy) are 5 events', async () => {
+    const { meter, processor, provider } = setup();
+    for (let call = 0; call < 5; call++) chatSpan(provider, { id: 'chatcmpl-123', usage: [10, 2] }).end();
+    await processor.forceFlush();
+    expect(meter.events).toHaveLength(5);
+  });
+
+  it('300 calls with Ollama’s counting ids (chatcmpl-0 … chatcmpl-49, again and again) are 300 events', async () => {
+    const { meter, processor, provider } = setup();
+    for (let call = 0; call < 300; call++)
+      chatSpan(provider, { id: `chatcmpl-${(call * 7) % 50}`, usage: [10, 2] }).end();
+    await processor.forceFlush();
+    expect(meter.events).toHaveLength(300);
+  });
+});
+
+describe('the span of a call an agentmeter layer metered is not metered again', () => {
+  /** What a wrapper records: the call's usage, linked to the span its request was sent in. */
+  function meterAsWrapper(meter: TestMeter, span: Span) {
+    const usage: NormalizedUsage = {
+      provider: 'openai',
+      operation: 'chat',
+      inputTokens: 19,
+      outputTokens: 10,
+      cachedInputTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+      complete: true,
+      streamed: false,
+      traceId: span.spanContext().traceId,
+      spanId: span.spanContext().spanId,
+    };
+    recordUsage(meter, usage, { agent_id: 'wrapper', action: 'answer' }, { layer: 'provider' });
+  }
+
+  it('skips the linked span, with or without usage, and a framework span with usage above it', async () => {
+    const { meter, processor, provider } = setup();
+    // LangChain's span (with the counts) over the SDK span the wrapper's request was sent in.
+    const framework = chatSpan(provider, { scope: '@traceloop/instrumentation-langchain', usage: [19, 10] });
+    const inner = chatSpan(provider, { parent: framework });
+    meterAsWrapper(meter, inner);
+    inner.end();
+    framework.end();
+    const withCounts = chatSpan(provider, { usage: [19, 10] });
+    meterAsWrapper(meter, withCounts);
+    withCounts.end();
+    await processor.forceFlush();
+    expect(meter.events.map((event) => event.agent_id)).toEqual(['wrapper', 'wrapper']);
+  });
+
+  it('a linked caller span (no instrumentation on that client) does not hide another call inside it', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { meter, processor, provider } = setup();
+    const step = provider.getTracer('app').startSpan('handle request');
+    meterAsWrapper(meter, step);
+    chatSpan(provider, { parent: step }).end();
+    chatSpan(provider, { parent: step, usage: [5, 1] }).end();
+    step.end();
+    await processor.forceFlush();
+    expect(meter.events.map((event) => [event.agent_id, event.tokens_input, event.usage_missing])).toEqual([
+      ['wrapper', 19, undefined],
+      ['support-bot', 0, true],
+      ['support-bot', 5, undefined],
+    ]);
+  });
+});
+
+describe('calls without usage', () => {
+  it('under a framework span with the counts: one event, with the counts', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { meter, processor, provider } = setup();
+    const framework = chatSpan(provider, { scope: '@traceloop/instrumentation-langchain', usage: [30, 8] });
+    chatSpan(provider, { parent: framework }).end();
+    framework.end();
+    // Without the counts anywhere, the innermost call stands for both.
+    const outer = chatSpan(provider, { scope: '@traceloop/instrumentation-langchain' });
+    chatSpan(provider, { parent: outer }).end();
+    outer.end();
+    await processor.forceFlush();
+    expect(meter.events.map((event) => [event.tokens_input, event.usage_missing])).toEqual([
+      [30, undefined],
+      [0, true],
+    ]);
+  });
+
+  it('never takes an HTTP span, or a span of another API, for a model call', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { meter, processor, provider } = setup();
+    const tracer = provider.getTracer('com.anthropic.sdk.typescript');
+    const spans: [string, Record<string, string | number>][] = [
+      ['POST', { 'http.request.method': 'POST', 'url.full': 'https://api.openai.com/v1/chat/completions' }],
+      [
+        'anthropic.files.list',
+        {
+          'gen_ai.provider.name': 'anthropic',
+          'http.request.method': 'GET',
+          'server.address': 'api.anthropic.com',
+        },
+      ],
+      [
+        'anthropic.messages.count_tokens',
+        { 'gen_ai.provider.name': 'anthropic', 'gen_ai.request.model': 'claude' },
+      ],
+      // A marker but neither a provider nor a model.
+      ['chat', { 'gen_ai.operation.name': 'chat' }],
+      // A workflow span is never a call.
+      [
+        'workflow',
+        { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'x', 'traceloop.span.kind': 'workflow' },
+      ],
+    ];
+    for (const [name, attributes] of spans)
+      tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }).end();
+    await processor.forceFlush();
+    expect(meter.events).toEqual([]);
   });
 });
 
