@@ -33,6 +33,8 @@ interface SpanSpec {
   customer?: string;
   /** An agent span around calls: no usage of its own. */
   agent?: boolean;
+  /** A model call traced without token counts (a streamed call, for some instrumentations). */
+  noUsage?: boolean;
 }
 
 /** One OTLP/JSON span: a chat call reporting usage (an OpenLLMetry-style client span), or an agent span. */
@@ -43,8 +45,12 @@ function span(spec: SpanSpec) {
         str('gen_ai.operation.name', 'chat'),
         str('gen_ai.provider.name', 'openai'),
         str('gen_ai.request.model', 'gpt-4o-mini'),
-        int('gen_ai.usage.input_tokens', spec.input ?? 100),
-        int('gen_ai.usage.output_tokens', spec.output ?? 10),
+        ...(spec.noUsage
+          ? []
+          : [
+              int('gen_ai.usage.input_tokens', spec.input ?? 100),
+              int('gen_ai.usage.output_tokens', spec.output ?? 10),
+            ]),
         ...(spec.responseId === undefined ? [] : [str('gen_ai.response.id', spec.responseId)]),
         ...(spec.customer === undefined ? [] : [str('agentmeter.customer_id', spec.customer)]),
       ];
@@ -280,6 +286,40 @@ describe.each(STORE_KINDS)('one charge per model call across /v1/meter and /v1/t
     // Zero counts say the same thing: accepted.
     await meter(api.call, { agent_id: 'bot', action: 'chat', usage_missing: true, tokens_input: 0 });
     expect((await usageTotals(api.call)).usage_missing_events).toBe(2);
+  });
+
+  it('a model-call span without token counts is charged by the base fee as usage_missing, until its meter event replaces it', async () => {
+    const spanEvent = `otel:${TRACE}:${spanOf(30)}`;
+    await exportSpans(api.call, [span({ spanId: spanOf(30), noUsage: true })]);
+    const missing = await api.call('GET', `/v1/events/${spanEvent}`);
+    expect(missing.body).toMatchObject({
+      usage_missing: true,
+      tokens: { input: 0, output: 0 },
+      price: { total: '0.01' },
+      superseded_by: null,
+    });
+    let totals = await usageTotals(api.call);
+    expect([totals.calls, totals.usage_missing_events, totals.amounts.total]).toEqual([1, 1, '0.01']);
+    // The wrapper saw the stream's usage: its event, with the counts, is the one charge.
+    const charged = await meter(api.call, meterEvent('wrapper-30', { trace_id: TRACE, span_id: spanOf(30) }));
+    totals = await usageTotals(api.call);
+    expect([totals.calls, totals.usage_missing_events, totals.tokens.input, totals.amounts.total]).toEqual([
+      1,
+      0,
+      120,
+      charged.price.total,
+    ]);
+  });
+
+  it('a model-call span without counts around another one without counts is one usage_missing charge, the inner', async () => {
+    const outer = spanOf(31);
+    const inner = spanOf(32);
+    await exportSpans(api.call, [
+      span({ spanId: outer, noUsage: true }),
+      span({ spanId: inner, parentSpanId: outer, noUsage: true }),
+    ]);
+    expect(await ledgerIds(api.call)).toEqual([`otel:${TRACE}:${inner}`]);
+    expect((await usageTotals(api.call)).usage_missing_events).toBe(1);
   });
 
   it('refuses a call whose links are malformed, naming the field, and records nothing', async () => {

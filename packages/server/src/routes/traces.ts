@@ -1,7 +1,15 @@
 import type { RequestContext, RouteDefinition } from '../app.js';
 import { isUniqueResponseId } from '../call-links.js';
 import { type IngestResult, ingestEvents } from '../ingest.js';
-import { attributionOf, hasUsage, NestingRule, roleOf, type SpanUsage, usageOf } from './traces-genai.js';
+import {
+  attributionOf,
+  type NestingNode,
+  NestingRule,
+  nestingNodeOf,
+  roleOf,
+  type SpanUsage,
+  usageOf,
+} from './traces-genai.js';
 import {
   decodeRequest,
   encodeResponse,
@@ -171,7 +179,7 @@ function responseIdOf(usage: SpanUsage): string | undefined {
  */
 function eventOf(span: OtlpSpan, usage: SpanUsage) {
   // A call traced without token counts is still a call: charged by the base fee, marked as such.
-  const usageMissing = (usage as SpanUsage & { usageMissing?: boolean }).usageMissing === true;
+  const usageMissing = usage.usageMissing;
   const responseId = responseIdOf(usage);
   const event: Record<string, unknown> = {
     event_id: `otel:${span.traceId}:${span.spanId}`,
@@ -218,20 +226,11 @@ function forget(memory: TraceMemory, call: Call): void {
  */
 async function callsToMeter(memory: TraceMemory, spans: OtlpSpan[], slicer: Slicer): Promise<Call[]> {
   // What each span is, a slice at a time: nothing shared is read or changed here.
-  const nodes = new Array<{
-    traceId: string;
-    spanId: string;
-    parentSpanId: string | undefined;
-    usage: boolean;
-  }>(spans.length);
+  const nodes = new Array<NestingNode>(spans.length);
   const candidates: { span: OtlpSpan; usage: SpanUsage }[] = [];
   for (const [index, span] of spans.entries()) {
-    nodes[index] = {
-      traceId: span.traceId,
-      spanId: span.spanId,
-      parentSpanId: span.parentSpanId,
-      usage: hasUsage(span),
-    };
+    // Whether it reports usage, and whether it is a model call (one without usage yields to a better record).
+    nodes[index] = nestingNodeOf(span);
     // A span refused for an attribute that is not valid Unicode still nests (its parent stays a sum).
     const usage = span.invalid === undefined && roleOf(span) === 'call' ? usageOf(span) : undefined;
     if (usage && !(usage.errorType && usage.inputTokens + usage.outputTokens === 0))
