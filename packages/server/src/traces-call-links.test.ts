@@ -168,6 +168,22 @@ describe.each(STORE_KINDS)('one charge per model call across /v1/meter and /v1/t
     expect(kept.body).toMatchObject({ superseded_by: null, usage_missing: false });
   });
 
+  it('a batch of meter events naming charged spans supersedes them; each item stays accepted, a resend a duplicate', async () => {
+    await exportSpans(api.call, [span({ spanId: spanOf(40) }), span({ spanId: spanOf(41) })]);
+    const body = {
+      events: [
+        meterEvent('batch-40', { trace_id: TRACE, span_id: spanOf(40) }),
+        meterEvent('batch-41', { trace_id: TRACE, span_id: spanOf(41) }),
+      ],
+    };
+    const first = await api.call('POST', '/v1/meter/batch', { body });
+    expect(first.body.summary).toEqual({ accepted: 2, duplicate: 0, rejected: 0 });
+    const again = await api.call('POST', '/v1/meter/batch', { body });
+    expect(again.body.summary).toEqual({ accepted: 0, duplicate: 2, rejected: 0 });
+    expect(await ledgerIds(api.call)).toEqual(['batch-40', 'batch-41']);
+    expect((await usageTotals(api.call)).calls).toBe(2);
+  });
+
   it('a call seen by only one side is charged by it', async () => {
     await meter(api.call, meterEvent('wrapper-3', { trace_id: TRACE, span_id: spanOf(3) }));
     await exportSpans(api.call, [span({ spanId: spanOf(4), responseId: 'msg_01XFDUDYJgAACzvnptvVoYEL' })]);
