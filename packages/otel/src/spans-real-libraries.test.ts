@@ -173,6 +173,8 @@ describe('a call an agentmeter layer metered is not metered again from its span'
           seen.span = undefined;
           const startedAt = Date.now();
           await openaiChat(client, stream);
+          // Set by the fetch, which TypeScript cannot see.
+          const span = seen.span as CallSpan | undefined;
           const usage: NormalizedUsage = {
             provider: 'openai',
             operation: 'chat',
@@ -185,7 +187,7 @@ describe('a call an agentmeter layer metered is not metered again from its span'
             startedAt,
             complete: true,
             streamed: stream,
-            ...(seen.span ? { traceId: seen.span.traceId, spanId: seen.span.spanId } : {}),
+            ...(span ? { traceId: span.traceId, spanId: span.spanId } : {}),
           };
           recordUsage(meter, usage, { agent_id: 'wrapper', action: 'answer' }, { layer: 'provider' });
         }

@@ -2,6 +2,7 @@
 // integration package, so the rules live in both places): the same spans, through both, must give the
 // same role and the same usage.
 import { roleOf as otelRole, usageOf as otelUsage, type SpanView } from '@agentmeter/otel';
+import type { Span, Tracer } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode, type TracerProvider } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -17,8 +18,21 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { textResult, toolCallResult, v3Usage } from '../../../ai-sdk/src/test-support/parts.js';
 import { NestingRule as OtelNestingRule } from '../../../otel/src/nesting.js';
+import { nestingNodeOf as otelNestingNode } from '../../../otel/src/span-usage.js';
+import {
+  anthropicClient,
+  anthropicFetch,
+  anthropicMessage,
+  type Library,
+  openaiChat,
+  openaiClient,
+  openaiEmbedding,
+  openaiFetch,
+  until,
+  withLibrary,
+} from '../../../otel/src/test-real-spans.js';
 import { SCENARIOS } from '../../../otel/src/test-spans.js';
-import { NestingRule, roleOf, usageOf } from './traces-genai.js';
+import { NestingRule, nestingNodeOf, roleOf, usageOf } from './traces-genai.js';
 import { decodeRequest, type OtlpSpan } from './traces-otlp.js';
 
 const toMs = (time: [number, number]) => time[0] * 1000 + time[1] / 1e6;
@@ -36,6 +50,7 @@ function view(span: ReadableSpan): SpanView {
     attributes: span.attributes,
     resource: span.resource.attributes,
     scope: span.instrumentationScope.name,
+    scopeVersion: span.instrumentationScope.version,
   };
 }
 
@@ -44,7 +59,9 @@ function fromOtel(span: ReadableSpan) {
   const usage = otelUsage(view(span));
   return {
     role: otelRole(view(span)),
+    call: otelNestingNode(view(span)).call,
     usage: usage && {
+      usageMissing: usage.usageMissing === true,
       provider: usage.provider,
       operation: usage.operation,
       model: usage.responseModel ?? usage.requestModel,
@@ -65,7 +82,9 @@ function fromServer(span: OtlpSpan) {
   const usage = usageOf(span);
   return {
     role: roleOf(span),
+    call: nestingNodeOf(span).call,
     usage: usage && {
+      usageMissing: usage.usageMissing,
       provider: usage.provider,
       operation: usage.operation,
       model: usage.model,
@@ -188,6 +207,198 @@ async function aiSdk(provider: TracerProvider) {
   });
 }
 
+/** Spans of model calls that carry no usage, and spans that are no model call, as the libraries write them. */
+function withoutUsage(provider: TracerProvider) {
+  const spans: [string, string, Record<string, unknown>][] = [
+    // OpenLLMetry 0.27, a streamed chat completion: the response id, no counts.
+    [
+      '@traceloop/instrumentation-openai',
+      'chat gpt-4o-mini',
+      {
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.request.model': 'gpt-4o-mini',
+        'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+        'gen_ai.response.id': 'chatcmpl-Q7xK2pVz9LmR4wTbParity01',
+      },
+    ],
+    // OpenLLMetry 0.27, a streamed Responses API call: the request's attributes only.
+    [
+      '@traceloop/instrumentation-openai',
+      'chat gpt-5',
+      { 'gen_ai.provider.name': 'openai', 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-5' },
+    ],
+    // OpenInference 4.2: a streamed chat and an embeddings call.
+    [
+      '@arizeai/openinference-instrumentation-openai',
+      'OpenAI Chat Completions',
+      {
+        'openinference.span.kind': 'LLM',
+        'llm.model_name': 'gpt-4o-mini',
+        'llm.system': 'openai',
+        'llm.provider': 'openai',
+      },
+    ],
+    [
+      '@arizeai/openinference-instrumentation-openai',
+      'OpenAI Embeddings',
+      {
+        'openinference.span.kind': 'EMBEDDING',
+        'embedding.model_name': 'text-embedding-3-small',
+        'llm.system': 'openai',
+      },
+    ],
+    // OpenLLMetry before 0.23 (and its Cohere, Together, Vertex AI instrumentations): llm.request.type.
+    [
+      '@traceloop/instrumentation-cohere',
+      'cohere.chat',
+      { 'gen_ai.system': 'Cohere', 'llm.request.type': 'chat', 'gen_ai.request.model': 'command-r' },
+    ],
+    [
+      '@traceloop/instrumentation-cohere',
+      'cohere.rerank',
+      { 'gen_ai.system': 'Cohere', 'llm.request.type': 'rerank' },
+    ],
+    // The AI SDK: a doStream span whose provider sent no usage.
+    [
+      'ai',
+      'ai.streamText.doStream',
+      {
+        'ai.operationId': 'ai.streamText.doStream',
+        'ai.model.provider': 'openai-compatible.chat',
+        'ai.model.id': 'llama3',
+        'gen_ai.system': 'openai-compatible.chat',
+        'gen_ai.request.model': 'llama3',
+      },
+    ],
+    // Not model calls: an HTTP span, the Anthropic SDK's spans of other endpoints, a marker with neither
+    // provider nor model, a workflow.
+    [
+      '@opentelemetry/instrumentation-undici',
+      'POST',
+      { 'http.request.method': 'POST', 'url.full': 'https://api.openai.com/v1/chat/completions' },
+    ],
+    [
+      'com.anthropic.sdk.typescript',
+      'anthropic.files.list',
+      {
+        'gen_ai.provider.name': 'anthropic',
+        'http.request.method': 'GET',
+        'server.address': 'api.anthropic.com',
+      },
+    ],
+    [
+      'com.anthropic.sdk.typescript',
+      'anthropic.messages.count_tokens',
+      { 'gen_ai.provider.name': 'anthropic', 'gen_ai.request.model': 'claude-haiku-4-5' },
+    ],
+    ['x', 'chat', { 'gen_ai.operation.name': 'chat' }],
+    [
+      '@traceloop/instrumentation-langchain',
+      'workflow',
+      {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'openai',
+        'traceloop.span.kind': 'workflow',
+      },
+    ],
+  ];
+  for (const [scope, name, attributes] of spans)
+    provider
+      .getTracer(scope, '0.27.0')
+      .startSpan(name, { kind: SpanKind.CLIENT, attributes: attributes as never })
+      .end();
+}
+
+/** Anthropic spans: whose input count is Anthropic's own (cache left out), and whose is the conventions'. */
+function anthropicSpans(provider: TracerProvider) {
+  const usage = (input: number, read: number, write: number) => ({
+    'gen_ai.provider.name': 'anthropic',
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.request.model': 'claude-haiku-4-5',
+    'gen_ai.usage.input_tokens': input,
+    'gen_ai.usage.output_tokens': 20,
+    'gen_ai.usage.cache_read.input_tokens': read,
+    'gen_ai.usage.cache_creation.input_tokens': write,
+  });
+  const spans: [string, string | undefined, Record<string, unknown>][] = [
+    // OpenLLMetry through 0.27.0 copies Anthropic's input_tokens: 50 + 12,000 + 300, even when the raw count is the larger.
+    ['@traceloop/instrumentation-anthropic', '0.27.0', usage(50, 12_000, 300)],
+    ['@traceloop/instrumentation-anthropic', '0.26.0', usage(5_000, 3_000, 0)],
+    ['@traceloop/instrumentation-anthropic', undefined, usage(5_000, 3_000, 0)],
+    // The Anthropic SDK's own span counts the cache in (cache_write, the newest name).
+    [
+      'com.anthropic.sdk.typescript',
+      '1.14.0',
+      {
+        'gen_ai.provider.name': 'anthropic',
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.usage.input_tokens': 12_350,
+        'gen_ai.usage.output_tokens': 20,
+        'gen_ai.usage.cache_read.input_tokens': 12_000,
+        'gen_ai.usage.cache_write.input_tokens': 300,
+      },
+    ],
+    // Any other Anthropic span: the conventions' meaning, unless the cache counts exceed the input.
+    ['other', '1.0.0', usage(5_000, 3_000, 1_000)],
+    ['other', '1.0.0', usage(50, 12_000, 0)],
+    // Not Anthropic: cache counts above the input are clamped, as before.
+    ['other', '1.0.0', { ...usage(50, 12_000, 0), 'gen_ai.provider.name': 'openai' }],
+  ];
+  for (const [scope, version, attributes] of spans)
+    provider
+      .getTracer(scope, version)
+      .startSpan('chat claude-haiku-4-5', { kind: SpanKind.CLIENT, attributes: attributes as never })
+      .end();
+}
+
+/** A tracer provider that counts the spans ended through it (some libraries end a streamed span after the read). */
+function counting(provider: TracerProvider, ended: { count: number }): TracerProvider {
+  return {
+    getTracer(...args: Parameters<TracerProvider['getTracer']>): Tracer {
+      const tracer = provider.getTracer(...args);
+      const wrap = (span: Span): Span => {
+        const end = span.end.bind(span);
+        span.end = (time) => {
+          ended.count++;
+          end(time);
+        };
+        return span;
+      };
+      return {
+        startSpan: (...start: Parameters<Tracer['startSpan']>) => wrap(tracer.startSpan(...start)),
+        startActiveSpan: tracer.startActiveSpan.bind(tracer),
+      } as Tracer;
+    },
+  };
+}
+
+/** Plain and streamed calls through a real instrumentation library (`expected` spans in all). */
+function realLibrary(library: Library, expected: number) {
+  return async (provider: TracerProvider) => {
+    const ended = { count: 0 };
+    const traced = counting(provider, ended);
+    const cached = { input_tokens: 50, output_tokens: 20, cache_read_input_tokens: 12_000 };
+    await withLibrary(library, traced, async () => {
+      if (library === 'openllmetry-anthropic' || library === 'anthropic-sdk-tracing') {
+        const client = anthropicClient(
+          anthropicFetch(cached),
+          library === 'anthropic-sdk-tracing' ? traced : undefined,
+        );
+        await anthropicMessage(client, false);
+        await anthropicMessage(client, true);
+        return;
+      }
+      const client = openaiClient(openaiFetch());
+      await openaiChat(client, false);
+      await openaiChat(client, true);
+      if (library === 'openinference-openai') await openaiEmbedding(client);
+    });
+    await until(() => ended.count, expected);
+    expect(ended.count).toBe(expected);
+  };
+}
+
 describe('the server and @agentmeter/otel read spans alike', () => {
   const cases: [string, (provider: TracerProvider) => void | Promise<void>][] = [
     ...SCENARIOS.map((scenario): [string, (provider: TracerProvider) => void] => [
@@ -196,6 +407,15 @@ describe('the server and @agentmeter/otel read spans alike', () => {
     ]),
     ['spelling variants and edge cases', variants],
     ['a real AI SDK tool run', aiSdk],
+    ['model calls without usage, and spans that are no call', withoutUsage],
+    ['Anthropic spans: Anthropic’s input count, and the conventions’', anthropicSpans],
+    ['real OpenLLMetry 0.27 OpenAI spans, plain and streamed', realLibrary('openllmetry-openai', 2)],
+    ['real OpenLLMetry 0.27 Anthropic spans, plain and streamed', realLibrary('openllmetry-anthropic', 2)],
+    [
+      'real OpenInference 4.2 OpenAI spans: chat, streamed chat, embeddings',
+      realLibrary('openinference-openai', 3),
+    ],
+    ['real Anthropic SDK spans, plain and streamed', realLibrary('anthropic-sdk-tracing', 2)],
   ];
 
   it.each(cases)('%s', async (_name, emit) => {
@@ -220,6 +440,86 @@ describe('the server and @agentmeter/otel read spans alike', () => {
     }
     // The protobuf body is read field by field: it must give what the JSON body gives, span for span.
     expect(read['protobuf']).toEqual(read['json']);
+  });
+
+  it('reads the calls without usage as usage_missing calls, and nothing else', async () => {
+    const spans = await record(withoutUsage);
+    expect(spans.map((span) => [span.name, fromOtel(span).usage?.usageMissing ?? false])).toEqual([
+      ['chat gpt-4o-mini', true],
+      ['chat gpt-5', true],
+      ['OpenAI Chat Completions', true],
+      ['OpenAI Embeddings', true],
+      ['cohere.chat', true],
+      ['cohere.rerank', false],
+      ['ai.streamText.doStream', true],
+      ['POST', false],
+      ['anthropic.files.list', false],
+      ['anthropic.messages.count_tokens', false],
+      ['chat', false],
+      ['workflow', true],
+    ]);
+    // The workflow is no call: its role says so, and the rules never meter it.
+    expect(fromOtel(spans[11] as ReadableSpan)).toMatchObject({ role: 'aggregate', call: false });
+    expect(spans.map((span) => fromOtel(span).usage?.model)).toEqual([
+      'gpt-4o-mini-2024-07-18',
+      'gpt-5',
+      'gpt-4o-mini',
+      'text-embedding-3-small',
+      'command-r',
+      undefined,
+      'llama3',
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('reads Anthropic’s input count with Anthropic’s meaning where the span has it', async () => {
+    const spans = await record(anthropicSpans);
+    expect(spans.map((span) => fromOtel(span).usage?.tokens.slice(0, 4))).toEqual([
+      [12_350, 20, 12_000, 300],
+      [8_000, 20, 3_000, 0],
+      [8_000, 20, 3_000, 0],
+      [12_350, 20, 12_000, 300],
+      [5_000, 20, 3_000, 1_000],
+      [12_050, 20, 12_000, 0],
+      [50, 20, 50, 0],
+    ]);
+  });
+
+  it('read a later OpenLLMetry Anthropic release (which counts the cache in) with the conventions’ meaning, when the span names its version', () => {
+    const span = (scopeVersion: string | undefined): SpanView & OtlpSpan => ({
+      name: 'chat claude-haiku-4-5',
+      kind: SpanKind.CLIENT,
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: '00f067aa0ba902b7',
+      parentSpanId: undefined,
+      startMs: 0,
+      endMs: 1,
+      statusCode: 0,
+      attributes: {
+        'gen_ai.provider.name': 'anthropic',
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.usage.input_tokens': 5_000,
+        'gen_ai.usage.output_tokens': 20,
+        'gen_ai.usage.cache_read.input_tokens': 3_000,
+      },
+      resource: {},
+      scope: '@traceloop/instrumentation-anthropic',
+      scopeVersion,
+    });
+    for (const [version, input] of [
+      ['0.28.0', 5_000],
+      ['1.0.0', 5_000],
+      ['0.27.0', 8_000],
+      ['0.27.0-beta.1', 8_000],
+      [undefined, 8_000],
+    ] as const) {
+      expect([version, otelUsage(span(version))?.inputTokens]).toEqual([version, input]);
+      expect([version, usageOf(span(version))?.inputTokens]).toEqual([version, input]);
+    }
   });
 
   it('includes spans both sides meter and spans both sides skip', async () => {
@@ -253,6 +553,7 @@ describe('the server and @agentmeter/otel nest spans alike', () => {
     spanId: fc.constantFrom(...ids),
     parentSpanId: fc.option(fc.constantFrom(...ids, 'outside'), { nil: undefined }),
     usage: fc.boolean(),
+    call: fc.boolean(),
   });
 
   it('skip the same spans, batch after batch, whatever the parent links (cycles included), sliced or not', () => {
@@ -269,8 +570,8 @@ describe('the server and @agentmeter/otel nest spans alike', () => {
           let step = work.next();
           while (!step.done) step = work.next();
           expect(step.value).toEqual(skipped);
-          for (const { traceId, spanId, usage } of batch) {
-            if (!usage || skipped.has(`${traceId}:${spanId}`)) continue;
+          for (const { traceId, spanId, usage, call } of batch) {
+            if ((!usage && !call) || skipped.has(`${traceId}:${spanId}`)) continue;
             server.metered(traceId, spanId);
             sliced.metered(traceId, spanId);
             otel.metered(traceId, spanId);
