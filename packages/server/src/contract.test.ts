@@ -90,6 +90,7 @@ describe('the server implements openapi.yaml exactly', () => {
       ['getUsage', 'GET', '/v1/usage?group_by=customer_id,agent_id,action,day'],
       ['previewInvoice', 'GET', '/v1/invoices/preview?customer_id=acme'],
       ['listEvents', 'GET', '/v1/events?limit=1'],
+      ['getEvent', 'GET', '/v1/events/c1'],
       [
         'simulate',
         'POST',
