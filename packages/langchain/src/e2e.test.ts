@@ -20,7 +20,7 @@ describe('end to end', () => {
       script: (prompt) =>
         prompt === 'cached'
           ? {
-              message: anthropicMessage('msg_lc_e2e_cached', 'claude-sonnet-4-5', 'ok', {
+              message: anthropicMessage('msg_lc_e2e_cachedK7wQ2xZp9LrT4mNb', 'claude-sonnet-4-5', 'ok', {
                 input_tokens: 200,
                 output_tokens: 150,
                 cache_creation_input_tokens: 3000,
@@ -29,7 +29,7 @@ describe('end to end', () => {
             }
           : {
               events: anthropicEvents(
-                anthropicMessage('msg_lc_e2e_stream', 'claude-sonnet-4-5', 'ok', {
+                anthropicMessage('msg_lc_e2e_streamK7wQ2xZp9LrT4mNb', 'claude-sonnet-4-5', 'ok', {
                   input_tokens: 2000,
                   output_tokens: 400,
                 }),
@@ -55,19 +55,25 @@ describe('end to end', () => {
     // 0.01 + 200×3/1M + 9000×0.3/1M + 3000×3.75/1M + 150×15/1M = 0.01 + 0.0006 + 0.0027 + 0.01125 + 0.00225
     // 0.01 + 2000×3/1M + 401×15/1M (message_start's 1 + message_delta's 400, as LangChain merges them)
     const byId = new Map(priced.map((event) => [event.event_id.split(':')[1], event]));
-    expect(byId.get('msg_lc_e2e_cached')?.price).toMatchObject({ total: '0.0268', base: '0.01' });
-    expect(byId.get('msg_lc_e2e_stream')?.price).toMatchObject({ total: '0.022015', base: '0.01' });
+    expect(byId.get('msg_lc_e2e_cachedK7wQ2xZp9LrT4mNb')?.price).toMatchObject({
+      total: '0.0268',
+      base: '0.01',
+    });
+    expect(byId.get('msg_lc_e2e_streamK7wQ2xZp9LrT4mNb')?.price).toMatchObject({
+      total: '0.022015',
+      base: '0.01',
+    });
     expect(priced).toHaveLength(2);
 
     const ledger = (await (await admin('/v1/events?limit=10')).json()) as {
       data: { event_id: string; customer_id: string; tokens: Record<string, number> }[];
     };
     const rows = new Map(ledger.data.map((row) => [row.event_id.split(':')[1], row]));
-    expect(rows.get('msg_lc_e2e_cached')).toMatchObject({
+    expect(rows.get('msg_lc_e2e_cachedK7wQ2xZp9LrT4mNb')).toMatchObject({
       customer_id: 'cus_acme',
       tokens: { input: 12_200, cached_input: 9000, cache_write: 3000, output: 150 },
     });
-    expect(rows.get('msg_lc_e2e_stream')).toMatchObject({
+    expect(rows.get('msg_lc_e2e_streamK7wQ2xZp9LrT4mNb')).toMatchObject({
       customer_id: 'cus_globex',
       tokens: { input: 2000, output: 401 },
     });

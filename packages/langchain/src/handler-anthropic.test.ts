@@ -29,7 +29,7 @@ describe('AgentMeterCallbackHandler with an Anthropic-shaped chat model', () => 
   it('counts cache reads and writes inside the input total, each once', async () => {
     const meter = createRecordingMeter();
     const chat = model(() => ({
-      message: anthropicMessage('msg_01', 'claude-sonnet-4-5-20250929', 'ok', cachedUsage),
+      message: anthropicMessage('msg_01K7wQ2xZp9LrT4mNb', 'claude-sonnet-4-5-20250929', 'ok', cachedUsage),
     }));
     await chat.invoke('summarize', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] });
     expect(meter.events).toHaveLength(1);
@@ -41,12 +41,15 @@ describe('AgentMeterCallbackHandler with an Anthropic-shaped chat model', () => 
       tokens_cache_write: 3000,
       tokens_output: 150,
     });
-    expect(meter.events[0]?.event_id).toMatch(/^anthropic:msg_01:/);
+    expect(meter.events[0]?.event_id).toMatch(/^anthropic:msg_01K7wQ2xZp9LrT4mNb:/);
   });
 
   it('meters a streamed answer once with the usage LangChain merged from message_start and message_delta', async () => {
     const meter = createRecordingMeter();
-    const message = anthropicMessage('msg_02', MODEL, 'Hello there', { ...cachedUsage, output_tokens: 42 });
+    const message = anthropicMessage('msg_02K7wQ2xZp9LrT4mNb', MODEL, 'Hello there', {
+      ...cachedUsage,
+      output_tokens: 42,
+    });
     const chat = model(() => ({ events: anthropicEvents(message, ['Hello', ' there']) }));
     const stream = await chat.stream('hi', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] });
     let text = '';
@@ -61,12 +64,12 @@ describe('AgentMeterCallbackHandler with an Anthropic-shaped chat model', () => 
       tokens_cache_write: 3000,
       tokens_output: 43,
     });
-    expect(meter.events[0]?.event_id).toMatch(/^anthropic:msg_02:/);
+    expect(meter.events[0]?.event_id).toMatch(/^anthropic:msg_02K7wQ2xZp9LrT4mNb:/);
   });
 
   it('bills what is known of a stream aborted after message_start, once, flagged incomplete', async () => {
     const meter = createRecordingMeter();
-    const message = anthropicMessage('msg_03', MODEL, 'never finished', cachedUsage);
+    const message = anthropicMessage('msg_03K7wQ2xZp9LrT4mNb', MODEL, 'never finished', cachedUsage);
     const chat = model(() => ({ events: anthropicEvents(message, ['never', ' fin', 'ished'], false) }));
     const controller = new AbortController();
     const handler = new AgentMeterCallbackHandler(meter, defaults);
@@ -88,12 +91,17 @@ describe('AgentMeterCallbackHandler with an Anthropic-shaped chat model', () => 
       tokens_output: 1,
       metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'aborted' },
     });
-    expect(meter.events[0]?.event_id).toMatch(/^anthropic:msg_03:/);
+    // What was known is usage: the mark is for calls that reported none.
+    expect(meter.events[0]).not.toHaveProperty('usage_missing');
+    expect(meter.events[0]?.event_id).toMatch(/^anthropic:msg_03K7wQ2xZp9LrT4mNb:/);
   });
 
   it('bills a stream the provider breaks off with what is known, once', async () => {
     const meter = createRecordingMeter();
-    const message = anthropicMessage('msg_04', MODEL, 'cut', { input_tokens: 77, output_tokens: 9 });
+    const message = anthropicMessage('msg_04K7wQ2xZp9LrT4mNb', MODEL, 'cut', {
+      input_tokens: 77,
+      output_tokens: 9,
+    });
     const overloaded = Object.assign(new Error('Overloaded'), { name: 'InternalServerError' });
     const chat = model(() => ({
       events: anthropicEvents(message, ['cu', 't'], false),

@@ -16,7 +16,7 @@ afterEach(expectEveryMeterClean);
 
 const server = useMockServer();
 
-// Real OpenAI ids are long (`chatcmpl-` + 29 characters); @agentmeter/openai trusts only such ids.
+// Real OpenAI ids are long and random (`chatcmpl-` + 29 characters): only such ids identify a call.
 const TAIL = 'Qw3rTy8uIoPaSdFgHjKlZx';
 
 // The provider layer and the framework layer are told apart by the agent they bill by default.
@@ -68,7 +68,8 @@ describe('a LangChain model whose openai client is wrapped by @agentmeter/openai
   });
 
   it('is metered once behind an OpenAI-compatible server with short, repeated ids', async () => {
-    // Such ids cannot be idempotency keys (distinct calls would merge), but they still link the layers.
+    // Such ids repeat, so they are no idempotency key (distinct calls would merge); the handler counts
+    // the wrapped call with that id made during its own run as this call.
     server.use(
       chatCompletions((body) => ({
         json: completion('chatcmpl-123', 'local-model', ['ok'], {

@@ -23,7 +23,10 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
   it('meters a plain call once with the exact usage, model and a response-derived event id', async () => {
     server.use(
       chatCompletions(() => ({
-        json: completion('chatcmpl-plain', 'gpt-4o-2024-08-06', ['Hi'], { prompt: 12, completion: 7 }),
+        json: completion('chatcmpl-plainK7wQ2xZp9LrT4mNb', 'gpt-4o-2024-08-06', ['Hi'], {
+          prompt: 12,
+          completion: 7,
+        }),
       })),
     );
     const meter = createRecordingMeter();
@@ -46,13 +49,16 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
       tokens_output: 7,
     });
     expect(meter.events[0]).not.toHaveProperty('tokens_cached_input');
-    expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-plain:/);
+    expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-plainK7wQ2xZp9LrT4mNb:/);
   });
 
   it('meters a streamed call once, from the trailing usage chunk', async () => {
     server.use(
       chatCompletions(() => ({
-        sse: chunks('chatcmpl-stream', 'gpt-4o-mini', ['Hel', 'lo', '!'], { prompt: 30, completion: 3 }),
+        sse: chunks('chatcmpl-streamK7wQ2xZp9LrT4mNb', 'gpt-4o-mini', ['Hel', 'lo', '!'], {
+          prompt: 30,
+          completion: 3,
+        }),
       })),
     );
     const meter = createRecordingMeter();
@@ -66,14 +72,14 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
     expect(text).toBe('Hello!');
     expect(meter.events).toHaveLength(1);
     expect(meter.events[0]).toMatchObject({ tokens_input: 30, tokens_output: 3, model: 'gpt-4o-mini' });
-    expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-stream:/);
+    expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-streamK7wQ2xZp9LrT4mNb:/);
     expect(meter.events[0]?.metadata).toBeUndefined();
   });
 
   it('bills the real usage of `streaming: true`, never `llmOutput.estimatedTokenUsage`', async () => {
     server.use(
       chatCompletions(() => ({
-        sse: chunks('chatcmpl-est', 'gpt-4o-mini', ['a', 'b'], { prompt: 41, completion: 2 }),
+        sse: chunks('chatcmpl-estK7wQ2xZp9LrT4mNb', 'gpt-4o-mini', ['a', 'b'], { prompt: 41, completion: 2 }),
       })),
     );
     const meter = createRecordingMeter();
@@ -85,7 +91,7 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
   it('reports cached and reasoning tokens as subsets of input and output', async () => {
     server.use(
       chatCompletions(() => ({
-        json: completion('chatcmpl-cache', 'o3-mini', ['42'], {
+        json: completion('chatcmpl-cacheK7wQ2xZp9LrT4mNb', 'o3-mini', ['42'], {
           prompt: 2000,
           completion: 500,
           cached: 1536,
@@ -111,10 +117,15 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
         const prompt = lastUserText(body);
         const size = prompt.length;
         return {
-          json: completion(`chatcmpl-${prompt}`, 'gpt-4o', body.n === 3 ? ['a', 'b', 'c'] : ['x'], {
-            prompt: size * 10,
-            completion: size,
-          }),
+          json: completion(
+            `chatcmpl-${prompt}K7wQ2xZp9LrT4mNb`,
+            'gpt-4o',
+            body.n === 3 ? ['a', 'b', 'c'] : ['x'],
+            {
+              prompt: size * 10,
+              completion: size,
+            },
+          ),
         };
       }),
     );
@@ -132,12 +143,12 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
       meter.events.map((event) => [event.event_id.split(':')[1], [event.tokens_input, event.tokens_output]]),
     );
     expect(byPrompt).toEqual({
-      'chatcmpl-a': [10, 1],
-      'chatcmpl-bb': [20, 2],
-      'chatcmpl-ccc': [30, 3],
-      'chatcmpl-dddd': [40, 4],
-      'chatcmpl-eeeee': [50, 5],
-      'chatcmpl-ffffff': [60, 6],
+      'chatcmpl-aK7wQ2xZp9LrT4mNb': [10, 1],
+      'chatcmpl-bbK7wQ2xZp9LrT4mNb': [20, 2],
+      'chatcmpl-cccK7wQ2xZp9LrT4mNb': [30, 3],
+      'chatcmpl-ddddK7wQ2xZp9LrT4mNb': [40, 4],
+      'chatcmpl-eeeeeK7wQ2xZp9LrT4mNb': [50, 5],
+      'chatcmpl-ffffffK7wQ2xZp9LrT4mNb': [60, 6],
     });
     expect(meter.events).toHaveLength(6);
   });
@@ -166,7 +177,10 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
   it('meters an aborted stream once, flagged incomplete, with no usage invented', async () => {
     server.use(
       chatCompletions(() => ({
-        sse: chunks('chatcmpl-cut', 'gpt-4o', ['one', 'two'], { prompt: 5, completion: 5 }).slice(0, 2),
+        sse: chunks('chatcmpl-cutK7wQ2xZp9LrT4mNb', 'gpt-4o', ['one', 'two'], {
+          prompt: 5,
+          completion: 5,
+        }).slice(0, 2),
         hang: true,
       })),
     );
@@ -190,9 +204,10 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
     expect(meter.events[0]).toMatchObject({
       tokens_input: 0,
       tokens_output: 0,
+      usage_missing: true,
       metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'aborted' },
     });
-    expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-cut:/);
+    expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-cutK7wQ2xZp9LrT4mNb:/);
   });
 
   it('bills 100 concurrent calls (invoked and streamed) in 100 customer contexts each to the right customer', async () => {
@@ -201,8 +216,8 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
         const index = Number(lastUserText(body));
         const spec = { prompt: 100 + index, completion: index };
         return body.stream
-          ? { sse: chunks(`chatcmpl-c${index}`, 'gpt-4o', ['o', 'k'], spec) }
-          : { json: completion(`chatcmpl-c${index}`, 'gpt-4o', ['ok'], spec) };
+          ? { sse: chunks(`chatcmpl-c${index}K7wQ2xZp9LrT4mNb`, 'gpt-4o', ['o', 'k'], spec) }
+          : { json: completion(`chatcmpl-c${index}K7wQ2xZp9LrT4mNb`, 'gpt-4o', ['ok'], spec) };
       }),
     );
     const meter = createRecordingMeter();
@@ -220,7 +235,7 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
     for (const event of meter.events) {
       const index = Number(event.customer_id?.slice(4));
       expect(event).toMatchObject({ tokens_input: 100 + index, tokens_output: index });
-      expect(event.event_id).toMatch(new RegExp(`^openai:chatcmpl-c${index}:`));
+      expect(event.event_id).toMatch(new RegExp(`^openai:chatcmpl-c${index}K7wQ2xZp9LrT4mNb:`));
     }
     expect(new Set(meter.events.map((event) => event.customer_id)).size).toBe(100);
   });

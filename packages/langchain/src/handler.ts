@@ -154,6 +154,7 @@ export class AgentMeterCallbackHandler extends BaseCallbackHandler {
     try {
       const counts = countsFromUsageMetadata(partial?.usage_metadata) ?? run.streamed;
       const call: FoundCall = { counts: { ...(counts ?? ZERO), complete: false } };
+      if (!counts) call.missing = true;
       const responseId = run.responseId ?? text(partial?.id);
       if (responseId) call.responseId = responseId;
       this.#record(run, call, errorTypeOf(error));
@@ -233,6 +234,9 @@ export class AgentMeterCallbackHandler extends BaseCallbackHandler {
         : (run.responseId ?? call.responseId);
     if (responseId) usage.responseId = responseId;
     if (errorType) usage.errorType = errorType;
+    if (call.missing) usage.usageMissing = true;
+    // `startedAt` is this run's own start: a provider wrapper's call with an id that repeats
+    // (`chatcmpl-123`) counts as this one only if it started within it.
     recordUsage(this.#settings.meter, usage, run.attribution, { layer: 'framework' });
   }
 }

@@ -16,6 +16,8 @@ export interface FoundCall {
   responseModel?: string;
   /** `response_metadata.model_provider`, when the integration sets it. */
   provider?: string;
+  /** True when the call reported no usage at all: its tokens are unknown, not zero. */
+  missing?: boolean;
 }
 
 type Details = Record<string, unknown> | undefined;
@@ -39,14 +41,28 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
-/** Reads LangChain's `UsageMetadata` (`input_tokens`, `input_token_details.cache_read`, …). */
+function isUsageObject(usage: unknown): usage is Record<string, unknown> {
+  return typeof usage === 'object' && usage !== null;
+}
+
+/**
+ * Reads LangChain's `UsageMetadata` (`input_tokens`, `input_token_details.cache_read`, …); undefined
+ * when it carries no count at all (ChatOpenAI puts `{ input_token_details: {}, output_token_details:
+ * {} }` on a message whose provider reported no usage).
+ */
 export function countsFromUsageMetadata(usage: unknown): TokenCounts | undefined {
-  if (typeof usage !== 'object' || usage === null) return undefined;
-  const metadata = usage as Record<string, unknown>;
+  if (!isUsageObject(usage)) return undefined;
+  const metadata = usage;
   const input = metadata['input_tokens'];
   const output = metadata['output_tokens'];
   const inputDetails = metadata['input_token_details'] as Details;
   const outputDetails = metadata['output_token_details'] as Details;
+  const parts = [
+    inputDetails?.['cache_read'],
+    inputDetails?.['cache_creation'],
+    outputDetails?.['reasoning'],
+  ];
+  if (!isTokenCount(input) && !isTokenCount(output) && !parts.some(isTokenCount)) return undefined;
   return reconcileTokenCounts({
     inputTokens: tokenCount(input),
     outputTokens: tokenCount(output),
@@ -83,10 +99,13 @@ function describe(message: MessageLike | undefined): Omit<FoundCall, 'counts'> {
 export function findCalls(output: LLMResult): FoundCall[] {
   const calls = new Map<string, FoundCall>();
   let firstMessage: MessageLike | undefined;
+  // A message with a usage object, even an empty one, is the answer of a call that was made.
+  let answered = false;
   output.generations.forEach((prompt, promptIndex) => {
     prompt.forEach((generation, generationIndex) => {
       const message = (generation as { message?: MessageLike }).message;
       firstMessage ??= message;
+      if (isUsageObject(message?.usage_metadata)) answered = true;
       const counts = countsFromUsageMetadata(message?.usage_metadata);
       if (!counts) return;
       const found = describe(message);
@@ -95,12 +114,17 @@ export function findCalls(output: LLMResult): FoundCall[] {
     });
   });
   if (calls.size > 0) return [...calls.values()];
+  // A call that reported no usage is still one call: metered with zero tokens, its usage missing.
+  const missing = (): FoundCall[] => [
+    { ...describe(firstMessage), counts: { ...ZERO, complete: false }, missing: true },
+  ];
   const tokenUsage = output.llmOutput?.['tokenUsage'] as Record<string, unknown> | undefined;
   if (typeof tokenUsage === 'object' && tokenUsage !== null) {
     const prompt = tokenUsage['promptTokens'];
     const completion = tokenUsage['completionTokens'];
-    // `tokenUsage: {}` is how LangChain marks the later prompts of a batch whose one call's usage sits on the first.
-    if (prompt === undefined && completion === undefined) return [];
+    // `tokenUsage: {}` is how LangChain marks the later prompts of a batch whose one call's usage
+    // sits on the first; a message that came with a usage object of its own is a call, though.
+    if (prompt === undefined && completion === undefined) return answered ? missing() : [];
     const counts = reconcileTokenCounts({
       inputTokens: tokenCount(prompt),
       outputTokens: tokenCount(completion),
@@ -111,8 +135,7 @@ export function findCalls(output: LLMResult): FoundCall[] {
     });
     return [{ ...describe(firstMessage), counts }];
   }
-  // A call that reported no usage is still one call: metered with zero tokens and flagged incomplete.
-  return [{ ...describe(firstMessage), counts: { ...ZERO, complete: false } }];
+  return missing();
 }
 
 /** Adds chunk usage the way LangChain merges `AIMessageChunk`s (usage is emitted as deltas). */

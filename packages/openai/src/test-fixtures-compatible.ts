@@ -11,6 +11,8 @@ export interface CompatibleServerOptions {
   ids?: 'unique' | 'constant' | 'ollama';
   /** Where a stream's usage goes. Default `standard`: a usage-only last chunk, only when `include_usage` is asked. */
   streamUsage?: 'standard' | 'groq' | 'every-chunk' | 'none';
+  /** Leave `usage` out of whole (not streamed) answers. Default false. */
+  omitPlainUsage?: boolean;
   /** Answer 400 to any request carrying `stream_options`, as servers that do not know the field do. */
   refuseStreamOptions?: boolean;
   /** The model named in answers. Default `local-model`. */
@@ -113,7 +115,7 @@ export async function startCompatibleServer(
               logprobs: null,
             },
           ],
-          usage: usageObject(counts),
+          ...(options.omitPlainUsage ? {} : { usage: usageObject(counts) }),
         }),
       );
       return;
