@@ -13,7 +13,14 @@ import { createProject } from '../bootstrap.js';
 import { createApp } from '../server.js';
 import type { Store } from '../store/types.js';
 import { writeKeyValue } from './otlp-test-writer.js';
-import { attributionOf, hasUsage, isMeteringAttribute, roleOf, usageOf } from './traces-genai.js';
+import {
+  attributionOf,
+  hasUsage,
+  isMeteringAttribute,
+  nestingNodeOf,
+  roleOf,
+  usageOf,
+} from './traces-genai.js';
 import { decodeRequest, decodeResponse, NOT_SCALAR, type OtlpSpan } from './traces-otlp.js';
 
 const attribute = (key: string, value: unknown) => ({ key, value });
@@ -210,6 +217,17 @@ describe('OTLP attributes metering does not read', () => {
       },
       { 'openinference.span.kind': 'EMBEDDING', 'llm.token_count.prompt': 1, 'llm.provider': 'openai' },
       { 'gen_ai.operation.name': 'chat', 'gen_ai.usage.output_tokens': 1 },
+      // Model calls without usage, by each marker, each reaching for a provider or a model.
+      { 'gen_ai.operation.name': 'embeddings' },
+      { 'llm.request.type': 'chat' },
+      { 'openinference.span.kind': 'LLM' },
+      { 'ai.operationId': 'ai.streamText.doStream' },
+      // Anthropic input meanings.
+      {
+        'gen_ai.provider.name': 'anthropic',
+        'gen_ai.usage.input_tokens': 5,
+        'gen_ai.usage.cache_read.input_tokens': 50,
+      },
     ];
     for (const values of attributeSets) {
       const span: OtlpSpan = {
@@ -227,11 +245,60 @@ describe('OTLP attributes metering does not read', () => {
       };
       roleOf(span);
       hasUsage(span);
+      nestingNodeOf(span);
+      usageOf({ ...span, scope: '@traceloop/instrumentation-anthropic', scopeVersion: '0.28.0' });
       const usage = usageOf(span);
       attributionOf(span, usage?.operation ?? 'chat');
     }
     expect(read.size).toBeGreaterThan(40);
     expect([...read].filter((key) => !isMeteringAttribute(key))).toEqual([]);
+    for (const key of ['llm.request.type', 'embedding.model_name']) expect(read).toContain(key);
+  });
+
+  it('keeps the keys that make a span without usage a model call: OpenInference’s embedding model, OpenLLMetry’s request type', async () => {
+    const writer = protobuf.Writer.create();
+    writer.uint32(10).fork(); // resource_spans
+    writer.uint32(18).fork(); // scope_spans
+    for (const [spanId, attributes] of [
+      [
+        '00f067aa0ba902b7',
+        [
+          ['openinference.span.kind', 'EMBEDDING'],
+          ['embedding.model_name', 'text-embedding-3-small'],
+        ],
+      ],
+      [
+        '00f067aa0ba902b8',
+        [
+          ['gen_ai.system', 'Cohere'],
+          ['llm.request.type', 'chat'],
+        ],
+      ],
+    ] as const) {
+      writer.uint32(18).fork(); // span
+      writer.uint32(10).bytes(Buffer.from('0af7651916cd43dd8448eb211c80319c', 'hex'));
+      writer.uint32(18).bytes(Buffer.from(spanId, 'hex'));
+      writer.uint32(48).int32(3);
+      writer.uint32(65).fixed64((T0 - 60_000) * 1_000_000);
+      for (const [key, value] of attributes) scalarAttribute(writer, key, value);
+      writer.ldelim();
+    }
+    writer.ldelim();
+    writer.ldelim();
+    const { spans } = await decodeRequest(writer.finish(), 'protobuf');
+    expect(spans.map((span) => ({ ...span.attributes }))).toEqual([
+      { 'openinference.span.kind': 'EMBEDDING', 'embedding.model_name': 'text-embedding-3-small' },
+      { 'gen_ai.system': 'Cohere', 'llm.request.type': 'chat' },
+    ]);
+    expect(
+      spans.map((span) => {
+        const usage = usageOf(span);
+        return [usage?.operation, usage?.model, usage?.usageMissing, usage?.inputTokens];
+      }),
+    ).toEqual([
+      ['embeddings', 'text-embedding-3-small', true, 0],
+      ['chat', undefined, true, 0],
+    ]);
   });
 });
 
