@@ -186,6 +186,28 @@ describe('recordUsage with ids that repeat', () => {
     expect(meter.events).toHaveLength(3);
   });
 
+  it('a provider call with no id is claimed once by a framework call it ran inside, never by a later one', () => {
+    const meter = createTestMeter();
+    const startedAt = Date.now();
+    recordUsage(meter, usage(undefined, { startedAt }), attribution, { layer: 'provider' });
+    // A callback layer above it (LangChain) hears of the same call with no id either.
+    expect(
+      recordUsage(meter, usage(undefined, { startedAt }), attribution, { layer: 'framework' }),
+    ).toBeUndefined();
+    // The claim is spent: another framework call now is a call of its own.
+    expect(
+      recordUsage(meter, usage(undefined, { startedAt }), attribution, { layer: 'framework' }),
+    ).toBeDefined();
+    // A provider call made before a framework call started is not inside it.
+    recordUsage(meter, usage(undefined, { startedAt }), attribution, { layer: 'provider' });
+    expect(
+      recordUsage(meter, usage(undefined, { startedAt: Date.now() + 5 }), attribution, {
+        layer: 'framework',
+      }),
+    ).toBeDefined();
+    expect(meter.events).toHaveLength(4);
+  });
+
   it('an outer layer scope still settles a wrapped call whatever its id', () => {
     const meter = createTestMeter();
     runOuterLayer((scope) => {

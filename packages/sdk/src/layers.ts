@@ -53,8 +53,9 @@ export function runOuterLayer<T>(fn: (scope: LayerScope) => T): T {
   return scopes.run(scope, () => fn(scope));
 }
 
+/** Provider calls with a repeating id, or with none (`\u0001`), by provider and id. */
 const repeatingKey = (usage: Pick<NormalizedUsage, 'provider' | 'responseId'>) =>
-  `${usage.provider}\u0000${usage.responseId}`;
+  `${usage.provider}\u0000${usage.responseId ?? '\u0001'}`;
 
 /**
  * True when a provider-level wrapper in this process metered this call: the same unique response id
@@ -70,8 +71,8 @@ export function wasMeteredByProvider(
 ): boolean {
   if (usage === undefined) return false;
   if (typeof usage === 'string') return recentProviderIds.has(usage);
-  if (usage.responseId === undefined) return false;
-  if (hasUniqueResponseId(usage)) return recentProviderIds.has(usage.responseId);
+  if (usage.responseId !== undefined && hasUniqueResponseId(usage))
+    return recentProviderIds.has(usage.responseId);
   if (usage.startedAt === undefined) return false;
   const calls = repeatingCalls.get(repeatingKey(usage));
   if (!calls) return false;
@@ -92,8 +93,7 @@ function markProviderMetered(usage: NormalizedUsage): void {
     scope.innerMetered = true;
     if (responseId) scope.responseIds.add(responseId);
   }
-  if (!responseId) return;
-  if (!hasUniqueResponseId(usage)) {
+  if (!responseId || !hasUniqueResponseId(usage)) {
     rememberRepeating(usage);
     return;
   }
