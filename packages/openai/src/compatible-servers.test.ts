@@ -173,6 +173,22 @@ describe('a server that refuses stream_options', () => {
     expect(warnings).toEqual([]);
   });
 
+  it("keeps the SDK's APIPromise and helpers through the retry (.withResponse(), .stream())", async () => {
+    const { meter, openai, server } = await setup({ refuseStreamOptions: true, streamUsage: 'groq' });
+    const { data, response } = await openai.chat.completions
+      .create({ model: 'm', messages: ask('raw'), stream: true })
+      .withResponse();
+    expect(response.status).toBe(200);
+    expect(data.controller).toBeInstanceOf(AbortController);
+    expect(await drain(data)).toBe('ok');
+    const helper = openai.chat.completions.stream({ model: 'm', messages: ask('helper') });
+    expect((await helper.finalChatCompletion()).choices[0]?.message.content).toBe('ok');
+    await settle();
+    // The first call was refused once; the helper's call went straight without the field.
+    expect(server.requests.map((body) => body.stream_options !== undefined)).toEqual([true, false, false]);
+    expect(pairs(meter)).toEqual([countsFor('raw'), countsFor('helper')]);
+  });
+
   it('never retries a call whose caller set stream_options: the 400 is theirs', async () => {
     const { meter, openai, server } = await setup({ refuseStreamOptions: true });
     await expect(

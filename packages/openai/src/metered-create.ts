@@ -196,9 +196,10 @@ function retryingAPIPromise(
       return props;
     },
   );
-  const parse: Parse = (client, props) =>
-    (typeof props === 'object' && props !== null ? parsers.get(props) : undefined)?.(client, props) ??
-    (firstParse as Parse).call(first, client, props);
+  const parse: Parse = (client, props) => {
+    const retried = typeof props === 'object' && props !== null ? parsers.get(props) : undefined;
+    return retried ? retried(client, props) : (firstParse as Parse).call(first, client, props);
+  };
   try {
     return new Constructor(attempt.client, responsePromise, parse);
   } catch {
