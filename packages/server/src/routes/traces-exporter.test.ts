@@ -34,11 +34,17 @@ afterAll(async () => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-async function events(): Promise<{ event_id: string; tokens: { input: number } }[]> {
+interface LedgerEvent {
+  event_id: string;
+  usage_missing: boolean;
+  tokens: { input: number; output: number; cached_input: number };
+}
+
+async function events(): Promise<LedgerEvent[]> {
   const response = await fetch(`${server.url}/v1/events?limit=100`, {
     headers: { authorization: `Bearer ${server.adminKey}` },
   });
-  return ((await response.json()) as { data: { event_id: string; tokens: { input: number } }[] }).data;
+  return ((await response.json()) as { data: LedgerEvent[] }).data;
 }
 
 async function exportWith(exporter: SpanExporter, service: string) {
@@ -61,13 +67,54 @@ describe('the OpenTelemetry SDK’s own OTLP exporters, pointed at /v1/traces', 
       'proto-bot',
     );
     const afterProtobuf = await events();
-    expect(afterProtobuf).toHaveLength(4);
+    // Four calls with counts, and one embeddings call traced without any: charged, marked usage_missing.
+    expect(afterProtobuf).toHaveLength(5);
     await exportWith(new JsonExporter({ url: `${server.url}/v1/traces`, headers }), 'json-bot');
     const all = await events();
-    expect(all).toHaveLength(8);
+    expect(all).toHaveLength(10);
     expect(all.every((event) => /^otel:[0-9a-f]{32}:[0-9a-f]{16}$/.test(event.event_id))).toBe(true);
     expect(all.map((event) => event.tokens.input).sort((a, b) => a - b)).toEqual([
-      30, 30, 45, 45, 1500, 1500, 4212, 4212,
+      0, 0, 30, 30, 45, 45, 1500, 1500, 4212, 4212,
+    ]);
+    expect(all.filter((event) => event.usage_missing).map((event) => event.tokens.input)).toEqual([0, 0]);
+  });
+
+  it('reads the instrumentation scope version, protobuf and JSON: OpenLLMetry anthropic after 0.27 counts the cache in its input', async () => {
+    const headers = { Authorization: `Bearer ${ingestKey}` };
+    const before = new Set((await events()).map((event) => event.event_id));
+    for (const exporter of [
+      new ProtobufExporter({ url: `${server.url}/v1/traces`, headers }),
+      new JsonExporter({ url: `${server.url}/v1/traces`, headers }),
+    ]) {
+      const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+      for (const [version, input] of [
+        ['0.27.0', 50], // Anthropic's own input_tokens: the cache is not in it
+        ['0.28.0', 12_050], // the cache counted in, as the conventions say
+      ] as const) {
+        const span = provider
+          .getTracer('@traceloop/instrumentation-anthropic', version)
+          .startSpan('anthropic.chat', {
+            kind: 2,
+            attributes: {
+              'gen_ai.provider.name': 'anthropic',
+              'gen_ai.operation.name': 'chat',
+              'gen_ai.request.model': 'claude-sonnet-4-5',
+              'gen_ai.usage.input_tokens': input,
+              'gen_ai.usage.output_tokens': 300,
+              'gen_ai.usage.cache_read.input_tokens': 12_000,
+            },
+          });
+        span.end();
+      }
+      await provider.forceFlush();
+      await provider.shutdown();
+    }
+    const added = (await events()).filter((event) => !before.has(event.event_id));
+    expect(added.map((event) => [event.tokens.input, event.tokens.cached_input])).toEqual([
+      [12_050, 12_000],
+      [12_050, 12_000],
+      [12_050, 12_000],
+      [12_050, 12_000],
     ]);
   });
 });

@@ -42,6 +42,8 @@ export interface OtlpSpan {
   attributes: Record<string, unknown>;
   resource: Record<string, unknown>;
   scope: string | undefined;
+  /** The instrumentation scope's version (some instrumentations changed what they record between versions). */
+  scopeVersion?: string | undefined;
   /**
    * Why the span cannot be metered though it was read: an attribute metering reads (on the span or its
    * resource) holds a string that is not valid Unicode. Such a span still counts for nesting.
@@ -433,7 +435,7 @@ const full = (into: Collected) => into.spans.length + into.unreadable >= into.ma
 function spanOf(
   span: Json,
   resource: Record<string, unknown>,
-  scope: string | undefined,
+  scope: ScopeRead,
   base64Ids: boolean,
 ): OtlpSpan | undefined {
   const traceId = hexId(field(span, 'traceId'), 16, base64Ids);
@@ -455,9 +457,19 @@ function spanOf(
     statusCode: typeof code === 'string' ? (STATUS_CODES[code] ?? 0) : Number(code ?? 0),
     attributes: {},
     resource,
-    scope,
+    scope: scope.name,
+    ...(scope.version === undefined ? {} : { scopeVersion: scope.version }),
   };
 }
+
+/** An `InstrumentationScope`: its name and version (a version longer than any real one is cut). */
+interface ScopeRead {
+  name: string | undefined;
+  version: string | undefined;
+}
+
+const scopeVersion = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 ? value.slice(0, 64) : undefined;
 
 /** The spans of a parsed OTLP/JSON request. */
 function* jsonSpans(request: unknown, into: Collected, slicer: Slicer): Generator<void> {
@@ -475,8 +487,11 @@ function* jsonSpans(request: unknown, into: Collected, slicer: Slicer): Generato
     for (const scopeSpans of list(field(resourceSpans, 'scopeSpans'))) {
       if (!isObject(scopeSpans)) continue;
       const scopeObject = field(scopeSpans, 'scope');
-      const scope =
-        isObject(scopeObject) && typeof scopeObject['name'] === 'string' ? scopeObject['name'] : undefined;
+      const scope: ScopeRead = {
+        name:
+          isObject(scopeObject) && typeof scopeObject['name'] === 'string' ? scopeObject['name'] : undefined,
+        version: isObject(scopeObject) ? scopeVersion(scopeObject['version']) : undefined,
+      };
       const spans = list(scopeSpans['spans']);
       for (let index = 0; index < spans.length; index++) {
         if (full(into)) {
@@ -503,6 +518,7 @@ const SPAN = (2 << 3) | 2; // ScopeSpans.spans
 const ATTRIBUTE = (9 << 3) | 2; // Span.attributes
 const RESOURCE_ATTRIBUTE = (1 << 3) | 2; // Resource.attributes
 const SCOPE_NAME = (1 << 3) | 2; // InstrumentationScope.name
+const SCOPE_VERSION = (2 << 3) | 2; // InstrumentationScope.version
 const SPAN_FIELDS: Record<number, string> = {
   [(1 << 3) | 2]: 'traceId',
   [(2 << 3) | 2]: 'spanId',
@@ -660,17 +676,18 @@ function* resourceAttributesAt(
   return resourceOf(attributes);
 }
 
-/** The name of the `InstrumentationScope` message at `reader.pos`. */
-function scopeNameAt(reader: protobuf.Reader, within: number): string | undefined {
+/** The name and version of the `InstrumentationScope` message at `reader.pos`. */
+function scopeAt(reader: protobuf.Reader, within: number): ScopeRead {
   const end = endOf(reader, within);
-  let name: string | undefined;
+  const scope: ScopeRead = { name: undefined, version: undefined };
   while (reader.pos < end) {
     const tag = reader.uint32();
-    if (tag === SCOPE_NAME) name = reader.string();
+    if (tag === SCOPE_NAME) scope.name = reader.string();
+    else if (tag === SCOPE_VERSION) scope.version = scopeVersion(reader.string());
     else reader.skipType(tag & 7);
   }
   expectEnd(reader, end);
-  return name;
+  return scope;
 }
 
 const base64 = (bytes: Uint8Array): string =>
@@ -681,7 +698,7 @@ function* spanAt(
   reader: protobuf.Reader,
   within: number,
   resource: ResourceRead,
-  scope: string | undefined,
+  scope: ScopeRead,
   slicer: Slicer,
 ): Generator<void, OtlpSpan | undefined> {
   const end = endOf(reader, within);
@@ -724,12 +741,12 @@ function* scopeSpansAt(
   into: Collected,
   slicer: Slicer,
 ): Generator<void> {
-  const scopeAt = yield* lastAt(reader, end, SCOPE, slicer);
-  let scope: string | undefined;
-  if (scopeAt !== -1) {
+  const scopeStart = yield* lastAt(reader, end, SCOPE, slicer);
+  let scope: ScopeRead = { name: undefined, version: undefined };
+  if (scopeStart !== -1) {
     const start = reader.pos;
-    reader.pos = scopeAt;
-    scope = scopeNameAt(reader, end);
+    reader.pos = scopeStart;
+    scope = scopeAt(reader, end);
     reader.pos = start;
   }
   while (reader.pos < end) {
