@@ -117,6 +117,18 @@ export function repair(operationId: string, value: any): unknown {
       );
     if (item.tokens_reasoning !== undefined)
       item.tokens_output = Math.max(item.tokens_output ?? 0, item.tokens_reasoning);
+    // A call seen without usage carries no token counts.
+    if (item.usage_missing === true)
+      for (const field of Object.keys(item)) if (field.startsWith('tokens_')) delete item[field];
+    // A call's span is named by both of its ids, or not at all.
+    if (
+      item.call &&
+      typeof item.call === 'object' &&
+      (item.call.trace_id === undefined) !== (item.call.span_id === undefined)
+    ) {
+      delete item.call.trace_id;
+      delete item.call.span_id;
+    }
   };
   if (operationId === 'meterEvent') event(value);
   if (operationId === 'meterBatch') for (const item of value?.events ?? []) event(item);
