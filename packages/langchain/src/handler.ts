@@ -1,4 +1,11 @@
-import { type Meter, type NormalizedUsage, recordUsage, type UsageAttribution } from '@agentmeter/sdk';
+import {
+  activeSpanContext,
+  type CallSpan,
+  type Meter,
+  type NormalizedUsage,
+  recordUsage,
+  type UsageAttribution,
+} from '@agentmeter/sdk';
 import { BaseCallbackHandler, type HandleLLMNewTokenCallbackFields } from '@langchain/core/callbacks/base';
 import type { Serialized } from '@langchain/core/load/serializable';
 import type { BaseMessage } from '@langchain/core/messages';
@@ -31,6 +38,12 @@ interface RunState {
   responseId: string | undefined;
   /** Stops listening to the call's abort signal. */
   detach: () => void;
+  /**
+   * The OpenTelemetry span active when the call started (the handler is awaited, so it runs in the
+   * caller's context). A callback never sees the provider call's own span; an instrumentation's span of
+   * that call is a child of this one, which the server and the span processor use as a last resort.
+   */
+  startSpan: CallSpan | undefined;
 }
 
 // A stream the consumer abandons without an abort signal gets no end or error callback from
@@ -188,6 +201,7 @@ export class AgentMeterCallbackHandler extends BaseCallbackHandler {
         streamed: undefined,
         responseId: undefined,
         detach: () => {},
+        startSpan: activeSpanContext(),
       };
       this.#runs.set(runId, run);
       // LangChain calls no handler when a consumer aborts a `stream()` between chunks (the
@@ -227,12 +241,15 @@ export class AgentMeterCallbackHandler extends BaseCallbackHandler {
     };
     if (run.requestModel) usage.requestModel = run.requestModel;
     if (call.responseModel) usage.responseModel = call.responseModel;
-    // A provider's id (seen on a chunk) beats LangChain's own `run-…` id.
+    // A provider's id (seen on a chunk, or on the message); LangChain's own `run-…` id, made up when the
+    // provider sent none, is no provider id: it would look unique and hide a wrapped call with no id.
     const responseId =
-      call.responseId && !call.responseId.startsWith('run-')
-        ? call.responseId
-        : (run.responseId ?? call.responseId);
+      call.responseId && !call.responseId.startsWith('run-') ? call.responseId : run.responseId;
     if (responseId) usage.responseId = responseId;
+    if (run.startSpan) {
+      usage.traceId = run.startSpan.traceId;
+      usage.parentSpanId = run.startSpan.spanId;
+    }
     if (errorType) usage.errorType = errorType;
     if (call.missing) usage.usageMissing = true;
     // `startedAt` is this run's own start: a provider wrapper's call with an id that repeats

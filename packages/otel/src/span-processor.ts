@@ -183,6 +183,9 @@ export class AgentMeterSpanProcessor {
 
   #record({ view, span, scope }: Ended, usage: NormalizedUsage): string | undefined {
     const attribution = attributionOf(view, span, this.#options.map, scope, usage.operation);
+    // The span's parent: a callback layer (LangChain) names the span its call started under, and the
+    // SDK matches the two, one for one, when the call's own span is all this processor knows.
+    if (view.parentSpanId) usage.parentSpanId = view.parentSpanId;
     const record = () =>
       recordUsage(
         this.#meter,

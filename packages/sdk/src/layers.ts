@@ -124,6 +124,76 @@ function rememberRepeating(usage: NormalizedUsage): void {
   repeatingCalls.set(key, live);
 }
 
+/**
+ * The last resort, in one process, for a layer that cannot see a call's own span (a LangChain callback
+ * names the span its call started under, `parentSpanId` without `spanId`) and a layer reading spans
+ * (`spanId` and its parent): a span directly under that span, of the same provider, with the same counts
+ * or none recorded, is the same call. Each record is matched at most once, whichever comes first; a
+ * match is looked for for 10 minutes.
+ */
+interface UnderRecord {
+  at: number;
+  matched: boolean;
+}
+const underFromCallbacks = new Map<string, UnderRecord[]>();
+const underFromSpans = new Map<string, UnderRecord[]>();
+let underCount = 0;
+
+function underKey(usage: NormalizedUsage, parentSpanId: string, missing: boolean): string {
+  const counts = missing ? 'missing' : `${usage.inputTokens}/${usage.outputTokens}`;
+  return `${usage.traceId}:${parentSpanId}:${usage.provider.toLowerCase()}:${counts}`;
+}
+
+/** Takes the first unmatched, unexpired record under one of `keys`, if any. */
+function takeUnder(records: Map<string, UnderRecord[]>, keys: readonly string[], now: number): boolean {
+  for (const key of keys) {
+    const list = records.get(key);
+    const found = list?.find((record) => !record.matched && now - record.at < REPEATING_TTL_MS);
+    if (found) {
+      found.matched = true;
+      return true;
+    }
+  }
+  return false;
+}
+
+function putUnder(records: Map<string, UnderRecord[]>, keys: readonly string[], now: number): void {
+  if (underCount >= RECENT_LIMIT) {
+    for (const map of [underFromCallbacks, underFromSpans]) map.clear();
+    underCount = 0;
+  }
+  const record: UnderRecord = { at: now, matched: false };
+  for (const key of keys) {
+    const list = (records.get(key) ?? []).filter(
+      (entry) => !entry.matched && now - entry.at < REPEATING_TTL_MS,
+    );
+    list.push(record);
+    records.set(key, list);
+  }
+  underCount++;
+}
+
+/**
+ * For a record with a parent span but none of its own (a callback) or with both (a span): true when the
+ * other kind already recorded the same call (it is matched, and this record is not metered). Otherwise
+ * it is kept for the other kind to find.
+ */
+function matchedUnder(usage: NormalizedUsage): boolean {
+  const parent = usage.parentSpanId;
+  if (!usage.traceId || !parent) return false;
+  const now = Date.now();
+  if (usage.spanId === undefined) {
+    const keys = [underKey(usage, parent, false), underKey(usage, parent, true)];
+    if (takeUnder(underFromSpans, keys, now)) return true;
+    putUnder(underFromCallbacks, keys, now);
+    return false;
+  }
+  const keys = [underKey(usage, parent, usage.usageMissing === true)];
+  if (takeUnder(underFromCallbacks, keys, now)) return true;
+  putUnder(underFromSpans, keys, now);
+  return false;
+}
+
 /** Called for every usage record that became a meter event (after layer dedupe), with the Meter that queued it. */
 export type UsageListener = (
   usage: NormalizedUsage,
@@ -163,6 +233,7 @@ export function recordUsage(
   if (options.layer === 'framework') {
     if (options.scope?.innerMetered) return undefined;
     if (wasMeteredByProvider(usage)) return undefined;
+    if (matchedUnder(usage)) return undefined;
   }
   const event = usageToEvent(usage, attribution);
   if (usage.responseId && hasUniqueResponseId(usage)) {

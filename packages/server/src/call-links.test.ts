@@ -139,6 +139,117 @@ describe('planLinks', () => {
       new Set(['m', 'otel:t:s']),
       holders,
     );
-    expect(plan).toEqual({ decisions: [{ kind: 'taken' }, { kind: 'taken' }], links: [], supersede: [] });
+    expect(plan).toEqual({
+      decisions: [{ kind: 'taken' }, { kind: 'taken' }],
+      links: [],
+      supersede: [],
+      unlink: [],
+    });
+  });
+
+  describe('the last resort: an event naming only the span its call started under', () => {
+    // A LangChain callback sees the call start under the app's span P, never the call's own span.
+    const facts = (source: 'meter' | 'span', input: number, output: number, usageMissing = false) => ({
+      source,
+      provider: 'OpenAI',
+      tokensInput: input,
+      tokensOutput: output,
+      usageMissing,
+    });
+    const handler = (eventId: string, input = 1200, output = 300) =>
+      meter(eventId, ...linkKeys({ trace_id: 'T', parent_span_id: 'P' }, facts('meter', input, output)));
+    const child = (spanId: string, input = 1200, output = 300, usageMissing = false) =>
+      span(
+        `otel:T:${spanId}`,
+        ...linkKeys(
+          { trace_id: 'T', span_id: spanId, parent_span_id: 'P' },
+          facts('span', input, output, usageMissing),
+        ),
+      );
+
+    it('names keys only for a meter event without its own span, and one key for a span', () => {
+      expect(handler('h').links).toEqual(['under:T:P:openai:1200/300', 'under:T:P:openai:missing']);
+      expect(child('S').links).toEqual(['span:T:S', 'under:T:P:openai:1200/300']);
+      expect(child('S', 0, 0, true).links).toEqual(['span:T:S', 'under:T:P:openai:missing']);
+      // A meter event that names its call's span needs nothing else.
+      expect(linkKeys({ trace_id: 'T', span_id: 'S', parent_span_id: 'P' }, facts('meter', 1, 1))).toEqual([
+        'span:T:S',
+      ]);
+    });
+
+    it('meter first: the span under it with the same counts is linked; the keys are spent', () => {
+      const plan = planLinks([handler('h'), child('S')], new Set(), []);
+      expect(plan.decisions).toEqual([
+        { kind: 'insert', supersededBy: null },
+        { kind: 'linked', existing: 'h' },
+      ]);
+      expect(plan.links.filter((link) => link.linkKey.startsWith('under:'))).toEqual([]);
+      expect(plan.links).toContainEqual({ linkKey: 'span:T:S', eventId: 'h', source: 'meter' });
+    });
+
+    it('span first: the meter event supersedes it; a stored span charge too, and its key is deleted', () => {
+      expect(planLinks([child('S'), handler('h')], new Set(), []).decisions).toEqual([
+        { kind: 'insert', supersededBy: 'h' },
+        { kind: 'insert', supersededBy: null },
+      ]);
+      const holders: LinkHolder[] = [
+        { linkKey: 'span:T:S', eventId: 'otel:T:S', source: 'span', supersededBy: null },
+        { linkKey: 'under:T:P:openai:1200/300', eventId: 'otel:T:S', source: 'span', supersededBy: null },
+      ];
+      const plan = planLinks([handler('h')], new Set(), holders);
+      expect(plan.supersede).toEqual([{ eventId: 'otel:T:S', by: 'h' }]);
+      expect(plan.unlink).toEqual([{ linkKey: 'under:T:P:openai:1200/300', eventId: 'otel:T:S' }]);
+      expect(plan.links).toEqual([]);
+    });
+
+    it('one for one: two calls under one span, each event takes one span; a third span is charged', () => {
+      const plan = planLinks(
+        [handler('h1'), handler('h2'), child('S1'), child('S2'), child('S3')],
+        new Set(),
+        [],
+      );
+      expect(plan.decisions.map((decision) => decision.kind)).toEqual([
+        'insert',
+        'insert',
+        'linked',
+        'linked',
+        'insert',
+      ]);
+      expect(plan.decisions.slice(2, 4)).toEqual([
+        { kind: 'linked', existing: 'h1' },
+        { kind: 'linked', existing: 'h2' },
+      ]);
+    });
+
+    it('a span traced without counts matches; a span with other counts, or another provider, does not', () => {
+      expect(planLinks([handler('h'), child('S', 0, 0, true)], new Set(), []).decisions[1]).toEqual({
+        kind: 'linked',
+        existing: 'h',
+      });
+      expect(planLinks([handler('h'), child('S', 1201, 300)], new Set(), []).decisions[1]).toEqual({
+        kind: 'insert',
+        supersededBy: null,
+      });
+      const anthropic = span(
+        'otel:T:A',
+        ...linkKeys(
+          { trace_id: 'T', span_id: 'A', parent_span_id: 'P' },
+          { ...facts('span', 1200, 300), provider: 'anthropic' },
+        ),
+      );
+      expect(planLinks([handler('h'), anthropic], new Set(), []).decisions[1]).toEqual({
+        kind: 'insert',
+        supersededBy: null,
+      });
+    });
+
+    it('a stored event whose key was spent is not matched again', () => {
+      const holders: LinkHolder[] = [
+        { linkKey: 'span:T:S1', eventId: 'h', source: 'meter', supersededBy: null },
+      ];
+      expect(planLinks([child('S2')], new Set(), holders).decisions).toEqual([
+        { kind: 'insert', supersededBy: null },
+      ]);
+    });
   });
 });

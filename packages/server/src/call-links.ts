@@ -22,21 +22,51 @@ export interface CallIds {
   response_id?: string | undefined;
   trace_id?: string | undefined;
   span_id?: string | undefined;
+  parent_span_id?: string | undefined;
+}
+
+/** What the last-resort match reads of a record besides its ids. */
+export interface CallFacts {
+  source: LinkSource;
+  provider: string | undefined;
+  tokensInput: number;
+  tokensOutput: number;
+  usageMissing: boolean;
 }
 
 /**
  * The link keys of a call: `id:<response id>` when the id is unique enough, `span:<trace>:<span>` when
  * both span ids are there. Empty when the record names nothing that could identify its call.
+ *
+ * Last resort, for a layer that cannot see the call's own span (a LangChain callback): its event names
+ * the span that was active when the call started (`parent_span_id`), and a span charge directly under
+ * it, of the same provider, with the same token counts (or none recorded), is taken for the same call —
+ * one for one (`under:` keys; see `planLinks`). A span row holds one such key, its own parent's.
  */
-export function linkKeys(call: CallIds | undefined): string[] {
+export function linkKeys(call: CallIds | undefined, facts?: CallFacts): string[] {
   const keys: string[] = [];
   if (!call) return keys;
   if (call.response_id !== undefined && isUniqueResponseId(call.response_id))
     keys.push(`id:${call.response_id}`);
   if (call.trace_id !== undefined && call.span_id !== undefined)
     keys.push(`span:${call.trace_id}:${call.span_id}`);
+  if (facts && call.trace_id !== undefined && call.parent_span_id !== undefined) {
+    const under = `${UNDER}${call.trace_id}:${call.parent_span_id}:${(facts.provider ?? '').toLowerCase()}:`;
+    if (facts.source === 'span')
+      keys.push(
+        facts.usageMissing ? `${under}missing` : `${under}${facts.tokensInput}/${facts.tokensOutput}`,
+      );
+    else if (call.span_id === undefined) {
+      // The call's own span is not known: a span under the same parent with the same counts, or a span
+      // of a call traced without counts.
+      keys.push(`${under}${facts.tokensInput}/${facts.tokensOutput}`, `${under}missing`);
+    }
+  }
   return keys;
 }
+
+const UNDER = 'under:';
+const isUnder = (linkKey: string) => linkKey.startsWith(UNDER);
 
 /** Where a charged event came from: `/v1/meter`, or a span received on `/v1/traces`. */
 export type LinkSource = 'meter' | 'span';
@@ -70,6 +100,8 @@ export interface LinkPlan {
   decisions: LinkDecision[];
   /** `call_links` rows to write. */
   links: { linkKey: string; eventId: string; source: LinkSource }[];
+  /** `call_links` rows to delete: `under:` keys spent by a last-resort match (each matches once). */
+  unlink: { linkKey: string; eventId: string }[];
   /** Events stored before this write whose charge a meter row of it replaces. */
   supersede: { eventId: string; by: string }[];
 }
@@ -112,16 +144,34 @@ export function planLinks(
     hold(holder.linkKey, holder.eventId);
   }
   const written = new Set<string>();
-  const plan: LinkPlan = { decisions: [], links: [], supersede: [] };
+  const plan: LinkPlan = { decisions: [], links: [], supersede: [], unlink: [] };
+  /** Drops every `under:` key `eventId` holds: its one last-resort match is made. */
+  const spend = (eventId: string) => {
+    for (const [linkKey, list] of byLink) {
+      if (!isUnder(linkKey)) continue;
+      const at = list.indexOf(eventId);
+      if (at === -1) continue;
+      list.splice(at, 1);
+      if (pendingUnder.delete(`${linkKey}\u0000${eventId}`)) {
+        plan.links = plan.links.filter((link) => link.linkKey !== linkKey || link.eventId !== eventId);
+      } else plan.unlink.push({ linkKey, eventId });
+    }
+  };
+  /** `under:` keys written by this write (spending one removes it from `plan.links` instead). */
+  const pendingUnder = new Set<string>();
   for (const row of rows) {
     if (storedIds.has(row.eventId) || written.has(row.eventId)) {
       plan.decisions.push({ kind: 'taken' });
       continue;
     }
-    const links = row.links ?? [];
+    const allLinks = row.links ?? [];
+    const links = allLinks.filter((linkKey) => !isUnder(linkKey));
+    const under = allLinks.filter(isUnder);
     const source = row.source ?? 'meter';
     if (source === 'span') {
-      const existing = chargeOf(links, byLink, events);
+      const existing = chargeOf(links, byLink, events) ?? underMatch(under, 'meter', byLink, events);
+      if (existing !== undefined && under.some((linkKey) => byLink.get(linkKey)?.includes(existing.eventId)))
+        spend(existing.eventId);
       if (existing !== undefined) {
         plan.decisions.push({ kind: 'linked', existing: existing.eventId });
         if (!events.has(existing.eventId))
@@ -137,15 +187,27 @@ export function planLinks(
     const decision = { kind: 'insert' as const, supersededBy: null as string | null };
     plan.decisions.push(decision);
     written.add(row.eventId);
+    const replace = (heldId: string) => {
+      const held = events.get(heldId) as HeldEvent;
+      held.supersededBy = row.eventId;
+      if (held.decision) held.decision.supersededBy = row.eventId;
+      else plan.supersede.push({ eventId: heldId, by: row.eventId });
+    };
+    let matchedUnder = false;
     if (source === 'meter') {
       for (const linkKey of links) {
         for (const heldId of byLink.get(linkKey) ?? []) {
           const held = events.get(heldId) as HeldEvent;
           if (held.source !== 'span' || held.supersededBy !== null) continue;
-          held.supersededBy = row.eventId;
-          if (held.decision) held.decision.supersededBy = row.eventId;
-          else plan.supersede.push({ eventId: heldId, by: row.eventId });
+          replace(heldId);
         }
+      }
+      // Last resort: one span charge under the span this event names, of the same counts or none.
+      const span = underMatch(under, 'span', byLink, events);
+      if (span !== undefined) {
+        replace(span.eventId);
+        spend(span.eventId);
+        matchedUnder = true;
       }
     }
     events.set(row.eventId, { source, supersededBy: null, decision });
@@ -153,8 +215,36 @@ export function planLinks(
       hold(linkKey, row.eventId);
       plan.links.push({ linkKey, eventId: row.eventId, source });
     }
+    if (!matchedUnder) {
+      for (const linkKey of under) {
+        hold(linkKey, row.eventId);
+        plan.links.push({ linkKey, eventId: row.eventId, source });
+        pendingUnder.add(`${linkKey}\u0000${row.eventId}`);
+      }
+    }
   }
   return plan;
+}
+
+/**
+ * The first holder of one of the `under:` keys (in the order given: equal counts before "none
+ * recorded") that came from `source` and still stands: a span charge not replaced, or any meter event.
+ */
+function underMatch(
+  under: readonly string[],
+  source: LinkSource,
+  byLink: ReadonlyMap<string, string[]>,
+  events: ReadonlyMap<string, HeldEvent>,
+): { eventId: string; source: LinkSource } | undefined {
+  for (const linkKey of under) {
+    for (const eventId of byLink.get(linkKey) ?? []) {
+      const held = events.get(eventId) as HeldEvent;
+      if (held.source !== source) continue;
+      if (source === 'span' && held.supersededBy !== null) continue;
+      return { eventId, source };
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -192,6 +192,8 @@ function eventOf(span: OtlpSpan, usage: SpanUsage) {
     call: {
       trace_id: span.traceId,
       span_id: span.spanId,
+      // For the last-resort match with an event that names only the span the call started under.
+      ...(span.parentSpanId === undefined ? {} : { parent_span_id: span.parentSpanId }),
       ...(responseId === undefined ? {} : { response_id: responseId }),
     },
     provider: usage.provider,
