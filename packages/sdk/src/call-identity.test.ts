@@ -230,3 +230,62 @@ describe('recordUsage with ids that repeat', () => {
     expect(meter.events[0]).toMatchObject({ usage_missing: true, tokens_input: 0, tokens_output: 0 });
   });
 });
+
+describe('the last resort in one process: a callback layer and a span of the same call', () => {
+  const attribution = { agent_id: 'bot', action: 'answer' };
+  const trace = 'e'.repeat(32);
+  let parents = 0;
+  /** A fresh parent span per test: records are remembered for minutes. */
+  const freshParent = () => `${(++parents).toString(16).padStart(4, '0')}${'f'.repeat(12)}`;
+  const callback = (parent: string, extra: Partial<NormalizedUsage> = {}) =>
+    usage(undefined, { traceId: trace, parentSpanId: parent, ...extra });
+  const span = (parent: string, spanId: string, extra: Partial<NormalizedUsage> = {}) =>
+    usage(undefined, { traceId: trace, spanId, parentSpanId: parent, ...extra });
+
+  it('callback first, then the span under its span with the same counts: one event', () => {
+    const meter = createTestMeter();
+    const parent = freshParent();
+    recordUsage(meter, callback(parent), attribution, { layer: 'framework' });
+    expect(
+      recordUsage(meter, span(parent, 'a'.repeat(16)), attribution, { layer: 'framework' }),
+    ).toBeUndefined();
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]?.call).toEqual({ trace_id: trace, parent_span_id: parent });
+  });
+
+  it('span first, then the callback; a span traced without counts matches too', () => {
+    const meter = createTestMeter();
+    const parent = freshParent();
+    recordUsage(
+      meter,
+      span(parent, 'b'.repeat(16), { inputTokens: 0, outputTokens: 0, usageMissing: true }),
+      attribution,
+      { layer: 'framework' },
+    );
+    expect(recordUsage(meter, callback(parent), attribution, { layer: 'framework' })).toBeUndefined();
+    expect(meter.events).toHaveLength(1);
+  });
+
+  it('one for one; other counts, another parent or another provider are other calls', () => {
+    const meter = createTestMeter();
+    const parent = freshParent();
+    recordUsage(meter, callback(parent), attribution, { layer: 'framework' });
+    recordUsage(meter, callback(parent), attribution, { layer: 'framework' });
+    for (const spanId of ['1', '2', '3'])
+      recordUsage(meter, span(parent, spanId.repeat(16)), attribution, { layer: 'framework' });
+    expect(meter.events).toHaveLength(3); // two calls seen by both layers, one by the span layer only
+    // A later callback record under the same span takes the span left over: still one event per call.
+    recordUsage(meter, callback(parent), attribution, { layer: 'framework' });
+    expect(meter.events).toHaveLength(3);
+    recordUsage(meter, callback(parent), attribution, { layer: 'framework' });
+    expect(meter.events).toHaveLength(4);
+    recordUsage(meter, span(parent, '4'.repeat(16), { inputTokens: 1201 }), attribution, {
+      layer: 'framework',
+    });
+    recordUsage(meter, span(freshParent(), '5'.repeat(16)), attribution, { layer: 'framework' });
+    recordUsage(meter, span(parent, '6'.repeat(16), { provider: 'anthropic' }), attribution, {
+      layer: 'framework',
+    });
+    expect(meter.events).toHaveLength(7);
+  });
+});

@@ -155,6 +155,10 @@ interface EventBody {
   tokens_cached_input?: number;
   tokens_cache_write?: number;
   tokens_reasoning?: number;
+  tokens_cache_write_1h?: number;
+  tokens_audio_input?: number;
+  tokens_audio_output?: number;
+  web_search_requests?: number;
   model?: string;
   provider?: string;
   outcome?: 'pending' | 'success' | 'failure';
@@ -171,6 +175,11 @@ const TOKEN_FIELDS = [
   'tokens_cached_input',
   'tokens_cache_write',
   'tokens_reasoning',
+  'tokens_cache_write_1h',
+  'tokens_audio_input',
+  'tokens_audio_output',
+  // Not tokens, but usage all the same: a call that reported none ran no search it can be charged for.
+  'web_search_requests',
 ] as const;
 
 /**
@@ -457,6 +466,10 @@ function prepare(
       resolutionMetadata: null,
       metadata,
       usageMissing: body.usage_missing === true,
+      tokensCacheWrite1h: body.tokens_cache_write_1h ?? 0,
+      tokensAudioInput: body.tokens_audio_input ?? 0,
+      tokensAudioOutput: body.tokens_audio_output ?? 0,
+      webSearchRequests: body.web_search_requests ?? 0,
       links: linkKeys(body.call),
       source: context.source ?? 'meter',
     },

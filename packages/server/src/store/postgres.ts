@@ -97,6 +97,10 @@ const COLUMN_TYPES: Record<(typeof EVENT_COLUMNS)[number], string> = {
   metadata: 'text',
   usage_missing: 'integer',
   superseded_by: 'text',
+  tokens_cache_write_1h: 'integer',
+  tokens_audio_input: 'integer',
+  tokens_audio_output: 'integer',
+  web_search_requests: 'integer',
 };
 
 const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
