@@ -165,7 +165,7 @@ interface EventBody {
   expires_at?: string;
   tier?: string;
   metadata?: Record<string, unknown>;
-  call?: { response_id?: string; trace_id?: string; span_id?: string };
+  call?: { response_id?: string; trace_id?: string; span_id?: string; parent_span_id?: string };
   usage_missing?: boolean;
 }
 
@@ -344,8 +344,22 @@ function prepare(
   // A span is named by both of its ids: one alone names no span.
   if (body.call?.span_id !== undefined && body.call.trace_id === undefined)
     return fail('validation_error', '/call/trace_id', '`call.trace_id` is required with `call.span_id`.');
-  if (body.call?.trace_id !== undefined && body.call.span_id === undefined)
-    return fail('validation_error', '/call/span_id', '`call.span_id` is required with `call.trace_id`.');
+  if (body.call?.parent_span_id !== undefined && body.call.trace_id === undefined)
+    return fail(
+      'validation_error',
+      '/call/trace_id',
+      '`call.trace_id` is required with `call.parent_span_id`.',
+    );
+  if (
+    body.call?.trace_id !== undefined &&
+    body.call.span_id === undefined &&
+    body.call.parent_span_id === undefined
+  )
+    return fail(
+      'validation_error',
+      '/call/span_id',
+      '`call.span_id` (or `call.parent_span_id`) is required with `call.trace_id`.',
+    );
   if (body.usage_missing === true) {
     for (const field of TOKEN_FIELDS) {
       if ((body[field] ?? 0) > 0)

@@ -107,6 +107,9 @@ const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
   SELECT * FROM unnest(${EVENT_COLUMNS.map((column, index) => `$${index + 1}::${COLUMN_TYPES[column]}[]`).join(', ')})
   ON CONFLICT (project_id, event_id) DO NOTHING RETURNING event_id`;
 
+/** Spent last-resort (`under:`) links: each matches once. */
+const UNLINK = `DELETE FROM call_links WHERE project_id = $1
+  AND (link_key, event_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))`;
 const INSERT_LINKS = `INSERT INTO call_links (project_id, link_key, event_id, source)
   SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])
   ON CONFLICT (project_id, link_key, event_id) DO NOTHING`;
