@@ -8,7 +8,18 @@ export interface Workload {
   calls: number;
   avg_tokens_input?: number;
   avg_tokens_output?: number;
+  /** Part of `avg_tokens_input`. */
   avg_tokens_cached_input?: number;
+  /** Part of `avg_tokens_input`. */
+  avg_tokens_cache_write?: number;
+  /** Part of `avg_tokens_cache_write`. */
+  avg_tokens_cache_write_1h?: number;
+  /** Uncached audio input: part of `avg_tokens_input`, apart from cache reads and writes. */
+  avg_tokens_audio_input?: number;
+  /** Part of `avg_tokens_output`. */
+  avg_tokens_audio_output?: number;
+  /** Web searches per call. */
+  avg_web_search_requests?: number;
   /** Share of calls that succeed, 0 to 1, as a number or a decimal string. */
   success_rate?: number | string;
   /** Successful calls; overrides `success_rate`. */
@@ -115,8 +126,21 @@ export function simulateWorkload(workload: Workload, candidates: readonly Candid
     tokens_input: count(workload.avg_tokens_input, 'avg_tokens_input'),
     tokens_output: count(workload.avg_tokens_output, 'avg_tokens_output'),
     tokens_cached_input: count(workload.avg_tokens_cached_input, 'avg_tokens_cached_input'),
+    tokens_cache_write: count(workload.avg_tokens_cache_write, 'avg_tokens_cache_write'),
+    tokens_cache_write_1h: count(workload.avg_tokens_cache_write_1h, 'avg_tokens_cache_write_1h'),
+    tokens_audio_input: count(workload.avg_tokens_audio_input, 'avg_tokens_audio_input'),
+    tokens_audio_output: count(workload.avg_tokens_audio_output, 'avg_tokens_audio_output'),
+    web_search_requests: count(workload.avg_web_search_requests, 'avg_web_search_requests'),
   };
-  const counts = tokenCounts(perCall);
+  let counts: TokenCounts;
+  try {
+    counts = tokenCounts(perCall);
+  } catch (error) {
+    // The per-call counts are the workload's averages: name the field the caller wrote.
+    if (PricingError.isInstance(error))
+      throw new PricingError(error.code, `avg_${error.field}`, error.message.replaceAll('`t', '`avg_t'));
+    throw error;
+  }
   let successes: number;
   if (workload.successes !== undefined) {
     successes = count(workload.successes, 'successes');
@@ -156,12 +180,12 @@ export function simulateWorkload(workload: Workload, candidates: readonly Candid
       input: counts.input * calls,
       output: counts.output * calls,
       cachedInput: counts.cachedInput * calls,
-      cacheWrite: 0,
+      cacheWrite: counts.cacheWrite * calls,
       reasoning: 0,
-      cacheWrite1h: 0,
-      audioInput: 0,
-      audioOutput: 0,
-      webSearchRequests: 0,
+      cacheWrite1h: counts.cacheWrite1h * calls,
+      audioInput: counts.audioInput * calls,
+      audioOutput: counts.audioOutput * calls,
+      webSearchRequests: counts.webSearchRequests * calls,
     },
     results,
   };

@@ -106,6 +106,10 @@ describe.each(STORE_KINDS)('reads on %s', (kind) => {
       cached_input: 7 * 435,
       cache_write: 0,
       reasoning: 435,
+      cache_write_1h: 0,
+      audio_input: 0,
+      audio_output: 0,
+      web_search_requests: 0,
     });
     // pending: 0,5,…,25 (6), of which 0 and 10 resolved success and 5 failure; immediate success: 7, 14, 21, 28.
     expect(all.outcomes).toEqual({ pending: 3, success: 6, failure: 1, expired: 0 });

@@ -421,16 +421,39 @@ export interface components {
             event_id?: components["schemas"]["EventId"];
             /** @description When the work happened; default now. At most 35 days back and 5 minutes ahead. */
             timestamp?: components["schemas"]["Timestamp"];
-            /** @description All input tokens, cached ones included. */
+            /** @description All input tokens, cache reads, cache writes and audio included. */
             tokens_input?: components["schemas"]["TokenCount"];
-            /** @description All output tokens, reasoning ones included. */
+            /** @description All output tokens, reasoning and audio included. */
             tokens_output?: components["schemas"]["TokenCount"];
             /** @description Input tokens read from a cache; part of `tokens_input`. */
             tokens_cached_input?: components["schemas"]["TokenCount"];
-            /** @description Input tokens written to a cache; part of `tokens_input`. */
+            /** @description Input tokens written to a cache, whatever their lifetime; part of `tokens_input`. */
             tokens_cache_write?: components["schemas"]["TokenCount"];
+            /**
+             * @description Cache writes kept for an hour rather than the provider's short (5-minute) lifetime; part of
+             *     `tokens_cache_write`, priced at `token_rate_cache_write_1h` (anything larger than
+             *     `tokens_cache_write`: `token_subset_exceeds_total`, 422).
+             */
+            tokens_cache_write_1h?: components["schemas"]["TokenCount"];
             /** @description Reasoning tokens; part of `tokens_output`. */
             tokens_reasoning?: components["schemas"]["TokenCount"];
+            /**
+             * @description Uncached audio input tokens; part of `tokens_input`, apart from `tokens_cached_input` and
+             *     `tokens_cache_write` (audio read from or written to a cache is counted there only), priced at
+             *     `token_rate_audio_input`. The three together may not exceed `tokens_input`
+             *     (`token_subset_exceeds_total`, 422, naming this field).
+             */
+            tokens_audio_input?: components["schemas"]["TokenCount"];
+            /**
+             * @description Audio output tokens; part of `tokens_output`, priced at `token_rate_audio_output` (anything
+             *     larger than `tokens_output`: `token_subset_exceeds_total`, 422).
+             */
+            tokens_audio_output?: components["schemas"]["TokenCount"];
+            /**
+             * @description Web searches the provider ran for the call: a count of requests, not tokens, part of no token
+             *     total. Each is charged `web_search_request_fee`, in the event's token component.
+             */
+            web_search_requests?: number;
             /** @description No NUL character. */
             model?: string;
             /** @description No NUL character. */
@@ -449,7 +472,8 @@ export interface components {
             /**
              * @description The model call was seen but reported no token counts (a stream that ended without usage):
              *     the event is priced by the base fee alone and counted as such in usage. With `true`, every
-             *     token count must be 0 or absent (anything else: `validation_error` naming the field).
+             *     token count and `web_search_requests` must be 0 or absent (anything else: `validation_error`
+             *     naming the field).
              */
             usage_missing?: boolean;
         };
@@ -460,9 +484,9 @@ export interface components {
          *     before it, its charge is superseded by this event (it stays in the ledger, marked
          *     `superseded_by`, and leaves usage, invoices and simulations). A response id links records
          *     only when it cannot repeat (at least 16 characters after a leading `word-` or `word_`, not
-         *     all digits, at least 8 different characters); `trace_id` and `span_id` go together (one
-         *     without the other: `validation_error` naming the missing one). A link to a span that is not
-         *     a model call changes nothing.
+         *     all digits, at least 8 different characters); `trace_id` goes with `span_id` or
+         *     `parent_span_id` (one without the other: `validation_error` naming the missing one). A link to
+         *     a span that is not a model call changes nothing.
          */
         CallLinks: {
             /** @description The provider's response id (`chatcmpl-…`, `msg_…`, `resp_…`); no control characters. */
@@ -471,6 +495,13 @@ export interface components {
             trace_id?: string;
             /** @description The call's span, 16 lower-case hex digits, not all zeros; with `trace_id` only. */
             span_id?: string;
+            /**
+             * @description For a layer that cannot see the call's own span (a LangChain callback): the span that was
+             *     active when the call started, with `trace_id`; ignored when `span_id` is given. A last resort:
+             *     one span charge directly under it, of the same provider, with the same input and output
+             *     counts (or traced without counts), is taken for this call — one for one.
+             */
+            parent_span_id?: string;
         };
         PriceBreakdown: {
             base: number;
@@ -596,14 +627,37 @@ export interface components {
             description?: string;
             /** @description Charged per call. */
             base_fee?: components["schemas"]["Money"];
-            /** @description Per `token_unit` input tokens not read from or written to a cache. */
+            /**
+             * @description Per `token_unit` input tokens not read from or written to a cache (uncached audio input too,
+             *     unless `token_rate_audio_input` is given).
+             */
             token_rate_input?: components["schemas"]["Money"];
-            /** @description Per `token_unit` output tokens (reasoning included). */
+            /**
+             * @description Per `token_unit` output tokens, reasoning included (audio output too, unless
+             *     `token_rate_audio_output` is given).
+             */
             token_rate_output?: components["schemas"]["Money"];
             /** @description Per `token_unit` cached input tokens; default `token_rate_input`. */
             token_rate_cached_input?: components["schemas"]["Money"];
-            /** @description Per `token_unit` cache-write input tokens; default `token_rate_input`. */
+            /**
+             * @description Per `token_unit` cache-write input tokens (the short, 5-minute lifetime; 1-hour writes too,
+             *     unless `token_rate_cache_write_1h` is given); default `token_rate_input`.
+             */
             token_rate_cache_write?: components["schemas"]["Money"];
+            /**
+             * @description Per `token_unit` cache-write tokens kept for an hour (`tokens_cache_write_1h`); default
+             *     `token_rate_cache_write`.
+             */
+            token_rate_cache_write_1h?: components["schemas"]["Money"];
+            /** @description Per `token_unit` uncached audio input tokens (`tokens_audio_input`); default `token_rate_input`. */
+            token_rate_audio_input?: components["schemas"]["Money"];
+            /** @description Per `token_unit` audio output tokens (`tokens_audio_output`); default `token_rate_output`. */
+            token_rate_audio_output?: components["schemas"]["Money"];
+            /**
+             * @description Per web search the provider ran (`web_search_requests`), charged in the token component;
+             *     default 0.
+             */
+            web_search_request_fee?: components["schemas"]["Money"];
             /**
              * @default 1000
              * @enum {integer}
@@ -627,6 +681,14 @@ export interface components {
             token_rate_output: components["schemas"]["Decimal"];
             token_rate_cached_input: components["schemas"]["Decimal"];
             token_rate_cache_write: components["schemas"]["Decimal"];
+            /** @description Present only when it differs from its default, `token_rate_cache_write`. */
+            token_rate_cache_write_1h?: components["schemas"]["Decimal"];
+            /** @description Present only when it differs from its default, `token_rate_input`. */
+            token_rate_audio_input?: components["schemas"]["Decimal"];
+            /** @description Present only when it differs from its default, `token_rate_output`. */
+            token_rate_audio_output?: components["schemas"]["Decimal"];
+            /** @description Present only when it is not zero (its default). */
+            web_search_request_fee?: components["schemas"]["Decimal"];
             /** @enum {integer} */
             token_unit: 1000 | 1000000;
             outcome_bonus: components["schemas"]["Decimal"];
@@ -660,11 +722,21 @@ export interface components {
             updated_at: components["schemas"]["Timestamp"];
         };
         TokenTotals: {
+            /** @description All input tokens (every other input count is part of it). */
             input: number;
+            /** @description All output tokens (reasoning and audio are part of it). */
             output: number;
             cached_input: number;
             cache_write: number;
             reasoning: number;
+            /** @description The part of `cache_write` kept for an hour. */
+            cache_write_1h: number;
+            /** @description Uncached audio input; part of `input`, apart from `cached_input` and `cache_write`. */
+            audio_input: number;
+            /** @description Part of `output`. */
+            audio_output: number;
+            /** @description Web searches the provider ran (requests, not tokens); their fees are in the token amounts. */
+            web_search_requests: number;
         };
         OutcomeCounts: {
             pending: number;
@@ -708,7 +780,10 @@ export interface components {
             /** @enum {string} */
             component: "base" | "tokens" | "outcome";
             description: string;
-            /** @description Calls (base), tokens (tokens) or successes (outcome). */
+            /**
+             * @description Calls (base), input plus output tokens (tokens: its amount includes the fees of any web
+             *     searches, which its description then counts) or successes (outcome).
+             */
             quantity: number;
             currency: components["schemas"]["Currency"];
             amount: components["schemas"]["Decimal"];
@@ -766,8 +841,21 @@ export interface components {
             avg_tokens_input: components["schemas"]["TokenCount"];
             /** @default 0 */
             avg_tokens_output: components["schemas"]["TokenCount"];
-            /** @default 0 */
+            /**
+             * @description Part of `avg_tokens_input`.
+             * @default 0
+             */
             avg_tokens_cached_input: components["schemas"]["TokenCount"];
+            /** @description Part of `avg_tokens_input`; default 0. */
+            avg_tokens_cache_write?: components["schemas"]["TokenCount"];
+            /** @description Part of `avg_tokens_cache_write`; default 0. */
+            avg_tokens_cache_write_1h?: components["schemas"]["TokenCount"];
+            /** @description Uncached audio input; part of `avg_tokens_input`, apart from cache reads and writes; default 0. */
+            avg_tokens_audio_input?: components["schemas"]["TokenCount"];
+            /** @description Part of `avg_tokens_output`; default 0. */
+            avg_tokens_audio_output?: components["schemas"]["TokenCount"];
+            /** @description Web searches per call; default 0. */
+            avg_web_search_requests?: number;
             /** @description Share of calls that succeed, 0 to 1 (a number or a decimal string). */
             success_rate?: number | string;
             /** @description Number of successful calls; overrides `success_rate`. */

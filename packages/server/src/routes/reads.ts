@@ -16,7 +16,7 @@ import {
 import type { RequestContext, RouteDefinition } from '../app.js';
 import { iso, ledgerEvent } from '../presenters.js';
 import { notFound, unprocessable, validationError } from '../problem.js';
-import type { EventFilters, UsageDimension, UsageRow } from '../store/types.js';
+import type { EventFilters, InvoiceRow, UsageDimension, UsageRow } from '../store/types.js';
 
 /** Lets timers, I/O and other requests run before the caller goes on. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -60,6 +60,10 @@ function groupView(row: UsageRow, amounts: Amounts, groupBy: UsageDimension[]) {
       cached_input: row.tokensCachedInput,
       cache_write: row.tokensCacheWrite,
       reasoning: row.tokensReasoning,
+      cache_write_1h: row.tokensCacheWrite1h,
+      audio_input: row.tokensAudioInput,
+      audio_output: row.tokensAudioOutput,
+      web_search_requests: row.webSearchRequests,
     },
     outcomes: { pending: row.pending, success: row.success, failure: row.failure, expired: row.expired },
     amounts: amountsView(amounts),
@@ -96,6 +100,10 @@ const usage: RouteDefinition = {
             tokensCachedInput: 0,
             tokensCacheWrite: 0,
             tokensReasoning: 0,
+            tokensCacheWrite1h: 0,
+            tokensAudioInput: 0,
+            tokensAudioOutput: 0,
+            webSearchRequests: 0,
             pending: 0,
             success: 0,
             failure: 0,
@@ -113,6 +121,10 @@ const usage: RouteDefinition = {
         'tokensCachedInput',
         'tokensCacheWrite',
         'tokensReasoning',
+        'tokensCacheWrite1h',
+        'tokensAudioInput',
+        'tokensAudioOutput',
+        'webSearchRequests',
         'pending',
         'success',
         'failure',
@@ -139,6 +151,13 @@ const usage: RouteDefinition = {
 
 const COMPONENT_DESCRIPTION = { base: 'Calls', tokens: 'Tokens', outcome: 'Successful outcomes' } as const;
 
+/** The token line's amount holds the web-search fees too: its description says how many searches. */
+function lineDescription(component: keyof typeof COMPONENT_DESCRIPTION, row: InvoiceRow): string {
+  const searches = row.webSearchRequests;
+  if (component !== 'tokens' || searches === 0) return COMPONENT_DESCRIPTION[component];
+  return `Tokens and ${searches} web search${searches === 1 ? '' : 'es'}`;
+}
+
 const invoice: RouteDefinition = {
   operationId: 'previewInvoice',
   scope: 'admin',
@@ -159,7 +178,7 @@ const invoice: RouteDefinition = {
           tier: row.tierId,
           tier_version: row.tierVersion,
           component,
-          description: `${COMPONENT_DESCRIPTION[component]} (tier ${row.tierId} v${row.tierVersion})`,
+          description: `${lineDescription(component, row)} (tier ${row.tierId} v${row.tierVersion})`,
           quantity,
           currency: row.currency,
           amount,
@@ -267,6 +286,10 @@ function simulationView(source: 'workload' | 'history', simulation: Simulation) 
       cached_input: simulation.tokens.cachedInput,
       cache_write: simulation.tokens.cacheWrite,
       reasoning: simulation.tokens.reasoning,
+      cache_write_1h: simulation.tokens.cacheWrite1h,
+      audio_input: simulation.tokens.audioInput,
+      audio_output: simulation.tokens.audioOutput,
+      web_search_requests: simulation.tokens.webSearchRequests,
     },
     results: simulation.results.map((result) => ({
       name: result.name,
@@ -330,6 +353,10 @@ const simulate: RouteDefinition = {
           tokens_cached_input: event.tokensCachedInput,
           tokens_cache_write: event.tokensCacheWrite,
           tokens_reasoning: event.tokensReasoning,
+          tokens_cache_write_1h: event.tokensCacheWrite1h,
+          tokens_audio_input: event.tokensAudioInput,
+          tokens_audio_output: event.tokensAudioOutput,
+          web_search_requests: event.webSearchRequests,
           succeeded: event.outcomeState === 'success',
         });
       }

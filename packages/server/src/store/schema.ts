@@ -99,6 +99,15 @@ const callLinks = `CREATE TABLE call_links (
   PRIMARY KEY (project_id, link_key, event_id)
 );`;
 
+const separateUsage = [
+  'tokens_audio_input',
+  'tokens_audio_output',
+  'tokens_cache_write_1h',
+  'web_search_requests',
+]
+  .map((column) => `ALTER TABLE events ADD COLUMN ${column} INTEGER NOT NULL DEFAULT 0;`)
+  .join('\n');
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -141,5 +150,15 @@ ALTER TABLE events ADD COLUMN superseded_by TEXT;`,
     postgres: `${callLinks}
 ALTER TABLE events ADD COLUMN usage_missing INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE events ADD COLUMN superseded_by TEXT;`,
+  },
+  {
+    // Usage the providers bill at their own rates is kept apart: audio input and output tokens (parts of
+    // the input and output totals), 1-hour cache writes (part of the cache writes) and web searches (a
+    // count of requests). Events recorded before hold 0, which prices and sums as they always did. The
+    // constant defaults rewrite no rows.
+    version: 5,
+    name: 'separately billed usage',
+    sqlite: separateUsage,
+    postgres: separateUsage,
   },
 ];

@@ -46,6 +46,10 @@ export const EVENT_COLUMNS = [
   'metadata',
   'usage_missing',
   'superseded_by',
+  'tokens_cache_write_1h',
+  'tokens_audio_input',
+  'tokens_audio_output',
+  'web_search_requests',
 ] as const;
 
 /** `supersededBy`: set when a later meter row of the same write replaces this span's charge. */
@@ -82,6 +86,10 @@ export function eventParams(projectId: string, row: EventRow, supersededBy: stri
     row.metadata,
     row.usageMissing === true ? 1 : 0,
     supersededBy,
+    row.tokensCacheWrite1h ?? 0,
+    row.tokensAudioInput ?? 0,
+    row.tokensAudioOutput ?? 0,
+    row.webSearchRequests ?? 0,
   ];
 }
 
@@ -109,6 +117,10 @@ export function rowToEvent(row: Row): StoredEvent {
     tokensCachedInput: num(row['tokens_cached_input']),
     tokensCacheWrite: num(row['tokens_cache_write']),
     tokensReasoning: num(row['tokens_reasoning']),
+    tokensCacheWrite1h: num(row['tokens_cache_write_1h'] ?? 0),
+    tokensAudioInput: num(row['tokens_audio_input'] ?? 0),
+    tokensAudioOutput: num(row['tokens_audio_output'] ?? 0),
+    webSearchRequests: num(row['web_search_requests'] ?? 0),
     tierId: String(row['tier_id']),
     tierVersion: num(row['tier_version']),
     currency: String(row['currency']),
@@ -229,6 +241,7 @@ export function usageSelect(
   const sql = `WITH charges AS (
     SELECT customer_id, agent_id, action, ${dayOf(dialect, 'ts')} AS day, currency, 1 AS calls,
       tokens_input, tokens_output, tokens_cached_input, tokens_cache_write, tokens_reasoning,
+      tokens_cache_write_1h, tokens_audio_input, tokens_audio_output, web_search_requests,
       CASE WHEN outcome_state = 'pending' AND expires_at > ${nowA} THEN 1 ELSE 0 END AS pending,
       CASE WHEN outcome_state = 'success' THEN 1 ELSE 0 END AS success,
       CASE WHEN outcome_state = 'failure' THEN 1 ELSE 0 END AS failure,
@@ -237,12 +250,14 @@ export function usageSelect(
     FROM events WHERE ${eventsWhere}
     UNION ALL
     SELECT customer_id, agent_id, action, ${dayOf(dialect, 'resolved_at')}, currency, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-      0, 0, 0, resolution_amount
+      0, 0, 0, 0, 0, 0, 0, resolution_amount
     FROM events WHERE ${resolvedWhere}
   )
   SELECT ${[...dims, 'currency'].join(', ')}, SUM(calls) AS calls,
     SUM(tokens_input) AS tokens_input, SUM(tokens_output) AS tokens_output, SUM(tokens_cached_input) AS tokens_cached_input,
     SUM(tokens_cache_write) AS tokens_cache_write, SUM(tokens_reasoning) AS tokens_reasoning,
+    SUM(tokens_cache_write_1h) AS tokens_cache_write_1h, SUM(tokens_audio_input) AS tokens_audio_input,
+    SUM(tokens_audio_output) AS tokens_audio_output, SUM(web_search_requests) AS web_search_requests,
     SUM(pending) AS pending, SUM(success) AS success, SUM(failure) AS failure, SUM(expired) AS expired,
     SUM(usage_missing) AS usage_missing, ${splitSumSql('base_amount')}, ${splitSumSql('token_amount')}, ${splitSumSql('outcome_amount')}
   FROM charges GROUP BY ${[...dims, 'currency'].join(', ')} ORDER BY ${[...dims, 'currency'].join(', ')}`;
@@ -261,14 +276,15 @@ export function invoiceSelect(
   const eventsWhere = `project_id = ${params.add(projectId)} AND customer_id = ${params.add(customerId)} AND ts >= ${params.add(from)} AND ts < ${params.add(to)} AND ${COUNTED}`;
   const resolvedWhere = `project_id = ${params.add(projectId)} AND customer_id = ${params.add(customerId)} AND resolved_at >= ${params.add(from)} AND resolved_at < ${params.add(to)} AND outcome = 'pending' AND ${COUNTED}`;
   const sql = `WITH charges AS (
-    SELECT tier_id, tier_version, currency, 1 AS calls, tokens_input + tokens_output AS tokens,
+    SELECT tier_id, tier_version, currency, 1 AS calls, tokens_input + tokens_output AS tokens, web_search_requests,
       CASE WHEN outcome = 'success' THEN 1 ELSE 0 END AS successes, base_amount, token_amount, outcome_amount
     FROM events WHERE ${eventsWhere}
     UNION ALL
-    SELECT tier_id, tier_version, currency, 0, 0, CASE WHEN outcome_state = 'success' THEN 1 ELSE 0 END, 0, 0, resolution_amount
+    SELECT tier_id, tier_version, currency, 0, 0, 0, CASE WHEN outcome_state = 'success' THEN 1 ELSE 0 END, 0, 0, resolution_amount
     FROM events WHERE ${resolvedWhere}
   )
-  SELECT tier_id, tier_version, currency, SUM(calls) AS calls, SUM(tokens) AS tokens, SUM(successes) AS successes,
+  SELECT tier_id, tier_version, currency, SUM(calls) AS calls, SUM(tokens) AS tokens,
+    SUM(web_search_requests) AS web_search_requests, SUM(successes) AS successes,
     ${splitSumSql('base_amount')}, ${splitSumSql('token_amount')}, ${splitSumSql('outcome_amount')}
   FROM charges GROUP BY tier_id, tier_version, currency ORDER BY tier_id, tier_version, currency`;
   return { sql, params: params.values };
@@ -281,6 +297,7 @@ export function invoiceRowFrom(row: Row): InvoiceRow {
     currency: String(row['currency']),
     calls: Number(row['calls']),
     tokens: Number(row['tokens']),
+    webSearchRequests: Number(row['web_search_requests'] ?? 0),
     successes: Number(row['successes']),
     baseAmount: splitSum(row, 'base_amount'),
     tokenAmount: splitSum(row, 'token_amount'),
@@ -297,6 +314,10 @@ export function usageRowFrom(row: Row, groupBy: UsageDimension[]): UsageRow {
     tokensCachedInput: Number(row['tokens_cached_input']),
     tokensCacheWrite: Number(row['tokens_cache_write']),
     tokensReasoning: Number(row['tokens_reasoning']),
+    tokensCacheWrite1h: Number(row['tokens_cache_write_1h'] ?? 0),
+    tokensAudioInput: Number(row['tokens_audio_input'] ?? 0),
+    tokensAudioOutput: Number(row['tokens_audio_output'] ?? 0),
+    webSearchRequests: Number(row['web_search_requests'] ?? 0),
     pending: Number(row['pending']),
     success: Number(row['success']),
     failure: Number(row['failure']),

@@ -78,6 +78,14 @@ export interface EventRow {
   tokensCachedInput: number;
   tokensCacheWrite: number;
   tokensReasoning: number;
+  /** Part of `tokensCacheWrite`: the writes kept for an hour. Absent: 0. */
+  tokensCacheWrite1h?: number;
+  /** Part of `tokensInput`, apart from the cache reads and writes: uncached audio. Absent: 0. */
+  tokensAudioInput?: number;
+  /** Part of `tokensOutput`. Absent: 0. */
+  tokensAudioOutput?: number;
+  /** Web searches the provider ran for the call (requests, not tokens). Absent: 0. */
+  webSearchRequests?: number;
   tierId: string;
   tierVersion: number;
   currency: string;
@@ -111,6 +119,10 @@ export interface EventRow {
 export type StoredEvent = EventRow & {
   seq: number;
   usageMissing: boolean;
+  tokensCacheWrite1h: number;
+  tokensAudioInput: number;
+  tokensAudioOutput: number;
+  webSearchRequests: number;
   /**
    * The meter event that charges this span's call instead (a meter event naming the same call arrived
    * after it): the event stays in the ledger but leaves every total. Null: it counts.
@@ -167,6 +179,10 @@ export interface UsageRow {
   tokensCachedInput: number;
   tokensCacheWrite: number;
   tokensReasoning: number;
+  tokensCacheWrite1h: number;
+  tokensAudioInput: number;
+  tokensAudioOutput: number;
+  webSearchRequests: number;
   pending: number;
   success: number;
   failure: number;
@@ -184,6 +200,8 @@ export interface InvoiceRow {
   currency: string;
   calls: number;
   tokens: number;
+  /** Web searches, whose fees are in `tokenAmount`. */
+  webSearchRequests: number;
   successes: number;
   baseAmount: bigint;
   tokenAmount: bigint;
