@@ -27,6 +27,30 @@ const MONEY_FLAGS = [
     'token_rate_cache_write',
     'per token unit of cache writes (default: the input rate)',
   ],
+  [
+    'tokenRateCacheWrite1h',
+    '--token-rate-cache-write-1h',
+    'token_rate_cache_write_1h',
+    'per token unit of cache writes kept for an hour (default: the cache-write rate)',
+  ],
+  [
+    'tokenRateAudioInput',
+    '--token-rate-audio-input',
+    'token_rate_audio_input',
+    'per token unit of uncached audio input (default: the input rate)',
+  ],
+  [
+    'tokenRateAudioOutput',
+    '--token-rate-audio-output',
+    'token_rate_audio_output',
+    'per token unit of audio output (default: the output rate)',
+  ],
+  [
+    'webSearchRequestFee',
+    '--web-search-request-fee',
+    'web_search_request_fee',
+    'per web search the provider ran for a call (default: 0)',
+  ],
   ['outcomeBonus', '--outcome-bonus', 'outcome_bonus', 'charged once per successful outcome'],
 ] as const;
 
@@ -92,6 +116,9 @@ export function tierInput(options: SetOptions): TierInput {
   return body as TierInput;
 }
 
+const optionalRow = (label: string, amount: string | undefined, per: string): [string, string, string][] =>
+  amount === undefined ? [] : [[label, amount, per]];
+
 function printTier(tier: Tier): void {
   const style = createStyle();
   const unit = tier.token_unit === 1000000 ? '1M' : '1K';
@@ -103,6 +130,11 @@ function printTier(tier: Tier): void {
     ['output tokens', tier.token_rate_output, `per ${unit}`],
     ['cached input tokens', tier.token_rate_cached_input, `per ${unit}`],
     ['cache-write tokens', tier.token_rate_cache_write, `per ${unit}`],
+    // Shown only when the tier gives them a rate of their own; otherwise the rate above applies.
+    ...optionalRow('1-hour cache-write tokens', tier.token_rate_cache_write_1h, `per ${unit}`),
+    ...optionalRow('audio input tokens', tier.token_rate_audio_input, `per ${unit}`),
+    ...optionalRow('audio output tokens', tier.token_rate_audio_output, `per ${unit}`),
+    ...optionalRow('web searches', tier.web_search_request_fee, 'per search'),
     ['outcome bonus', tier.outcome_bonus, 'per success'],
     ...Object.entries(tier.outcome_bonus_by_action).map(
       ([action, bonus]) => [`  bonus for ${action}`, bonus, 'per success'] as [string, string, string],

@@ -23,6 +23,15 @@ export function summarizeTier(tier: Tier): string {
     parts.push(`${groupDigits(tier.token_rate_cached_input)} per ${unit} cached input tokens`);
   if (tier.token_rate_cache_write !== input)
     parts.push(`${groupDigits(tier.token_rate_cache_write)} per ${unit} cache-write tokens`);
+  // Present only when the tier gives them a rate of their own (see the Tier schema).
+  if (tier.token_rate_cache_write_1h !== undefined)
+    parts.push(`${groupDigits(tier.token_rate_cache_write_1h)} per ${unit} 1-hour cache-write tokens`);
+  if (tier.token_rate_audio_input !== undefined)
+    parts.push(`${groupDigits(tier.token_rate_audio_input)} per ${unit} audio input tokens`);
+  if (tier.token_rate_audio_output !== undefined)
+    parts.push(`${groupDigits(tier.token_rate_audio_output)} per ${unit} audio output tokens`);
+  if (tier.web_search_request_fee !== undefined)
+    parts.push(`${groupDigits(tier.web_search_request_fee)} per web search`);
   if (!isZero(tier.outcome_bonus)) parts.push(`${groupDigits(tier.outcome_bonus)} per success`);
   for (const [action, bonus] of Object.entries(tier.outcome_bonus_by_action))
     parts.push(`${groupDigits(bonus)} per ${action} success`);
