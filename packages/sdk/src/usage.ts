@@ -38,6 +38,20 @@ export interface NormalizedUsage {
   cachedInputTokens: number;
   cacheWriteTokens: number;
   reasoningTokens: number;
+  /**
+   * Cache writes kept for an hour (Anthropic's `cache_creation.ephemeral_1h_input_tokens`): part of
+   * `cacheWriteTokens`, which counts every cache write. Absent: 0.
+   */
+  cacheWrite1hTokens?: number;
+  /**
+   * Uncached audio input: part of `inputTokens`, apart from `cachedInputTokens` and
+   * `cacheWriteTokens` (audio read from a cache is counted there only). Absent: 0.
+   */
+  audioInputTokens?: number;
+  /** Audio output: part of `outputTokens`. Absent: 0. */
+  audioOutputTokens?: number;
+  /** Web searches the provider ran for the call (requests, not tokens; part of no total). Absent: 0. */
+  webSearchRequests?: number;
   /** When the call started (epoch milliseconds). */
   startedAt?: number;
   /** Wall time of the call, start to last byte. */
@@ -139,6 +153,10 @@ export function usageToEvent(usage: NormalizedUsage, attribution: UsageAttributi
   if (usage.cachedInputTokens) event.tokens_cached_input = usage.cachedInputTokens;
   if (usage.cacheWriteTokens) event.tokens_cache_write = usage.cacheWriteTokens;
   if (usage.reasoningTokens) event.tokens_reasoning = usage.reasoningTokens;
+  if ((usage.cacheWrite1hTokens ?? 0) > 0) event.tokens_cache_write_1h = usage.cacheWrite1hTokens;
+  if ((usage.audioInputTokens ?? 0) > 0) event.tokens_audio_input = usage.audioInputTokens;
+  if ((usage.audioOutputTokens ?? 0) > 0) event.tokens_audio_output = usage.audioOutputTokens;
+  if ((usage.webSearchRequests ?? 0) > 0) event.web_search_requests = usage.webSearchRequests;
   const model = usage.responseModel ?? usage.requestModel;
   if (model) event.model = model;
   const call = callLinks(usage);
