@@ -244,6 +244,40 @@ describe.skipIf(!browserTestsRun())('the dashboard in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-tiers.png'), fullPage: true });
   });
 
+  it('keeps the rates of usage billed apart when a tier is saved, and sets or clears them', async () => {
+    await api('PUT', '/v1/tiers/voice', {
+      token_rate_input: '0.003',
+      token_rate_output: '0.006',
+      token_rate_audio_input: '0.04',
+      web_search_request_fee: '0.01',
+    });
+    await signedIn();
+    await page.getByRole('link', { name: 'Simulator' }).click();
+    await page.getByRole('link', { name: 'Pricing tiers' }).click();
+    await page.getByRole('button', { name: 'Edit voice' }).click();
+    const input = (name: string) => page.locator(`#tier-${name}`);
+    expect(await input('token_rate_audio_input').inputValue()).toBe('0.04');
+    expect(await input('web_search_request_fee').inputValue()).toBe('0.01');
+    // A rate the tier does not set is blank, and the rate it is part of applies.
+    expect(await input('token_rate_audio_output').inputValue()).toBe('');
+    expect(await input('token_rate_audio_output').getAttribute('placeholder')).toBe('output rate');
+    await input('token_rate_audio_output').fill('0.0x');
+    await poll(() => input('token_rate_audio_output').getAttribute('aria-invalid')).toBe('true');
+    await input('token_rate_audio_output').fill('');
+    await input('token_rate_cache_write_1h').fill('0.006');
+    await input('web_search_request_fee').fill('');
+    await page.getByRole('button', { name: 'Save new version' }).click();
+    await poll(() => page.locator('.save-status').textContent()).toBe('Saved: voice is now version 2.');
+    const saved = await api('GET', '/v1/tiers/voice');
+    expect(saved).toMatchObject({
+      version: 2,
+      token_rate_audio_input: '0.04',
+      token_rate_cache_write_1h: '0.006',
+    });
+    expect(saved).not.toHaveProperty('web_search_request_fee');
+    expect(saved).not.toHaveProperty('token_rate_audio_output');
+  });
+
   it('runs the simulator: every revenue shown is what POST /v1/simulate answers', async () => {
     await signedIn();
     await page.getByRole('link', { name: 'Simulator' }).click();

@@ -13,6 +13,10 @@ export interface TokenTotals {
   cached_input: number;
   cache_write: number;
   reasoning: number;
+  cache_write_1h: number;
+  audio_input: number;
+  audio_output: number;
+  web_search_requests: number;
 }
 
 export interface OutcomeCounts {
@@ -52,6 +56,14 @@ export interface Tier {
   token_rate_output: string;
   token_rate_cached_input: string;
   token_rate_cache_write: string;
+  /** Present only when the tier gives it a rate of its own (else: `token_rate_cache_write`). */
+  token_rate_cache_write_1h?: string;
+  /** Present only when the tier gives it a rate of its own (else: `token_rate_input`). */
+  token_rate_audio_input?: string;
+  /** Present only when the tier gives it a rate of its own (else: `token_rate_output`). */
+  token_rate_audio_output?: string;
+  /** Present only when not zero. */
+  web_search_request_fee?: string;
   token_unit: 1000 | 1000000;
   outcome_bonus: string;
   outcome_bonus_by_action: Record<string, string>;
@@ -67,6 +79,10 @@ export interface TierInput {
   token_rate_output: string;
   token_rate_cached_input: string;
   token_rate_cache_write: string;
+  token_rate_cache_write_1h?: string;
+  token_rate_audio_input?: string;
+  token_rate_audio_output?: string;
+  web_search_request_fee?: string;
   token_unit: 1000 | 1000000;
   outcome_bonus: string;
   outcome_bonus_by_action: Record<string, string>;

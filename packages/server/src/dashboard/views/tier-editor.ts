@@ -13,6 +13,13 @@ type MoneyField =
   | 'token_rate_cache_write'
   | 'outcome_bonus';
 
+/** Rates of usage billed apart: blank leaves them out, so the rate they are part of applies. */
+type OptionalMoneyField =
+  | 'token_rate_cache_write_1h'
+  | 'token_rate_audio_input'
+  | 'token_rate_audio_output'
+  | 'web_search_request_fee';
+
 const BLANK: Omit<Tier, 'tier_id' | 'version' | 'created_at'> = {
   description: null,
   base_fee: '0.00',
@@ -28,7 +35,7 @@ const BLANK: Omit<Tier, 'tier_id' | 'version' | 'created_at'> = {
 
 const MONEY_HINT = 'An amount like 0.05, up to 12 decimals.';
 
-const moneyInput = (name: string, value: string) =>
+const moneyInput = (name: string, value: string, placeholder?: string) =>
   h('input', {
     id: `tier-${name}`,
     type: 'text',
@@ -36,6 +43,7 @@ const moneyInput = (name: string, value: string) =>
     autocomplete: 'off',
     value,
     class: 'mono',
+    ...(placeholder === undefined ? {} : { placeholder }),
   });
 
 /** Edits one tier (or a new one) beside a live, server-priced preview of a sample call. Saving publishes a version. */
@@ -80,6 +88,24 @@ export function tierEditor(
     token_rate_cached_input: moneyInput('token_rate_cached_input', start.token_rate_cached_input),
     token_rate_cache_write: moneyInput('token_rate_cache_write', start.token_rate_cache_write),
     outcome_bonus: moneyInput('outcome_bonus', start.outcome_bonus),
+  };
+  const optionalInputs: Record<OptionalMoneyField, HTMLInputElement> = {
+    token_rate_cache_write_1h: moneyInput(
+      'token_rate_cache_write_1h',
+      start.token_rate_cache_write_1h ?? '',
+      'cache write rate',
+    ),
+    token_rate_audio_input: moneyInput(
+      'token_rate_audio_input',
+      start.token_rate_audio_input ?? '',
+      'input rate',
+    ),
+    token_rate_audio_output: moneyInput(
+      'token_rate_audio_output',
+      start.token_rate_audio_output ?? '',
+      'output rate',
+    ),
+    web_search_request_fee: moneyInput('web_search_request_fee', start.web_search_request_fee ?? '', '0'),
   };
   const bonusRows = h('div', { class: 'bonus-rows' });
   const addBonus = (action = '', amount = '') => {
@@ -138,6 +164,15 @@ export function tierEditor(
       check(control, isMoneyInput(value), MONEY_HINT);
       amounts[name] = value;
     }
+    const separately: Partial<Record<OptionalMoneyField, string>> = {};
+    for (const [name, control] of Object.entries(optionalInputs) as [
+      OptionalMoneyField,
+      HTMLInputElement,
+    ][]) {
+      const value = control.value.trim();
+      check(control, value === '' || isMoneyInput(value), MONEY_HINT);
+      if (value !== '') separately[name] = value;
+    }
     const rows = [...bonusRows.querySelectorAll('.bonus-row')];
     const { byAction, invalid } = bonusesByAction(
       rows.map((row) => {
@@ -156,6 +191,7 @@ export function tierEditor(
       input: {
         ...(text ? { description: text } : {}),
         ...amounts,
+        ...separately,
         token_unit: unit.value === '1000000' ? 1000000 : 1000,
         outcome_bonus_by_action: byAction,
         currency: currency.value.trim(),
@@ -213,6 +249,28 @@ export function tierEditor(
       h(
         'fieldset',
         {},
+        h('legend', {}, 'Billed apart (optional)'),
+        h(
+          'div',
+          { class: 'subhead' },
+          'Usage providers bill at their own rates. Blank: priced at the rate it is part of.',
+        ),
+        h(
+          'div',
+          { class: 'row' },
+          field('Audio input rate', optionalInputs.token_rate_audio_input),
+          field('Audio output rate', optionalInputs.token_rate_audio_output),
+        ),
+        h(
+          'div',
+          { class: 'row' },
+          field('1-hour cache write rate', optionalInputs.token_rate_cache_write_1h),
+          field('Web search fee', optionalInputs.web_search_request_fee, 'Per search the provider ran.'),
+        ),
+      ),
+      h(
+        'fieldset',
+        {},
         h('legend', {}, 'Per outcome'),
         field('Outcome bonus', inputs.outcome_bonus, 'Charged once when an outcome succeeds.'),
         h('div', { class: 'subhead' }, 'Bonus by action (overrides the default)'),
@@ -252,7 +310,12 @@ export function tierEditor(
       if (error instanceof ApiError) {
         for (const failing of error.fields) {
           const name = failing.field.replace(/^\//, '').split('/')[0] ?? '';
-          const control = name in inputs ? inputs[name as MoneyField] : null;
+          const control =
+            name in inputs
+              ? inputs[name as MoneyField]
+              : name in optionalInputs
+                ? optionalInputs[name as OptionalMoneyField]
+                : null;
           if (control) setFieldError(control, failing.message);
         }
       }
