@@ -129,12 +129,13 @@ type Path = (string | number)[];
 const at = (root: unknown, path: Path): unknown =>
   path.reduce<any>((node, key) => (node === null || node === undefined ? undefined : node[key]), root);
 
-const MONEY = /^(base_fee|token_rate_\w+|outcome_bonus)$/;
+const MONEY = /^(base_fee|token_rate_\w+|web_search_request_fee|outcome_bonus)$/;
 
 /** Where each kind of hostility hurts most (any node, when none fits). */
 const TARGETS: Partial<Record<MutationKind, (path: Path, value: unknown) => boolean>> = {
   invalidDate: (_path, value) => typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value),
-  badCount: (path) => /^tokens_|^avg_tokens_|^calls$|^successes$/.test(String(path.at(-1))),
+  badCount: (path) =>
+    /^tokens_|^avg_tokens_|web_search_requests$|^calls$|^successes$/.test(String(path.at(-1))),
   hugeNumber: (_path, value) => typeof value === 'number',
   moneyString: (path) => MONEY.test(String(path.at(-1))) || path.includes('outcome_bonus_by_action'),
   hugeString: (_path, value) => typeof value === 'string',

@@ -98,6 +98,10 @@ function overrides(pools: Pools, now: number): Overrides {
     tokens_cached_input: fc.integer({ min: 0, max: 100 }),
     tokens_cache_write: fc.integer({ min: 0, max: 100 }),
     tokens_reasoning: fc.integer({ min: 0, max: 100 }),
+    tokens_cache_write_1h: fc.integer({ min: 0, max: 100 }),
+    tokens_audio_input: fc.integer({ min: 0, max: 100 }),
+    tokens_audio_output: fc.integer({ min: 0, max: 100 }),
+    web_search_requests: fc.integer({ min: 0, max: 5 }),
   };
 }
 
@@ -110,16 +114,27 @@ export function repair(operationId: string, value: any): unknown {
   const event = (item: any) => {
     if (!item || typeof item !== 'object') return;
     if (item.outcome !== 'pending') delete item.expires_at;
-    if (item.tokens_cached_input !== undefined || item.tokens_cache_write !== undefined)
+    if (item.tokens_cache_write_1h !== undefined)
+      item.tokens_cache_write = Math.max(item.tokens_cache_write ?? 0, item.tokens_cache_write_1h);
+    if (
+      item.tokens_cached_input !== undefined ||
+      item.tokens_cache_write !== undefined ||
+      item.tokens_audio_input !== undefined
+    )
       item.tokens_input = Math.max(
         item.tokens_input ?? 0,
-        (item.tokens_cached_input ?? 0) + (item.tokens_cache_write ?? 0),
+        (item.tokens_cached_input ?? 0) + (item.tokens_cache_write ?? 0) + (item.tokens_audio_input ?? 0),
       );
-    if (item.tokens_reasoning !== undefined)
-      item.tokens_output = Math.max(item.tokens_output ?? 0, item.tokens_reasoning);
-    // A call seen without usage carries no token counts.
+    if (item.tokens_reasoning !== undefined || item.tokens_audio_output !== undefined)
+      item.tokens_output = Math.max(
+        item.tokens_output ?? 0,
+        item.tokens_reasoning ?? 0,
+        item.tokens_audio_output ?? 0,
+      );
+    // A call seen without usage carries no token counts (nor web searches).
     if (item.usage_missing === true)
-      for (const field of Object.keys(item)) if (field.startsWith('tokens_')) delete item[field];
+      for (const field of Object.keys(item))
+        if (field.startsWith('tokens_') || field === 'web_search_requests') delete item[field];
     // A call's span is named by both of its ids, or not at all.
     if (
       item.call &&
