@@ -31,6 +31,12 @@ export interface NormalizedUsage {
    */
   traceId?: string;
   spanId?: string;
+  /**
+   * For a layer that cannot see the call's own span (a LangChain callback): the span active when the
+   * call started, which an instrumentation's span of the call is a child of; and for a layer reading
+   * spans, the span's parent. A last-resort link (see docs/call-identity.md).
+   */
+  parentSpanId?: string;
   /** True when the call was seen but reported no token counts at all (priced by its base fee only). */
   usageMissing?: boolean;
   inputTokens: number;
@@ -139,6 +145,9 @@ function callLinks(usage: NormalizedUsage): TrackEvent['call'] {
   if (usage.traceId && usage.spanId) {
     call.trace_id = usage.traceId;
     call.span_id = usage.spanId;
+  } else if (usage.traceId && usage.parentSpanId) {
+    call.trace_id = usage.traceId;
+    call.parent_span_id = usage.parentSpanId;
   }
   return Object.keys(call).length > 0 ? call : undefined;
 }

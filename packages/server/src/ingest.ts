@@ -341,7 +341,8 @@ function prepare(
         `\`${field}\` must not contain the NUL character (U+0000).`,
       );
   }
-  // A span is named by both of its ids: one alone names no span.
+  // A span is named by its trace id and its span id (or, for a layer that cannot see the call's own
+  // span, the span the call started under): one alone names no span.
   if (body.call?.span_id !== undefined && body.call.trace_id === undefined)
     return fail('validation_error', '/call/trace_id', '`call.trace_id` is required with `call.span_id`.');
   if (body.call?.parent_span_id !== undefined && body.call.trace_id === undefined)
@@ -484,7 +485,13 @@ function prepare(
       resolutionMetadata: null,
       metadata,
       usageMissing: body.usage_missing === true,
-      links: linkKeys(body.call),
+      links: linkKeys(body.call, {
+        source: context.source ?? 'meter',
+        provider: body.provider,
+        tokensInput: body.tokens_input ?? 0,
+        tokensOutput: body.tokens_output ?? 0,
+        usageMissing: body.usage_missing === true,
+      }),
       source: context.source ?? 'meter',
     },
   };

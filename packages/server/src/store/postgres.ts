@@ -589,6 +589,13 @@ export class PostgresStore implements Store {
           linkRows.map((link) => link.source),
         ]);
       }
+      if (plan.unlink.length > 0) {
+        await client.query(UNLINK, [
+          projectId,
+          plan.unlink.map((link) => link.linkKey),
+          plan.unlink.map((link) => link.eventId),
+        ]);
+      }
       const supersede = plan.supersede.filter((change) => inserted.has(change.by));
       if (supersede.length > 0) {
         await client.query(SUPERSEDE, [

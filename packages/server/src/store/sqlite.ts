@@ -112,6 +112,8 @@ const EVENT_STORED = 'SELECT 1 AS found FROM events WHERE project_id = ? AND eve
 const HOLDERS = holdersSelect('sqlite');
 const INSERT_LINK = `INSERT INTO call_links (project_id, link_key, event_id, source) VALUES (?, ?, ?, ?)
   ON CONFLICT (project_id, link_key, event_id) DO NOTHING`;
+/** Spent last-resort (`under:`) links: each matches once. */
+const UNLINK = 'DELETE FROM call_links WHERE project_id = ? AND link_key = ? AND event_id = ?';
 const SUPERSEDE = `UPDATE events SET superseded_by = ? WHERE project_id = ? AND event_id = ? AND superseded_by IS NULL`;
 
 /**
@@ -563,6 +565,8 @@ export class SqliteStore implements Store {
     }
     const link = this.#statement(INSERT_LINK);
     for (const { linkKey, eventId, source } of plan.links) link.run(projectId, linkKey, eventId, source);
+    const unlink = this.#statement(UNLINK);
+    for (const { linkKey, eventId } of plan.unlink) unlink.run(projectId, linkKey, eventId);
     const supersede = this.#statement(SUPERSEDE);
     for (const { eventId, by } of plan.supersede) supersede.run(by, projectId, eventId);
     return outcomes;
