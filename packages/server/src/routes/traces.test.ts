@@ -167,6 +167,26 @@ const EXPECTED = [
     },
     total: '0.0103',
   },
+  // OpenInference's embeddings span records no counts: still a call, charged the base fee alone.
+  {
+    agent_id: 'support-bot',
+    action: 'embeddings',
+    customer_id: null,
+    provider: 'openai',
+    model: 'text-embedding-3-small',
+    tokens: {
+      input: 0,
+      output: 0,
+      cached_input: 0,
+      cache_write: 0,
+      reasoning: 0,
+      cache_write_1h: 0,
+      audio_input: 0,
+      audio_output: 0,
+      web_search_requests: 0,
+    },
+    total: '0.001',
+  },
 ];
 
 const withoutIds = (rows: Awaited<ReturnType<typeof ledger>>) =>
@@ -192,6 +212,7 @@ describe('POST /v1/traces', () => {
       metered.has(`otel:${span.spanContext().traceId}:${span.spanContext().spanId}`),
     );
     expect(callSpans.map((span) => span.instrumentationScope.name).sort()).toEqual([
+      '@arizeai/openinference-instrumentation-openai',
       '@arizeai/openinference-instrumentation-openai',
       '@traceloop/instrumentation-anthropic',
       '@traceloop/instrumentation-openai',
@@ -226,7 +247,7 @@ describe('POST /v1/traces', () => {
       const response = await exportSpans(body, headers);
       expect(response.status).toBe(200);
     }
-    expect((await ledger()).length).toBe(4);
+    expect((await ledger()).length).toBe(5);
     expect((await api('GET', '/v1/usage')).body).toEqual(before.body);
   });
 
