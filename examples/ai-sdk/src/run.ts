@@ -16,6 +16,8 @@ export interface CallReport {
   /** Which layer metered the call: the AI SDK middleware or the openai client wrapper. */
   agent: string | undefined;
   usage: NormalizedUsage;
+  /** The meter event the call became: its price is looked up by it. */
+  eventId: string;
   price: PricedEvent | undefined;
 }
 
@@ -54,7 +56,14 @@ export async function runExample(): Promise<CallReport[]> {
   const reports: CallReport[] = [];
   let label = '';
   const stopObserving = onUsage((usage, event) => {
-    reports.push({ label, customer: event.customer_id, agent: event.agent_id, usage, price: undefined });
+    reports.push({
+      label,
+      customer: event.customer_id,
+      agent: event.agent_id,
+      usage,
+      eventId: event.event_id,
+      price: undefined,
+    });
   });
   try {
     const tier = await fetch(`${metering.url}/v1/tiers/default`, {
@@ -116,10 +125,7 @@ export async function runExample(): Promise<CallReport[]> {
 
     await meter.flush();
     for (const report of reports) {
-      const eventId = [...prices.keys()].find(
-        (id) => report.usage.responseId && id.includes(report.usage.responseId),
-      );
-      report.price = eventId === undefined ? undefined : prices.get(eventId);
+      report.price = prices.get(report.eventId);
     }
     return reports;
   } finally {

@@ -11,6 +11,8 @@ export interface CallReport {
   label: string;
   customer: string | undefined;
   usage: NormalizedUsage;
+  /** The meter event the call became: its price is looked up by it. */
+  eventId: string;
   price: PricedEvent | undefined;
 }
 
@@ -38,7 +40,13 @@ export async function runExample(): Promise<CallReport[]> {
   const meter = createMeter({ apiKey: ADMIN_KEY, baseUrl: metering.url });
   const reports: CallReport[] = [];
   const stopObserving = onUsage((usage, event) => {
-    reports.push({ label: '', customer: event.customer_id, usage, price: undefined });
+    reports.push({
+      label: '',
+      customer: event.customer_id,
+      usage,
+      eventId: event.event_id,
+      price: undefined,
+    });
   });
   try {
     const tier = await fetch(`${metering.url}/v1/tiers/default`, {
@@ -86,10 +94,7 @@ export async function runExample(): Promise<CallReport[]> {
     await meter.flush();
     reports.forEach((report, index) => {
       report.label = labels[index] ?? '';
-      const eventId = [...prices.keys()].find(
-        (id) => report.usage.responseId && id.includes(report.usage.responseId),
-      );
-      report.price = eventId === undefined ? undefined : prices.get(eventId);
+      report.price = prices.get(report.eventId);
     });
     return reports;
   } finally {

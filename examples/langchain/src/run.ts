@@ -17,6 +17,8 @@ export interface CallReport {
   /** Which layer metered the call: the LangChain handler or the openai client wrapper. */
   agent: string | undefined;
   usage: NormalizedUsage;
+  /** The meter event the call became: its price is looked up by it. */
+  eventId: string;
   price: PricedEvent | undefined;
 }
 
@@ -50,6 +52,7 @@ export async function runExample(): Promise<CallReport[]> {
       customer: event.customer_id,
       agent: event.agent_id,
       usage,
+      eventId: event.event_id,
       price: undefined,
     });
   });
@@ -110,10 +113,7 @@ export async function runExample(): Promise<CallReport[]> {
     await awaitAllCallbacks();
     await meter.flush();
     for (const report of reports) {
-      const eventId = [...prices.keys()].find(
-        (id) => report.usage.responseId && id.includes(report.usage.responseId),
-      );
-      report.price = eventId === undefined ? undefined : prices.get(eventId);
+      report.price = prices.get(report.eventId);
     }
     return reports;
   } finally {
