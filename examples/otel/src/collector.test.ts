@@ -123,8 +123,12 @@ describe('examples/otel/collector.yaml', () => {
       const ledger = await app.request('/v1/events?limit=10', {
         headers: { Authorization: `Bearer ${adminKey}` },
       });
-      const rows = ((await ledger.json()) as { data: { tokens: { input: number } }[] }).data;
-      expect(rows.map((row) => row.tokens.input).sort((a, b) => a - b)).toEqual([30, 45, 1500, 4212]);
+      const rows = (
+        (await ledger.json()) as { data: { usage_missing: boolean; tokens: { input: number } }[] }
+      ).data;
+      // Four calls with counts, and an embeddings call traced without any (usage_missing, 0 tokens).
+      expect(rows.map((row) => row.tokens.input).sort((a, b) => a - b)).toEqual([0, 30, 45, 1500, 4212]);
+      expect(rows.filter((row) => row.usage_missing)).toHaveLength(1);
     } finally {
       await store.close();
       rmSync(directory, { recursive: true, force: true });
