@@ -55,6 +55,72 @@ describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
     });
   });
 
+  it('reports audio input and output tokens apart, plain and from the streamed usage chunk', async () => {
+    // gpt-4o-audio-preview answering a spoken question with speech: 41 of the 57 prompt tokens and
+    // 1390 of the 1612 completion tokens are audio.
+    server.use(chatHandler(eachWithOwnId({ usage: usage(57, 1612, { audioInput: 41, audioOutput: 1390 }) })));
+    const { meter, openai } = setup();
+    await openai.chat.completions.create({ model: 'gpt-4o-audio-preview', messages });
+    const stream = await openai.chat.completions.create({
+      model: 'gpt-4o-audio-preview',
+      messages,
+      stream: true,
+    });
+    for await (const _ of stream) {
+      // drain
+    }
+    await settle();
+    const events = eventsOf(meter);
+    expect(events).toHaveLength(2);
+    for (const event of events) {
+      expect(event).toMatchObject({
+        tokens_input: 57,
+        tokens_output: 1612,
+        tokens_audio_input: 41,
+        tokens_audio_output: 1390,
+      });
+      expect(event.tokens_cached_input).toBeUndefined();
+    }
+  });
+
+  it('prices audio read from the cache as a cache read only, and never more audio than the uncached rest', async () => {
+    // 600 of 1000 prompt tokens are audio; 512 tokens come from the cache, 300 of them audio: 300
+    // audio tokens are uncached. A second answer claims more audio than the 100 uncached tokens left.
+    let call = 0;
+    server.use(
+      chatHandler(() => {
+        call += 1;
+        if (call === 1) {
+          const withCachedAudio = usage(1000, 20, { cached: 512, audioInput: 600 });
+          (withCachedAudio.prompt_tokens_details as Record<string, unknown>)['cached_tokens_details'] = {
+            audio_tokens: 300,
+            text_tokens: 212,
+          };
+          return { id: `${CHAT_ID}1`, usage: withCachedAudio };
+        }
+        return {
+          id: `${CHAT_ID}2`,
+          usage: usage(600, 20, { cached: 500, audioInput: 400, audioOutput: 90 }),
+        };
+      }),
+    );
+    const { meter, openai } = setup();
+    await openai.chat.completions.create({ model: 'gpt-4o-audio-preview', messages });
+    await openai.chat.completions.create({ model: 'gpt-4o-audio-preview', messages });
+    expect(
+      eventsOf(meter).map((event) => [
+        event.tokens_input,
+        event.tokens_cached_input,
+        event.tokens_audio_input,
+        event.tokens_output,
+        event.tokens_audio_output,
+      ]),
+    ).toEqual([
+      [1000, 512, 300, 20, undefined],
+      [600, 500, 100, 20, 20],
+    ]);
+  });
+
   it('meters a tool-call completion, plain and streamed', async () => {
     const toolCalls = [
       { id: 'call_Ht1bEnaGBVZHSQJbT3sv2Pob', name: 'get_weather', arguments: '{"city":"Paris"}' },

@@ -13,6 +13,9 @@ const metering = useMeteringServer('openai', {
   token_rate_input: '0.003',
   token_rate_cached_input: '0.0015',
   token_rate_output: '0.003',
+  // Audio is billed apart from text: only events that carry audio counts meet these rates.
+  token_rate_audio_input: '0.04',
+  token_rate_audio_output: '0.08',
   token_unit: 1000,
   currency: 'USD',
 });
@@ -87,5 +90,54 @@ describe.each(VERSIONS)('end to end with $version', ({ version, OpenAI }) => {
       model: 'text-embedding-3-small',
       tokens: { input: 8, output: 0 },
     });
+  });
+
+  it("prices a spoken answer's audio at the tier's audio rates, plain and streamed", async () => {
+    const { meter, admin } = metering;
+    const tag = version.replace(/\W/g, '');
+    const ids: string[] = [];
+    const stop = onUsage((_, event) => ids.push(event.event_id));
+    const openai = withMeter(newClient(OpenAI), meter, { agent_id: 'voice-bot', action: 'answer' });
+    const messages = [{ role: 'user' as const, content: 'Hello' }];
+    try {
+      openaiServer.use(
+        chatHandler((body) => ({
+          id: `chatcmpl-e2e-audio-${body.stream ? 'streamed' : 'plain'}-${tag}-0123456789`,
+          usage: usage(57, 1612, { audioInput: 41, audioOutput: 1390 }),
+        })),
+      );
+      await openai.chat.completions.create({ model: 'gpt-4o-audio-preview', messages });
+      const stream = await openai.chat.completions.create({
+        model: 'gpt-4o-audio-preview',
+        messages,
+        stream: true,
+      });
+      for await (const _ of stream) {
+        // drain
+      }
+      await meter.flush();
+    } finally {
+      stop();
+    }
+
+    expect(ids).toHaveLength(2);
+    const priced = new Map(metering.priced.map((event) => [event.event_id, event]));
+    // 0.002 + (16 text input × 0.003 + 41 audio input × 0.04 + 222 text output × 0.003
+    //          + 1390 audio output × 0.08) / 1000 = 0.002 + 113.554 / 1000 = 0.115554
+    // (without the audio rates it would be 0.002 + 1669 × 0.003 / 1000 = 0.007007)
+    expect(ids.map((id) => priced.get(id)?.price.total)).toEqual(['0.115554', '0.115554']);
+
+    const ledger = (await (await admin('/v1/events?limit=100')).json()) as {
+      data: { event_id: string; tokens: Record<string, number> }[];
+    };
+    const rows = new Map(ledger.data.map((row) => [row.event_id, row]));
+    for (const id of ids) {
+      expect(rows.get(id)?.tokens).toMatchObject({
+        input: 57,
+        output: 1612,
+        audio_input: 41,
+        audio_output: 1390,
+      });
+    }
   });
 });

@@ -22,22 +22,34 @@ function count(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
 }
 
-/** Keeps the subsets inside their totals, so a malformed usage object can never be priced twice. */
+/**
+ * Keeps the subsets inside their totals, so a malformed usage object can never be priced twice.
+ * Audio input is the audio left outside the cache reads and writes (which keep their own rates);
+ * the audio counts are only set when there are some, so calls without audio keep the same counts.
+ */
 function bounded(
   input: number,
   output: number,
   cached: number,
   cacheWrite: number,
   reasoning: number,
+  audioInput = 0,
+  audioOutput = 0,
 ): TokenCounts {
   const cachedInputTokens = Math.min(cached, input);
-  return {
+  const cacheWriteTokens = Math.min(cacheWrite, input - cachedInputTokens);
+  const counts: TokenCounts = {
     inputTokens: input,
     outputTokens: output,
     cachedInputTokens,
-    cacheWriteTokens: Math.min(cacheWrite, input - cachedInputTokens),
+    cacheWriteTokens,
     reasoningTokens: Math.min(reasoning, output),
   };
+  const audioInputTokens = Math.min(audioInput, input - cachedInputTokens - cacheWriteTokens);
+  if (audioInputTokens > 0) counts.audioInputTokens = audioInputTokens;
+  const audioOutputTokens = Math.min(audioOutput, output);
+  if (audioOutputTokens > 0) counts.audioOutputTokens = audioOutputTokens;
+  return counts;
 }
 
 /** True when `usage` is an object carrying the named total as a number. */
@@ -46,22 +58,30 @@ export function hasUsage(usage: unknown, totalField: string): boolean {
   return record !== undefined && record !== null && typeof record[totalField] === 'number';
 }
 
-/** Chat Completions `CompletionUsage` (also legacy Completions). */
+/**
+ * Chat Completions `CompletionUsage` (also legacy Completions). `prompt_tokens_details.audio_tokens`
+ * counts all audio in the prompt, cached or not; when the usage says how much of the cache read was
+ * audio (`cached_tokens_details.audio_tokens`, as the Realtime usage does), that part is priced as a
+ * cache read only and taken out of the audio input.
+ */
 export function chatCounts(usage: unknown): TokenCounts {
   const record = asRecord(usage);
   if (!record) return { ...ZERO_COUNTS };
   const prompt = asRecord(record['prompt_tokens_details']);
   const completion = asRecord(record['completion_tokens_details']);
+  const cachedAudio = count(asRecord(prompt?.['cached_tokens_details'])?.['audio_tokens']);
   return bounded(
     count(record['prompt_tokens']),
     count(record['completion_tokens']),
     count(prompt?.['cached_tokens']),
     count(prompt?.['cache_write_tokens']),
     count(completion?.['reasoning_tokens']),
+    Math.max(0, count(prompt?.['audio_tokens']) - cachedAudio),
+    count(completion?.['audio_tokens']),
   );
 }
 
-/** Responses API `ResponseUsage`. */
+/** Responses API `ResponseUsage` (it has no audio breakdown: its details are cache and reasoning counts only). */
 export function responsesCounts(usage: unknown): TokenCounts {
   const record = asRecord(usage);
   if (!record) return { ...ZERO_COUNTS };

@@ -145,16 +145,22 @@ export function chatStall(chunks: unknown[], hang = true) {
 export function usage(
   prompt: number,
   completion: number,
-  details: { cached?: number; cacheWrite?: number; reasoning?: number } = {},
+  details: {
+    cached?: number;
+    cacheWrite?: number;
+    reasoning?: number;
+    audioInput?: number;
+    audioOutput?: number;
+  } = {},
 ): CompletionUsage {
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: details.cached ?? 0, audio_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: details.cached ?? 0, audio_tokens: details.audioInput ?? 0 },
     completion_tokens_details: {
       reasoning_tokens: details.reasoning ?? 0,
-      audio_tokens: 0,
+      audio_tokens: details.audioOutput ?? 0,
       accepted_prediction_tokens: 0,
       rejected_prediction_tokens: 0,
     },
@@ -164,7 +170,7 @@ export function usage(
           prompt_tokens_details: {
             cached_tokens: details.cached ?? 0,
             cache_write_tokens: details.cacheWrite,
-            audio_tokens: 0,
+            audio_tokens: details.audioInput ?? 0,
           },
         }),
   };
