@@ -133,6 +133,46 @@ describe.each(STORE_KINDS)('one charge per model call across /v1/meter and /v1/t
     expect([totals.calls, totals.amounts.total]).toEqual([1, charged.price.total]);
   });
 
+  it('a span charged by an earlier server version (its event written without call links) is not rejected when sent again', async () => {
+    // An earlier version wrote a span's event under the same id, with a body that had no `call`.
+    await meter(api.call, {
+      event_id: `otel:${TRACE}:${spanOf(40)}`,
+      agent_id: 'bot',
+      action: 'chat',
+      provider: 'openai',
+      tokens_input: 100,
+      tokens_output: 10,
+    });
+    const answer = await exportSpans(api.call, [span({ spanId: spanOf(40) })]);
+    expect(answer.partialSuccess?.rejectedSpans ?? '0').toBe('0');
+    expect((await usageTotals(api.call)).calls).toBe(1);
+  });
+
+  it('the last resort: an event naming only the span its call started under takes one span under it, one for one', async () => {
+    const agent = spanOf(50);
+    // A LangChain callback metered two calls made under the agent span; their ids repeat (`chatcmpl-123`).
+    for (const id of ['lc-1', 'lc-2'])
+      await meter(
+        api.call,
+        meterEvent(id, { trace_id: TRACE, parent_span_id: agent }, { tokens_input: 100, tokens_output: 10 }),
+      );
+    // The instrumentation's spans of those two calls, plus a third call under the agent span that no
+    // callback saw (other counts), and one traced without counts that no callback saw either.
+    await exportSpans(api.call, [
+      span({ spanId: spanOf(51), parentSpanId: agent, responseId: 'chatcmpl-123' }),
+      span({ spanId: spanOf(52), parentSpanId: agent, responseId: 'chatcmpl-123' }),
+      span({ spanId: spanOf(53), parentSpanId: agent, responseId: 'chatcmpl-123', input: 700 }),
+    ]);
+    expect(await ledgerIds(api.call)).toEqual(['lc-1', 'lc-2', `otel:${TRACE}:${spanOf(53)}`]);
+    // Span first, then the callback's event: the span's charge is superseded.
+    await exportSpans(api.call, [span({ spanId: spanOf(54), parentSpanId: agent, noUsage: true })]);
+    await meter(api.call, meterEvent('lc-3', { trace_id: TRACE, parent_span_id: agent }));
+    expect(await ledgerIds(api.call)).toEqual(['lc-1', 'lc-2', 'lc-3', `otel:${TRACE}:${spanOf(53)}`]);
+    // A fourth callback event finds nothing left to take: it is a call of its own.
+    await meter(api.call, meterEvent('lc-4', { trace_id: TRACE, parent_span_id: agent }));
+    expect((await usageTotals(api.call)).calls).toBe(5);
+  });
+
   it('a meter event arriving after its span supersedes the span charge: only the meter event counts, everywhere', async () => {
     const responseId = 'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT';
     const spanEvent = `otel:${TRACE}:${spanOf(2)}`;
