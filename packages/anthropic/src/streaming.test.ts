@@ -52,6 +52,48 @@ describe('messages.create({ stream: true })', () => {
     expect(tokens(meter.events[0])).toEqual({ input: 2350, cached: 2000, write: 300, output: 25 });
   });
 
+  it('takes 1-hour cache writes from message_start and the web searches from the last message_delta', async () => {
+    const { meter, client } = meteredClient();
+    const cumulative = { input_tokens: 2100, cache_read_input_tokens: 0, cache_creation_input_tokens: 5000 };
+    answer(() =>
+      sseResponse(
+        textStreamEvents({
+          id: 'msg_01searchstream1Xq7Lk2Vb9Tz',
+          startUsage: usageBody({
+            ...cumulative,
+            cache_write_1h: 4000,
+            output_tokens: 1,
+            web_search_requests: 0,
+          }),
+          // message_delta carries the cumulative server tool use, and no cache_creation breakdown.
+          deltaUsages: [
+            deltaUsage({
+              ...cumulative,
+              output_tokens: 320,
+              server_tool_use: { web_search_requests: 2, web_fetch_requests: 0 },
+            }),
+            deltaUsage({
+              ...cumulative,
+              output_tokens: 640,
+              server_tool_use: { web_search_requests: 3, web_fetch_requests: 0 },
+            }),
+          ],
+        }),
+      ),
+    );
+
+    await drain(await client.messages.create({ ...REQUEST, stream: true }));
+
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({
+      tokens_input: 7100,
+      tokens_cache_write: 5000,
+      tokens_cache_write_1h: 4000,
+      tokens_output: 640,
+      web_search_requests: 3,
+    });
+  });
+
   it('keeps the message_start counters when message_delta sends them as null', async () => {
     const { meter, client } = meteredClient();
     answer(() =>

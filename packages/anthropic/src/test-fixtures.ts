@@ -13,20 +13,30 @@ export interface UsageFixture {
   cache_creation_input_tokens?: number | null;
   cache_read_input_tokens?: number | null;
   thinking_tokens?: number;
+  /** The part of `cache_creation_input_tokens` written with `ttl: '1h'` (the rest is 5-minute). */
+  cache_write_1h?: number;
+  /** `server_tool_use.web_search_requests`; absent: `server_tool_use: null`. */
+  web_search_requests?: number;
 }
 
 export function usageBody(usage: UsageFixture): Record<string, unknown> {
   const write = usage.cache_creation_input_tokens ?? null;
+  const write1h = usage.cache_write_1h ?? 0;
   return {
     input_tokens: usage.input_tokens,
     output_tokens: usage.output_tokens,
     cache_creation_input_tokens: write,
     cache_read_input_tokens: usage.cache_read_input_tokens ?? null,
     cache_creation:
-      write === null ? null : { ephemeral_5m_input_tokens: write, ephemeral_1h_input_tokens: 0 },
+      write === null
+        ? null
+        : { ephemeral_5m_input_tokens: write - write1h, ephemeral_1h_input_tokens: write1h },
     output_tokens_details:
       usage.thinking_tokens === undefined ? null : { thinking_tokens: usage.thinking_tokens },
-    server_tool_use: null,
+    server_tool_use:
+      usage.web_search_requests === undefined
+        ? null
+        : { web_search_requests: usage.web_search_requests, web_fetch_requests: 0 },
     service_tier: 'standard',
     inference_geo: null,
     speed: null,

@@ -47,6 +47,59 @@ describe('UsageAccumulator', () => {
     });
   });
 
+  it('keeps 1-hour cache writes within all cache writes, and web searches as the last count reported', () => {
+    const usage = new UsageAccumulator();
+    usage.apply({
+      input_tokens: 50,
+      cache_creation_input_tokens: 1000,
+      cache_creation: { ephemeral_5m_input_tokens: 400, ephemeral_1h_input_tokens: 600 },
+      output_tokens: 1,
+      server_tool_use: { web_search_requests: 0 },
+    });
+    // A later total of the writes (message_delta has no breakdown) keeps the 1-hour count.
+    usage.apply({
+      cache_creation_input_tokens: 1500,
+      output_tokens: 90,
+      server_tool_use: { web_search_requests: 2 },
+    });
+    usage.apply({ output_tokens: 120, server_tool_use: null });
+    expect(usage.totals()).toEqual({
+      inputTokens: 1550,
+      outputTokens: 120,
+      cachedInputTokens: 0,
+      cacheWriteTokens: 1500,
+      reasoningTokens: 0,
+      cacheWrite1hTokens: 600,
+      webSearchRequests: 2,
+    });
+  });
+
+  it('takes the cache writes from their lifetimes when the total is missing, and never below the 1-hour ones', () => {
+    const withoutTotal = new UsageAccumulator();
+    withoutTotal.apply({
+      input_tokens: 5,
+      output_tokens: 1,
+      cache_creation: { ephemeral_5m_input_tokens: 30, ephemeral_1h_input_tokens: 70 },
+    });
+    expect(withoutTotal.totals()).toMatchObject({
+      inputTokens: 105,
+      cacheWriteTokens: 100,
+      cacheWrite1hTokens: 70,
+    });
+    const totalTooSmall = new UsageAccumulator();
+    totalTooSmall.apply({
+      input_tokens: 5,
+      output_tokens: 1,
+      cache_creation_input_tokens: 40,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 70 },
+    });
+    expect(totalTooSmall.totals()).toMatchObject({
+      inputTokens: 75,
+      cacheWriteTokens: 70,
+      cacheWrite1hTokens: 70,
+    });
+  });
+
   it('reports zero and no usage seen before any usage arrives', () => {
     const usage = new UsageAccumulator();
     usage.apply(null);

@@ -85,6 +85,87 @@ describe('messages.create (not streamed)', () => {
     expect(meter.events[0]).toMatchObject({ tokens_input: 40, tokens_output: 900, tokens_reasoning: 640 });
   });
 
+  it('reports 1-hour cache writes within all cache writes, and the web searches the API ran', async () => {
+    const meter = createSpyMeter();
+    const client = withMeter(createClient(), meter, OPTIONS);
+    answer(() =>
+      jsonResponse(
+        messageBody({
+          id: 'msg_01search1Xq7Lk2Vb9Tz',
+          // 5000 tokens written to the cache, 4000 of them with `ttl: '1h'`; three searches run.
+          usage: {
+            input_tokens: 2100,
+            cache_creation_input_tokens: 5000,
+            cache_write_1h: 4000,
+            output_tokens: 640,
+            web_search_requests: 3,
+          },
+          content: [
+            {
+              type: 'server_tool_use',
+              id: 'srvtoolu_01WYG3ziw53XMcoyKL4XcZmE',
+              name: 'web_search',
+              input: { query: 'agentmeter pricing' },
+            },
+            {
+              type: 'web_search_tool_result',
+              tool_use_id: 'srvtoolu_01WYG3ziw53XMcoyKL4XcZmE',
+              content: [
+                {
+                  type: 'web_search_result',
+                  url: 'https://example.com/pricing',
+                  title: 'Pricing',
+                  encrypted_content: 'EqgfCioIARgBIiQ3YTAwMjY1Mi1',
+                  page_age: null,
+                },
+              ],
+            },
+            { type: 'text', text: 'Here is what I found.', citations: null },
+          ],
+        }),
+      ),
+    );
+
+    await client.messages.create({
+      ...REQUEST,
+      tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }],
+    });
+
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({
+      tokens_input: 7100,
+      tokens_cache_write: 5000,
+      tokens_cache_write_1h: 4000,
+      tokens_output: 640,
+      web_search_requests: 3,
+    });
+    expect(meter.events[0]).not.toHaveProperty('tokens_cached_input');
+  });
+
+  it('sends no 1-hour writes or web searches when the usage reports none', async () => {
+    const meter = createSpyMeter();
+    const client = withMeter(createClient(), meter, OPTIONS);
+    answer(() =>
+      jsonResponse(
+        messageBody({
+          id: 'msg_01nosearch1Xq7Lk2Vb9Tz',
+          usage: {
+            input_tokens: 10,
+            cache_creation_input_tokens: 300,
+            output_tokens: 5,
+            web_search_requests: 0,
+          },
+        }),
+      ),
+    );
+
+    await client.messages.create(REQUEST);
+
+    expect(meter.events[0]).toMatchObject({ tokens_input: 310, tokens_cache_write: 300, tokens_output: 5 });
+    expect(meter.events[0]).not.toHaveProperty('tokens_cache_write_1h');
+    expect(meter.events[0]).not.toHaveProperty('web_search_requests');
+  });
+
   it('meters a tool-use turn like any other', async () => {
     const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, OPTIONS);
