@@ -2,7 +2,7 @@
 // server (in-process, SQLite file) → the server's price.
 import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
 import { describe, expect, it } from 'vitest';
-import { useMeteringServer } from '../../../test/support/metering-server.js';
+import { PER_MILLION_TIER, useMeteringServer } from '../../../test/support/metering-server.js';
 import { AgentMeterCallbackHandler } from './handler.js';
 import {
   AnthropicShapedChatModel,
@@ -10,7 +10,12 @@ import {
   anthropicMessage,
 } from './test-support/anthropic-chat-model.js';
 
-const metering = useMeteringServer('langchain');
+// 1-hour cache writes at twice the input rate, and $10 per thousand web searches.
+const metering = useMeteringServer('langchain', {
+  ...PER_MILLION_TIER,
+  token_rate_cache_write_1h: '6',
+  web_search_request_fee: '0.01',
+});
 
 describe('end to end', () => {
   it('prices a cached call and a streamed call exactly as the tier says', async () => {
@@ -76,6 +81,44 @@ describe('end to end', () => {
     expect(rows.get('msg_lc_e2e_streamK7wQ2xZp9LrT4mNb')).toMatchObject({
       customer_id: 'cus_globex',
       tokens: { input: 2000, output: 401 },
+    });
+  });
+
+  it("prices 1-hour cache writes and web searches at the tier's rate and fee", async () => {
+    const { meter, priced, admin } = metering;
+    const model = new AnthropicShapedChatModel({
+      model: 'claude-sonnet-4-5',
+      script: () => ({
+        message: anthropicMessage('msg_lc_e2e_searchK7wQ2xZp9LrT4mNb', 'claude-sonnet-4-5', 'found', {
+          input_tokens: 2100,
+          output_tokens: 640,
+          cache_creation_input_tokens: 5000,
+          cache_read_input_tokens: 0,
+          cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 4000 },
+          server_tool_use: { web_search_requests: 3, web_fetch_requests: 0 },
+        }),
+      }),
+    });
+    const handler = new AgentMeterCallbackHandler(meter, { agent_id: 'research-bot', action: 'search' });
+
+    await model.invoke('search', { callbacks: [handler] });
+    await awaitAllCallbacks();
+    await meter.flush();
+
+    // 0.01 + 2100×3/1M + 1000×3.75/1M (5-minute writes) + 4000×6/1M (1-hour writes) + 640×15/1M
+    //      + 3 × 0.01 = 0.01 + 0.0063 + 0.00375 + 0.024 + 0.0096 + 0.03 = 0.08365
+    const byId = new Map(priced.map((event) => [event.event_id.split(':')[1], event]));
+    expect(byId.get('msg_lc_e2e_searchK7wQ2xZp9LrT4mNb')?.price.total).toBe('0.08365');
+    const ledger = (await (await admin('/v1/events?limit=10')).json()) as {
+      data: { event_id: string; tokens: Record<string, number> }[];
+    };
+    const row = ledger.data.find((event) => event.event_id.includes('msg_lc_e2e_searchK7wQ2xZp9LrT4mNb'));
+    expect(row?.tokens).toMatchObject({
+      input: 7100,
+      cache_write: 5000,
+      cache_write_1h: 4000,
+      output: 640,
+      web_search_requests: 3,
     });
   });
 });

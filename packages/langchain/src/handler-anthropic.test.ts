@@ -67,6 +67,53 @@ describe('AgentMeterCallbackHandler with an Anthropic-shaped chat model', () => 
     expect(meter.events[0]?.event_id).toMatch(/^anthropic:msg_02K7wQ2xZp9LrT4mNb:/);
   });
 
+  // 2100 uncached + 5000 written to the cache (4000 of them for an hour); three web searches run.
+  const searchedUsage = {
+    input_tokens: 2100,
+    output_tokens: 640,
+    cache_creation_input_tokens: 5000,
+    cache_read_input_tokens: 0,
+    cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 4000 },
+    server_tool_use: { web_search_requests: 3, web_fetch_requests: 0 },
+  };
+
+  it("reads 1-hour cache writes and web searches from the message's own usage (response_metadata.usage)", async () => {
+    const meter = createRecordingMeter();
+    const chat = model(() => ({
+      message: anthropicMessage('msg_05K7wQ2xZp9LrT4mNb', MODEL, 'found it', searchedUsage),
+    }));
+    await chat.invoke('search', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] });
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({
+      tokens_input: 7100,
+      tokens_cache_write: 5000,
+      tokens_cache_write_1h: 4000,
+      tokens_output: 640,
+      web_search_requests: 3,
+    });
+  });
+
+  it('streamed, reads the 1-hour cache writes of message_start; the web searches LangChain does not keep', async () => {
+    const meter = createRecordingMeter();
+    const message = anthropicMessage('msg_06K7wQ2xZp9LrT4mNb', MODEL, 'found it', searchedUsage);
+    const chat = model(() => ({ events: anthropicEvents(message, ['found', ' it']) }));
+    for await (const _ of await chat.stream('search', {
+      callbacks: [new AgentMeterCallbackHandler(meter, defaults)],
+    })) {
+      // consume
+    }
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({
+      tokens_input: 7100,
+      tokens_cache_write: 5000,
+      tokens_cache_write_1h: 4000,
+      tokens_output: 641,
+    });
+    // The final count (3) came on message_delta, whose usage LangChain drops; message_start said 0,
+    // and no count is made up.
+    expect(meter.events[0]).not.toHaveProperty('web_search_requests');
+  });
+
   it('bills what is known of a stream aborted after message_start, once, flagged incomplete', async () => {
     const meter = createRecordingMeter();
     const message = anthropicMessage('msg_03K7wQ2xZp9LrT4mNb', MODEL, 'never finished', cachedUsage);

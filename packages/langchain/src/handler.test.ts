@@ -1,4 +1,5 @@
 import { HumanMessage } from '@langchain/core/messages';
+import { ChatOpenAI } from '@langchain/openai';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -238,5 +239,55 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
       expect(event.event_id).toMatch(new RegExp(`^openai:chatcmpl-c${index}K7wQ2xZp9LrT4mNb:`));
     }
     expect(new Set(meter.events.map((event) => event.customer_id)).size).toBe(100);
+  });
+});
+
+describe('AgentMeterCallbackHandler with ChatOpenAI (@langchain/openai)', () => {
+  it("reads audio input and output tokens from usage_metadata's token details, invoked and streamed", async () => {
+    // A spoken question answered with speech: 41 of 57 prompt tokens and 1390 of 1612 completion
+    // tokens are audio; ChatOpenAI puts them in `input_token_details.audio` / `output_token_details.audio`.
+    const spoken = (usage: OpenAI.Completions.CompletionUsage) => {
+      usage.prompt_tokens_details = { cached_tokens: 0, audio_tokens: 41 };
+      usage.completion_tokens_details = { reasoning_tokens: 0, audio_tokens: 1390 };
+      return usage;
+    };
+    const spec = { prompt: 57, completion: 1612 };
+    server.use(
+      chatCompletions((body) => {
+        if (!body.stream) {
+          const answer = completion('chatcmpl-audioK7wQ2xZp9LrT4mNb', 'gpt-4o-audio-preview', ['Hi'], spec);
+          if (answer.usage) spoken(answer.usage);
+          return { json: answer };
+        }
+        const parts = chunks(
+          'chatcmpl-audioStreamK7wQ2xZp9LrT4mNb',
+          'gpt-4o-audio-preview',
+          ['H', 'i'],
+          spec,
+        );
+        const last = parts.at(-1);
+        if (last?.usage) spoken(last.usage);
+        return { sse: parts };
+      }),
+    );
+    const meter = createRecordingMeter();
+    const model = new ChatOpenAI({ model: 'gpt-4o-audio-preview', apiKey: 'sk-test', maxRetries: 0 });
+    const handler = new AgentMeterCallbackHandler(meter, defaults);
+
+    await model.invoke('hello', { callbacks: [handler] });
+    for await (const _ of await model.stream('hello', { callbacks: [handler] })) {
+      // consume
+    }
+
+    expect(meter.events).toHaveLength(2);
+    for (const event of meter.events) {
+      expect(event).toMatchObject({
+        provider: 'openai',
+        tokens_input: 57,
+        tokens_output: 1612,
+        tokens_audio_input: 41,
+        tokens_audio_output: 1390,
+      });
+    }
   });
 });

@@ -48,7 +48,10 @@ function isUsageObject(usage: unknown): usage is Record<string, unknown> {
 /**
  * Reads LangChain's `UsageMetadata` (`input_tokens`, `input_token_details.cache_read`, …); undefined
  * when it carries no count at all (ChatOpenAI puts `{ input_token_details: {}, output_token_details:
- * {} }` on a message whose provider reported no usage).
+ * {} }` on a message whose provider reported no usage). `input_token_details.audio` and
+ * `output_token_details.audio` (ChatOpenAI's `audio_tokens`) are the audio counts; `UsageMetadata`
+ * does not say how much of the cache read was audio, so audio input is cut to what the cache reads
+ * and writes leave of the input.
  */
 export function countsFromUsageMetadata(usage: unknown): TokenCounts | undefined {
   if (!isUsageObject(usage)) return undefined;
@@ -63,14 +66,56 @@ export function countsFromUsageMetadata(usage: unknown): TokenCounts | undefined
     outputDetails?.['reasoning'],
   ];
   if (!isTokenCount(input) && !isTokenCount(output) && !parts.some(isTokenCount)) return undefined;
-  return reconcileTokenCounts({
+  const counts: TokenCounts = {
     inputTokens: tokenCount(input),
     outputTokens: tokenCount(output),
     cachedInputTokens: tokenCount(inputDetails?.['cache_read']),
     cacheWriteTokens: tokenCount(inputDetails?.['cache_creation']),
     reasoningTokens: tokenCount(outputDetails?.['reasoning']),
     complete: isTokenCount(input) && isTokenCount(output),
-  });
+  };
+  const audioInput = tokenCount(inputDetails?.['audio']);
+  if (audioInput > 0) counts.audioInputTokens = audioInput;
+  const audioOutput = tokenCount(outputDetails?.['audio']);
+  if (audioOutput > 0) counts.audioOutputTokens = audioOutput;
+  return withoutZeros(reconcileTokenCounts(counts));
+}
+
+/** The counts providers bill apart; present only when above zero. */
+const OPTIONAL_COUNTS = [
+  'cacheWrite1hTokens',
+  'audioInputTokens',
+  'audioOutputTokens',
+  'webSearchRequests',
+] as const;
+
+/** Drops the optional counts that are zero, so a call without them has the same counts as before. */
+function withoutZeros(counts: TokenCounts): TokenCounts {
+  for (const key of OPTIONAL_COUNTS) if (counts[key] === 0) delete counts[key];
+  return counts;
+}
+
+/**
+ * What the provider's own usage object, kept in `response_metadata.usage`, says beyond
+ * `UsageMetadata`: @langchain/anthropic keeps Anthropic's `usage` there (the whole message's, or
+ * `message_start`'s when streamed), with `cache_creation.ephemeral_1h_input_tokens` (1-hour cache
+ * writes) and `server_tool_use.web_search_requests`. A streamed call's final search count comes on
+ * `message_delta`, whose usage LangChain does not keep, so only a count already on `message_start`
+ * is seen.
+ */
+function withProviderUsage(counts: TokenCounts, message: MessageLike | undefined): TokenCounts {
+  const usage = message?.response_metadata?.['usage'] as Details;
+  if (!isUsageObject(usage)) return counts;
+  const lifetimes = usage['cache_creation'] as Details;
+  const serverTools = usage['server_tool_use'] as Details;
+  const cacheWrite1h = tokenCount(lifetimes?.['ephemeral_1h_input_tokens']);
+  const webSearches = tokenCount(serverTools?.['web_search_requests']);
+  if (cacheWrite1h === 0 && webSearches === 0) return counts;
+  const result: TokenCounts = { ...counts };
+  if (cacheWrite1h > 0) result.cacheWrite1hTokens = cacheWrite1h;
+  if (webSearches > 0) result.webSearchRequests = webSearches;
+  // 1-hour writes beyond the writes LangChain reported raise the writes and the input with them.
+  return withoutZeros(reconcileTokenCounts(result));
 }
 
 function responseIdOf(message: MessageLike | undefined): string | undefined {
@@ -106,8 +151,9 @@ export function findCalls(output: LLMResult): FoundCall[] {
       const message = (generation as { message?: MessageLike }).message;
       firstMessage ??= message;
       if (isUsageObject(message?.usage_metadata)) answered = true;
-      const counts = countsFromUsageMetadata(message?.usage_metadata);
-      if (!counts) return;
+      const metadataCounts = countsFromUsageMetadata(message?.usage_metadata);
+      if (!metadataCounts) return;
+      const counts = withProviderUsage(metadataCounts, message);
       const found = describe(message);
       const key = found.responseId ?? `#${promptIndex}.${generationIndex}`;
       if (!calls.has(key)) calls.set(key, { ...found, counts });
@@ -141,7 +187,7 @@ export function findCalls(output: LLMResult): FoundCall[] {
 /** Adds chunk usage the way LangChain merges `AIMessageChunk`s (usage is emitted as deltas). */
 export function addCounts(a: TokenCounts | undefined, b: TokenCounts): TokenCounts {
   if (!a) return b;
-  return {
+  const sum: TokenCounts = {
     inputTokens: a.inputTokens + b.inputTokens,
     outputTokens: a.outputTokens + b.outputTokens,
     cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens,
@@ -149,4 +195,9 @@ export function addCounts(a: TokenCounts | undefined, b: TokenCounts): TokenCoun
     reasoningTokens: a.reasoningTokens + b.reasoningTokens,
     complete: a.complete && b.complete,
   };
+  for (const key of OPTIONAL_COUNTS) {
+    const total = (a[key] ?? 0) + (b[key] ?? 0);
+    if (total > 0) sum[key] = total;
+  }
+  return sum;
 }

@@ -3,6 +3,8 @@
 // message_outputs.ts): `input_tokens` = input + cache_creation + cache_read with both in
 // `input_token_details`; when streaming, `message_start` carries that usage (and its `output_tokens`)
 // and `message_delta` carries `{ input_tokens: 0, output_tokens }`; LangChain adds the two up.
+// `response_metadata.usage` is Anthropic's own usage: the whole message's, or, streamed, the
+// `message_start` usage without its input and output counts (`message_delta`'s usage is not kept).
 // `llmOutput` is the raw response minus content (no `tokenUsage`).
 import type { Messages } from '@anthropic-ai/sdk/resources/messages';
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
@@ -15,6 +17,8 @@ type StreamEvent = Messages.RawMessageStreamEvent;
 type Usage = Pick<Messages.Usage, 'input_tokens' | 'output_tokens'> & {
   cache_creation_input_tokens?: number | null;
   cache_read_input_tokens?: number | null;
+  cache_creation?: Messages.CacheCreation | null;
+  server_tool_use?: Messages.ServerToolUsage | null;
 };
 
 /** One scripted answer: a whole message, a stream of events (optionally cut off), or a failure. */
@@ -54,19 +58,28 @@ export function anthropicMessage(id: string, model: string, text: string, usage:
       output_tokens: usage.output_tokens,
       cache_creation_input_tokens: usage.cache_creation_input_tokens ?? null,
       cache_read_input_tokens: usage.cache_read_input_tokens ?? null,
-      cache_creation: null,
-      server_tool_use: null,
+      cache_creation: usage.cache_creation ?? null,
+      server_tool_use: usage.server_tool_use ?? null,
       service_tier: 'standard',
     },
   } as Message;
 }
 
-/** `message_start` (input usage, `output_tokens: 1`), text deltas, and optionally the closing `message_delta`. */
+/**
+ * `message_start` (input usage, `output_tokens: 1`, no web searches yet), text deltas, and optionally
+ * the closing `message_delta` (the final output and web-search counts).
+ */
 export function anthropicEvents(message: Message, words: string[], finished = true): StreamEvent[] {
+  const searches = message.usage.server_tool_use;
+  const startUsage = {
+    ...message.usage,
+    output_tokens: 1,
+    server_tool_use: searches ? { ...searches, web_search_requests: 0 } : searches,
+  };
   const events: StreamEvent[] = [
     {
       type: 'message_start',
-      message: { ...message, content: [], stop_reason: null, usage: { ...message.usage, output_tokens: 1 } },
+      message: { ...message, content: [], stop_reason: null, usage: startUsage },
     },
     { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '', citations: null } },
     ...words.map((word) => ({
@@ -81,7 +94,7 @@ export function anthropicEvents(message: Message, words: string[], finished = tr
     {
       type: 'message_delta',
       delta: { stop_reason: 'end_turn', stop_sequence: null },
-      usage: { output_tokens: message.usage.output_tokens },
+      usage: { output_tokens: message.usage.output_tokens, server_tool_use: searches },
     } as StreamEvent,
     { type: 'message_stop' },
   );
@@ -96,11 +109,12 @@ function promptText(messages: BaseMessage[]): string {
 function chunkOf(event: StreamEvent): AIMessageChunk | undefined {
   if (event.type === 'message_start') {
     const { content: _content, usage, ...rest } = event.message;
+    const { input_tokens: _input, output_tokens: _output, ...usageRest } = usage;
     return new AIMessageChunk({
       content: '',
       id: event.message.id,
       usage_metadata: buildUsageMetadata(usage),
-      response_metadata: { model_provider: 'anthropic', model: rest.model },
+      response_metadata: { model_provider: 'anthropic', model: rest.model, usage: usageRest },
     });
   }
   if (event.type === 'message_delta') {
