@@ -3,11 +3,19 @@
 import { generateText, jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
-import { useMeteringServer } from '../../../test/support/metering-server.js';
+import { PER_MILLION_TIER, useMeteringServer } from '../../../test/support/metering-server.js';
 import { meterMiddleware } from './middleware.js';
 import { streamOf, textParts, textResult, toolCallResult, v3Usage } from './test-support/parts.js';
 
-const metering = useMeteringServer('ai-sdk');
+// Usage billed apart: 1-hour cache writes at twice the input rate, $10 per thousand web searches,
+// and audio at $40 (input) and $80 (output) per million tokens.
+const metering = useMeteringServer('ai-sdk', {
+  ...PER_MILLION_TIER,
+  token_rate_cache_write_1h: '6',
+  web_search_request_fee: '0.01',
+  token_rate_audio_input: '40',
+  token_rate_audio_output: '80',
+});
 
 describe('end to end', () => {
   it('prices a cached call, each step of a tool run and a streamed call exactly as the tier says', async () => {
@@ -90,6 +98,90 @@ describe('end to end', () => {
     expect(rows.get('msg_ai_e2e_streamK7wQ2xZp9LrT4mNb')).toMatchObject({
       customer_id: 'cus_globex',
       tokens: { input: 30, output: 2 },
+    });
+  });
+
+  it("prices web searches, 1-hour cache writes and audio at the tier's fee and rates", async () => {
+    const { meter, priced, admin } = metering;
+    const anthropicUsage = {
+      input_tokens: 2100,
+      output_tokens: 640,
+      cache_creation_input_tokens: 5000,
+      cache_read_input_tokens: 0,
+      cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 4000 },
+      server_tool_use: { web_search_requests: 3, web_fetch_requests: 0 },
+    };
+    const searching = wrapLanguageModel({
+      model: new MockLanguageModelV3({
+        provider: 'anthropic.messages',
+        modelId: 'claude-sonnet-4-5',
+        doGenerate: {
+          ...textResult(
+            'found',
+            { ...v3Usage({ input: 7100, cacheWrite: 5000, output: 640 }), raw: anthropicUsage },
+            { id: 'msg_ai_e2e_searchK7wQ2xZp9LrT4mNb', modelId: 'claude-sonnet-4-5' },
+          ),
+          providerMetadata: { anthropic: { usage: anthropicUsage, cacheCreationInputTokens: 5000 } },
+        },
+      }),
+      middleware: meterMiddleware(meter, { agent_id: 'research-bot', action: 'search' }),
+    });
+    const raw = {
+      prompt_tokens: 57,
+      completion_tokens: 1612,
+      total_tokens: 1669,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 41 },
+      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 1390 },
+    };
+    const speaking = wrapLanguageModel({
+      model: new MockLanguageModelV3({
+        provider: 'voice-gateway.chat',
+        modelId: 'gpt-4o-audio-preview',
+        doStream: {
+          stream: streamOf(
+            textParts(
+              ['H', 'i'],
+              { ...v3Usage({ input: 57, output: 1612 }), raw },
+              {
+                id: 'chatcmpl-ai-e2e-audioK7wQ2xZp9LrT4mNb',
+                modelId: 'gpt-4o-audio-preview',
+              },
+            ),
+          ),
+        },
+      }),
+      middleware: meterMiddleware(meter, { agent_id: 'voice-bot', action: 'answer' }),
+    });
+
+    await generateText({ model: searching, prompt: 'search' });
+    await streamText({ model: speaking, prompt: 'hello' }).consumeStream();
+    await meter.flush();
+
+    // 0.01 + 2100×3/1M + 1000×3.75/1M (5-minute writes) + 4000×6/1M (1-hour writes) + 640×15/1M
+    //      + 3 × 0.01 = 0.01 + 0.0063 + 0.00375 + 0.024 + 0.0096 + 0.03 = 0.08365
+    // 0.01 + 16×3/1M + 41×40/1M (audio in) + 222×15/1M + 1390×80/1M (audio out)
+    //      = 0.01 + 0.000048 + 0.00164 + 0.00333 + 0.1112 = 0.126218
+    const totals = Object.fromEntries(
+      priced.map((event) => [event.event_id.split(':')[1], event.price.total]),
+    );
+    expect(totals['msg_ai_e2e_searchK7wQ2xZp9LrT4mNb']).toBe('0.08365');
+    expect(totals['chatcmpl-ai-e2e-audioK7wQ2xZp9LrT4mNb']).toBe('0.126218');
+
+    const ledger = (await (await admin('/v1/events?limit=20')).json()) as {
+      data: { event_id: string; tokens: Record<string, number> }[];
+    };
+    const rows = new Map(ledger.data.map((row) => [row.event_id.split(':')[1], row]));
+    expect(rows.get('msg_ai_e2e_searchK7wQ2xZp9LrT4mNb')?.tokens).toMatchObject({
+      input: 7100,
+      cache_write: 5000,
+      cache_write_1h: 4000,
+      web_search_requests: 3,
+    });
+    expect(rows.get('chatcmpl-ai-e2e-audioK7wQ2xZp9LrT4mNb')?.tokens).toMatchObject({
+      input: 57,
+      output: 1612,
+      audio_input: 41,
+      audio_output: 1390,
     });
   });
 });

@@ -3,6 +3,7 @@
 // is given without converting it, so a V2-shaped model driven through the real `wrapLanguageModel`
 // and its `doGenerate` / `doStream` shows the middleware exactly what `ai` 5's generateText would.
 import type {
+  JSONValue,
   LanguageModelV2,
   LanguageModelV2StreamPart,
   LanguageModelV2Usage,
@@ -21,7 +22,7 @@ const PROMPT = [{ role: 'user' as const, content: [{ type: 'text' as const, text
 function v2Model(
   provider: string,
   usage: LanguageModelV2Usage,
-  providerMetadata?: Record<string, Record<string, number>>,
+  providerMetadata?: Record<string, Record<string, JSONValue>>,
 ) {
   const model: LanguageModelV2 = {
     specificationVersion: 'v2',
@@ -99,6 +100,38 @@ describe('flat V2 usage', () => {
       tokens_cached_input: 9000,
       tokens_cache_write: 3000,
       tokens_output: 150,
+    };
+    expect(meter.events).toMatchObject([expected, expected]);
+  });
+
+  it('Anthropic: 1-hour cache writes and web searches from providerMetadata.anthropic.usage', async () => {
+    // @ai-sdk/anthropic 2 keeps Anthropic's own usage there (streamed: message_start's with the
+    // message_delta usage spread over it).
+    const { meter, wrapped } = v2Model(
+      'anthropic.messages',
+      { inputTokens: 2100, outputTokens: 640, totalTokens: 2740 },
+      {
+        anthropic: {
+          cacheCreationInputTokens: 5000,
+          usage: {
+            input_tokens: 2100,
+            output_tokens: 640,
+            cache_creation_input_tokens: 5000,
+            cache_read_input_tokens: 0,
+            cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 4000 },
+            server_tool_use: { web_search_requests: 3 },
+          },
+        },
+      },
+    );
+    await generateAndStream(wrapped);
+    const expected = {
+      provider: 'anthropic',
+      tokens_input: 7100,
+      tokens_cache_write: 5000,
+      tokens_cache_write_1h: 4000,
+      tokens_output: 640,
+      web_search_requests: 3,
     };
     expect(meter.events).toMatchObject([expected, expected]);
   });

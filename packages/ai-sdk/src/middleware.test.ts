@@ -305,3 +305,153 @@ describe('meterMiddleware through generateText and streamText', () => {
     expect(new Set(meter.events.map((event) => event.customer_id)).size).toBe(100);
   });
 });
+
+describe('usage billed apart, from the provider usage the AI SDK passes on', () => {
+  // Anthropic's usage as @ai-sdk/anthropic 3 passes it on (`usage.raw` and
+  // `providerMetadata.anthropic.usage`): 2100 uncached + 5000 written to the cache, 4000 of them for
+  // an hour; three web searches.
+  const anthropicUsage = {
+    input_tokens: 2100,
+    output_tokens: 640,
+    cache_creation_input_tokens: 5000,
+    cache_read_input_tokens: 0,
+    cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 4000 },
+    server_tool_use: { web_search_requests: 3, web_fetch_requests: 0 },
+    service_tier: 'standard',
+  };
+  const anthropicStepUsage = {
+    ...v3Usage({ input: 7100, cacheWrite: 5000, output: 640 }),
+    raw: anthropicUsage,
+  };
+  const anthropicMetadata = {
+    anthropic: { usage: anthropicUsage, cacheCreationInputTokens: 5000, stopSequence: null },
+  };
+  const searched = {
+    provider: 'anthropic',
+    tokens_input: 7100,
+    tokens_cache_write: 5000,
+    tokens_cache_write_1h: 4000,
+    tokens_output: 640,
+    web_search_requests: 3,
+  };
+
+  it('Anthropic: 1-hour cache writes and web searches, generated and streamed', async () => {
+    const response = { id: 'msg_ws1K7wQ2xZp9LrT4mNb', modelId: 'claude-sonnet-4-5' };
+    const parts = textParts(['fou', 'nd'], anthropicStepUsage, {
+      ...response,
+      id: 'msg_ws2K7wQ2xZp9LrT4mNb',
+    });
+    const finish = parts.at(-1);
+    if (finish?.type === 'finish') finish.providerMetadata = anthropicMetadata;
+    const { meter, model } = metered(
+      new MockLanguageModelV3({
+        provider: 'anthropic.messages',
+        modelId: 'claude-sonnet-4-5',
+        doGenerate: {
+          ...textResult('found', anthropicStepUsage, response),
+          providerMetadata: anthropicMetadata,
+        },
+        doStream: { stream: streamOf(parts) },
+      }),
+    );
+    await generateText({ model, prompt: 'search' });
+    const result = streamText({ model, prompt: 'search' });
+    await result.consumeStream();
+    expect(meter.events).toMatchObject([searched, searched]);
+  });
+
+  it('Anthropic: read from providerMetadata.anthropic.usage when the usage has no raw object', async () => {
+    const { meter, model } = metered(
+      new MockLanguageModelV3({
+        provider: 'anthropic.messages',
+        modelId: 'claude-sonnet-4-5',
+        doGenerate: {
+          ...textResult('found', v3Usage({ input: 7100, cacheWrite: 5000, output: 640 }), {
+            id: 'msg_ws3K7wQ2xZp9LrT4mNb',
+            modelId: 'claude-sonnet-4-5',
+          }),
+          providerMetadata: anthropicMetadata,
+        },
+      }),
+    );
+    await generateText({ model, prompt: 'search' });
+    expect(meter.events).toMatchObject([searched]);
+  });
+
+  it('Chat Completions audio a provider keeps in its raw usage (as @ai-sdk/openai-compatible does)', async () => {
+    // 41 of 57 prompt tokens and 1390 of 1612 completion tokens are audio.
+    const raw = {
+      prompt_tokens: 57,
+      completion_tokens: 1612,
+      total_tokens: 1669,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 41 },
+      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 1390 },
+    };
+    const usage = { ...v3Usage({ input: 57, cacheRead: 0, output: 1612, reasoning: 0 }), raw };
+    const { meter, model } = metered(
+      new MockLanguageModelV3({
+        provider: 'voice-gateway.chat',
+        modelId: 'gpt-4o-audio-preview',
+        doGenerate: textResult('Hi', usage, {
+          id: 'chatcmpl-au1K7wQ2xZp9LrT4mNb',
+          modelId: 'gpt-4o-audio-preview',
+        }),
+        doStream: {
+          stream: streamOf(
+            textParts(['H', 'i'], usage, {
+              id: 'chatcmpl-au2K7wQ2xZp9LrT4mNb',
+              modelId: 'gpt-4o-audio-preview',
+            }),
+          ),
+        },
+      }),
+    );
+    await generateText({ model, prompt: 'hello' });
+    const result = streamText({ model, prompt: 'hello' });
+    await result.consumeStream();
+    const spoken = {
+      provider: 'voice-gateway',
+      tokens_input: 57,
+      tokens_output: 1612,
+      tokens_audio_input: 41,
+      tokens_audio_output: 1390,
+    };
+    expect(meter.events).toMatchObject([spoken, spoken]);
+  });
+
+  it('sends nothing billed apart when the raw usage has none, nor on a step without counts', async () => {
+    const raw = { input_tokens: 10, output_tokens: 5, cache_creation: null, server_tool_use: null };
+    const { meter, model } = metered(
+      new MockLanguageModelV3({
+        provider: 'anthropic.messages',
+        modelId: 'claude-sonnet-4-5',
+        doGenerate: [
+          textResult(
+            'a',
+            { ...v3Usage({ input: 10, output: 5 }), raw },
+            {
+              id: 'msg_ws4K7wQ2xZp9LrT4mNb',
+              modelId: 'claude-sonnet-4-5',
+            },
+          ),
+          textResult(
+            'b',
+            { ...UNKNOWN_USAGE, raw: anthropicUsage },
+            {
+              id: 'msg_ws5K7wQ2xZp9LrT4mNb',
+              modelId: 'claude-sonnet-4-5',
+            },
+          ),
+        ],
+      }),
+    );
+    await generateText({ model, prompt: 'one' });
+    await generateText({ model, prompt: 'two' });
+    expect(meter.events).toHaveLength(2);
+    for (const event of meter.events) {
+      expect(event).not.toHaveProperty('tokens_cache_write_1h');
+      expect(event).not.toHaveProperty('web_search_requests');
+    }
+    expect(meter.events[1]).toMatchObject({ usage_missing: true, tokens_input: 0, tokens_output: 0 });
+  });
+});

@@ -76,6 +76,49 @@ function fromFlat(usage: Record<string, unknown>, provider: string, providerMeta
   };
 }
 
+/** The counts providers bill apart, read from the provider's own usage object. */
+type BilledApart = Pick<
+  Counts,
+  'cacheWrite1hTokens' | 'audioInputTokens' | 'audioOutputTokens' | 'webSearchRequests'
+>;
+
+/**
+ * The provider's own usage object: `usage.raw` (V3 and V4: the usage as the provider returned it),
+ * else `providerMetadata.anthropic.usage` (@ai-sdk/anthropic puts Anthropic's usage there in every
+ * version; for a stream, `message_start`'s usage with each `message_delta`'s spread over it).
+ */
+function providerUsage(usage: Record<string, unknown>, providerMetadata: unknown): Bag {
+  const raw = usage['raw'];
+  if (typeof raw === 'object' && raw !== null) return raw as Record<string, unknown>;
+  const anthropic = (providerMetadata as Record<string, Bag> | undefined)?.['anthropic'];
+  const kept = anthropic?.['usage'];
+  return typeof kept === 'object' && kept !== null ? (kept as Record<string, unknown>) : undefined;
+}
+
+/**
+ * Anthropic's `cache_creation.ephemeral_1h_input_tokens` and `server_tool_use.web_search_requests`;
+ * Chat Completions' `prompt_tokens_details.audio_tokens` (less the cached audio, when the usage says)
+ * and `completion_tokens_details.audio_tokens`, where the provider keeps them in its raw usage
+ * (@ai-sdk/openai-compatible does; @ai-sdk/openai's parser drops them). Only counts above zero.
+ */
+function billedApart(raw: Bag): BilledApart {
+  const result: BilledApart = {};
+  if (!raw) return result;
+  const details = (value: unknown): Bag =>
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  const cacheWrite1h = tokenCount(details(raw['cache_creation'])?.['ephemeral_1h_input_tokens']);
+  if (cacheWrite1h > 0) result.cacheWrite1hTokens = cacheWrite1h;
+  const webSearches = tokenCount(details(raw['server_tool_use'])?.['web_search_requests']);
+  if (webSearches > 0) result.webSearchRequests = webSearches;
+  const prompt = details(raw['prompt_tokens_details']);
+  const cachedAudio = tokenCount(details(prompt?.['cached_tokens_details'])?.['audio_tokens']);
+  const audioInput = tokenCount(prompt?.['audio_tokens']) - cachedAudio;
+  if (audioInput > 0) result.audioInputTokens = audioInput;
+  const audioOutput = tokenCount(details(raw['completion_tokens_details'])?.['audio_tokens']);
+  if (audioOutput > 0) result.audioOutputTokens = audioOutput;
+  return result;
+}
+
 /** Normalizes a step's usage, whichever language-model specification produced it. */
 export function normalizeUsage(usage: unknown, provider: string, providerMetadata: unknown): TokenCounts {
   if (typeof usage !== 'object' || usage === null) {
@@ -91,5 +134,15 @@ export function normalizeUsage(usage: unknown, provider: string, providerMetadat
   }
   const bag = usage as Record<string, unknown>;
   const nested = typeof bag['inputTokens'] === 'object' || typeof bag['outputTokens'] === 'object';
-  return nested ? fromNested(bag) : fromFlat(bag, provider, providerMetadata);
+  const counts = nested ? fromNested(bag) : fromFlat(bag, provider, providerMetadata);
+  // A step without token counts is priced by its base fee alone: nothing billed apart is added.
+  if (counts.missing) return counts;
+  const extra = billedApart(providerUsage(bag, providerMetadata));
+  if (Object.keys(extra).length === 0) return counts;
+  // Within their totals: 1-hour writes beyond the writes raise them, audio beyond what is left is cut.
+  const reconciled = reconcileTokenCounts({ ...counts, ...extra });
+  for (const key of Object.keys(extra) as (keyof BilledApart)[]) {
+    if (reconciled[key] === 0) delete reconciled[key];
+  }
+  return reconciled;
 }
