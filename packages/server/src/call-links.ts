@@ -23,6 +23,7 @@ export interface CallIds {
   trace_id?: string | undefined;
   span_id?: string | undefined;
   parent_span_id?: string | undefined;
+  streamed?: boolean | undefined;
 }
 
 /** What the last-resort match reads of a record besides its ids. */
@@ -40,8 +41,11 @@ export interface CallFacts {
  *
  * Last resort, for a layer that cannot see the call's own span (a LangChain callback): its event names
  * the span that was active when the call started (`parent_span_id`), and a span charge directly under
- * it, of the same provider, with the same token counts (or none recorded), is taken for the same call —
- * one for one (`under:` keys; see `planLinks`). A span row holds one such key, its own parent's.
+ * it, of the same provider, with the same token counts — or, when the event's call was streamed, none
+ * recorded (instrumentations that record no usage on streams) — is taken for the same call, one for
+ * one (`under:` keys; see `planLinks`). A span row holds one such key, its own parent's; `/v1/traces`
+ * gives a span one only when nothing exact can name its call (no unique response id) and it is a chat
+ * or completion call (a callback layer sees no embeddings).
  */
 export function linkKeys(call: CallIds | undefined, facts?: CallFacts): string[] {
   const keys: string[] = [];
@@ -52,14 +56,13 @@ export function linkKeys(call: CallIds | undefined, facts?: CallFacts): string[]
     keys.push(`span:${call.trace_id}:${call.span_id}`);
   if (facts && call.trace_id !== undefined && call.parent_span_id !== undefined) {
     const under = `${UNDER}${call.trace_id}:${call.parent_span_id}:${(facts.provider ?? '').toLowerCase()}:`;
-    if (facts.source === 'span')
-      keys.push(
-        facts.usageMissing ? `${under}missing` : `${under}${facts.tokensInput}/${facts.tokensOutput}`,
-      );
+    const counts = `${under}${facts.tokensInput}/${facts.tokensOutput}`;
+    if (facts.source === 'span') keys.push(facts.usageMissing ? `${under}missing` : counts);
     else if (call.span_id === undefined) {
-      // The call's own span is not known: a span under the same parent with the same counts, or a span
-      // of a call traced without counts.
-      keys.push(`${under}${facts.tokensInput}/${facts.tokensOutput}`, `${under}missing`);
+      // The call's own span is not known: a span under the same parent with the same counts, or, for a
+      // streamed call, a span traced without counts.
+      keys.push(counts);
+      if (call.streamed === true) keys.push(`${under}missing`);
     }
   }
   return keys;
@@ -102,6 +105,11 @@ export interface LinkPlan {
   links: { linkKey: string; eventId: string; source: LinkSource }[];
   /** `call_links` rows to delete: `under:` keys spent by a last-resort match (each matches once). */
   unlink: { linkKey: string; eventId: string }[];
+  /**
+   * Stored meter events whose every `under:` key is to be deleted: their call's span was found (the
+   * write read only the keys it names, so these are deleted by event).
+   */
+  unlinkUnderOf: string[];
   /** Events stored before this write whose charge a meter row of it replaces. */
   supersede: { eventId: string; by: string }[];
 }
@@ -132,11 +140,26 @@ export function planLinks(
   holders: readonly LinkHolder[],
 ): LinkPlan {
   const events = new Map<string, HeldEvent>();
-  const byLink = new Map<string, string[]>();
+  // Sets keep insertion order (oldest holder first) and answer membership at once: a key many events
+  // hold (a caller's span shared by every wrapped call under it) costs no more than a rare one.
+  const byLink = new Map<string, Set<string>>();
+  /** The `under:` keys each event holds, to spend them without a scan. */
+  const underOf = new Map<string, Set<string>>();
   const hold = (linkKey: string, eventId: string) => {
-    const list = byLink.get(linkKey);
-    if (!list) byLink.set(linkKey, [eventId]);
-    else if (!list.includes(eventId)) list.push(eventId);
+    let set = byLink.get(linkKey);
+    if (!set) {
+      set = new Set();
+      byLink.set(linkKey, set);
+    }
+    set.add(eventId);
+    if (isUnder(linkKey)) {
+      let keys = underOf.get(eventId);
+      if (!keys) {
+        keys = new Set();
+        underOf.set(eventId, keys);
+      }
+      keys.add(linkKey);
+    }
   };
   for (const holder of holders) {
     if (!events.has(holder.eventId))
@@ -144,21 +167,20 @@ export function planLinks(
     hold(holder.linkKey, holder.eventId);
   }
   const written = new Set<string>();
-  const plan: LinkPlan = { decisions: [], links: [], supersede: [], unlink: [] };
-  /** Drops every `under:` key `eventId` holds: its one last-resort match is made. */
-  const spend = (eventId: string) => {
-    for (const [linkKey, list] of byLink) {
-      if (!isUnder(linkKey)) continue;
-      const at = list.indexOf(eventId);
-      if (at === -1) continue;
-      list.splice(at, 1);
-      if (pendingUnder.delete(`${linkKey}\u0000${eventId}`)) {
-        plan.links = plan.links.filter((link) => link.linkKey !== linkKey || link.eventId !== eventId);
-      } else plan.unlink.push({ linkKey, eventId });
-    }
-  };
-  /** `under:` keys written by this write (spending one removes it from `plan.links` instead). */
+  const plan: LinkPlan = { decisions: [], links: [], supersede: [], unlink: [], unlinkUnderOf: [] };
+  /** `under:` keys written by this write; one spent before the write ends is not written at all. */
   const pendingUnder = new Set<string>();
+  const dropped = new Set<string>();
+  /** Drops every `under:` key `eventId` holds: its call is matched, by its own span or the last resort. */
+  const spend = (eventId: string) => {
+    for (const linkKey of underOf.get(eventId) ?? []) {
+      byLink.get(linkKey)?.delete(eventId);
+      const pair = `${linkKey}\u0000${eventId}`;
+      if (pendingUnder.delete(pair)) dropped.add(pair);
+      else plan.unlink.push({ linkKey, eventId });
+    }
+    underOf.delete(eventId);
+  };
   for (const row of rows) {
     if (storedIds.has(row.eventId) || written.has(row.eventId)) {
       plan.decisions.push({ kind: 'taken' });
@@ -169,15 +191,20 @@ export function planLinks(
     const under = allLinks.filter(isUnder);
     const source = row.source ?? 'meter';
     if (source === 'span') {
-      const existing = chargeOf(links, byLink, events) ?? underMatch(under, 'meter', byLink, events);
-      if (existing !== undefined && under.some((linkKey) => byLink.get(linkKey)?.includes(existing.eventId)))
-        spend(existing.eventId);
+      const exact = chargeOf(links, byLink, events);
+      const existing = exact ?? underMatch(under, 'meter', byLink, events);
       if (existing !== undefined) {
+        // The meter event found its call's span (exactly, or by the last resort): its own `under:`
+        // keys are spent, stored or not (`unlinkUnderOf`), so they never take another call's span.
+        if (existing.source === 'meter') {
+          spend(existing.eventId);
+          if (!written.has(existing.eventId)) plan.unlinkUnderOf.push(existing.eventId);
+        }
         plan.decisions.push({ kind: 'linked', existing: existing.eventId });
         if (!events.has(existing.eventId))
           events.set(existing.eventId, { source: existing.source, supersededBy: null });
         for (const linkKey of links) {
-          if (byLink.get(linkKey)?.includes(existing.eventId)) continue;
+          if (byLink.get(linkKey)?.has(existing.eventId)) continue;
           hold(linkKey, existing.eventId);
           plan.links.push({ linkKey, eventId: existing.eventId, source: existing.source });
         }
@@ -193,21 +220,23 @@ export function planLinks(
       if (held.decision) held.decision.supersededBy = row.eventId;
       else plan.supersede.push({ eventId: heldId, by: row.eventId });
     };
-    let matchedUnder = false;
+    let matched = false;
     if (source === 'meter') {
       for (const linkKey of links) {
         for (const heldId of byLink.get(linkKey) ?? []) {
           const held = events.get(heldId) as HeldEvent;
           if (held.source !== 'span' || held.supersededBy !== null) continue;
           replace(heldId);
+          matched = true;
         }
       }
-      // Last resort: one span charge under the span this event names, of the same counts or none.
-      const span = underMatch(under, 'span', byLink, events);
+      // Last resort, only when nothing exact named the call: one span charge under the span this event
+      // names, of the same counts (or none, for a streamed call).
+      const span = matched ? undefined : underMatch(under, 'span', byLink, events);
       if (span !== undefined) {
         replace(span.eventId);
         spend(span.eventId);
-        matchedUnder = true;
+        matched = true;
       }
     }
     events.set(row.eventId, { source, supersededBy: null, decision });
@@ -215,7 +244,7 @@ export function planLinks(
       hold(linkKey, row.eventId);
       plan.links.push({ linkKey, eventId: row.eventId, source });
     }
-    if (!matchedUnder) {
+    if (!matched) {
       for (const linkKey of under) {
         hold(linkKey, row.eventId);
         plan.links.push({ linkKey, eventId: row.eventId, source });
@@ -223,6 +252,8 @@ export function planLinks(
       }
     }
   }
+  if (dropped.size > 0)
+    plan.links = plan.links.filter((link) => !dropped.has(`${link.linkKey}\u0000${link.eventId}`));
   return plan;
 }
 
@@ -233,7 +264,7 @@ export function planLinks(
 function underMatch(
   under: readonly string[],
   source: LinkSource,
-  byLink: ReadonlyMap<string, string[]>,
+  byLink: ReadonlyMap<string, ReadonlySet<string>>,
   events: ReadonlyMap<string, HeldEvent>,
 ): { eventId: string; source: LinkSource } | undefined {
   for (const linkKey of under) {
@@ -253,7 +284,7 @@ function underMatch(
  */
 function chargeOf(
   links: readonly string[],
-  byLink: ReadonlyMap<string, string[]>,
+  byLink: ReadonlyMap<string, ReadonlySet<string>>,
   events: ReadonlyMap<string, HeldEvent>,
 ): { eventId: string; source: LinkSource } | undefined {
   let standing: string | undefined;

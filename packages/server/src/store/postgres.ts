@@ -110,6 +110,9 @@ const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
 /** Spent last-resort (`under:`) links: each matches once. */
 const UNLINK = `DELETE FROM call_links WHERE project_id = $1
   AND (link_key, event_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))`;
+/** Every last-resort link of some meter events whose call's span was found. */
+const UNLINK_UNDER_OF = `DELETE FROM call_links WHERE project_id = $1 AND event_id = ANY($2::text[])
+  AND link_key LIKE 'under:%'`;
 const INSERT_LINKS = `INSERT INTO call_links (project_id, link_key, event_id, source)
   SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])
   ON CONFLICT (project_id, link_key, event_id) DO NOTHING`;
@@ -596,6 +599,7 @@ export class PostgresStore implements Store {
           plan.unlink.map((link) => link.eventId),
         ]);
       }
+      if (plan.unlinkUnderOf.length > 0) await client.query(UNLINK_UNDER_OF, [projectId, plan.unlinkUnderOf]);
       const supersede = plan.supersede.filter((change) => inserted.has(change.by));
       if (supersede.length > 0) {
         await client.query(SUPERSEDE, [

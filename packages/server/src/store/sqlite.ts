@@ -114,6 +114,8 @@ const INSERT_LINK = `INSERT INTO call_links (project_id, link_key, event_id, sou
   ON CONFLICT (project_id, link_key, event_id) DO NOTHING`;
 /** Spent last-resort (`under:`) links: each matches once. */
 const UNLINK = 'DELETE FROM call_links WHERE project_id = ? AND link_key = ? AND event_id = ?';
+/** Every last-resort link of a meter event whose call's span was found. */
+const UNLINK_UNDER_OF = `DELETE FROM call_links WHERE project_id = ? AND event_id = ? AND link_key LIKE 'under:%'`;
 const SUPERSEDE = `UPDATE events SET superseded_by = ? WHERE project_id = ? AND event_id = ? AND superseded_by IS NULL`;
 
 /**
@@ -567,6 +569,8 @@ export class SqliteStore implements Store {
     for (const { linkKey, eventId, source } of plan.links) link.run(projectId, linkKey, eventId, source);
     const unlink = this.#statement(UNLINK);
     for (const { linkKey, eventId } of plan.unlink) unlink.run(projectId, linkKey, eventId);
+    const unlinkUnder = this.#statement(UNLINK_UNDER_OF);
+    for (const eventId of plan.unlinkUnderOf) unlinkUnder.run(projectId, eventId);
     const supersede = this.#statement(SUPERSEDE);
     for (const { eventId, by } of plan.supersede) supersede.run(by, projectId, eventId);
     return outcomes;
