@@ -2,7 +2,7 @@
 // `stream_options` refused.
 import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resetStreamOptionsMemory } from './stream-options.js';
+import { REFUSAL_MEMORY_MS, resetStreamOptionsMemory } from './stream-options.js';
 import {
   type CompatibleServer,
   type CompatibleServerOptions,
@@ -29,6 +29,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
+  vi.useRealTimers();
   vi.restoreAllMocks();
   await server?.close();
   server = undefined;
@@ -211,5 +212,142 @@ describe('a server that refuses stream_options', () => {
     expect(server.requests).toHaveLength(1);
     expect(eventsOf(meter).map((event) => event.usage_missing)).toEqual([true]);
     expect(warnings).toEqual([]);
+  });
+});
+
+/** Which requests the server received carried `stream_options`. */
+const asked = (server: CompatibleServer) => server.requests.map((body) => body.stream_options !== undefined);
+
+describe('errors that are not about stream_options', () => {
+  const badTemperature = {
+    status: 400,
+    body: {
+      error: {
+        message: "Invalid value for 'temperature': expected a number between 0 and 2.",
+        type: 'invalid_request_error',
+        param: 'temperature',
+        code: 'invalid_value',
+      },
+    },
+  };
+
+  it('surfaces a one-off 400 once, unretried, and later streams still ask for usage and get it', async () => {
+    // The first request fails for a reason of its own (the retry without the field would succeed).
+    const { meter, openai, server } = await setup({
+      reject: (_body, index) => (index === 0 ? badTemperature : undefined),
+    });
+    await expect(
+      openai.chat.completions.create({ model: 'm', messages: ask('first'), stream: true }),
+    ).rejects.toMatchObject({ status: 400, param: 'temperature' });
+    await settle();
+    expect(server.requests).toHaveLength(1);
+    for (const text of ['second', 'third']) {
+      await drain(await openai.chat.completions.create({ model: 'm', messages: ask(text), stream: true }));
+    }
+    await settle();
+    expect(asked(server)).toEqual([true, true, true]);
+    expect(
+      eventsOf(meter).map((event) => [event.tokens_input, event.tokens_output, event.usage_missing]),
+    ).toEqual([
+      [...countsFor('second'), undefined],
+      [...countsFor('third'), undefined],
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('sends a call that keeps failing (a content filter) once per call', async () => {
+    const filtered = {
+      status: 400,
+      body: {
+        error: {
+          message: 'The response was filtered due to the prompt triggering the content management policy.',
+          type: null,
+          param: 'prompt',
+          code: 'content_filter',
+        },
+      },
+    };
+    const { meter, openai, server } = await setup({
+      reject: (body) => (body.messages?.at(-1)?.content === 'blocked' ? filtered : undefined),
+    });
+    for (let i = 0; i < 2; i++) {
+      await expect(
+        openai.chat.completions.create({ model: 'm', messages: ask('blocked'), stream: true }),
+      ).rejects.toMatchObject({ status: 400, code: 'content_filter' });
+    }
+    await drain(await openai.chat.completions.create({ model: 'm', messages: ask('fine'), stream: true }));
+    await settle();
+    expect(asked(server)).toEqual([true, true, true]);
+    expect(pairs(meter)).toEqual([countsFor('fine')]);
+  });
+
+  it('reads a 422 body openai-node drops (pydantic `detail`) and does not retry when it names another field', async () => {
+    const otherField = {
+      status: 422,
+      body: {
+        detail: [
+          {
+            type: 'less_than_equal',
+            loc: ['body', 'temperature'],
+            msg: 'Input should be less than or equal to 2',
+            input: 7,
+          },
+        ],
+      },
+    };
+    const { meter, openai, server } = await setup({
+      reject: (_body, index) => (index === 0 ? otherField : undefined),
+    });
+    await expect(
+      openai.chat.completions.create({ model: 'm', messages: ask('hot'), stream: true, temperature: 7 }),
+    ).rejects.toMatchObject({ status: 422 });
+    await drain(await openai.chat.completions.create({ model: 'm', messages: ask('warm'), stream: true }));
+    await settle();
+    expect(asked(server)).toEqual([true, true]);
+    expect(pairs(meter)).toEqual([countsFor('warm')]);
+  });
+});
+
+describe('a refusal of stream_options remembered for a while', () => {
+  it("retries a refusal found only in a 422 body openai-node drops (Mistral's shape) and remembers it", async () => {
+    const { meter, openai, server } = await setup({ refuseStreamOptions: 'pydantic', streamUsage: 'groq' });
+    for (const text of ['a', 'bb']) {
+      await drain(await openai.chat.completions.create({ model: 'm', messages: ask(text), stream: true }));
+    }
+    await settle();
+    expect(asked(server)).toEqual([true, false, false]);
+    expect(pairs(meter)).toEqual([countsFor('a'), countsFor('bb')]);
+  });
+
+  it('asks again once the refusal is old, so a server that was upgraded reports usage again', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    vi.setSystemTime(start);
+    const options: CompatibleServerOptions = { refuseStreamOptions: true };
+    const { meter, openai, server } = await setup(options);
+    const stream = async (text: string) =>
+      drain(await openai.chat.completions.create({ model: 'm', messages: ask(text), stream: true }));
+
+    await stream('one'); // refused, made again without the field, remembered
+    vi.setSystemTime(start + REFUSAL_MEMORY_MS - 1);
+    await stream('two'); // still remembered: sent without the field
+    vi.setSystemTime(start + REFUSAL_MEMORY_MS);
+    await stream('three'); // asked again: still refused, made again, remembered anew
+    vi.setSystemTime(start + 2 * REFUSAL_MEMORY_MS - 1);
+    await stream('four');
+    options.refuseStreamOptions = false; // the server is upgraded
+    vi.setSystemTime(start + 2 * REFUSAL_MEMORY_MS);
+    await stream('five'); // asked again: accepted, with usage
+    await stream('six');
+    await settle();
+    expect(asked(server)).toEqual([true, false, false, true, false, false, true, true]);
+    expect(eventsOf(meter).map((event) => [event.tokens_input, event.usage_missing])).toEqual([
+      [0, true],
+      [0, true],
+      [0, true],
+      [0, true],
+      [countsFor('five')[0], undefined],
+      [countsFor('six')[0], undefined],
+    ]);
   });
 });

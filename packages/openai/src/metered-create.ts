@@ -6,12 +6,15 @@ import { embeddingsCounts, hasUsage, isMissing, stringField } from './normalize.
 import type { MeterConfig } from './options.js';
 import { isPendingResponse, ResponsesStreamObserver, responseOutcome } from './responses.js';
 import {
+  type ErrorBody,
   endpointOf,
+  readErrorBodies,
   refusedStreamOptions,
   refusesStreamOptions,
   rememberAcceptance,
   rememberRefusal,
   warnStreamUsageMissing,
+  withErrorBody,
 } from './stream-options.js';
 import {
   isAsyncIterable,
@@ -92,12 +95,14 @@ interface Attempt {
   readonly retried: boolean;
   /** Makes the call again exactly as the caller asked; only on an attempt that may be retried. */
   readonly again: (() => unknown) | undefined;
+  /** The raw body of a 400 or 422 answer to this request; only on an attempt that may be retried. */
+  readonly errorBody: ErrorBody | undefined;
 }
 
 /** The attempt that follows a refusal of the wrapper's `stream_options`, when that is a refusal. */
-function retryOf(attempt: Attempt, error: unknown): Attempt | undefined {
-  if (!attempt.again || !refusedStreamOptions(error, attempt.endpoint)) return undefined;
-  return { ...attempt, injected: false, retried: true, again: undefined };
+async function retryOf(attempt: Attempt, error: unknown): Promise<Attempt | undefined> {
+  if (!attempt.again || !(await refusedStreamOptions(error, attempt.errorBody))) return undefined;
+  return { ...attempt, injected: false, retried: true, again: undefined, errorBody: undefined };
 }
 
 /** The request reached the server and was answered: what it shows about the endpoint. */
@@ -181,7 +186,7 @@ function retryingAPIPromise(
       return props;
     },
     async (error: unknown) => {
-      const retry = retryOf(attempt, error);
+      const retry = await retryOf(attempt, error);
       if (!retry) throw error;
       const second = (attempt.again as () => unknown)();
       const secondResponse = isAPIPromiseLike(second) ? second.responsePromise : undefined;
@@ -239,8 +244,8 @@ function meterResult(result: unknown, attempt: Attempt): unknown {
         answered(attempt);
         return onData(data, attempt);
       },
-      (error: unknown) => {
-        const retry = retryOf(attempt, error);
+      async (error: unknown) => {
+        const retry = await retryOf(attempt, error);
         if (!retry) {
           call.fail(error);
           throw error;
@@ -257,14 +262,19 @@ function meterResult(result: unknown, attempt: Attempt): unknown {
       streamSettler(attempt),
       observer,
       {
-        retry: (error) => {
-          const retry = retryOf(attempt, error);
-          if (!retry) return undefined;
-          current = retry;
-          // The caller's own request gets no usage-only chunk the wrapper asked for: nothing to hide.
-          observer.hideUsageChunk = false;
-          return chunksOf((attempt.again as () => unknown)(), error);
-        },
+        // Asked only of an attempt that may be retried; whether the error is a refusal of the field
+        // is known once its body is read, so the answer is a promise: of the retried call's chunks, or
+        // rejected with the error itself.
+        retry: attempt.again
+          ? async (error) => {
+              const retry = await retryOf(attempt, error);
+              if (!retry) throw error;
+              current = retry;
+              // The caller's own request gets no usage-only chunk the wrapper asked for: nothing to hide.
+              observer.hideUsageChunk = false;
+              return chunksOf((attempt.again as () => unknown)(), error);
+            }
+          : undefined,
         onFirstItem: () => answered(current),
       },
       attempt.signal,
@@ -309,6 +319,7 @@ export function meteredCreate(
   client: { baseURL?: unknown },
   method = 'create',
 ): Create {
+  readErrorBodies(client);
   return function create(body: unknown, requestOptions?: unknown): unknown {
     const streamed = (body as { stream?: unknown } | null)?.stream === true;
     const endpoint = endpointOf(client.baseURL);
@@ -323,12 +334,18 @@ export function meteredCreate(
       ({ body: params, injected } = withStreamUsage(body as object));
     }
     const call = new MeteredCall(config, api, body, streamed, serverOf(client.baseURL));
-    const send = (sent: unknown) => () =>
-      runInCallScope(call.scope, () =>
-        (resource as unknown as Record<string, Create>)[method]!(sent, requestOptions),
-      );
+    const send =
+      (sent: unknown, options: unknown = requestOptions) =>
+      () =>
+        runInCallScope(call.scope, () =>
+          (resource as unknown as Record<string, Create>)[method]!(sent, options),
+        );
     // Only a field the wrapper added alone may be taken back: the caller's own `stream_options` stay.
     const callerSet = (body as { stream_options?: unknown } | null)?.stream_options != null;
+    const mayRetry = injected && !callerSet;
+    // A request that may be retried has the raw body of a 400 or 422 answer read, to tell a refusal
+    // of the field from any other error when openai-node keeps no explanation of it.
+    const errorBody: ErrorBody | undefined = mayRetry ? {} : undefined;
     const attempt: Attempt = {
       api,
       method,
@@ -339,8 +356,12 @@ export function meteredCreate(
       signal: signalOf(requestOptions),
       injected,
       retried: false,
-      again: injected && !callerSet ? send(body) : undefined,
+      again: mayRetry ? send(body) : undefined,
+      errorBody,
     };
-    return start(attempt, send(params));
+    return start(
+      attempt,
+      send(params, errorBody ? withErrorBody(requestOptions, errorBody) : requestOptions),
+    );
   };
 }

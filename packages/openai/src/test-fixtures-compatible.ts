@@ -13,8 +13,19 @@ export interface CompatibleServerOptions {
   streamUsage?: 'standard' | 'groq' | 'every-chunk' | 'none';
   /** Leave `usage` out of whole (not streamed) answers. Default false. */
   omitPlainUsage?: boolean;
-  /** Answer 400 to any request carrying `stream_options`, as servers that do not know the field do. */
-  refuseStreamOptions?: boolean;
+  /**
+   * Refuse any request carrying `stream_options`, as servers that do not know the field do: `true` or
+   * `openai` answer 400 with an OpenAI-style `{ error: { message } }` naming it; `pydantic` answers 422
+   * with the body of a server validating with pydantic (Mistral's shape: `{ object: 'error', message:
+   * { detail: [...] } }`), which openai-node does not keep on its error. Read at every request, so a
+   * test may change it while the server runs (a server that gets upgraded).
+   */
+  refuseStreamOptions?: boolean | 'openai' | 'pydantic';
+  /**
+   * Answer an error instead, when this returns one for a request (`index` counts every request from
+   * 0): a bad parameter, a content filter, a transient failure.
+   */
+  reject?: (body: ChatRequestBody, index: number) => { status: number; body: unknown } | undefined;
   /** The model named in answers. Default `local-model`. */
   model?: string;
 }
@@ -83,6 +94,34 @@ export async function startCompatibleServer(
     }
     const body = await readBody(request);
     requests.push(body);
+    const rejected = options.reject?.(body, requests.length - 1);
+    if (rejected) {
+      response.writeHead(rejected.status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(rejected.body));
+      return;
+    }
+    if (options.refuseStreamOptions === 'pydantic' && body.stream_options !== undefined) {
+      response.writeHead(422, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          object: 'error',
+          message: {
+            detail: [
+              {
+                type: 'extra_forbidden',
+                loc: ['body', 'stream_options'],
+                msg: 'Extra inputs are not permitted',
+                input: body.stream_options,
+              },
+            ],
+          },
+          type: 'invalid_request_message_error',
+          param: null,
+          code: null,
+        }),
+      );
+      return;
+    }
     if (options.refuseStreamOptions && body.stream_options !== undefined) {
       response.writeHead(400, { 'content-type': 'application/json' });
       response.end(
