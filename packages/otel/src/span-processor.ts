@@ -196,7 +196,7 @@ export class AgentMeterSpanProcessor {
           ...(attribution.customer_id ? { customer_id: attribution.customer_id } : {}),
           metadata: { 'otel.trace_id': view.traceId, 'otel.span_id': view.spanId },
         },
-        { layer: 'framework' },
+        { layer: 'spans' },
       );
     // The Meter context of where the span started also fills the event's metadata, as for a wrapped call.
     const eventId = scope?.context ? this.#meter.withContext(scope.context, record) : record();

@@ -262,7 +262,9 @@ describe('the last resort in one process: a callback layer and a span of the sam
       attribution,
       { layer: 'framework' },
     );
-    expect(recordUsage(meter, callback(parent), attribution, { layer: 'framework' })).toBeUndefined();
+    expect(
+      recordUsage(meter, callback(parent, { streamed: true }), attribution, { layer: 'framework' }),
+    ).toBeUndefined();
     expect(meter.events).toHaveLength(1);
   });
 

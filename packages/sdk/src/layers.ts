@@ -33,19 +33,80 @@ const scopes = createContextStore<LayerScope>();
 const RECENT_LIMIT = 10_000;
 const recentProviderIds = new Set<string>();
 
+/** How long a record waits to be matched. */
+const CLAIM_TTL_MS = 10 * 60_000;
+
+interface Claim<T> {
+  keys: readonly string[];
+  value: T;
+  at: number;
+}
+
 /**
- * Provider calls with an id that may repeat, by provider and id: when each started and ended. A
- * framework layer hearing of a call with that id claims one made within its own call (each claimed
- * once), so repeating ids neither merge two calls nor let one wrapped call hide another layer's.
+ * Records each matched at most once, found by any of their keys: past `limit` the oldest record goes
+ * (only it), and a record older than ten minutes is never matched. Every operation costs the records
+ * under the keys it looks at, not the whole registry.
+ */
+class OneTimeClaims<T> {
+  readonly #byKey = new Map<string, Set<Claim<T>>>();
+  readonly #all = new Set<Claim<T>>();
+  constructor(readonly limit = RECENT_LIMIT) {}
+
+  put(keys: readonly string[], value: T, now = Date.now()): void {
+    if (this.#all.size >= this.limit) {
+      const oldest = this.#all.values().next().value;
+      if (oldest) this.#drop(oldest);
+    }
+    const claim: Claim<T> = { keys, value, at: now };
+    this.#all.add(claim);
+    for (const key of keys) {
+      let set = this.#byKey.get(key);
+      if (!set) {
+        set = new Set();
+        this.#byKey.set(key, set);
+      }
+      set.add(claim);
+    }
+  }
+
+  /** Takes (removes) the oldest live record under one of `keys`, in their order, that `accept` takes. */
+  take(keys: readonly string[], accept: (value: T) => boolean = () => true, now = Date.now()): boolean {
+    for (const key of keys) {
+      for (const claim of this.#byKey.get(key) ?? []) {
+        if (now - claim.at >= CLAIM_TTL_MS) {
+          this.#drop(claim);
+          continue;
+        }
+        if (!accept(claim.value)) continue;
+        this.#drop(claim);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #drop(claim: Claim<T>): void {
+    this.#all.delete(claim);
+    for (const key of claim.keys) {
+      const set = this.#byKey.get(key);
+      set?.delete(claim);
+      if (set?.size === 0) this.#byKey.delete(key);
+    }
+  }
+}
+
+/**
+ * Provider calls whose id may repeat, or that have none, by provider and id: when each started and its
+ * counts. A framework layer hearing of a call with that id claims one that started within its own call
+ * and reported the same counts, once, so repeating ids neither merge two calls nor let one wrapped call
+ * hide another layer's.
  */
 interface RepeatingCall {
   startedAt: number;
-  endedAt: number;
+  inputTokens: number;
+  outputTokens: number;
 }
-const repeatingCalls = new Map<string, RepeatingCall[]>();
-let repeatingCount = 0;
-/** How long a provider call with a repeating id waits to be claimed. */
-const REPEATING_TTL_MS = 10 * 60_000;
+const repeatingCalls = new OneTimeClaims<RepeatingCall>();
 
 /** Runs `fn` as an outer (framework) layer. `scope.innerMetered` tells afterwards whether a provider wrapper metered inside. */
 export function runOuterLayer<T>(fn: (scope: LayerScope) => T): T {
@@ -59,13 +120,16 @@ const repeatingKey = (usage: Pick<NormalizedUsage, 'provider' | 'responseId'>) =
 
 /**
  * True when a provider-level wrapper in this process metered this call: the same unique response id
- * recently, or — for an id that may repeat — a call with that id that started no earlier than
- * `usage.startedAt` (the framework layer's own start), claimed once. Without a start time a repeating
- * id proves nothing, and the answer is false.
+ * recently, or — for an id that may repeat, or none — a call with that id and the same token counts
+ * that started no earlier than `usage.startedAt` (the framework layer's own start), claimed once.
+ * Without a start time a repeating id proves nothing, and the answer is false.
  */
 export function wasMeteredByProvider(
   usage:
-    | Pick<NormalizedUsage, 'provider' | 'responseId' | 'responseIdIsUnique' | 'startedAt'>
+    | Pick<
+        NormalizedUsage,
+        'provider' | 'responseId' | 'responseIdIsUnique' | 'startedAt' | 'inputTokens' | 'outputTokens'
+      >
     | string
     | undefined,
 ): boolean {
@@ -73,18 +137,15 @@ export function wasMeteredByProvider(
   if (typeof usage === 'string') return recentProviderIds.has(usage);
   if (usage.responseId !== undefined && hasUniqueResponseId(usage))
     return recentProviderIds.has(usage.responseId);
-  if (usage.startedAt === undefined) return false;
-  const calls = repeatingCalls.get(repeatingKey(usage));
-  if (!calls) return false;
-  const now = Date.now();
-  const index = calls.findIndex(
-    (call) => call.startedAt >= (usage.startedAt as number) && now - call.endedAt < REPEATING_TTL_MS,
+  const startedAt = usage.startedAt;
+  if (startedAt === undefined) return false;
+  return repeatingCalls.take(
+    [repeatingKey(usage)],
+    (call) =>
+      call.startedAt >= startedAt &&
+      call.inputTokens === usage.inputTokens &&
+      call.outputTokens === usage.outputTokens,
   );
-  if (index === -1) return false;
-  calls.splice(index, 1);
-  repeatingCount--;
-  if (calls.length === 0) repeatingCalls.delete(repeatingKey(usage));
-  return true;
 }
 
 function markProviderMetered(usage: NormalizedUsage): void {
@@ -94,7 +155,12 @@ function markProviderMetered(usage: NormalizedUsage): void {
     if (responseId) scope.responseIds.add(responseId);
   }
   if (!responseId || !hasUniqueResponseId(usage)) {
-    rememberRepeating(usage);
+    const now = Date.now();
+    repeatingCalls.put(
+      [repeatingKey(usage)],
+      { startedAt: usage.startedAt ?? now, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens },
+      now,
+    );
     return;
   }
   if (recentProviderIds.size >= RECENT_LIMIT) {
@@ -105,92 +171,41 @@ function markProviderMetered(usage: NormalizedUsage): void {
   recentProviderIds.add(responseId);
 }
 
-function rememberRepeating(usage: NormalizedUsage): void {
-  const now = Date.now();
-  if (repeatingCount >= RECENT_LIMIT) {
-    // Drop the calls of the id not claimed for the longest (Maps iterate in insertion order).
-    const [oldestKey, oldest] = repeatingCalls.entries().next().value as [string, RepeatingCall[]];
-    repeatingCalls.delete(oldestKey);
-    repeatingCount -= oldest.length;
-  }
-  const key = repeatingKey(usage);
-  const calls = repeatingCalls.get(key) ?? [];
-  repeatingCalls.delete(key);
-  // Expired calls of this id go now; the id moves to the end of the map.
-  const live = calls.filter((call) => now - call.endedAt < REPEATING_TTL_MS);
-  repeatingCount -= calls.length - live.length;
-  live.push({ startedAt: usage.startedAt ?? now, endedAt: now });
-  repeatingCount++;
-  repeatingCalls.set(key, live);
-}
-
 /**
  * The last resort, in one process, for a layer that cannot see a call's own span (a LangChain callback
- * names the span its call started under, `parentSpanId` without `spanId`) and a layer reading spans
+ * names the span its call started under: `parentSpanId` without `spanId`) and a layer reading spans
  * (`spanId` and its parent): a span directly under that span, of the same provider, with the same counts
- * or none recorded, is the same call. Each record is matched at most once, whichever comes first; a
- * match is looked for for 10 minutes.
+ * — or, for a streamed call, none recorded — is the same call, when nothing exact (a unique response id)
+ * names it. Each record is matched at most once, whichever comes first.
  */
-interface UnderRecord {
-  at: number;
-  matched: boolean;
-}
-const underFromCallbacks = new Map<string, UnderRecord[]>();
-const underFromSpans = new Map<string, UnderRecord[]>();
-let underCount = 0;
+const underFromCallbacks = new OneTimeClaims<true>();
+const underFromSpans = new OneTimeClaims<true>();
 
 function underKey(usage: NormalizedUsage, parentSpanId: string, missing: boolean): string {
   const counts = missing ? 'missing' : `${usage.inputTokens}/${usage.outputTokens}`;
   return `${usage.traceId}:${parentSpanId}:${usage.provider.toLowerCase()}:${counts}`;
 }
 
-/** Takes the first unmatched, unexpired record under one of `keys`, if any. */
-function takeUnder(records: Map<string, UnderRecord[]>, keys: readonly string[], now: number): boolean {
-  for (const key of keys) {
-    const list = records.get(key);
-    const found = list?.find((record) => !record.matched && now - record.at < REPEATING_TTL_MS);
-    if (found) {
-      found.matched = true;
-      return true;
-    }
-  }
-  return false;
-}
-
-function putUnder(records: Map<string, UnderRecord[]>, keys: readonly string[], now: number): void {
-  if (underCount >= RECENT_LIMIT) {
-    for (const map of [underFromCallbacks, underFromSpans]) map.clear();
-    underCount = 0;
-  }
-  const record: UnderRecord = { at: now, matched: false };
-  for (const key of keys) {
-    const list = (records.get(key) ?? []).filter(
-      (entry) => !entry.matched && now - entry.at < REPEATING_TTL_MS,
-    );
-    list.push(record);
-    records.set(key, list);
-  }
-  underCount++;
-}
-
 /**
- * For a record with a parent span but none of its own (a callback) or with both (a span): true when the
- * other kind already recorded the same call (it is matched, and this record is not metered). Otherwise
- * it is kept for the other kind to find.
+ * For a callback's record (a parent span, none of its own) or a span's: true when the other kind already
+ * recorded the same call (it is matched, and this record is not metered). Otherwise it is kept for the
+ * other kind to find.
  */
 function matchedUnder(usage: NormalizedUsage): boolean {
   const parent = usage.parentSpanId;
   if (!usage.traceId || !parent) return false;
-  const now = Date.now();
   if (usage.spanId === undefined) {
-    const keys = [underKey(usage, parent, false), underKey(usage, parent, true)];
-    if (takeUnder(underFromSpans, keys, now)) return true;
-    putUnder(underFromCallbacks, keys, now);
+    const keys = [underKey(usage, parent, false)];
+    if (usage.streamed) keys.push(underKey(usage, parent, true));
+    if (underFromSpans.take(keys)) return true;
+    underFromCallbacks.put(keys, true);
     return false;
   }
+  // A span a unique id names is matched by that id or not at all; a callback layer sees no embeddings.
+  if (hasUniqueResponseId(usage) || usage.operation === 'embeddings') return false;
   const keys = [underKey(usage, parent, usage.usageMissing === true)];
-  if (takeUnder(underFromCallbacks, keys, now)) return true;
-  putUnder(underFromSpans, keys, now);
+  if (underFromCallbacks.take(keys)) return true;
+  underFromSpans.put(keys, true);
   return false;
 }
 
@@ -212,8 +227,11 @@ export function onUsage(listener: UsageListener): () => void {
 }
 
 export interface RecordUsageOptions {
-  /** `provider` for wrappers of a provider SDK; `framework` for layers above them. */
-  layer: 'provider' | 'framework';
+  /**
+   * `provider` for wrappers of a provider SDK; `framework` for layers above them; `spans` for a layer
+   * reading other instrumentations' spans (it knows the call's span, and links by it).
+   */
+  layer: 'provider' | 'framework' | 'spans';
   /** The enclosing outer-layer scope, for framework layers that opened one with `runOuterLayer()`. */
   scope?: LayerScope;
 }
@@ -233,8 +251,8 @@ export function recordUsage(
   if (options.layer === 'framework') {
     if (options.scope?.innerMetered) return undefined;
     if (wasMeteredByProvider(usage)) return undefined;
-    if (matchedUnder(usage)) return undefined;
   }
+  if (options.layer !== 'provider' && matchedUnder(usage)) return undefined;
   const event = usageToEvent(usage, attribution);
   if (usage.responseId && hasUniqueResponseId(usage)) {
     const context = meter.currentContext();

@@ -148,6 +148,7 @@ function callLinks(usage: NormalizedUsage): TrackEvent['call'] {
   } else if (usage.traceId && usage.parentSpanId) {
     call.trace_id = usage.traceId;
     call.parent_span_id = usage.parentSpanId;
+    if (usage.streamed) call.streamed = true;
   }
   return Object.keys(call).length > 0 ? call : undefined;
 }

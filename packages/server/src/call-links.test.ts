@@ -144,6 +144,7 @@ describe('planLinks', () => {
       links: [],
       supersede: [],
       unlink: [],
+      unlinkUnderOf: [],
     });
   });
 
@@ -156,8 +157,11 @@ describe('planLinks', () => {
       tokensOutput: output,
       usageMissing,
     });
-    const handler = (eventId: string, input = 1200, output = 300) =>
-      meter(eventId, ...linkKeys({ trace_id: 'T', parent_span_id: 'P' }, facts('meter', input, output)));
+    const handler = (eventId: string, input = 1200, output = 300, streamed = false) =>
+      meter(
+        eventId,
+        ...linkKeys({ trace_id: 'T', parent_span_id: 'P', streamed }, facts('meter', input, output)),
+      );
     const child = (spanId: string, input = 1200, output = 300, usageMissing = false) =>
       span(
         `otel:T:${spanId}`,
@@ -168,7 +172,12 @@ describe('planLinks', () => {
       );
 
     it('names keys only for a meter event without its own span, and one key for a span', () => {
-      expect(handler('h').links).toEqual(['under:T:P:openai:1200/300', 'under:T:P:openai:missing']);
+      expect(handler('h').links).toEqual(['under:T:P:openai:1200/300']);
+      // A streamed call's span may carry no counts (OpenLLMetry and OpenInference record none on streams).
+      expect(handler('h', 1200, 300, true).links).toEqual([
+        'under:T:P:openai:1200/300',
+        'under:T:P:openai:missing',
+      ]);
       expect(child('S').links).toEqual(['span:T:S', 'under:T:P:openai:1200/300']);
       expect(child('S', 0, 0, true).links).toEqual(['span:T:S', 'under:T:P:openai:missing']);
       // A meter event that names its call's span needs nothing else.
@@ -185,6 +194,37 @@ describe('planLinks', () => {
       ]);
       expect(plan.links.filter((link) => link.linkKey.startsWith('under:'))).toEqual([]);
       expect(plan.links).toContainEqual({ linkKey: 'span:T:S', eventId: 'h', source: 'meter' });
+    });
+
+    it('nothing exact before the last resort: a meter event that replaced its span by id takes no other span', () => {
+      // Call A (unique id) and call B (another call under the same agent span, same counts, no id) were
+      // charged from their spans; then A's callback event arrives naming both its id and its parent.
+      const holders: LinkHolder[] = [
+        {
+          linkKey: 'id:chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT',
+          eventId: 'otel:T:A',
+          source: 'span',
+          supersededBy: null,
+        },
+        { linkKey: 'under:T:P:openai:1200/300', eventId: 'otel:T:B', source: 'span', supersededBy: null },
+      ];
+      const event = meter(
+        'h',
+        ...linkKeys(
+          { trace_id: 'T', parent_span_id: 'P', response_id: 'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT' },
+          facts('meter', 1200, 300),
+        ),
+      );
+      const plan = planLinks([event], new Set(), holders);
+      expect(plan.supersede).toEqual([{ eventId: 'otel:T:A', by: 'h' }]);
+    });
+
+    it('a meter event whose span was found exactly gives up its under: keys, stored or not', () => {
+      const id = 'id:chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT';
+      const holders: LinkHolder[] = [{ linkKey: id, eventId: 'h', source: 'meter', supersededBy: null }];
+      const plan = planLinks([span('otel:T:A', id)], new Set(), holders);
+      expect(plan.decisions).toEqual([{ kind: 'linked', existing: 'h' }]);
+      expect(plan.unlinkUnderOf).toEqual(['h']);
     });
 
     it('span first: the meter event supersedes it; a stored span charge too, and its key is deleted', () => {
@@ -221,10 +261,13 @@ describe('planLinks', () => {
       ]);
     });
 
-    it('a span traced without counts matches; a span with other counts, or another provider, does not', () => {
+    it('a span traced without counts matches a streamed call only; other counts or another provider never', () => {
+      expect(
+        planLinks([handler('h', 1200, 300, true), child('S', 0, 0, true)], new Set(), []).decisions[1],
+      ).toEqual({ kind: 'linked', existing: 'h' });
       expect(planLinks([handler('h'), child('S', 0, 0, true)], new Set(), []).decisions[1]).toEqual({
-        kind: 'linked',
-        existing: 'h',
+        kind: 'insert',
+        supersededBy: null,
       });
       expect(planLinks([handler('h'), child('S', 1201, 300)], new Set(), []).decisions[1]).toEqual({
         kind: 'insert',

@@ -35,6 +35,8 @@ interface SpanSpec {
   agent?: boolean;
   /** A model call traced without token counts (a streamed call, for some instrumentations). */
   noUsage?: boolean;
+  /** `gen_ai.operation.name` of a call span (default chat). */
+  operation?: string;
 }
 
 /** One OTLP/JSON span: a chat call reporting usage (an OpenLLMetry-style client span), or an agent span. */
@@ -42,7 +44,7 @@ function span(spec: SpanSpec) {
   const attributes = spec.agent
     ? [str('gen_ai.operation.name', 'invoke_agent')]
     : [
-        str('gen_ai.operation.name', 'chat'),
+        str('gen_ai.operation.name', spec.operation ?? 'chat'),
         str('gen_ai.provider.name', 'openai'),
         str('gen_ai.request.model', 'gpt-4o-mini'),
         ...(spec.noUsage
@@ -76,7 +78,11 @@ const exportBody = (spans: ReturnType<typeof span>[]) => ({
 });
 
 /** What a wrapper sends for the call: its own counts and attribution, and the call's links. */
-const meterEvent = (eventId: string, call: Record<string, string>, extra: Record<string, unknown> = {}) => ({
+const meterEvent = (
+  eventId: string,
+  call: Record<string, string | boolean>,
+  extra: Record<string, unknown> = {},
+) => ({
   event_id: eventId,
   agent_id: 'bot',
   action: 'chat',
@@ -165,12 +171,31 @@ describe.each(STORE_KINDS)('one charge per model call across /v1/meter and /v1/t
     ]);
     expect(await ledgerIds(api.call)).toEqual(['lc-1', 'lc-2', `otel:${TRACE}:${spanOf(53)}`]);
     // Span first, then the callback's event: the span's charge is superseded.
+    // A streamed call's span without counts (as OpenLLMetry records streams), then its callback's event.
     await exportSpans(api.call, [span({ spanId: spanOf(54), parentSpanId: agent, noUsage: true })]);
-    await meter(api.call, meterEvent('lc-3', { trace_id: TRACE, parent_span_id: agent }));
+    await meter(api.call, {
+      ...meterEvent('lc-3', { trace_id: TRACE, parent_span_id: agent }),
+      call: { trace_id: TRACE, parent_span_id: agent, streamed: true },
+    });
     expect(await ledgerIds(api.call)).toEqual(['lc-1', 'lc-2', 'lc-3', `otel:${TRACE}:${spanOf(53)}`]);
     // A fourth callback event finds nothing left to take: it is a call of its own.
     await meter(api.call, meterEvent('lc-4', { trace_id: TRACE, parent_span_id: agent }));
     expect((await usageTotals(api.call)).calls).toBe(5);
+  });
+
+  it('the last resort never takes a second span: a callback event naming its call by id supersedes that span only', async () => {
+    const agent = spanOf(60);
+    const idA = 'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT';
+    // Call A (chat, unique id) and call B (embeddings traced without counts) under one agent span.
+    await exportSpans(api.call, [
+      span({ spanId: spanOf(61), parentSpanId: agent, responseId: idA, input: 120, output: 12 }),
+      span({ spanId: spanOf(62), parentSpanId: agent, noUsage: true, operation: 'embeddings' }),
+    ]);
+    await meter(
+      api.call,
+      meterEvent('lc-A', { response_id: idA, trace_id: TRACE, parent_span_id: agent, streamed: true }),
+    );
+    expect(await ledgerIds(api.call)).toEqual(['lc-A', `otel:${TRACE}:${spanOf(62)}`]);
   });
 
   it('a meter event arriving after its span supersedes the span charge: only the meter event counts, everywhere', async () => {

@@ -499,9 +499,15 @@ export interface components {
              * @description For a layer that cannot see the call's own span (a LangChain callback): the span that was
              *     active when the call started, with `trace_id`; ignored when `span_id` is given. A last resort:
              *     one span charge directly under it, of the same provider, with the same input and output
-             *     counts (or traced without counts), is taken for this call — one for one.
+             *     counts (or, with `streamed: true`, traced without counts), is taken for this call — one for
+             *     one.
              */
             parent_span_id?: string;
+            /**
+             * @description With `parent_span_id`: the call was streamed, so its span may carry no token counts (some
+             *     instrumentations record none on streams).
+             */
+            streamed?: boolean;
         };
         PriceBreakdown: {
             base: number;

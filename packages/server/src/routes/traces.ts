@@ -192,8 +192,12 @@ function eventOf(span: OtlpSpan, usage: SpanUsage) {
     call: {
       trace_id: span.traceId,
       span_id: span.spanId,
-      // For the last-resort match with an event that names only the span the call started under.
-      ...(span.parentSpanId === undefined ? {} : { parent_span_id: span.parentSpanId }),
+      // For the last-resort match with an event that names only the span the call started under (a
+      // LangChain callback's): only where nothing exact names the call, and for the calls such a layer
+      // sees (chat and completions, not embeddings).
+      ...(span.parentSpanId === undefined || responseId !== undefined || usage.operation === 'embeddings'
+        ? {}
+        : { parent_span_id: span.parentSpanId }),
       ...(responseId === undefined ? {} : { response_id: responseId }),
     },
     provider: usage.provider,
