@@ -161,4 +161,22 @@ ALTER TABLE events ADD COLUMN superseded_by TEXT;`,
     sqlite: separateUsage,
     postgres: separateUsage,
   },
+  {
+    // Span charges recorded before call links existed hold no links, so a meter event naming such a span
+    // after the upgrade was charged on top of it. Their ids say which span they charge
+    // (`otel:<trace>:<span>`, lower-case hex, as /v1/traces has always written them), which is all the
+    // span link is: each one not replaced already gets it, as /v1/traces gives it today. A span charge
+    // recorded since holds the link already (nothing is written twice). Runs once, over every event.
+    version: 6,
+    name: 'span links of span charges recorded before call links',
+    sqlite: `INSERT OR IGNORE INTO call_links (project_id, link_key, event_id, source)
+SELECT project_id, 'span:' || substr(event_id, 6, 32) || ':' || substr(event_id, 39, 16), event_id, 'span'
+FROM events
+WHERE event_id GLOB 'otel:${'[0-9a-f]'.repeat(32)}:${'[0-9a-f]'.repeat(16)}' AND superseded_by IS NULL;`,
+    postgres: `INSERT INTO call_links (project_id, link_key, event_id, source)
+SELECT project_id, 'span:' || substr(event_id, 6, 32) || ':' || substr(event_id, 39, 16), event_id, 'span'
+FROM events
+WHERE event_id ~ '^otel:[0-9a-f]{32}:[0-9a-f]{16}$' AND superseded_by IS NULL
+ON CONFLICT DO NOTHING;`,
+  },
 ];
