@@ -1,5 +1,5 @@
 import * as nodeCrypto from 'node:crypto';
-import { PricingError, priceEvent } from '@agentmeter/pricing';
+import { PricingError, priceEvent, type Tier, type TokenCounts, tokenCounts } from '@agentmeter/pricing';
 import { linkKeys } from './call-links.js';
 import type { ConfigCache, PricingConfig } from './config-cache.js';
 import { openapi, schemaValidator, toFieldErrors } from './contract.js';
@@ -18,6 +18,48 @@ export const MAX_EXPIRY_MS = 90 * DAY_MS;
 export const MAX_METADATA_BYTES = 8192;
 /** A single component of a single event may charge at most 1,000,000 (in units of 10^-12). */
 export const MAX_COMPONENT = 1_000_000n * 1_000_000_000_000n;
+
+/**
+ * The count that drives an event's token charge: the one whose share of it is the largest. Every kind
+ * of token is charged at its own rate (and web searches by a fee per request), so the field to correct
+ * in a charge that is too large is not always `tokens_input`: a million web searches at a fee of 10, or
+ * audio output at its own rate, can overflow with few input tokens. Shares are compared exactly; a tie
+ * goes to the first field in this order.
+ */
+function largestTokenShare(tier: Tier, counts: TokenCounts): string {
+  const unit = BigInt(tier.tokenUnit);
+  // The same split of the counts as the pricing package's token charge, each part times its rate
+  // (per token unit; the fee per search is scaled to the same unit).
+  const shares: Array<[string, bigint]> = [
+    [
+      'tokens_input',
+      BigInt(counts.input - counts.cachedInput - counts.cacheWrite - counts.audioInput) * tier.tokenRateInput,
+    ],
+    ['tokens_output', BigInt(counts.output - counts.audioOutput) * tier.tokenRateOutput],
+    ['tokens_cached_input', BigInt(counts.cachedInput) * tier.tokenRateCachedInput],
+    ['tokens_cache_write', BigInt(counts.cacheWrite - counts.cacheWrite1h) * tier.tokenRateCacheWrite],
+    ['tokens_cache_write_1h', BigInt(counts.cacheWrite1h) * tier.tokenRateCacheWrite1h],
+    ['tokens_audio_input', BigInt(counts.audioInput) * tier.tokenRateAudioInput],
+    ['tokens_audio_output', BigInt(counts.audioOutput) * tier.tokenRateAudioOutput],
+    ['web_search_requests', BigInt(counts.webSearchRequests) * tier.webSearchRequestFee * unit],
+  ];
+  let [field, largest] = shares[0] as [string, bigint];
+  for (const [name, share] of shares) {
+    if (share > largest) [field, largest] = [name, share];
+  }
+  return field;
+}
+
+/**
+ * The field to name when one component of an event's charge is too large: for tokens, the count that
+ * drives it; for the outcome bonus, `outcome` (the event asks for the bonus); the base fee is the
+ * tier's alone, so no field of the event.
+ */
+function overflowField(component: 'base' | 'tokens' | 'outcome', tier: Tier, body: EventBody): string | null {
+  if (component === 'tokens') return `/${largestTokenShare(tier, tokenCounts(body))}`;
+  if (component === 'outcome') return '/outcome';
+  return null;
+}
 
 export interface ItemError {
   code: string;
@@ -165,7 +207,13 @@ interface EventBody {
   expires_at?: string;
   tier?: string;
   metadata?: Record<string, unknown>;
-  call?: { response_id?: string; trace_id?: string; span_id?: string; parent_span_id?: string };
+  call?: {
+    response_id?: string;
+    trace_id?: string;
+    span_id?: string;
+    parent_span_id?: string;
+    streamed?: boolean;
+  };
   usage_missing?: boolean;
 }
 
@@ -441,7 +489,7 @@ function prepare(
     if (amount > MAX_COMPONENT) {
       return fail(
         'charge_too_large',
-        component === 'tokens' ? '/tokens_input' : null,
+        overflowField(component, resolved.tier, body),
         `The ${component} charge of one event may be at most 1000000.`,
       );
     }

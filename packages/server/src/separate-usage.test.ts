@@ -296,3 +296,108 @@ describe.each(STORE_KINDS)('separately billed usage on %s', (kind) => {
     expect((await api.call('GET', '/v1/usage')).body.totals).toEqual([]);
   });
 });
+
+// A component of one event's charge beyond the limit is refused naming the field to correct: for the
+// token component, the count whose charge is its largest share (input, output, a cache kind, audio, or
+// the web searches and their fee), not always `tokens_input`; for the outcome bonus, `outcome`.
+/** Rates per 1K tokens, high enough that a billion tokens of one kind exceed the limit of 1,000,000. */
+const LARGE_RATES = {
+  base_fee: '0.001',
+  token_rate_input: '2',
+  token_rate_output: '3',
+  token_rate_cached_input: '1.5',
+  token_rate_cache_write: '2.5',
+  token_rate_cache_write_1h: '4',
+  token_rate_audio_input: '6',
+  token_rate_audio_output: '7',
+  web_search_request_fee: '10',
+  outcome_bonus: '2000000',
+};
+
+describe.each(STORE_KINDS)('a charge too large on %s', (kind) => {
+  let api: ApiHarness;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    const opened = await openTestStore(kind);
+    cleanup = opened.cleanup;
+    api = await apiHarness(opened.store);
+    expect((await api.call('PUT', '/v1/tiers/default', { body: LARGE_RATES })).status).toBe(200);
+  });
+  afterEach(async () => cleanup());
+
+  const meter = (body: Record<string, unknown>) =>
+    api.call('POST', '/v1/meter', { body: { agent_id: 'bot', action: 'call', ...body } });
+
+  it('names the count that drives the token charge, and records nothing', async () => {
+    const cases: [string, Record<string, unknown>][] = [
+      // 200,000 searches × 10 = 2,000,000 with no tokens at all.
+      ['web_search_requests', { web_search_requests: 200_000 }],
+      // A few tokens beside them change nothing: the fee is the largest share.
+      ['web_search_requests', { tokens_input: 1_000, tokens_output: 500, web_search_requests: 150_000 }],
+      ['tokens_input', { tokens_input: 1_000_000_000 }],
+      ['tokens_output', { tokens_input: 10, tokens_output: 400_000_000 }],
+      // 1e9 of audio output at 7: the output is all audio, none at the text rate.
+      ['tokens_audio_output', { tokens_output: 1_000_000_000, tokens_audio_output: 1_000_000_000 }],
+      ['tokens_cached_input', { tokens_input: 1_000_000_000, tokens_cached_input: 1_000_000_000 }],
+      [
+        'tokens_cache_write_1h',
+        {
+          tokens_input: 1_000_000_000,
+          tokens_cache_write: 1_000_000_000,
+          tokens_cache_write_1h: 900_000_000,
+        },
+      ],
+      ['tokens_audio_input', { tokens_input: 600_000_000, tokens_audio_input: 400_000_000 }],
+      // Together over the limit, each under it: plain input 0.9e6, searches 0.2e6; input is larger.
+      ['tokens_input', { tokens_input: 450_000_000, web_search_requests: 20_000 }],
+      // And the other way round: searches 0.9e6, plain input 0.2e6.
+      ['web_search_requests', { tokens_input: 100_000_000, web_search_requests: 90_000 }],
+    ];
+    for (const [field, counts] of cases) {
+      const response = await meter(counts);
+      expect({ counts, status: response.status, code: response.body.code }).toEqual({
+        counts,
+        status: 422,
+        code: 'charge_too_large',
+      });
+      expect({ counts, fields: response.body.errors.map((error: { field: string }) => error.field) }).toEqual(
+        {
+          counts,
+          fields: [`/${field}`],
+        },
+      );
+    }
+    const batch = await api.call('POST', '/v1/meter/batch', {
+      body: {
+        events: [
+          { agent_id: 'bot', action: 'call', web_search_requests: 200_000 },
+          { agent_id: 'bot', action: 'call', tokens_input: 10, tokens_output: 5 },
+        ],
+      },
+    });
+    expect(batch.status).toBe(200);
+    expect(
+      batch.body.results.map((result: { status: string; error?: { code: string; field?: string } }) => [
+        result.status,
+        result.error?.code,
+        result.error?.field,
+      ]),
+    ).toEqual([
+      ['rejected', 'charge_too_large', '/web_search_requests'],
+      ['accepted', undefined, undefined],
+    ]);
+    expect((await api.call('GET', '/v1/events')).body.data).toHaveLength(1);
+  });
+
+  it('names `outcome` when the bonus it asks for is too large', async () => {
+    for (const outcome of ['success', 'pending']) {
+      const response = await meter({ tokens_input: 10, outcome });
+      expect([response.status, response.body.code, response.body.errors[0].field]).toEqual([
+        422,
+        'charge_too_large',
+        '/outcome',
+      ]);
+    }
+    expect((await meter({ tokens_input: 10, outcome: 'failure' })).status).toBe(200);
+  });
+});
