@@ -6,12 +6,13 @@ import {
   EVENT_COLUMNS,
   eventParams,
   eventsSelect,
-  holdersSelect,
+  HOLDERS_POSTGRES,
+  holderReads,
   invoiceRowFrom,
   invoiceSelect,
+  orderHolders,
   rowToAssignment,
   rowToEvent,
-  rowToHolder,
   rowToKey,
   rowToTier,
   usageRowFrom,
@@ -113,8 +114,11 @@ const UNLINK = `DELETE FROM call_links WHERE project_id = $1
 /** Every last-resort link of some meter events whose call's span was found. */
 const UNLINK_UNDER_OF = `DELETE FROM call_links WHERE project_id = $1 AND event_id = ANY($2::text[])
   AND link_key LIKE 'under:%'`;
-const INSERT_LINKS = `INSERT INTO call_links (project_id, link_key, event_id, source)
-  SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])
+/** A link row carries its event's seq: holders are read oldest first by it (`HOLDERS_POSTGRES`). */
+const INSERT_LINKS = `INSERT INTO call_links (project_id, link_key, event_id, source, event_seq)
+  SELECT $1, v.link_key, v.event_id, v.source, e.seq
+  FROM unnest($2::text[], $3::text[], $4::text[]) AS v(link_key, event_id, source)
+  JOIN events e ON e.project_id = $1 AND e.event_id = v.event_id
   ON CONFLICT (project_id, link_key, event_id) DO NOTHING`;
 
 const SUPERSEDE = `UPDATE events e SET superseded_by = v.superseder
@@ -186,6 +190,7 @@ export class PostgresStore implements Store {
   readonly #schema: string | undefined;
   readonly #onError: (error: unknown) => void;
   readonly keySecret: Uint8Array | undefined;
+  #linkHoldersRead = 0;
 
   constructor(options: PostgresStoreOptions) {
     const { connectionString, schema, maxConnections = 10 } = options;
@@ -209,6 +214,11 @@ export class PostgresStore implements Store {
     // An idle client that loses its connection must not crash the process (the pool replaces it), nor
     // go unnoticed: a database restarting or dropping connections shows in the log.
     this.#pool.on('error', (error) => this.#onError(error));
+  }
+
+  /** Stored holders of call links read by the writes naming links so far (each write reads a bounded few). */
+  get linkHoldersRead(): number {
+    return this.#linkHoldersRead;
   }
 
   async #query(sql: string, params: unknown[] = []): Promise<Row[]> {
@@ -561,10 +571,19 @@ export class PostgresStore implements Store {
           )
         ).rows.map((row) => String(row.event_id)),
       );
-      const holders = (await client.query(holdersSelect('postgres'), [projectId, [...links]])).rows.map(
-        rowToHolder,
-      );
-      const plan = planLinks(rows, stored, holders);
+      // Only the holders the decision can act on, in one statement: index ranges that stop at their limits.
+      const reads = holderReads(rows);
+      const found = (
+        await client.query(HOLDERS_POSTGRES, [
+          projectId,
+          reads.exact,
+          reads.under.map((read) => read.linkKey),
+          reads.under.map((read) => read.meters),
+          reads.under.map((read) => read.spans),
+        ])
+      ).rows as Row[];
+      this.#linkHoldersRead += found.length;
+      const plan = planLinks(rows, stored, orderHolders(found));
 
       const columns: unknown[][] = EVENT_COLUMNS.map(() => []);
       const planned = new Set<string>();

@@ -90,7 +90,7 @@ CREATE INDEX events_project_ts ON events (project_id, ts);
 CREATE INDEX events_project_customer_ts ON events (project_id, customer_id, ts);
 CREATE INDEX events_project_resolved ON events (project_id, resolved_at) WHERE resolved_at IS NOT NULL;`;
 
-// Looked up by (project, link) only: the primary key is the index.
+// Unique per (project, link, event); read through the indexes of migration 7.
 const callLinks = `CREATE TABLE call_links (
   project_id TEXT NOT NULL,
   link_key TEXT NOT NULL,
@@ -98,6 +98,11 @@ const callLinks = `CREATE TABLE call_links (
   source TEXT NOT NULL CHECK (source IN ('meter', 'span')),
   PRIMARY KEY (project_id, link_key, event_id)
 );`;
+
+// Both cover what their reads use of call_links (no lookup of the row): SQLite would otherwise prefer
+// the primary key's project range for deleting an event's links by key prefix.
+const callLinkIndexes = `CREATE INDEX call_links_holders ON call_links (project_id, link_key, source, event_seq, event_id);
+CREATE INDEX call_links_event ON call_links (project_id, event_id, link_key);`;
 
 const separateUsage = [
   'tokens_audio_input',
@@ -178,5 +183,24 @@ SELECT project_id, 'span:' || substr(event_id, 6, 32) || ':' || substr(event_id,
 FROM events
 WHERE event_id ~ '^otel:[0-9a-f]{32}:[0-9a-f]{16}$' AND superseded_by IS NULL
 ON CONFLICT DO NOTHING;`,
+  },
+  {
+    // A write naming links reads only the few holders of each that its decision can act on, oldest
+    // first, where it read every holder: a caller's span is held by every call a wrapper metered under
+    // it, a parent's last-resort key by every usage-less span under it, so each write grew with the
+    // ledger. Each link row now carries its event's seq (set from the events it names, here for the rows
+    // written before), and the holders index serves each read as a range that stops at its limit, with
+    // no sort. The event index serves deleting an event's last-resort links (a meter event whose call's
+    // span was found), which otherwise scanned the project's links.
+    version: 7,
+    name: 'call link holders read oldest first, bounded',
+    sqlite: `ALTER TABLE call_links ADD COLUMN event_seq INTEGER;
+UPDATE call_links SET event_seq = (SELECT e.seq FROM events e
+  WHERE e.project_id = call_links.project_id AND e.event_id = call_links.event_id);
+${callLinkIndexes}`,
+    postgres: `ALTER TABLE call_links ADD COLUMN event_seq BIGINT;
+UPDATE call_links l SET event_seq = e.seq FROM events e
+  WHERE e.project_id = l.project_id AND e.event_id = l.event_id;
+${callLinkIndexes}`,
   },
 ];

@@ -143,11 +143,144 @@ export function rowToEvent(row: Row): StoredEvent {
 /** Only charges that count: a span's charge replaced by the meter event of its call is left out. */
 const COUNTED = 'superseded_by IS NULL';
 
-/** The stored holders of some links (`?` or `$2` placeholders after the project). */
-export const holdersSelect = (dialect: 'sqlite' | 'postgres') =>
-  `SELECT l.link_key, l.event_id, l.source, e.superseded_by FROM call_links l
-   JOIN events e ON e.project_id = l.project_id AND e.event_id = l.event_id
-   WHERE l.project_id = ${dialect === 'sqlite' ? '? AND l.link_key = ?' : '$1 AND l.link_key = ANY($2::text[])'}`;
+/**
+ * What a write naming links reads of their stored holders: not every holder (a caller's span may be held
+ * by every wrapped call under it, a parent's `under:` key by every usage-less span under it), only those
+ * `planLinks` can act on, each class oldest event first (`event_seq`, the `call_links_holders` index:
+ * a range read that stops at its limit, no sort):
+ *
+ * - an exact key (`id:`, `span:`): its oldest meter holder (a span naming the call is linked to it), every
+ *   span charge not replaced (a meter event naming the call replaces them all; more than one holds a key
+ *   only when spans of one call were exported under several ids) and its oldest replaced span charge
+ *   (the meter event that replaced it charges a span naming the call, when nothing else does);
+ * - an `under:` key, for each side only when a row of the other side carries it (the last resort matches
+ *   a span row with a meter event, a meter row with a span charge not replaced, one for one): that side's
+ *   oldest holders, as many as the write has rows of the other side carrying any `under:` key, plus as
+ *   many as the exact keys' holders read (`withExactHolders`). Each row spends at most one holder by the
+ *   last resort, and an exact match takes or replaces only holders read by an exact key, so the oldest
+ *   holder still standing when a row looks is always among those read.
+ */
+export interface HolderReads {
+  exact: string[];
+  under: { linkKey: string; meters: number; spans: number }[];
+}
+
+/** `under:` keys: the last-resort links (see call-links.ts). */
+const isUnder = (linkKey: string) => linkKey.startsWith('under:');
+
+export function holderReads(rows: readonly EventRow[]): HolderReads {
+  const exact = new Set<string>();
+  const carriedBy = new Map<string, { meter: boolean; span: boolean }>();
+  const rowsWithUnder = { meter: 0, span: 0 };
+  for (const row of rows) {
+    const source = row.source ?? 'meter';
+    let under = false;
+    for (const linkKey of row.links ?? []) {
+      if (!isUnder(linkKey)) {
+        exact.add(linkKey);
+        continue;
+      }
+      under = true;
+      let carried = carriedBy.get(linkKey);
+      if (!carried) {
+        carried = { meter: false, span: false };
+        carriedBy.set(linkKey, carried);
+      }
+      carried[source] = true;
+    }
+    if (under) rowsWithUnder[source]++;
+  }
+  return {
+    exact: [...exact],
+    under: [...carriedBy].map(([linkKey, carried]) => ({
+      linkKey,
+      meters: carried.span ? rowsWithUnder.span : 0,
+      spans: carried.meter ? rowsWithUnder.meter : 0,
+    })),
+  };
+}
+
+/**
+ * The `under:` reads once the exact keys' holders are read: each limit grows by the holders of that side
+ * an exact match can take (meter events a span is linked to, or that replaced a span charge) or replace
+ * (span charges not replaced), which may hold the same `under:` key and are then gone from it.
+ */
+export function withExactHolders(
+  reads: HolderReads,
+  exactHolders: readonly LinkHolder[],
+): HolderReads['under'] {
+  const meters = new Set<string>();
+  const spans = new Set<string>();
+  for (const holder of exactHolders) {
+    if (holder.source === 'meter') meters.add(holder.eventId);
+    else if (holder.supersededBy === null) spans.add(holder.eventId);
+    else meters.add(holder.supersededBy);
+  }
+  return reads.under.map((read) => ({
+    linkKey: read.linkKey,
+    meters: read.meters > 0 ? read.meters + meters.size : 0,
+    spans: read.spans > 0 ? read.spans + spans.size : 0,
+  }));
+}
+
+const HOLDER_COLUMNS = 'l.link_key, l.event_id, l.source, e.superseded_by, l.event_seq';
+
+/**
+ * One class of one link's holders, oldest first: `source`, span charges replaced or not (`standing`),
+ * at most `limit` (SQLite: -1 for all). Placeholders: project, link, source, standing (1/0), limit.
+ */
+export const HOLDERS_SQLITE = `SELECT ${HOLDER_COLUMNS} FROM call_links l
+  JOIN events e ON e.project_id = l.project_id AND e.event_id = l.event_id
+  WHERE l.project_id = ? AND l.link_key = ? AND l.source = ? AND (e.superseded_by IS NULL) = ?
+  ORDER BY l.event_seq, l.event_id LIMIT ?`;
+
+const holdersOf = (key: string, source: 'meter' | 'span', standing: boolean, limit: string) =>
+  `(SELECT ${HOLDER_COLUMNS} FROM call_links l
+    JOIN events e ON e.project_id = l.project_id AND e.event_id = l.event_id
+    WHERE l.project_id = $1 AND l.link_key = ${key} AND l.source = '${source}'
+      AND e.superseded_by IS ${standing ? '' : 'NOT '}NULL
+    ORDER BY l.event_seq, l.event_id${limit})`;
+
+/**
+ * Every read of `HolderReads` in one statement (one round trip): $2 the exact keys; $3, $4, $5 the
+ * `under:` keys with their limits before `withExactHolders`, which the statement applies itself.
+ */
+export const HOLDERS_POSTGRES = `WITH exact AS (
+  SELECT h.* FROM unnest($2::text[]) AS k(link_key)
+  CROSS JOIN LATERAL (
+    ${holdersOf('k.link_key', 'meter', true, ' LIMIT 1')}
+    UNION ALL ${holdersOf('k.link_key', 'span', true, '')}
+    UNION ALL ${holdersOf('k.link_key', 'span', false, ' LIMIT 1')}
+  ) h
+), grown AS (
+  SELECT
+    (SELECT count(*) FROM (SELECT event_id FROM exact WHERE source = 'meter'
+      UNION SELECT superseded_by FROM exact WHERE superseded_by IS NOT NULL) m) AS meters,
+    (SELECT count(DISTINCT event_id) FROM exact WHERE source = 'span' AND superseded_by IS NULL) AS spans
+)
+SELECT * FROM exact
+UNION ALL
+SELECT h.* FROM unnest($3::text[], $4::int[], $5::int[]) AS k(link_key, meters, spans)
+CROSS JOIN grown g
+CROSS JOIN LATERAL (
+  ${holdersOf('k.link_key', 'meter', true, ' LIMIT CASE WHEN k.meters > 0 THEN k.meters + g.meters ELSE 0 END')}
+  UNION ALL ${holdersOf('k.link_key', 'span', true, ' LIMIT CASE WHEN k.spans > 0 THEN k.spans + g.spans ELSE 0 END')}
+) h`;
+
+/** Holders as `planLinks` takes them: each key's oldest first, each (key, event) once. */
+export function orderHolders(rows: readonly Row[]): LinkHolder[] {
+  const seen = new Set<string>();
+  const holders: LinkHolder[] = [];
+  const sorted = [...rows].sort((a, b) => Number(a['event_seq']) - Number(b['event_seq']));
+  for (const row of sorted) {
+    const holder = rowToHolder(row);
+    const pair = `${holder.linkKey}\u0000${holder.eventId}`;
+    if (seen.has(pair)) continue;
+    seen.add(pair);
+    holders.push(holder);
+  }
+  return holders;
+}
 
 export function rowToHolder(row: Row): LinkHolder {
   return {

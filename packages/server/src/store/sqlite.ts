@@ -11,23 +11,25 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { type LinkHolder, planLinks } from '../call-links.js';
+import { planLinks } from '../call-links.js';
 import { newKeyHashSecret } from '../keys.js';
 import { MIGRATIONS } from './schema.js';
 import {
   EVENT_COLUMNS,
   eventParams,
   eventsSelect,
-  holdersSelect,
+  HOLDERS_SQLITE,
+  holderReads,
   invoiceRowFrom,
   invoiceSelect,
+  orderHolders,
   rowToAssignment,
   rowToEvent,
-  rowToHolder,
   rowToKey,
   rowToTier,
   usageRowFrom,
   usageSelect,
+  withExactHolders,
 } from './sql.js';
 import { Checkpointer } from './sqlite-checkpointer.js';
 import { SqliteReader } from './sqlite-reader.js';
@@ -109,8 +111,9 @@ const INSERT_EVENT = `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES ($
   ON CONFLICT (project_id, event_id) DO NOTHING`;
 const SELECT_EVENT = 'SELECT * FROM events WHERE project_id = ? AND event_id = ?';
 const EVENT_STORED = 'SELECT 1 AS found FROM events WHERE project_id = ? AND event_id = ?';
-const HOLDERS = holdersSelect('sqlite');
-const INSERT_LINK = `INSERT INTO call_links (project_id, link_key, event_id, source) VALUES (?, ?, ?, ?)
+/** A link row carries its event's seq: holders are read oldest first by it (`HOLDERS_SQLITE`). */
+const INSERT_LINK = `INSERT INTO call_links (project_id, link_key, event_id, source, event_seq)
+  SELECT ?, ?, event_id, ?, seq FROM events WHERE project_id = ? AND event_id = ?
   ON CONFLICT (project_id, link_key, event_id) DO NOTHING`;
 /** Spent last-resort (`under:`) links: each matches once. */
 const UNLINK = 'DELETE FROM call_links WHERE project_id = ? AND link_key = ? AND event_id = ?';
@@ -133,6 +136,7 @@ export class SqliteStore implements Store {
   #writeOne: Database.Transaction<(projectId: string, rows: EventRow[]) => InsertOutcome[]> | undefined;
   readonly #path: string;
   #checkpointer: Checkpointer | undefined;
+  #linkHoldersRead = 0;
   #reader: SqliteReader | undefined;
   #readerFailed = false;
   readonly keySecret: Uint8Array | undefined;
@@ -166,6 +170,11 @@ export class SqliteStore implements Store {
     // Checkpoints run on a worker thread (Checkpointer); this connection checkpoints only should
     // the WAL pass 10,000 pages (~40 MiB) anyway.
     this.#db.pragma('wal_autocheckpoint = 10000');
+  }
+
+  /** Stored holders of call links read by the writes naming links so far (each write reads a bounded few). */
+  get linkHoldersRead(): number {
+    return this.#linkHoldersRead;
   }
 
   #statement(sql: string): Database.Statement {
@@ -538,18 +547,29 @@ export class SqliteStore implements Store {
    */
   #insertLinkedRows(projectId: string, rows: EventRow[]): InsertOutcome[] {
     const storedIds = new Set<string>();
-    const holders: LinkHolder[] = [];
-    const read = new Set<string>();
     for (const row of rows) {
       if (row.links === undefined || row.links.length === 0) continue;
       if (this.#get(EVENT_STORED, projectId, row.eventId)) storedIds.add(row.eventId);
-      for (const linkKey of row.links) {
-        if (read.has(linkKey)) continue;
-        read.add(linkKey);
-        for (const holder of this.#all(HOLDERS, projectId, linkKey)) holders.push(rowToHolder(holder));
-      }
     }
-    const plan = planLinks(rows, storedIds, holders);
+    // Only the holders the decision can act on, each read an index range that stops at its limit.
+    const reads = holderReads(rows);
+    const found: Row[] = [];
+    const holdersOf = (linkKey: string, source: 'meter' | 'span', standing: boolean, limit: number) => {
+      if (limit === 0) return;
+      for (const holder of this.#all(HOLDERS_SQLITE, projectId, linkKey, source, standing ? 1 : 0, limit))
+        found.push(holder);
+    };
+    for (const linkKey of reads.exact) {
+      holdersOf(linkKey, 'meter', true, 1);
+      holdersOf(linkKey, 'span', true, -1);
+      holdersOf(linkKey, 'span', false, 1);
+    }
+    for (const { linkKey, meters, spans } of withExactHolders(reads, orderHolders(found))) {
+      holdersOf(linkKey, 'meter', true, meters);
+      holdersOf(linkKey, 'span', true, spans);
+    }
+    this.#linkHoldersRead += found.length;
+    const plan = planLinks(rows, storedIds, orderHolders(found));
     const insert = this.#statement(INSERT_EVENT);
     const outcomes: InsertOutcome[] = new Array(rows.length);
     for (let index = 0; index < rows.length; index++) {
@@ -566,7 +586,8 @@ export class SqliteStore implements Store {
           : { inserted: false, existing: rowToEvent(this.#get(SELECT_EVENT, projectId, row.eventId) as Row) };
     }
     const link = this.#statement(INSERT_LINK);
-    for (const { linkKey, eventId, source } of plan.links) link.run(projectId, linkKey, eventId, source);
+    for (const { linkKey, eventId, source } of plan.links)
+      link.run(projectId, linkKey, source, projectId, eventId);
     const unlink = this.#statement(UNLINK);
     for (const { linkKey, eventId } of plan.unlink) unlink.run(projectId, linkKey, eventId);
     const unlinkUnder = this.#statement(UNLINK_UNDER_OF);

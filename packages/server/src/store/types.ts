@@ -282,6 +282,11 @@ export interface Store {
    * them; a span row whose links an event holds already is not written (`status: 'linked'`).
    */
   insertEvents(projectId: string, rows: EventRow[]): Promise<InsertOutcome[]>;
+  /**
+   * Stored holders of call links read by the writes naming links, since the store opened. A write reads
+   * a few per link it names (see sql.ts `holderReads`), not every event holding it.
+   */
+  readonly linkHoldersRead: number;
   /** One event, superseded or not. */
   getEvent(projectId: string, eventId: string): Promise<StoredEvent | null>;
   /** Resolves a pending outcome with one conditional update: only a pending, unexpired outcome changes. */
