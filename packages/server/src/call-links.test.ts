@@ -219,6 +219,15 @@ describe('planLinks', () => {
       expect(plan.supersede).toEqual([{ eventId: 'otel:T:A', by: 'h' }]);
     });
 
+    it('a span charge replaced through an exact link gives up its under: key', () => {
+      const holders: LinkHolder[] = [
+        { linkKey: 'span:T:S', eventId: 'otel:T:S', source: 'span', supersededBy: null },
+      ];
+      const plan = planLinks([meter('w', 'span:T:S')], new Set(), holders);
+      expect(plan.supersede).toEqual([{ eventId: 'otel:T:S', by: 'w' }]);
+      expect(plan.unlinkUnderOf).toEqual(['otel:T:S']);
+    });
+
     it('a meter event whose span was found exactly gives up its under: keys, stored or not', () => {
       const id = 'id:chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT';
       const holders: LinkHolder[] = [{ linkKey: id, eventId: 'h', source: 'meter', supersededBy: null }];

@@ -106,8 +106,8 @@ export interface LinkPlan {
   /** `call_links` rows to delete: `under:` keys spent by a last-resort match (each matches once). */
   unlink: { linkKey: string; eventId: string }[];
   /**
-   * Stored meter events whose every `under:` key is to be deleted: their call's span was found (the
-   * write read only the keys it names, so these are deleted by event).
+   * Stored events whose every `under:` key is to be deleted: a meter event whose call's span was found,
+   * a span charge replaced (the write read only some holders, so these are deleted by event).
    */
   unlinkUnderOf: string[];
   /** Events stored before this write whose charge a meter row of it replaces. */
@@ -123,7 +123,9 @@ interface HeldEvent {
 
 /**
  * Decides a write of events, row by row in order (a later row sees what an earlier one did), given the
- * ids already stored among the rows that have links, and every stored holder of their links:
+ * ids already stored among the rows that have links, and the stored holders of their links that can
+ * matter, oldest first (the stores read a bounded set per link, `holderReads` in store/sql.ts; if these
+ * rules change, those bounds must follow, and call-links-many-holders.test.ts checks them at random):
  *
  * - a meter row is written (unless its id is taken) with its links, and every span charge holding one
  *   of them that is not replaced yet is replaced by it (`superseded_by`);
@@ -227,6 +229,9 @@ export function planLinks(
           const held = events.get(heldId) as HeldEvent;
           if (held.source !== 'span' || held.supersededBy !== null) continue;
           replace(heldId);
+          // A replaced span charge is matched: its `under:` key goes, read by this write or not.
+          spend(heldId);
+          if (!written.has(heldId)) plan.unlinkUnderOf.push(heldId);
           matched = true;
         }
       }
