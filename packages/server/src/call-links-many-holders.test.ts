@@ -3,20 +3,13 @@
 // parent's last-resort key. A write reads only the few holders of each link it names that its decision
 // can act on (oldest first), so it costs the same after 20 events or 20,000, and decides exactly as it
 // would reading them all.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness, T0 } from '../../../test/support/api.js';
-import { freshSchema, TEST_DATABASE_URL } from '../../../test/support/postgres.js';
-import { openTestStore, STORE_KINDS, type StoreKind } from '../../../test/support/stores.js';
+import { eventRow } from '../../../test/support/event-rows.js';
+import { openTestStore, STORE_KINDS } from '../../../test/support/stores.js';
 import { type LinkHolder, planLinks } from './call-links.js';
-import { openStore } from './server.js';
-import { MIGRATIONS } from './store/schema.js';
 import { HOLDERS_POSTGRES, HOLDERS_SQLITE } from './store/sql.js';
-import type { EventRow, Store } from './store/types.js';
+import type { EventRow } from './store/types.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const AGENT = 'a000000000000001';
@@ -210,89 +203,12 @@ describe.each(STORE_KINDS)('links many events hold, on %s', (kind) => {
 });
 
 // Store-level: the oldest holder wins a tie, whatever the ids' order, and the reads are bounded index ranges.
-const row = (eventId: string, source: 'meter' | 'span', links: string[]): EventRow => ({
-  eventId,
-  bodyHash: `hash-${eventId}`,
-  timestamp: 1_000,
-  receivedAt: 1_000,
-  agentId: 'bot',
-  action: 'chat',
-  customerId: null,
-  model: null,
-  provider: 'openai',
-  tokensInput: 10,
-  tokensOutput: 5,
-  tokensCachedInput: 0,
-  tokensCacheWrite: 0,
-  tokensReasoning: 0,
-  tierId: 'default',
-  tierVersion: 1,
-  currency: 'USD',
-  baseAmount: 1_000_000_000n,
-  tokenAmount: 0n,
-  outcomeAmount: 0n,
-  outcome: null,
-  outcomeState: 'none',
-  pendingBonus: 0n,
-  expiresAt: null,
-  resolvedAt: null,
-  resolutionAmount: 0n,
-  resolutionMetadata: null,
-  metadata: null,
-  links,
-  source,
-});
-
-type Row = Record<string, unknown>;
-
-/** A store with a second connection to its database, to read what the store wrote. */
-async function storeWithReader(
-  kind: StoreKind,
-  prepare?: { sqlite: (db: Database.Database) => void; postgres: (client: pg.Client) => Promise<void> },
-): Promise<{
-  store: Store;
-  query: (sql: string, params?: unknown[]) => Promise<Row[]>;
-  done: () => Promise<void>;
-}> {
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'agentmeter-holders-'));
-    const path = join(dir, 'agentmeter.db');
-    if (prepare) {
-      const db = new Database(path);
-      prepare.sqlite(db);
-      db.close();
-    }
-    const store = await openStore({ dbPath: path });
-    const reader = new Database(path, { readonly: true });
-    return {
-      store,
-      query: async (sql, params = []) => reader.prepare(sql).all(...params) as Row[],
-      done: async () => {
-        reader.close();
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const { schema, drop } = await freshSchema('holders');
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}` });
-  await client.connect();
-  if (prepare) await prepare.postgres(client);
-  const store = await openStore({ databaseUrl: TEST_DATABASE_URL, schema });
-  return {
-    store,
-    query: async (sql, params = []) => (await client.query(sql, params)).rows as Row[],
-    done: async () => {
-      await client.end();
-      await store.close();
-      await drop();
-    },
-  };
-}
+const row = (eventId: string, source: 'meter' | 'span', links: string[]) =>
+  eventRow(eventId, { agentId: 'bot', customerId: null, provider: 'openai', links, source });
 
 describe.each(STORE_KINDS)('reading the holders of a link, on %s', (kind) => {
   it('a span linked to a key many meter events hold goes to the oldest of them, not the first by id', async () => {
-    const { store, done } = await storeWithReader(kind);
+    const { store, cleanup } = await openTestStore(kind);
     try {
       // Ids in the opposite order of their age.
       const ids = Array.from({ length: 50 }, (_, i) => `w-${hex(999 - i, 3)}`);
@@ -303,12 +219,12 @@ describe.each(STORE_KINDS)('reading the holders of a link, on %s', (kind) => {
       const [outcome] = await store.insertEvents('p', [row('otel:t:agent', 'span', ['span:t:agent'])]);
       expect(outcome).toEqual({ inserted: false, status: 'linked', existing: ids[0] });
     } finally {
-      await done();
+      await cleanup();
     }
   });
 
   it('each read is an index range in age order that stops at its limit: no sort, no scan of the holders', async () => {
-    const { store, query, done } = await storeWithReader(kind);
+    const { store, query, cleanup } = await openTestStore(kind);
     try {
       for (let from = 0; from < 2000; from += 500)
         await store.insertEvents(
@@ -369,12 +285,11 @@ describe.each(STORE_KINDS)('reading the holders of a link, on %s', (kind) => {
       expect(store.linkHoldersRead - before).toBeLessThanOrEqual(4);
       expect((await store.getEvent('p', 's-0'))?.supersededBy).toBe('lc-new');
     } finally {
-      await done();
+      await cleanup();
     }
   }, 120_000);
 
   it('upgrading: links written before carry their events’ age, so the oldest holder still wins', async () => {
-    const before = MIGRATIONS.filter((migration) => migration.version <= 6);
     // Three meter events holding one span link, ids in the opposite order of their age.
     const events = ['w-c', 'w-b', 'w-a']
       .map(
@@ -385,29 +300,8 @@ describe.each(STORE_KINDS)('reading the holders of a link, on %s', (kind) => {
     INSERT INTO call_links (project_id, link_key, event_id, source) VALUES ('p', 'span:t:agent', '${id}', 'meter');`,
       )
       .join('\n');
-    const { store, query, done } = await storeWithReader(kind, {
-      sqlite: (db) => {
-        db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-        for (const migration of before) {
-          db.exec(migration.sqlite);
-          db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, 1)').run(
-            migration.version,
-          );
-        }
-        db.exec(events);
-      },
-      postgres: async (client) => {
-        await client.query(
-          'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
-        );
-        for (const migration of before) {
-          await client.query(migration.postgres);
-          await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 1)', [
-            migration.version,
-          ]);
-        }
-        await client.query(events);
-      },
+    const { store, query, cleanup } = await openTestStore(kind, {
+      upgradeFrom: { version: 6, statements: [events] },
     });
     try {
       const links = await query(
@@ -427,7 +321,7 @@ describe.each(STORE_KINDS)('reading the holders of a link, on %s', (kind) => {
       expect(String(added?.['event_seq'])).toBe(String(added?.['seq']));
       await store.migrate(); // another replica starting: nothing runs twice
     } finally {
-      await done();
+      await cleanup();
     }
   });
 });
@@ -452,7 +346,7 @@ describe.each(STORE_KINDS)('bounded reads decide as reading every holder, on %s'
 
   for (const seed of [1, 2, 3, 4]) {
     it(`seed ${seed}`, async () => {
-      const { store, query, done } = await storeWithReader(kind);
+      const { store, query, cleanup } = await openTestStore(kind);
       const next = random(seed);
       const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)] as T;
       const events = new Map<string, ModelEvent>();
@@ -652,7 +546,7 @@ describe.each(STORE_KINDS)('bounded reads decide as reading every holder, on %s'
         }
         expect(events.size).toBeGreaterThan(100);
       } finally {
-        await done();
+        await cleanup();
       }
     }, 120_000);
   }

@@ -1,17 +1,10 @@
 // A ledger written before call links (schema version 3) upgrades in place: its events count as they
 // did (not usage_missing, not superseded), and new writes link calls from then on.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { freshSchema, TEST_DATABASE_URL } from '../../../test/support/postgres.js';
-import { STORE_KINDS } from '../../../test/support/stores.js';
+import { eventRow } from '../../../test/support/event-rows.js';
+import { openTestStore, STORE_KINDS, type StoreKind } from '../../../test/support/stores.js';
 import { linkKeys } from './call-links.js';
-import { openStore } from './server.js';
-import { MIGRATIONS } from './store/schema.js';
-import type { EventRow, Store } from './store/types.js';
+import type { Store } from './store/types.js';
 
 const OLD_EVENT = `INSERT INTO events (project_id, event_id, body_hash, ts, received_at, agent_id, action, customer_id,
   tokens_input, tokens_output, tokens_cached_input, tokens_cache_write, tokens_reasoning, tier_id, tier_version, currency,
@@ -19,83 +12,14 @@ const OLD_EVENT = `INSERT INTO events (project_id, event_id, body_hash, ts, rece
   VALUES ('proj_old', 'otel:old', 'h', 1000, 1000, 'bot', 'chat', 'cus', 10, 5, 0, 0, 0, 'default', 1, 'USD',
   1000000000000, 0, 0, 'none', 0)`;
 
-const meterRow = (eventId: string, links: string[]): EventRow => ({
-  eventId,
-  bodyHash: `hash-${eventId}`,
-  timestamp: 1_000,
-  receivedAt: 1_000,
-  agentId: 'bot',
-  action: 'chat',
-  customerId: 'cus',
-  model: null,
-  provider: null,
-  tokensInput: 10,
-  tokensOutput: 5,
-  tokensCachedInput: 0,
-  tokensCacheWrite: 0,
-  tokensReasoning: 0,
-  tierId: 'default',
-  tierVersion: 1,
-  currency: 'USD',
-  baseAmount: 2_000_000_000_000n,
-  tokenAmount: 0n,
-  outcomeAmount: 0n,
-  outcome: null,
-  outcomeState: 'none',
-  pendingBonus: 0n,
-  expiresAt: null,
-  resolvedAt: null,
-  resolutionAmount: 0n,
-  resolutionMetadata: null,
-  metadata: null,
-  links,
-  source: 'meter',
-});
+const meterRow = (eventId: string, links: string[]) =>
+  eventRow(eventId, { agentId: 'bot', baseAmount: 2_000_000_000_000n, links, source: 'meter' });
 
 describe.each(STORE_KINDS)('upgrading a version-3 ledger to call links, on %s', (kind) => {
   it('keeps every old event counted and links new writes', async () => {
-    const before = MIGRATIONS.filter((migration) => migration.version <= 3);
-    let store: Store;
-    let done: () => Promise<void>;
-    if (kind === 'sqlite') {
-      const dir = mkdtempSync(join(tmpdir(), 'agentmeter-migrate-links-'));
-      const path = join(dir, 'old.db');
-      const old = new Database(path);
-      old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-      for (const migration of before) {
-        old.exec(migration.sqlite);
-        old
-          .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, 1)')
-          .run(migration.version);
-      }
-      old.exec(OLD_EVENT);
-      old.close();
-      store = await openStore({ dbPath: path });
-      done = async () => {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      };
-    } else {
-      const { schema, drop } = await freshSchema('migrate_links');
-      const old = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}` });
-      await old.connect();
-      await old.query(
-        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
-      );
-      for (const migration of before) {
-        await old.query(migration.postgres);
-        await old.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 1)', [
-          migration.version,
-        ]);
-      }
-      await old.query(OLD_EVENT);
-      await old.end();
-      store = await openStore({ databaseUrl: TEST_DATABASE_URL, schema });
-      done = async () => {
-        await store.close();
-        await drop();
-      };
-    }
+    const { store, cleanup } = await openTestStore(kind, {
+      upgradeFrom: { version: 3, statements: [OLD_EVENT] },
+    });
     try {
       expect(await store.getEvent('proj_old', 'otel:old')).toMatchObject({
         usageMissing: false,
@@ -112,7 +36,7 @@ describe.each(STORE_KINDS)('upgrading a version-3 ledger to call links, on %s', 
       expect((await store.usage('proj_old', window, [], 2_000))[0]?.calls).toBe(2);
       await store.migrate(); // another replica starting: nothing runs twice
     } finally {
-      await done();
+      await cleanup();
     }
   });
 });
@@ -133,76 +57,15 @@ const spanCharge = (
 
 /** A ledger at the schema version before the backfill, holding `statements`; then opened (and upgraded). */
 async function ledgerBeforeBackfill(
-  kind: 'sqlite' | 'postgres',
+  kind: StoreKind,
   statements: string[],
 ): Promise<{ store: Store; links: () => Promise<string[]>; done: () => Promise<void> }> {
-  const before = MIGRATIONS.filter((migration) => migration.version <= 5);
-  const LINKS = 'SELECT project_id, link_key, event_id, source FROM call_links ORDER BY event_id, link_key';
-  const show = (row: Record<string, unknown>) =>
-    `${row['project_id']} ${row['link_key']} ${row['event_id']} ${row['source']}`;
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'agentmeter-migrate-span-links-'));
-    const path = join(dir, 'old.db');
-    const old = new Database(path);
-    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-    for (const migration of before) {
-      old.exec(migration.sqlite);
-      old.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, 1)').run(migration.version);
-    }
-    for (const statement of statements) old.exec(statement);
-    old.close();
-    const store = await openStore({ dbPath: path });
-    return {
-      store,
-      links: async () => {
-        const reader = new Database(path, { readonly: true });
-        try {
-          return (reader.prepare(LINKS).all() as Record<string, unknown>[]).map(show);
-        } finally {
-          reader.close();
-        }
-      },
-      done: async () => {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const { schema, drop } = await freshSchema('migrate_span_links');
-  const connect = async () => {
-    const client = new pg.Client({
-      connectionString: TEST_DATABASE_URL,
-      options: `-c search_path=${schema}`,
-    });
-    await client.connect();
-    return client;
-  };
-  const old = await connect();
-  await old.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
-  for (const migration of before) {
-    await old.query(migration.postgres);
-    await old.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 1)', [
-      migration.version,
-    ]);
-  }
-  for (const statement of statements) await old.query(statement);
-  await old.end();
-  const store = await openStore({ databaseUrl: TEST_DATABASE_URL, schema });
-  return {
-    store,
-    links: async () => {
-      const reader = await connect();
-      try {
-        return (await reader.query(LINKS)).rows.map(show);
-      } finally {
-        await reader.end();
-      }
-    },
-    done: async () => {
-      await store.close();
-      await drop();
-    },
-  };
+  const { store, query, cleanup } = await openTestStore(kind, { upgradeFrom: { version: 5, statements } });
+  const links = async () =>
+    (
+      await query('SELECT project_id, link_key, event_id, source FROM call_links ORDER BY event_id, link_key')
+    ).map((row) => `${row['project_id']} ${row['link_key']} ${row['event_id']} ${row['source']}`);
+  return { store, links, done: cleanup };
 }
 
 describe.each(STORE_KINDS)('upgrading span charges recorded before call links, on %s', (kind) => {

@@ -4,43 +4,14 @@
 // commits first. The store serializes writes naming the same link with advisory locks; without them
 // both writes read "no charge yet" and both are charged.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventRow } from '../../../test/support/event-rows.js';
 import { freshSchema, postgresReachable, TEST_DATABASE_URL } from '../../../test/support/postgres.js';
 import { createProject } from './bootstrap.js';
 import { openStore } from './server.js';
 import type { EventRow, Store } from './store/types.js';
 
-const row = (eventId: string, source: 'meter' | 'span', links: string[]): EventRow => ({
-  eventId,
-  bodyHash: `hash-${eventId}`,
-  timestamp: 1_000,
-  receivedAt: 1_000,
-  agentId: 'agent',
-  action: 'chat',
-  customerId: 'cus',
-  model: null,
-  provider: null,
-  tokensInput: 10,
-  tokensOutput: 5,
-  tokensCachedInput: 0,
-  tokensCacheWrite: 0,
-  tokensReasoning: 0,
-  tierId: 'default',
-  tierVersion: 1,
-  currency: 'USD',
-  baseAmount: 1_000_000_000n,
-  tokenAmount: 0n,
-  outcomeAmount: 0n,
-  outcome: null,
-  outcomeState: 'none',
-  pendingBonus: 0n,
-  expiresAt: null,
-  resolvedAt: null,
-  resolutionAmount: 0n,
-  resolutionMetadata: null,
-  metadata: null,
-  links,
-  source,
-});
+const row = (eventId: string, source: 'meter' | 'span', links: string[]) =>
+  eventRow(eventId, { links, source });
 
 const hex = (n: number, digits: number) => n.toString(16).padStart(digits, '0');
 const spanLink = (call: number, which = 0) =>

@@ -2,40 +2,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventRow } from '../../../test/support/event-rows.js';
 import { createProject } from './bootstrap.js';
 import { SqliteStore } from './store/sqlite.js';
-import type { EventRow } from './store/types.js';
 
-const row = (eventId: string): EventRow => ({
-  eventId,
-  bodyHash: `hash-${eventId}`,
-  timestamp: 1_000,
-  receivedAt: 1_000,
-  agentId: 'agent',
-  action: 'act',
-  customerId: `customer-${eventId.length % 7}`,
-  model: null,
-  provider: null,
-  tokensInput: 10,
-  tokensOutput: 5,
-  tokensCachedInput: 0,
-  tokensCacheWrite: 0,
-  tokensReasoning: 0,
-  tierId: 'default',
-  tierVersion: 1,
-  currency: 'USD',
-  baseAmount: 1n,
-  tokenAmount: 1n,
-  outcomeAmount: 0n,
-  outcome: null,
-  outcomeState: 'none',
-  pendingBonus: 0n,
-  expiresAt: null,
-  resolvedAt: null,
-  resolutionAmount: 0n,
-  resolutionMetadata: null,
-  metadata: null,
-});
+const row = (eventId: string) =>
+  eventRow(eventId, { customerId: `customer-${eventId.length % 7}`, baseAmount: 1n, tokenAmount: 1n });
 
 /**
  * The WAL-index (`-shm`) header, as https://sqlite.org/walformat.html lays it out: mxFrame (the

@@ -1,39 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventRow } from '../../../test/support/event-rows.js';
 import { openTestStore, STORE_KINDS } from '../../../test/support/stores.js';
 import { createProject } from './bootstrap.js';
 import type { EventRow, Store } from './store/types.js';
 
-const event = (eventId: string, overrides: Partial<EventRow> = {}): EventRow => ({
-  eventId,
-  bodyHash: `hash-${eventId}`,
-  timestamp: 1_000,
-  receivedAt: 1_000,
-  agentId: 'agent',
-  action: 'act',
-  customerId: 'cus',
-  model: null,
-  provider: null,
-  tokensInput: 10,
-  tokensOutput: 5,
-  tokensCachedInput: 0,
-  tokensCacheWrite: 0,
-  tokensReasoning: 0,
-  tierId: 'default',
-  tierVersion: 1,
-  currency: 'USD',
-  baseAmount: 10_000_000_000n,
-  tokenAmount: 1n,
-  outcomeAmount: 0n,
-  outcome: null,
-  outcomeState: 'none',
-  pendingBonus: 0n,
-  expiresAt: null,
-  resolvedAt: null,
-  resolutionAmount: 0n,
-  resolutionMetadata: null,
-  metadata: null,
-  ...overrides,
-});
+const event = (eventId: string, overrides: Partial<EventRow> = {}) =>
+  eventRow(eventId, { baseAmount: 10_000_000_000n, tokenAmount: 1n, ...overrides });
 
 // Concurrent requests insert concurrently: SQLite writes the calls of one event-loop turn in one
 // transaction (group commit), PostgreSQL in parallel transactions. Either way each call gets its

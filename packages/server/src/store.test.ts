@@ -1,39 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventRow } from '../../../test/support/event-rows.js';
 import { openTestStore, STORE_KINDS } from '../../../test/support/stores.js';
 import { createProject } from './bootstrap.js';
 import type { EventRow, Store } from './store/types.js';
 
-const event = (eventId: string, overrides: Partial<EventRow> = {}): EventRow => ({
-  eventId,
-  bodyHash: `hash-${eventId}`,
-  timestamp: 1_000,
-  receivedAt: 1_000,
-  agentId: 'agent',
-  action: 'act',
-  customerId: 'cus',
-  model: null,
-  provider: null,
-  tokensInput: 10,
-  tokensOutput: 5,
-  tokensCachedInput: 0,
-  tokensCacheWrite: 0,
-  tokensReasoning: 0,
-  tierId: 'default',
-  tierVersion: 1,
-  currency: 'USD',
-  baseAmount: 10_000_000_000n,
-  tokenAmount: 1n,
-  outcomeAmount: 0n,
-  outcome: 'pending',
-  outcomeState: 'pending',
-  pendingBonus: 5_000_000_000_000n,
-  expiresAt: 10_000,
-  resolvedAt: null,
-  resolutionAmount: 0n,
-  resolutionMetadata: null,
-  metadata: '{"k":"v"}',
-  ...overrides,
-});
+// A pending outcome (expiring at 10,000) for the resolve tests, and metadata to read back.
+const event = (eventId: string, overrides: Partial<EventRow> = {}) =>
+  eventRow(eventId, {
+    baseAmount: 10_000_000_000n,
+    tokenAmount: 1n,
+    outcome: 'pending',
+    outcomeState: 'pending',
+    pendingBonus: 5_000_000_000_000n,
+    expiresAt: 10_000,
+    metadata: '{"k":"v"}',
+    ...overrides,
+  });
 
 // The same suite against both stores: what the server relies on the database for.
 describe.each(STORE_KINDS)('the %s store', (kind) => {
