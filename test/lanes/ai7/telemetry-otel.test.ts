@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { meterMiddleware } from '@agentmeter/ai-sdk';
 import { AgentMeterSpanProcessor } from '@agentmeter/otel';
 import { createMeter, type Meter } from '@agentmeter/sdk';
 import { createOpenAI } from '@ai-sdk/openai';
@@ -16,7 +17,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { embed, generateText, registerTelemetry, streamText } from 'ai';
+import { embed, generateText, registerTelemetry, streamText, wrapLanguageModel } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../../support/postgres.js';
 import { type ServerProcess, startServerProcess } from '../../support/processes.js';
@@ -55,19 +56,26 @@ interface LedgerEvent {
   tokens: { input: number; output: number };
 }
 
-/** Four model calls: two generateText, one streamText, one embed, each traced by ai 7 through @ai-sdk/otel. */
-async function fourCalls(processors: SpanProcessor[]): Promise<void> {
+/**
+ * Four model calls: two generateText, one streamText, one embed, each traced by ai 7 through @ai-sdk/otel;
+ * with `middleware`, the chat model is also metered by @agentmeter/ai-sdk's middleware.
+ */
+async function fourCalls(processors: SpanProcessor[], middleware?: Meter): Promise<void> {
   routed.push(...processors);
   try {
     const openai = createOpenAI({ apiKey: 'test', fetch: providerFetch });
     const telemetry = { isEnabled: true };
-    await generateText({ model: openai.chat('gpt-4o-mini'), prompt: 'a', experimental_telemetry: telemetry });
-    await generateText({ model: openai.chat('gpt-4o-mini'), prompt: 'b', experimental_telemetry: telemetry });
-    const stream = streamText({
-      model: openai.chat('gpt-4o-mini'),
-      prompt: 'c',
-      experimental_telemetry: telemetry,
-    });
+    const chat = middleware
+      ? wrapLanguageModel({
+          model: openai.chat('gpt-4o-mini'),
+          // ai 7 runs the middleware (a v3 language-model middleware) as it is; its TypeScript types
+          // still name ai 6's spec, hence the cast.
+          middleware: meterMiddleware(middleware, { agent_id: 'ai7-bot', action: 'chat' }) as never,
+        })
+      : openai.chat('gpt-4o-mini');
+    await generateText({ model: chat, prompt: 'a', experimental_telemetry: telemetry });
+    await generateText({ model: chat, prompt: 'b', experimental_telemetry: telemetry });
+    const stream = streamText({ model: chat, prompt: 'c', experimental_telemetry: telemetry });
     await stream.text;
     await embed({
       model: openai.embedding('text-embedding-3-small'),
@@ -158,6 +166,12 @@ describe.each(STORE_KINDS)('ai 7 + @ai-sdk/otel spans on %s', (kind) => {
 
   it('through the OTLP exporter to /v1/traces: 4 calls, 4 charges', async () => {
     await fourCalls([exporter()]);
+    expectFourCalls(await newEvents());
+  });
+
+  it('the AI SDK middleware on ai 7, with the same spans exported and processed: still 4 charges', async () => {
+    await fourCalls([new AgentMeterSpanProcessor(meter), exporter()], meter);
+    await meter.flush();
     expectFourCalls(await newEvents());
   });
 
