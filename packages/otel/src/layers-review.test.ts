@@ -166,6 +166,5 @@ it('two concurrent LangChain calls, each over a wrapped client (README: "over a 
     { agent_id: 'bot', action: 'chat' },
     { layer: 'framework' },
   ); // L2 finds nothing
-  console.log(JSON.stringify(meter.events), JSON.stringify(meter.errors));
   expect(meter.events.map((e) => e.tokens_input)).toEqual([2, 1]);
 });
