@@ -1,27 +1,13 @@
 // Regressions an outside review found in the in-process layer rules (repeating or absent ids, the last
 // resort): each asserted the right number of events and failed on the code before its fix.
-import { type NormalizedUsage, recordUsage } from '@agentmeter/sdk';
+import { recordUsage } from '@agentmeter/sdk';
 import { createTestMeter } from '@agentmeter/sdk/testing';
-
-const SpanKind = { CLIENT: 2 } as const;
-
 import { describe, expect, it } from 'vitest';
+import { chatUsage as usage } from '../../../test/support/normalized-usage.js';
 import { AgentMeterSpanProcessor } from './span-processor.js';
 import { otelHarness } from './test-otel.js';
 
-const usage = (responseId: string | undefined, extra: Partial<NormalizedUsage> = {}): NormalizedUsage => ({
-  provider: 'openai',
-  operation: 'chat',
-  responseId,
-  inputTokens: 1200,
-  outputTokens: 300,
-  cachedInputTokens: 0,
-  cacheWriteTokens: 0,
-  reasoningTokens: 0,
-  complete: true,
-  streamed: false,
-  ...extra,
-});
+const SpanKind = { CLIENT: 2 } as const;
 const attribution = { agent_id: 'bot', action: 'answer' };
 
 describe('F1: repeating/absent-id claims merge concurrent unrelated calls', () => {
@@ -125,19 +111,7 @@ describe('F3: in-process last resort is greedy: a usage_missing span takes a cal
   });
 });
 
-const usageWithId = (extra: Partial<NormalizedUsage>): NormalizedUsage => ({
-  provider: 'openai',
-  operation: 'chat',
-  responseId: 'chatcmpl-123',
-  inputTokens: 1200,
-  outputTokens: 300,
-  cachedInputTokens: 0,
-  cacheWriteTokens: 0,
-  reasoningTokens: 0,
-  complete: true,
-  streamed: false,
-  ...extra,
-});
+const usageWithId = (extra: Parameters<typeof usage>[1]) => usage('chatcmpl-123', extra);
 it('two concurrent LangChain calls, each over a wrapped client (README: "over a wrapped client: exact counts"), cross-claim: 3 events for 2 calls', () => {
   const meter = createTestMeter();
   const t0 = Date.now() - 100;

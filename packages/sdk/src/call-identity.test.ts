@@ -2,6 +2,7 @@ import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatUsage as usage } from '../../../test/support/normalized-usage.js';
 import {
   activeSpanContext,
   type CallScope,
@@ -108,20 +109,6 @@ describe('the span of a call', () => {
     expect(other.span).toBeUndefined();
     expect(seen).toHaveLength(2);
   });
-});
-
-const usage = (responseId: string | undefined, extra: Partial<NormalizedUsage> = {}): NormalizedUsage => ({
-  provider: 'openai',
-  operation: 'chat',
-  responseId,
-  inputTokens: 1200,
-  outputTokens: 300,
-  cachedInputTokens: 0,
-  cacheWriteTokens: 0,
-  reasoningTokens: 0,
-  complete: true,
-  streamed: false,
-  ...extra,
 });
 
 describe('recordUsage with ids that repeat', () => {
