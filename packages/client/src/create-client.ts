@@ -8,8 +8,14 @@ export type AgentmeterClient = Client<paths>;
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8787';
 
 function readEnv(name: string): string | undefined {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  const value = env?.[name];
+  let value: string | undefined;
+  try {
+    value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+  } catch {
+    // Deno throws when the variable is not covered by --allow-env: a Meter or client given its
+    // options explicitly must still start there, so a variable the runtime will not show is unset.
+    return undefined;
+  }
   return value === '' ? undefined : value;
 }
 

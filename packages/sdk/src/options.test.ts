@@ -77,4 +77,43 @@ describe('resolveOptions', () => {
       'Expected `maxRetries` (from AGENTMETER_MAX_RETRIES) to be an integer from 0 to 100, got "many".',
     );
   });
+
+  // Deno's process.env throws for a variable --allow-env does not cover (NotCapable).
+  it('starts with explicit options where the runtime refuses to show the environment (Deno without --allow-env)', () => {
+    vi.stubEnv('AGENTMETER_FLUSH_AT', '7');
+    const env = process.env;
+    process.env = new Proxy(env, {
+      get(target, name) {
+        if (typeof name === 'string' && name.startsWith('AGENTMETER_')) {
+          throw new Error(`Requires env access to "${name}", run again with the --allow-env flag`);
+        }
+        return Reflect.get(target, name);
+      },
+    });
+    let explicit: unknown;
+    let implicit: unknown;
+    try {
+      explicit = resolveOptions({ apiKey: 'k', baseUrl: 'http://meter.internal:9000' });
+      implicit = (() => {
+        try {
+          return resolveOptions();
+        } catch (error) {
+          return error;
+        }
+      })();
+    } finally {
+      process.env = env;
+    }
+    // What the runtime will not show counts as unset: the defaults apply, not AGENTMETER_FLUSH_AT.
+    expect(explicit).toMatchObject({
+      apiKey: 'k',
+      baseUrl: 'http://meter.internal:9000',
+      flushAt: 100,
+      maxQueueEvents: 10_000,
+      outbox: undefined,
+    });
+    expect(implicit).toEqual(
+      new TypeError('Expected `apiKey` (or AGENTMETER_API_KEY) to be a non-empty string, got undefined.'),
+    );
+  });
 });

@@ -76,8 +76,14 @@ const MIB = 1024 * KIB;
 const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['error', 'drop-oldest', 'drop-newest'];
 
 function readEnv(name: string): string | undefined {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  const value = env?.[name];
+  let value: string | undefined;
+  try {
+    value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+  } catch {
+    // Deno throws when the variable is not covered by --allow-env: a Meter or client given its
+    // options explicitly must still start there, so a variable the runtime will not show is unset.
+    return undefined;
+  }
   return value === '' ? undefined : value;
 }
 
