@@ -1,4 +1,4 @@
-import { createContextStore } from '#als';
+import { sharedState } from './shared-state.js';
 
 // What identifies one model call across the layers that can see it (see docs/call-identity.md): the
 // provider's response id when it cannot repeat, and the OpenTelemetry span the call ran in.
@@ -67,7 +67,9 @@ export interface CallScope {
   span: CallSpan | undefined;
 }
 
-const callScopes = createContextStore<CallScope>();
+// The process's store, not this module's (see `shared-state.ts`): a client observed through one copy
+// of the SDK records its span for a call scope opened through another.
+const callScopes = sharedState().callScopes;
 
 /**
  * Runs `fn` (a provider wrapper's call of the SDK method) with `scope` as the call in flight, so a

@@ -1,4 +1,9 @@
-import { createContextStore } from '#als';
+import {
+  type SharedClaim,
+  type SharedClaims,
+  type SharedRepeatingCall,
+  sharedState,
+} from './shared-state.js';
 import type { Meter, TrackEvent } from './types.js';
 import {
   deriveEventId,
@@ -20,6 +25,9 @@ import {
  *   `wasMeteredByProvider(usage)`: a bounded registry of the unique response ids provider wrappers
  *   metered recently, and for an id that may repeat (`chatcmpl-123`, Ollama's counter) a one-time
  *   claim on a provider call with that id made within the framework layer's own call.
+ *
+ * The scopes and registries are the process's, not this module's (see `shared-state.ts`): a wrapper
+ * resolving another copy of the SDK than the application's still meets the other layers in them.
  */
 export interface LayerScope {
   /** True once a provider-level wrapper metered a call inside this scope. */
@@ -29,28 +37,32 @@ export interface LayerScope {
   readonly parent: LayerScope | undefined;
 }
 
-const scopes = createContextStore<LayerScope>();
+const shared = sharedState();
+const scopes = shared.layerScopes;
 const RECENT_LIMIT = 10_000;
-const recentProviderIds = new Set<string>();
+const recentProviderIds = shared.recentProviderIds;
 
 /** How long a record waits to be matched. */
 const CLAIM_TTL_MS = 10 * 60_000;
 
-interface Claim<T> {
-  keys: readonly string[];
-  value: T;
-  at: number;
-}
+type Claim<T> = SharedClaim<T>;
 
 /**
  * Records each matched at most once, found by any of their keys: past `limit` the oldest record goes
  * (only it), and a record older than ten minutes is never matched. Every operation costs the records
- * under the keys it looks at, not the whole registry.
+ * under the keys it looks at, not the whole registry. The records are kept in `claims`, plain shared
+ * data that every copy of the SDK in the process reads and writes the same way.
  */
 class OneTimeClaims<T> {
-  readonly #byKey = new Map<string, Set<Claim<T>>>();
-  readonly #all = new Set<Claim<T>>();
-  constructor(readonly limit = RECENT_LIMIT) {}
+  readonly #byKey: Map<string, Set<Claim<T>>>;
+  readonly #all: Set<Claim<T>>;
+  constructor(
+    claims: SharedClaims<T>,
+    readonly limit = RECENT_LIMIT,
+  ) {
+    this.#byKey = claims.byKey;
+    this.#all = claims.all;
+  }
 
   put(keys: readonly string[], value: T, now = Date.now()): void {
     if (this.#all.size >= this.limit) {
@@ -101,12 +113,8 @@ class OneTimeClaims<T> {
  * and reported the same counts, once, so repeating ids neither merge two calls nor let one wrapped call
  * hide another layer's.
  */
-interface RepeatingCall {
-  startedAt: number;
-  inputTokens: number;
-  outputTokens: number;
-}
-const repeatingCalls = new OneTimeClaims<RepeatingCall>();
+type RepeatingCall = SharedRepeatingCall;
+const repeatingCalls = new OneTimeClaims<RepeatingCall>(shared.repeatingCalls);
 
 /** Runs `fn` as an outer (framework) layer. `scope.innerMetered` tells afterwards whether a provider wrapper metered inside. */
 export function runOuterLayer<T>(fn: (scope: LayerScope) => T): T {
@@ -178,8 +186,8 @@ function markProviderMetered(usage: NormalizedUsage): void {
  * — or, for a streamed call, none recorded — is the same call, when nothing exact (a unique response id)
  * names it. Each record is matched at most once, whichever comes first.
  */
-const underFromCallbacks = new OneTimeClaims<true>();
-const underFromSpans = new OneTimeClaims<true>();
+const underFromCallbacks = new OneTimeClaims<true>(shared.underFromCallbacks);
+const underFromSpans = new OneTimeClaims<true>(shared.underFromSpans);
 
 function underKey(usage: NormalizedUsage, parentSpanId: string, missing: boolean): string {
   const counts = missing ? 'missing' : `${usage.inputTokens}/${usage.outputTokens}`;
@@ -215,7 +223,7 @@ export type UsageListener = (
   event: TrackEvent & { event_id: string },
   meter: Meter,
 ) => void;
-const usageListeners = new Set<UsageListener>();
+const usageListeners = shared.usageListeners;
 
 /**
  * Observes every call metered through `recordUsage()` in this process, e.g. to turn it into an
