@@ -1,4 +1,5 @@
-// The other token-billed calls: legacy text completions and `responses.compact` (openai v6 only).
+// The other token-billed calls: legacy text completions and `responses.compact` (openai 6 and newer:
+// the openai 5 lane, test/lanes/openai5, reports it skipped, the client there has no such method).
 import { onUsage } from '@agentmeter/sdk';
 import { HttpResponse, http } from 'msw';
 import OpenAI from 'openai';
@@ -78,7 +79,9 @@ describe.each(VERSIONS)('legacy completions with $version', ({ OpenAI: Client })
   });
 });
 
-describe('responses.compact with openai@6', () => {
+const hasCompact = typeof new OpenAI({ apiKey: 'sk-test' }).responses.compact === 'function';
+
+describe.runIf(hasCompact)('responses.compact (openai 6 and newer)', () => {
   it('meters the compaction call from its usage', async () => {
     const id = 'resp_compact_68af9c2d3b5c8190a1b2c3d4e5f60718';
     server.use(
