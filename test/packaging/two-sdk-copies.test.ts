@@ -149,6 +149,15 @@ describe('an app with two copies of @agentmeter/sdk', () => {
     expect(report.distinctInstances).toBe(true);
     expect(openai.ids).toHaveLength(3);
 
+    // One charge per call, the wrapper's (its provider name), on the real server.
+    const page = await fetch(`${metering.url}/v1/events?agent_id=two-copies&limit=100`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    expect(page.status).toBe(200);
+    const events = ((await page.json()) as { data: { action: string; provider: string }[] }).data;
+    const byAction = events.map((event) => `${event.action}:${event.provider}`).sort();
+    expect(byAction).toEqual(['callback-repeating:openai', 'callback-unique:openai', 'outer-layer:openai']);
+
     // The application's framework layer saw the wrapper's event each time, and made none of its own.
     expect(report.framework).toEqual({
       outerLayerSawWrapper: true,
@@ -159,13 +168,5 @@ describe('an app with two copies of @agentmeter/sdk', () => {
     // A usage listener registered through the application's copy heard the wrapper's three calls.
     expect(report.listened).toEqual(['openai', 'openai', 'openai']);
     expect(report.shutdown).toEqual({ sent: 3, failed: 0, pending: 0 });
-
-    const page = await fetch(`${metering.url}/v1/events?agent_id=two-copies&limit=100`, {
-      headers: { authorization: `Bearer ${ADMIN_KEY}` },
-    });
-    expect(page.status).toBe(200);
-    const events = ((await page.json()) as { data: { action: string; provider: string }[] }).data;
-    const byAction = events.map((event) => `${event.action}:${event.provider}`).sort();
-    expect(byAction).toEqual(['callback-repeating:openai', 'callback-unique:openai', 'outer-layer:openai']);
   });
 });
