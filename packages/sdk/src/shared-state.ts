@@ -88,7 +88,7 @@ export function sharedState(): SharedStateV1 {
       writable: false,
     });
   }
-  // A copy of an earlier release may have created the object with fewer fields: add the missing ones.
+  // Another release of the SDK may have created the object with fewer fields: add the missing ones.
   found.layerScopes ??= createContextStore<SharedLayerScope>();
   found.callScopes ??= createContextStore<SharedCallScope>();
   found.recentProviderIds ??= new Set();
