@@ -19,14 +19,31 @@ interface MessageLike {
   content?: unknown;
 }
 
+function apiErrorType(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[a-z][a-z0-9_]{0,63}$/.test(value) ? value : undefined;
+}
+
+/** The `error.type` of an API error body, `{ type: 'error', error: { type, message } }`. */
+function bodyErrorType(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const inner = (body as { error?: unknown }).error;
+  if (typeof inner !== 'object' || inner === null) return undefined;
+  return apiErrorType((inner as { type?: unknown }).type);
+}
+
 /**
  * A low-cardinality error class (`error.type`): the API's error type when it sent one
  * (`overloaded_error`, `rate_limit_error`…), else the error's name (`APIConnectionError`…).
+ * The SDK's `APIError` has carried that type as `.type` only since 0.81; on every line it keeps the
+ * API's error body as `.error`, which is read when `.type` is absent, so older lines are not
+ * metered under the SDK's class name (`RateLimitError`, or a bare `APIError` for an error event
+ * in a stream) instead.
  */
 export function errorTypeOf(error: unknown): string {
   if (typeof error === 'object' && error !== null) {
-    const { type, name } = error as { type?: unknown; name?: unknown };
-    if (typeof type === 'string' && /^[a-z][a-z0-9_]{0,63}$/.test(type)) return type;
+    const { type, name, error: body } = error as { type?: unknown; name?: unknown; error?: unknown };
+    const apiType = apiErrorType(type) ?? bodyErrorType(body);
+    if (apiType) return apiType;
     if (typeof name === 'string' && name !== '' && name !== 'Error') return name;
     const constructorName = (error as { constructor?: { name?: unknown } }).constructor?.name;
     if (typeof constructorName === 'string' && constructorName !== '' && constructorName !== 'Object') {
