@@ -30,9 +30,10 @@ const started = performance.now();
 // ATTW: the packages are ESM-only ("type": "module", exports with `types` + `default`, no CJS build).
 // attw's strict profile also reports two resolution modes that cannot apply to such a package:
 //   - `node16-cjs`: CJSResolvesToESM, a `require()` of an ES module. Node 20.19+ and 22.12+ load
-//     ES modules with require() (no top-level await in these packages), and the pack lane's CommonJS
-//     consumer checks exactly that; attw's TypeScript (5.6) predates TypeScript's support for it
-//     (`module: node20`/`nodenext`, 5.8+), which the lane's `.cts` consumer typechecks.
+//     ES modules without top-level await with require(), and the pack lane's CommonJS consumer
+//     require()s every entry point (all but `@agentmeter/otel/register`, which is for
+//     `node --import` and awaits at the top level); attw's TypeScript (5.6) predates TypeScript's
+//     support for it (`module: node20`/`nodenext`, 5.8+), which the lane's `.cts` consumer typechecks.
 //   - `node10`: TypeScript's legacy `moduleResolution: node`, which never reads `exports`, so it
 //     finds a subpath (`@agentmeter/sdk/testing`) nowhere; the root resolves through `types`.
 // That is attw's `esm-only` profile. Rather than ignore those modes wholesale, only exactly these two
