@@ -1,9 +1,9 @@
 import { generateText, wrapLanguageModel } from 'ai';
-import { MockLanguageModelV3 } from 'ai/test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import { AiSdkMeterError } from './errors.js';
 import { meterMiddleware } from './middleware.js';
+import { mockModel } from './test-support/mock-model.js';
 import { textResult, v3Usage } from './test-support/parts.js';
 import type { MeterMiddlewareOptions } from './types.js';
 
@@ -15,7 +15,7 @@ function setup(options: Partial<MeterMiddlewareOptions> = {}) {
   const meter = createRecordingMeter();
   let calls = 0;
   const model = wrapLanguageModel({
-    model: new MockLanguageModelV3({
+    model: mockModel({
       doGenerate: async ({ prompt }) => {
         calls += 1;
         const size = JSON.stringify(prompt).match(/"text":"([^"]*)"/)?.[1]?.length ?? 0;

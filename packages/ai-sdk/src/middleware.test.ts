@@ -1,9 +1,9 @@
-import { APICallError } from '@ai-sdk/provider';
+import { APICallError, type LanguageModelV3 } from '@ai-sdk/provider';
 import { generateText, jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai';
-import { MockLanguageModelV3 } from 'ai/test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import { meterMiddleware } from './middleware.js';
+import { mockModel, RAW_USAGE } from './test-support/mock-model.js';
 import {
   hangingStream,
   streamOf,
@@ -18,7 +18,7 @@ afterEach(expectEveryMeterClean);
 
 const defaults = { agent_id: 'support-bot', action: 'answer' };
 
-function metered(model: MockLanguageModelV3, meter = createRecordingMeter()) {
+function metered(model: LanguageModelV3, meter = createRecordingMeter()) {
   return { meter, model: wrapLanguageModel({ model, middleware: meterMiddleware(meter, defaults) }) };
 }
 
@@ -31,7 +31,7 @@ async function drain(textStream: AsyncIterable<string>): Promise<string> {
 describe('meterMiddleware through generateText and streamText', () => {
   it('meters a generated step once with the exact usage, provider and a response-derived event id', async () => {
     const { meter, model } = metered(
-      new MockLanguageModelV3({
+      mockModel({
         provider: 'openai.chat',
         modelId: 'gpt-4o',
         doGenerate: textResult('Hi', v3Usage({ input: 12, output: 7 }), {
@@ -61,7 +61,7 @@ describe('meterMiddleware through generateText and streamText', () => {
 
   it('meters a streamed step once, from the finish part', async () => {
     const { meter, model } = metered(
-      new MockLanguageModelV3({
+      mockModel({
         provider: 'anthropic.messages',
         modelId: 'claude-sonnet-4-5',
         doStream: {
@@ -85,7 +85,7 @@ describe('meterMiddleware through generateText and streamText', () => {
   it('reports cache reads, cache writes and reasoning as subsets of the totals', async () => {
     const usage = v3Usage({ input: 12_200, cacheRead: 9000, cacheWrite: 3000, output: 500, reasoning: 120 });
     const { meter, model } = metered(
-      new MockLanguageModelV3({
+      mockModel({
         provider: 'anthropic.messages',
         doGenerate: textResult('ok', usage, { id: 'msg_c1K7wQ2xZp9LrT4mNb', modelId: 'claude-sonnet-4-5' }),
         doStream: {
@@ -122,9 +122,7 @@ describe('meterMiddleware through generateText and streamText', () => {
         modelId: 'gpt-4o',
       }),
     ];
-    const { meter, model } = metered(
-      new MockLanguageModelV3({ provider: 'openai.responses', doGenerate: steps }),
-    );
+    const { meter, model } = metered(mockModel({ provider: 'openai.responses', doGenerate: steps }));
     const result = await generateText({
       model,
       prompt: 'weather in Oslo and Rome?',
@@ -159,7 +157,7 @@ describe('meterMiddleware through generateText and streamText', () => {
       isRetryable: false,
     });
     const { meter, model } = metered(
-      new MockLanguageModelV3({
+      mockModel({
         doGenerate: async () => {
           throw error;
         },
@@ -182,7 +180,7 @@ describe('meterMiddleware through generateText and streamText', () => {
 
     // A provider that reports the failure inside the stream, before any output.
     const inStream = metered(
-      new MockLanguageModelV3({
+      mockModel({
         doStream: {
           stream: streamOf([
             { type: 'stream-start', warnings: [] },
@@ -199,9 +197,7 @@ describe('meterMiddleware through generateText and streamText', () => {
     const { stream } = hangingStream(
       textParts(['one', 'two'], undefined, { id: 'chatcmpl-cutK7wQ2xZp9LrT4mNb', modelId: 'gpt-4o' }),
     );
-    const { meter, model } = metered(
-      new MockLanguageModelV3({ provider: 'openai.chat', doStream: { stream } }),
-    );
+    const { meter, model } = metered(mockModel({ provider: 'openai.chat', doStream: { stream } }));
     const controller = new AbortController();
     const result = streamText({ model, prompt: 'hi', abortSignal: controller.signal });
     const seen: string[] = [];
@@ -227,9 +223,7 @@ describe('meterMiddleware through generateText and streamText', () => {
     const { stream, cancelled } = hangingStream(
       textParts(['a', 'b', 'c'], undefined, { id: 'resp_xK7wQ2xZp9LrT4mNb', modelId: 'gpt-4o' }),
     );
-    const { meter, model } = metered(
-      new MockLanguageModelV3({ provider: 'openai.responses', doStream: { stream } }),
-    );
+    const { meter, model } = metered(mockModel({ provider: 'openai.responses', doStream: { stream } }));
     const result = await model.doStream({
       prompt: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
     });
@@ -251,7 +245,7 @@ describe('meterMiddleware through generateText and streamText', () => {
 
   it('flags a finished step whose provider reported no usage', async () => {
     const { meter, model } = metered(
-      new MockLanguageModelV3({ doGenerate: textResult('?', UNKNOWN_USAGE, { id: 'r0', modelId: 'm' }) }),
+      mockModel({ doGenerate: textResult('?', UNKNOWN_USAGE, { id: 'r0', modelId: 'm' }) }),
     );
     await generateText({ model, prompt: 'x' });
     expect(meter.events).toMatchObject([
@@ -270,7 +264,7 @@ describe('meterMiddleware through generateText and streamText', () => {
       return { index, usage: v3Usage({ input: 100 + index, output: index }) };
     };
     const { meter, model } = metered(
-      new MockLanguageModelV3({
+      mockModel({
         provider: 'openai.chat',
         doGenerate: async ({ prompt }) => {
           const { index, usage } = usageOf(prompt);
@@ -344,7 +338,7 @@ describe('usage billed apart, from the provider usage the AI SDK passes on', () 
     const finish = parts.at(-1);
     if (finish?.type === 'finish') finish.providerMetadata = anthropicMetadata;
     const { meter, model } = metered(
-      new MockLanguageModelV3({
+      mockModel({
         provider: 'anthropic.messages',
         modelId: 'claude-sonnet-4-5',
         doGenerate: {
@@ -362,7 +356,7 @@ describe('usage billed apart, from the provider usage the AI SDK passes on', () 
 
   it('Anthropic: read from providerMetadata.anthropic.usage when the usage has no raw object', async () => {
     const { meter, model } = metered(
-      new MockLanguageModelV3({
+      mockModel({
         provider: 'anthropic.messages',
         modelId: 'claude-sonnet-4-5',
         doGenerate: {
@@ -378,51 +372,55 @@ describe('usage billed apart, from the provider usage the AI SDK passes on', () 
     expect(meter.events).toMatchObject([searched]);
   });
 
-  it('Chat Completions audio a provider keeps in its raw usage (as @ai-sdk/openai-compatible does)', async () => {
-    // 41 of 57 prompt tokens and 1390 of 1612 completion tokens are audio.
-    const raw = {
-      prompt_tokens: 57,
-      completion_tokens: 1612,
-      total_tokens: 1669,
-      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 41 },
-      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 1390 },
-    };
-    const usage = { ...v3Usage({ input: 57, cacheRead: 0, output: 1612, reasoning: 0 }), raw };
-    const { meter, model } = metered(
-      new MockLanguageModelV3({
-        provider: 'voice-gateway.chat',
-        modelId: 'gpt-4o-audio-preview',
-        doGenerate: textResult('Hi', usage, {
-          id: 'chatcmpl-au1K7wQ2xZp9LrT4mNb',
+  // `usage.raw` is handed to middleware from the V3 specification on (ai 6 and 7); ai 5's V2 models have none.
+  it.runIf(RAW_USAGE)(
+    'Chat Completions audio a provider keeps in its raw usage (as @ai-sdk/openai-compatible does)',
+    async () => {
+      // 41 of 57 prompt tokens and 1390 of 1612 completion tokens are audio.
+      const raw = {
+        prompt_tokens: 57,
+        completion_tokens: 1612,
+        total_tokens: 1669,
+        prompt_tokens_details: { cached_tokens: 0, audio_tokens: 41 },
+        completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 1390 },
+      };
+      const usage = { ...v3Usage({ input: 57, cacheRead: 0, output: 1612, reasoning: 0 }), raw };
+      const { meter, model } = metered(
+        mockModel({
+          provider: 'voice-gateway.chat',
           modelId: 'gpt-4o-audio-preview',
+          doGenerate: textResult('Hi', usage, {
+            id: 'chatcmpl-au1K7wQ2xZp9LrT4mNb',
+            modelId: 'gpt-4o-audio-preview',
+          }),
+          doStream: {
+            stream: streamOf(
+              textParts(['H', 'i'], usage, {
+                id: 'chatcmpl-au2K7wQ2xZp9LrT4mNb',
+                modelId: 'gpt-4o-audio-preview',
+              }),
+            ),
+          },
         }),
-        doStream: {
-          stream: streamOf(
-            textParts(['H', 'i'], usage, {
-              id: 'chatcmpl-au2K7wQ2xZp9LrT4mNb',
-              modelId: 'gpt-4o-audio-preview',
-            }),
-          ),
-        },
-      }),
-    );
-    await generateText({ model, prompt: 'hello' });
-    const result = streamText({ model, prompt: 'hello' });
-    await result.consumeStream();
-    const spoken = {
-      provider: 'voice-gateway',
-      tokens_input: 57,
-      tokens_output: 1612,
-      tokens_audio_input: 41,
-      tokens_audio_output: 1390,
-    };
-    expect(meter.events).toMatchObject([spoken, spoken]);
-  });
+      );
+      await generateText({ model, prompt: 'hello' });
+      const result = streamText({ model, prompt: 'hello' });
+      await result.consumeStream();
+      const spoken = {
+        provider: 'voice-gateway',
+        tokens_input: 57,
+        tokens_output: 1612,
+        tokens_audio_input: 41,
+        tokens_audio_output: 1390,
+      };
+      expect(meter.events).toMatchObject([spoken, spoken]);
+    },
+  );
 
   it('sends nothing billed apart when the raw usage has none, nor on a step without counts', async () => {
     const raw = { input_tokens: 10, output_tokens: 5, cache_creation: null, server_tool_use: null };
     const { meter, model } = metered(
-      new MockLanguageModelV3({
+      mockModel({
         provider: 'anthropic.messages',
         modelId: 'claude-sonnet-4-5',
         doGenerate: [

@@ -76,6 +76,34 @@ function fromFlat(usage: Record<string, unknown>, provider: string, providerMeta
   };
 }
 
+/**
+ * Whether nested usage is a V2 model's flat usage as `ai` converts it (ai 7's `wrapLanguageModel` hands
+ * middleware a V2 model's results converted so): the V2 counts as totals, the parts V2 has no word for
+ * (`noCache`, `cacheWrite`, `text`) left out, and the V2 `totalTokens` as the only raw count. Its counts
+ * keep their V2 meaning, which varies by provider (see `fromFlat`).
+ */
+function convertedFromV2(usage: Record<string, unknown>): boolean {
+  const input = usage['inputTokens'] as Bag;
+  const output = usage['outputTokens'] as Bag;
+  if (input?.['noCache'] !== undefined || input?.['cacheWrite'] !== undefined) return false;
+  if (output?.['text'] !== undefined) return false;
+  const raw = usage['raw'];
+  if (raw === undefined) return true;
+  return typeof raw === 'object' && raw !== null && Object.keys(raw).join() === 'totalTokens';
+}
+
+function flatFromConverted(usage: Record<string, unknown>): Record<string, unknown> {
+  const input = usage['inputTokens'] as Bag;
+  const output = usage['outputTokens'] as Bag;
+  return {
+    inputTokens: input?.['total'],
+    outputTokens: output?.['total'],
+    totalTokens: (usage['raw'] as Bag)?.['totalTokens'],
+    cachedInputTokens: input?.['cacheRead'],
+    reasoningTokens: output?.['reasoning'],
+  };
+}
+
 /** The counts providers bill apart, read from the provider's own usage object. */
 type BilledApart = Pick<
   Counts,
@@ -134,10 +162,13 @@ export function normalizeUsage(usage: unknown, provider: string, providerMetadat
   }
   const bag = usage as Record<string, unknown>;
   const nested = typeof bag['inputTokens'] === 'object' || typeof bag['outputTokens'] === 'object';
-  const counts = nested ? fromNested(bag) : fromFlat(bag, provider, providerMetadata);
+  const converted = nested && convertedFromV2(bag);
+  const flat = converted ? flatFromConverted(bag) : bag;
+  const counts = nested && !converted ? fromNested(bag) : fromFlat(flat, provider, providerMetadata);
   // A step without token counts is priced by its base fee alone: nothing billed apart is added.
   if (counts.missing) return counts;
-  const extra = billedApart(providerUsage(bag, providerMetadata));
+  // A converted V2 usage's `raw` is the conversion's, not the provider's usage object.
+  const extra = billedApart(providerUsage(flat, providerMetadata));
   if (Object.keys(extra).length === 0) return counts;
   // Within their totals: 1-hour writes beyond the writes raise them, audio beyond what is left is cut.
   const reconciled = reconcileTokenCounts({ ...counts, ...extra });

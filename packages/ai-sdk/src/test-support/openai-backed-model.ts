@@ -2,9 +2,14 @@
 // and stream parts the way @ai-sdk/openai's chat model does (response id and model from the
 // completion, usage from `usage` / the trailing usage chunk). The stream is pulled lazily from the
 // consumer's reads, the hardest case for scoping: the openai iteration runs on the consumer's path.
-import type { LanguageModelV3StreamPart, LanguageModelV3Usage } from '@ai-sdk/provider';
-import { MockLanguageModelV3 } from 'ai/test';
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3StreamPart,
+  LanguageModelV3Usage,
+} from '@ai-sdk/provider';
 import type OpenAI from 'openai';
+import { mockModel } from './mock-model.js';
 
 function toUsage(usage: OpenAI.Completions.CompletionUsage | null | undefined): LanguageModelV3Usage {
   const cached = usage?.prompt_tokens_details?.cached_tokens ?? undefined;
@@ -24,14 +29,14 @@ function toUsage(usage: OpenAI.Completions.CompletionUsage | null | undefined): 
   };
 }
 
-function userText(prompt: Parameters<MockLanguageModelV3['doGenerate']>[0]['prompt']): string {
+function userText(prompt: LanguageModelV3CallOptions['prompt']): string {
   const last = prompt.at(-1);
   if (last?.role !== 'user') return '';
   return last.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
 }
 
-export function openAIBackedModel(client: OpenAI, modelId: string): MockLanguageModelV3 {
-  return new MockLanguageModelV3({
+export function openAIBackedModel(client: OpenAI, modelId: string): LanguageModelV3 {
+  return mockModel({
     provider: 'openai.chat',
     modelId,
     doGenerate: async ({ prompt, abortSignal }) => {
