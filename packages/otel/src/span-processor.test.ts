@@ -1,12 +1,13 @@
 import { withMeter } from '@agentmeter/openai';
 import { type NormalizedUsage, recordUsage } from '@agentmeter/sdk';
 import { createTestMeter, type TestMeter } from '@agentmeter/sdk/testing';
+import type { LanguageModelV2, LanguageModelV2StreamPart, LanguageModelV3 } from '@ai-sdk/provider';
 import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { W3CBaggagePropagator } from '@opentelemetry/core';
 import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
-import { MockLanguageModelV3 } from 'ai/test';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MOCK_SPECIFICATION, mockModel } from '../../ai-sdk/src/test-support/mock-model.js';
 import {
   streamOf,
   textParts,
@@ -117,15 +118,20 @@ describe('spans from other instrumentations become exactly one meter event per m
   it('meters each step of a real AI SDK tool run, and a streamed call, but never the ai.generateText sums', async () => {
     const { meter, processor, provider } = setup();
     const tracer = provider.getTracer('ai');
-    const model = new MockLanguageModelV3({
+    const model = mockModel({
       provider: 'anthropic.messages',
       modelId: 'claude-sonnet-4-5',
       doGenerate: [
-        toolCallResult('lookup', { q: 'otel' }, v3Usage({ input: 100, output: 20, cacheRead: 60 }), {
-          id: 'msg_01AiSdkStepOneQ7xK2pVz9L',
-          modelId: 'claude-sonnet-4-5-20250929',
-        }),
-        textResult('done', v3Usage({ input: 230, output: 15, reasoning: 5 }), {
+        toolCallResult(
+          'lookup',
+          { q: 'otel' },
+          v3Usage({ input: 100, output: 20, cacheRead: 60, cacheWrite: 25 }),
+          {
+            id: 'msg_01AiSdkStepOneQ7xK2pVz9L',
+            modelId: 'claude-sonnet-4-5-20250929',
+          },
+        ),
+        textResult('done', v3Usage({ input: 230, output: 15 }), {
           id: 'msg_01AiSdkStepTwoQ7xK2pVz9L',
           modelId: 'claude-sonnet-4-5-20250929',
         }),
@@ -151,7 +157,8 @@ describe('spans from other instrumentations become exactly one meter event per m
       stopWhen: stepCountIs(3),
       experimental_telemetry: { isEnabled: true, tracer },
     });
-    expect(result.totalUsage.inputTokens).toBe(330);
+    // ai's own sum over both steps (its input sum depends on the line: ai 5 leaves Anthropic's cache reads out).
+    expect(result.totalUsage.outputTokens).toBe(35);
     await streamText({
       model,
       prompt: 'stream',
@@ -165,14 +172,9 @@ describe('spans from other instrumentations become exactly one meter event per m
         tokens_input: 100,
         tokens_output: 20,
         tokens_cached_input: 60,
+        tokens_cache_write: 25,
       },
-      {
-        provider: 'anthropic',
-        model: 'claude-sonnet-4-5-20250929',
-        tokens_input: 230,
-        tokens_output: 15,
-        tokens_reasoning: 5,
-      },
+      { provider: 'anthropic', model: 'claude-sonnet-4-5-20250929', tokens_input: 230, tokens_output: 15 },
       { provider: 'anthropic', model: 'claude-sonnet-4-5-20250929', tokens_input: 30, tokens_output: 2 },
     ]);
     expect(meter.events.map((event) => event.event_id?.split(':')[1])).toEqual([
@@ -181,6 +183,156 @@ describe('spans from other instrumentations become exactly one meter event per m
       'msg_01AiSdkStreamQ7xK2pVz9L',
     ]);
   });
+
+  // OpenAI's usage as the AI SDK reports it: the input includes the cached tokens, the output the reasoning.
+  const openaiUsage = v3Usage({ input: 2000, cacheRead: 1536, output: 500, reasoning: 384 });
+  const openaiCounts = {
+    provider: 'openai',
+    model: 'gpt-5-mini-2025-08-07',
+    tokens_input: 2000,
+    tokens_output: 500,
+    tokens_cached_input: 1536,
+    tokens_reasoning: 384,
+  };
+
+  it("reads a streamed step's cache and reasoning counts off its doStream span", async () => {
+    const { meter, processor, provider } = setup();
+    const model = mockModel({
+      provider: 'openai.responses',
+      modelId: 'gpt-5-mini',
+      doStream: {
+        stream: streamOf(
+          textParts(['o', 'k'], openaiUsage, {
+            id: 'resp_01AiSdkStreamQ7xK2pVz9L',
+            modelId: 'gpt-5-mini-2025-08-07',
+          }),
+        ),
+      },
+    });
+    await streamText({
+      model,
+      prompt: 'stream',
+      experimental_telemetry: { isEnabled: true, tracer: provider.getTracer('ai') },
+    }).consumeStream();
+    await processor.forceFlush();
+    expect(tokensOf(meter)).toEqual([openaiCounts]);
+  });
+
+  // ai 5 (the line whose models are V2) records a generated step's cache and reasoning counts on no span
+  // attribute: its doGenerate spans carry the input and output counts only (its doStream spans carry them
+  // all). ai 6 records them on both.
+  it.runIf(MOCK_SPECIFICATION !== 'v2')(
+    "reads a generated step's cache and reasoning counts off its doGenerate span",
+    async () => {
+      const { meter, processor, provider } = setup();
+      const model = mockModel({
+        provider: 'openai.responses',
+        modelId: 'gpt-5-mini',
+        doGenerate: textResult('ok', openaiUsage, {
+          id: 'resp_01AiSdkGenerateQ7xK2pVz9L',
+          modelId: 'gpt-5-mini-2025-08-07',
+        }),
+      });
+      await generateText({
+        model,
+        prompt: 'generate',
+        experimental_telemetry: { isEnabled: true, tracer: provider.getTracer('ai') },
+      });
+      await processor.forceFlush();
+      expect(tokensOf(meter)).toEqual([openaiCounts]);
+    },
+  );
+
+  // V2 providers (@ai-sdk/anthropic 2, @ai-sdk/google 2: ai 5's, which ai 6 still takes) report Anthropic's
+  // input without the cache and Google's output without the reasoning; the spans keep those counts, and the
+  // provider's own usage in their copy of the provider metadata.
+  it.each([
+    [
+      'anthropic.messages',
+      { inputTokens: 400, outputTokens: 90, totalTokens: 490, cachedInputTokens: 9000 },
+      {
+        anthropic: {
+          usage: {
+            input_tokens: 400,
+            output_tokens: 90,
+            cache_read_input_tokens: 9000,
+            cache_creation_input_tokens: 3000,
+          },
+          cacheCreationInputTokens: 3000,
+        },
+      },
+      { tokens_input: 12_400, tokens_output: 90, tokens_cached_input: 9000, tokens_cache_write: 3000 },
+    ],
+    [
+      'google.generative-ai',
+      {
+        inputTokens: 1200,
+        outputTokens: 80,
+        totalTokens: 1880,
+        reasoningTokens: 600,
+        cachedInputTokens: 1000,
+      },
+      {
+        google: {
+          usageMetadata: {
+            promptTokenCount: 1200,
+            cachedContentTokenCount: 1000,
+            candidatesTokenCount: 80,
+            thoughtsTokenCount: 600,
+            totalTokenCount: 1880,
+          },
+        },
+      },
+      { tokens_input: 1200, tokens_output: 680, tokens_cached_input: 1000, tokens_reasoning: 600 },
+    ],
+  ])(
+    'a V2 provider (%s): its counts as it bills them, generated and streamed',
+    async (name, v2Usage, metadata, expected) => {
+      const { meter, processor, provider } = setup();
+      const response = (call: string) => ({
+        id: `resp_01V2${call}Q7xK2pVz9L${name.length}`,
+        modelId: 'model-v2',
+      });
+      const model: LanguageModelV2 = {
+        specificationVersion: 'v2',
+        provider: name,
+        modelId: 'model-v2',
+        supportedUrls: {},
+        doGenerate: async () => ({
+          content: [{ type: 'text', text: 'ok' }],
+          finishReason: 'stop',
+          usage: v2Usage,
+          warnings: [],
+          response: response('Generated'),
+          providerMetadata: metadata,
+        }),
+        doStream: async () => ({
+          stream: streamOf<LanguageModelV2StreamPart>([
+            { type: 'stream-start', warnings: [] },
+            { type: 'response-metadata', ...response('Streamed') },
+            { type: 'text-start', id: 't' },
+            { type: 'text-delta', id: 't', delta: 'ok' },
+            { type: 'text-end', id: 't' },
+            { type: 'finish', finishReason: 'stop', usage: v2Usage, providerMetadata: metadata },
+          ]),
+        }),
+      };
+      const telemetry = { isEnabled: true, tracer: provider.getTracer('ai') };
+      await generateText({
+        model: model as unknown as LanguageModelV3,
+        prompt: 'a',
+        experimental_telemetry: telemetry,
+      });
+      await streamText({
+        model: model as unknown as LanguageModelV3,
+        prompt: 'b',
+        experimental_telemetry: telemetry,
+      }).consumeStream();
+      await processor.forceFlush();
+      const counts = { provider: name.split('.')[0], model: 'model-v2', ...expected };
+      expect(tokensOf(meter)).toEqual([counts, counts]);
+    },
+  );
 });
 
 describe('a call metered by agentmeter already is not metered again', () => {

@@ -80,6 +80,15 @@ const MODEL_FALLBACK = ['llm.model_name', 'embedding.model_name'];
 const RESPONSE_ID = [semconv.ATTR_GEN_AI_RESPONSE_ID, 'ai.response.id'];
 /** OpenLLMetry's request type: its OpenAI and Anthropic instrumentations write it up to 0.22; Cohere, Together and Vertex AI still do. */
 const LLM_REQUEST_TYPE = 'llm.request.type';
+/**
+ * The AI SDK's copy of the provider's metadata, as JSON: on every step span in ai 5, on doGenerate spans
+ * (when outputs are recorded) in ai 6.
+ */
+const AI_SDK_PROVIDER_METADATA = 'ai.response.providerMetadata';
+/** Metadata longer than this (a provider's log probabilities, say) is not parsed for usage. */
+const AI_SDK_PROVIDER_METADATA_MAX = 65_536;
+/** The AI SDK's step total: in ai 5 a provider's `totalTokens` as the provider reported it. */
+const AI_SDK_TOTAL = 'ai.usage.totalTokens';
 
 /** Operations that group other work: their usage, when they carry any, is a sum of their calls'. */
 const AGGREGATE_OPERATIONS = new Set(['invoke_workflow', 'execute_tool', 'workflow', 'task', 'tool', 'plan']);
@@ -227,17 +236,77 @@ function atMost(version: readonly number[], last: readonly number[]): boolean {
   return true;
 }
 
+/** Counts the provider reported in its own words, as the AI SDK span carries them. */
+interface ProviderCounts {
+  /** Anthropic's usage: `input` leaves the cache reads and writes out. */
+  anthropic?: { input: number; cacheRead: number | undefined; cacheWrite: number | undefined };
+  /** Google's usage metadata: `output` (`candidatesTokenCount`) leaves the reasoning (`thoughtsTokenCount`) out. */
+  google?: { output: number | undefined; reasoning: number | undefined; cacheRead: number | undefined };
+}
+
+const record = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+
+/**
+ * The counts in the AI SDK span's copy of the provider metadata: @ai-sdk/anthropic keeps Anthropic's own
+ * usage object there (`anthropic.usage`) in every version, @ai-sdk/google its usage metadata
+ * (`google.usageMetadata`). ai 5 records a generated step's cache and reasoning counts nowhere else: its
+ * doGenerate spans carry the provider's input and output counts only, which for Anthropic leave the cache
+ * out and for Google the reasoning.
+ */
+function providerCountsOf(attributes: Readonly<Record<string, unknown>>): ProviderCounts | undefined {
+  const json = attributes[AI_SDK_PROVIDER_METADATA];
+  if (typeof json !== 'string' || json.length > AI_SDK_PROVIDER_METADATA_MAX) return undefined;
+  if (!json.includes('"anthropic"') && !json.includes('"google"')) return undefined;
+  let metadata: Record<string, unknown> | undefined;
+  try {
+    metadata = record(JSON.parse(json));
+  } catch {
+    return undefined;
+  }
+  const counts: ProviderCounts = {};
+  const anthropic = record(metadata?.['anthropic']);
+  const anthropicUsage = record(anthropic?.['usage']);
+  const anthropicInput = count(anthropicUsage?.['input_tokens']);
+  if (anthropicUsage && anthropicInput !== undefined) {
+    counts.anthropic = {
+      input: anthropicInput,
+      cacheRead: count(anthropicUsage['cache_read_input_tokens']),
+      cacheWrite:
+        count(anthropicUsage['cache_creation_input_tokens']) ??
+        count(anthropic?.['cacheCreationInputTokens']),
+    };
+  }
+  const google = record(record(metadata?.['google'])?.['usageMetadata']);
+  if (google) {
+    counts.google = {
+      output: count(google['candidatesTokenCount']),
+      reasoning: count(google['thoughtsTokenCount']),
+      cacheRead: count(google['cachedContentTokenCount']),
+    };
+  }
+  return counts;
+}
+
 /**
  * Whether the span's input count is Anthropic's own (cache reads and writes not in it): written so by a
- * known instrumentation, or an Anthropic span whose cache counts exceed its input, which only that meaning
- * allows.
+ * known instrumentation, below what Anthropic's own usage on the span adds up to with the cache (the AI SDK
+ * with @ai-sdk/anthropic 2, on ai 5 or on a later ai), or an Anthropic span whose cache counts exceed its
+ * input, which only that meaning allows.
  */
-function anthropicInput(span: SpanView, provider: string, input: number, cached: number): boolean {
+function anthropicInput(
+  span: SpanView,
+  provider: string,
+  input: number,
+  cached: number,
+  own: ProviderCounts['anthropic'],
+): boolean {
   const last = span.scope === undefined ? undefined : RAW_ANTHROPIC_INPUT.get(span.scope);
   if (last) {
     const version = versionOf(span.scopeVersion);
     if (version === undefined || atMost(version, last)) return true;
   }
+  if (own && input < own.input + (own.cacheRead ?? 0) + (own.cacheWrite ?? 0)) return true;
   return provider === 'anthropic' && cached > input;
 }
 
@@ -253,13 +322,23 @@ export function usageOf(span: SpanView): NormalizedUsage | undefined {
   const usageMissing = input === undefined && output === undefined;
   if (usageMissing && !isModelCall(span)) return undefined;
   const provider = providerOf(span);
-  const outputTokens = output ?? 0;
-  const cacheRead = count(first(attributes, CACHE_READ)) ?? 0;
-  const cacheWrite = count(first(attributes, CACHE_WRITE)) ?? 0;
+  const own = usageMissing ? undefined : providerCountsOf(attributes);
+  const cacheRead =
+    count(first(attributes, CACHE_READ)) ?? own?.anthropic?.cacheRead ?? own?.google?.cacheRead ?? 0;
+  const cacheWrite = count(first(attributes, CACHE_WRITE)) ?? own?.anthropic?.cacheWrite ?? 0;
+  const reasoning = count(first(attributes, REASONING)) ?? own?.google?.reasoning ?? 0;
+  // An output count that leaves the reasoning out (Google's, as ai 5 reports it): the step total adds up
+  // with the reasoning, or the count is Google's own output count. The call's output includes it.
+  const total = count(attributes[AI_SDK_TOTAL]);
+  const reasoningOutside =
+    reasoning > 0 &&
+    output !== undefined &&
+    ((input !== undefined && total === input + output + reasoning) || output === own?.google?.output);
+  const outputTokens = (output ?? 0) + (reasoningOutside ? reasoning : 0);
   let inputTokens = input ?? 0;
   let cachedInputTokens: number;
   let cacheWriteTokens: number;
-  if (!usageMissing && anthropicInput(span, provider, inputTokens, cacheRead + cacheWrite)) {
+  if (!usageMissing && anthropicInput(span, provider, inputTokens, cacheRead + cacheWrite, own?.anthropic)) {
     // Anthropic bills input, cache reads and cache writes: together, they are the call's input.
     inputTokens += cacheRead + cacheWrite;
     cachedInputTokens = cacheRead;
@@ -268,7 +347,7 @@ export function usageOf(span: SpanView): NormalizedUsage | undefined {
     cachedInputTokens = Math.min(cacheRead, inputTokens);
     cacheWriteTokens = Math.min(cacheWrite, inputTokens - cachedInputTokens);
   }
-  const reasoningTokens = Math.min(count(first(attributes, REASONING)) ?? 0, outputTokens);
+  const reasoningTokens = Math.min(reasoning, outputTokens);
   const usage: NormalizedUsage = {
     provider,
     operation: operationOf(span),

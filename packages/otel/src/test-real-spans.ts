@@ -37,6 +37,7 @@ export interface OpenAIUsage {
   prompt_tokens: number;
   completion_tokens: number;
   cached_tokens?: number;
+  reasoning_tokens?: number;
 }
 
 /** An OpenAI-compatible server: chat completions (plain and streamed, usage in the last chunk) and embeddings. */
@@ -48,7 +49,7 @@ export function openaiFetch(options: { usage?: OpenAIUsage; id?: () => string } 
     completion_tokens: usage.completion_tokens,
     total_tokens: usage.prompt_tokens + usage.completion_tokens,
     prompt_tokens_details: { cached_tokens: usage.cached_tokens ?? 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: usage.reasoning_tokens ?? 0, audio_tokens: 0 },
   };
   return async (input, init) => {
     const url = String(input instanceof Request ? input.url : input);
