@@ -55,7 +55,12 @@ unset NODE_PATH
 group_pids=()
 cleanup() {
   local status=$?
+  # A process signalled while it is still starting may miss SIGTERM: what is left after 5 s is killed.
   for pid in "${group_pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  for pid in "${group_pids[@]}"; do
+    for _ in $(seq 1 20); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  done
   if [ "$status" -eq 0 ] && [ -z "${PACK_LANE_KEEP:-}" ]; then rm -rf "$work"; else echo "scratch folder kept: $work"; fi
   exit "$status"
 }
@@ -235,8 +240,8 @@ calls="$(npx --no-install agentmeter usage --json --api-key "$AGENTMETER_ADMIN_K
 [ "$calls" -eq 12 ] || fail "agentmeter usage counts $calls calls, expected 12"
 echo "  ok: 12 calls"
 kill -TERM -- "-$server_pid"
-for _ in $(seq 1 40); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.25; done
-if kill -0 "$server_pid" 2>/dev/null; then fail "agentmeter serve did not stop on SIGTERM"; fi
+for _ in $(seq 1 40); do kill -0 -- "-$server_pid" 2>/dev/null || break; sleep 0.25; done
+if kill -0 -- "-$server_pid" 2>/dev/null; then fail "agentmeter serve did not stop on SIGTERM"; fi
 echo "  agentmeter serve stopped on SIGTERM"
 
 echo
