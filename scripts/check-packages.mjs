@@ -135,6 +135,9 @@ function checkContents(manifest, pkgDir) {
     if (NOT_SHIPPED.some((pattern) => pattern.test(file))) problems.push(`${file} should not be published`);
   }
 
+  // The licence the manifest names must travel with the code (Apache-2.0 requires its text).
+  if (manifest.license && !shipped.has('LICENSE')) problems.push(`no LICENSE file for ${manifest.license}`);
+
   // A map whose sources are missing makes debuggers and bundlers' source-map loaders warn or show
   // nothing; declaration maps then send "go to definition" nowhere.
   const mapped = new Set();
