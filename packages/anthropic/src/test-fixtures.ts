@@ -214,7 +214,7 @@ export function createAnthropicServer() {
  * branch is cancelled or the source ends: without this, the SDK's own cleanup after a `break`
  * (`reader.cancel()`, awaited) would hang in tests, with or without this package.
  */
-async function fetchLikeUndici(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+export async function fetchLikeUndici(input: string | URL | Request, init?: RequestInit): Promise<Response> {
   const response = await globalThis.fetch(input, init);
   if (!response.body) return response;
   const reader = response.body.getReader();

@@ -1,14 +1,19 @@
-// End to end: a real LangChain chat model → AgentMeterCallbackHandler → the real Meter → the real
-// server (in-process, SQLite file) → the server's price.
+// End to end: LangChain's real ChatAnthropic (its API answered by msw) → AgentMeterCallbackHandler →
+// the real Meter → the real server (in-process, SQLite file) → the server's price.
 import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
-import { describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PER_MILLION_TIER, useMeteringServer } from '../../../test/support/metering-server.js';
-import { AgentMeterCallbackHandler } from './handler.js';
 import {
-  AnthropicShapedChatModel,
-  anthropicEvents,
-  anthropicMessage,
-} from './test-support/anthropic-chat-model.js';
+  createAnthropicServer,
+  deltaUsage,
+  jsonResponse,
+  messageBody,
+  sseResponse,
+  textStreamEvents,
+  usageBody,
+} from '../../anthropic/src/test-fixtures.js';
+import { AgentMeterCallbackHandler } from './handler.js';
+import { chatAnthropic, lastUserText } from './test-support/chat-models.js';
 
 // 1-hour cache writes at twice the input rate, and $10 per thousand web searches.
 const metering = useMeteringServer('langchain', {
@@ -16,32 +21,39 @@ const metering = useMeteringServer('langchain', {
   token_rate_cache_write_1h: '6',
   web_search_request_fee: '0.01',
 });
+const { server, answer } = createAnthropicServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
 
 describe('end to end', () => {
   it('prices a cached call and a streamed call exactly as the tier says', async () => {
     const { meter, priced, admin } = metering;
-    const model = new AnthropicShapedChatModel({
-      model: 'claude-sonnet-4-5',
-      script: (prompt) =>
-        prompt === 'cached'
-          ? {
-              message: anthropicMessage('msg_lc_e2e_cachedK7wQ2xZp9LrT4mNb', 'claude-sonnet-4-5', 'ok', {
+    answer((body) =>
+      lastUserText(body) === 'cached'
+        ? jsonResponse(
+            messageBody({
+              id: 'msg_lc_e2e_cachedK7wQ2xZp9LrT4mNb',
+              model: 'claude-sonnet-4-5',
+              usage: {
                 input_tokens: 200,
                 output_tokens: 150,
                 cache_creation_input_tokens: 3000,
                 cache_read_input_tokens: 9000,
-              }),
-            }
-          : {
-              events: anthropicEvents(
-                anthropicMessage('msg_lc_e2e_streamK7wQ2xZp9LrT4mNb', 'claude-sonnet-4-5', 'ok', {
-                  input_tokens: 2000,
-                  output_tokens: 400,
-                }),
-                ['o', 'k'],
-              ),
-            },
-    });
+              },
+            }),
+          )
+        : sseResponse(
+            textStreamEvents({
+              id: 'msg_lc_e2e_streamK7wQ2xZp9LrT4mNb',
+              model: 'claude-sonnet-4-5',
+              startUsage: usageBody({ input_tokens: 2000, output_tokens: 1 }),
+              deltaUsages: [deltaUsage({ output_tokens: 400 })],
+              text: ['o', 'k'],
+            }),
+          ),
+    );
+    const model = chatAnthropic();
     const handler = new AgentMeterCallbackHandler(meter, { agent_id: 'support-bot', action: 'reply' });
 
     await meter.withContext({ customer_id: 'cus_acme' }, () =>
@@ -86,19 +98,23 @@ describe('end to end', () => {
 
   it("prices 1-hour cache writes and web searches at the tier's rate and fee", async () => {
     const { meter, priced, admin } = metering;
-    const model = new AnthropicShapedChatModel({
-      model: 'claude-sonnet-4-5',
-      script: () => ({
-        message: anthropicMessage('msg_lc_e2e_searchK7wQ2xZp9LrT4mNb', 'claude-sonnet-4-5', 'found', {
-          input_tokens: 2100,
-          output_tokens: 640,
-          cache_creation_input_tokens: 5000,
-          cache_read_input_tokens: 0,
-          cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 4000 },
-          server_tool_use: { web_search_requests: 3, web_fetch_requests: 0 },
+    answer(() =>
+      jsonResponse(
+        messageBody({
+          id: 'msg_lc_e2e_searchK7wQ2xZp9LrT4mNb',
+          model: 'claude-sonnet-4-5',
+          usage: {
+            input_tokens: 2100,
+            output_tokens: 640,
+            cache_creation_input_tokens: 5000,
+            cache_read_input_tokens: 0,
+            cache_write_1h: 4000,
+            web_search_requests: 3,
+          },
         }),
-      }),
-    });
+      ),
+    );
+    const model = chatAnthropic();
     const handler = new AgentMeterCallbackHandler(meter, { agent_id: 'research-bot', action: 'search' });
 
     await model.invoke('search', { callbacks: [handler] });

@@ -1,41 +1,67 @@
-import { afterEach, describe, expect, it } from 'vitest';
+// The handler with @langchain/anthropic's real ChatAnthropic and its real @anthropic-ai/sdk client, the
+// Messages API answered by msw with the API's own bodies and SSE events.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
-import { AgentMeterCallbackHandler } from './handler.js';
 import {
-  type AnthropicScript,
-  AnthropicShapedChatModel,
-  anthropicEvents,
-  anthropicMessage,
-} from './test-support/anthropic-chat-model.js';
+  createAnthropicServer,
+  deltaUsage,
+  jsonResponse,
+  messageBody,
+  sseResponse,
+  textStreamEvents,
+  type UsageFixture,
+  usageBody,
+} from '../../anthropic/src/test-fixtures.js';
+import { AgentMeterCallbackHandler } from './handler.js';
+import { chatAnthropic } from './test-support/chat-models.js';
 
+const { server, answer } = createAnthropicServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
 afterEach(expectEveryMeterClean);
 
 const defaults = { agent_id: 'research-agent', action: 'summarize' };
-const MODEL = 'claude-sonnet-4-5';
+const MODEL = 'claude-sonnet-4-5-20250929';
 
 // 200 uncached + 3000 written to the cache + 9000 read from it = 12,200 input tokens in all.
-const cachedUsage = {
+const cachedUsage: UsageFixture = {
   input_tokens: 200,
   output_tokens: 150,
   cache_creation_input_tokens: 3000,
   cache_read_input_tokens: 9000,
 };
 
-function model(script: (prompt: string) => AnthropicScript) {
-  return new AnthropicShapedChatModel({ model: MODEL, script });
+/** A streamed answer: `message_start` with the input usage (and 1 output token), then the final output count. */
+function streamOf(id: string, usage: UsageFixture, text: string[], finalOutput = usage.output_tokens) {
+  return textStreamEvents({
+    id,
+    model: MODEL,
+    startUsage: usageBody({ ...usage, output_tokens: 1 }),
+    deltaUsages: [deltaUsage({ output_tokens: finalOutput })],
+    text,
+  });
 }
 
-describe('AgentMeterCallbackHandler with an Anthropic-shaped chat model', () => {
+async function drain(stream: AsyncIterable<unknown>): Promise<number> {
+  let chunks = 0;
+  for await (const _ of stream) chunks += 1;
+  return chunks;
+}
+
+describe('AgentMeterCallbackHandler with ChatAnthropic', () => {
   it('counts cache reads and writes inside the input total, each once', async () => {
+    answer(() =>
+      jsonResponse(messageBody({ id: 'msg_01K7wQ2xZp9LrT4mNb', model: MODEL, usage: cachedUsage })),
+    );
     const meter = createRecordingMeter();
-    const chat = model(() => ({
-      message: anthropicMessage('msg_01K7wQ2xZp9LrT4mNb', 'claude-sonnet-4-5-20250929', 'ok', cachedUsage),
-    }));
-    await chat.invoke('summarize', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] });
+    await chatAnthropic().invoke('summarize', {
+      callbacks: [new AgentMeterCallbackHandler(meter, defaults)],
+    });
     expect(meter.events).toHaveLength(1);
     expect(meter.events[0]).toMatchObject({
       provider: 'anthropic',
-      model: 'claude-sonnet-4-5-20250929',
+      model: MODEL,
       tokens_input: 12_200,
       tokens_cached_input: 9000,
       tokens_cache_write: 3000,
@@ -45,19 +71,17 @@ describe('AgentMeterCallbackHandler with an Anthropic-shaped chat model', () => 
   });
 
   it('meters a streamed answer once with the usage LangChain merged from message_start and message_delta', async () => {
+    answer(() => sseResponse(streamOf('msg_02K7wQ2xZp9LrT4mNb', cachedUsage, ['Hello', ' there'], 42)));
     const meter = createRecordingMeter();
-    const message = anthropicMessage('msg_02K7wQ2xZp9LrT4mNb', MODEL, 'Hello there', {
-      ...cachedUsage,
-      output_tokens: 42,
+    const stream = await chatAnthropic().stream('hi', {
+      callbacks: [new AgentMeterCallbackHandler(meter, defaults)],
     });
-    const chat = model(() => ({ events: anthropicEvents(message, ['Hello', ' there']) }));
-    const stream = await chat.stream('hi', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] });
     let text = '';
-    for await (const chunk of stream) text += chunk.content;
+    for await (const chunk of stream) text += chunk.text;
     expect(text).toBe('Hello there');
     expect(meter.events).toHaveLength(1);
     // message_start reports output_tokens: 1 and message_delta the final 42; LangChain adds chunk
-    // usage, so the aggregated message (and the bill) says 43, exactly what @langchain/anthropic reports.
+    // usage, so the aggregated message (and the bill) says 43, exactly what ChatAnthropic reports.
     expect(meter.events[0]).toMatchObject({
       tokens_input: 12_200,
       tokens_cached_input: 9000,
@@ -67,22 +91,68 @@ describe('AgentMeterCallbackHandler with an Anthropic-shaped chat model', () => 
     expect(meter.events[0]?.event_id).toMatch(/^anthropic:msg_02K7wQ2xZp9LrT4mNb:/);
   });
 
+  // Uncached input larger than the cache reads and writes: an input count that left the cache out
+  // cannot be told from a total by its size here.
+  const mostlyUncached: UsageFixture = {
+    input_tokens: 20_000,
+    output_tokens: 300,
+    cache_creation_input_tokens: 1000,
+    cache_read_input_tokens: 4000,
+  };
+
+  it('counts the cache into the input when the uncached part is the larger, invoked and streamed', async () => {
+    answer((body) =>
+      body['stream'] === true
+        ? sseResponse(streamOf('msg_09K7wQ2xZp9LrT4mNb', mostlyUncached, ['o', 'k']))
+        : jsonResponse(messageBody({ id: 'msg_08K7wQ2xZp9LrT4mNb', model: MODEL, usage: mostlyUncached })),
+    );
+    const meter = createRecordingMeter();
+    const handler = new AgentMeterCallbackHandler(meter, defaults);
+    await chatAnthropic().invoke('long', { callbacks: [handler] });
+    await drain(await chatAnthropic().stream('long', { callbacks: [handler] }));
+    expect(
+      meter.events.map((event) => [
+        event.tokens_input,
+        event.tokens_cached_input,
+        event.tokens_cache_write,
+        event.tokens_output,
+      ]),
+    ).toEqual([
+      [25_000, 4000, 1000, 300],
+      // The stream's output: message_start's 1 and message_delta's 300, as LangChain adds them.
+      [25_000, 4000, 1000, 301],
+    ]);
+  });
+
+  it('meters a streamed answer without cache use with its plain input count', async () => {
+    const plain = { input_tokens: 2000, output_tokens: 400 };
+    answer(() => sseResponse(streamOf('msg_07K7wQ2xZp9LrT4mNb', plain, ['o', 'k'])));
+    const meter = createRecordingMeter();
+    await drain(
+      await chatAnthropic().stream('hi', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] }),
+    );
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({ tokens_input: 2000, tokens_output: 401 });
+    expect(meter.events[0]).not.toHaveProperty('tokens_cached_input');
+    expect(meter.events[0]).not.toHaveProperty('tokens_cache_write');
+  });
+
   // 2100 uncached + 5000 written to the cache (4000 of them for an hour); three web searches run.
-  const searchedUsage = {
+  const searchedUsage: UsageFixture = {
     input_tokens: 2100,
     output_tokens: 640,
     cache_creation_input_tokens: 5000,
     cache_read_input_tokens: 0,
-    cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 4000 },
-    server_tool_use: { web_search_requests: 3, web_fetch_requests: 0 },
+    cache_write_1h: 4000,
+    web_search_requests: 3,
   };
 
   it("reads 1-hour cache writes and web searches from the message's own usage (response_metadata.usage)", async () => {
+    answer(() =>
+      jsonResponse(messageBody({ id: 'msg_05K7wQ2xZp9LrT4mNb', model: MODEL, usage: searchedUsage })),
+    );
     const meter = createRecordingMeter();
-    const chat = model(() => ({
-      message: anthropicMessage('msg_05K7wQ2xZp9LrT4mNb', MODEL, 'found it', searchedUsage),
-    }));
-    await chat.invoke('search', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] });
+    await chatAnthropic().invoke('search', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] });
     expect(meter.events).toHaveLength(1);
     expect(meter.events[0]).toMatchObject({
       tokens_input: 7100,
@@ -94,14 +164,19 @@ describe('AgentMeterCallbackHandler with an Anthropic-shaped chat model', () => 
   });
 
   it('streamed, reads the 1-hour cache writes of message_start; the web searches LangChain does not keep', async () => {
+    const events = textStreamEvents({
+      id: 'msg_06K7wQ2xZp9LrT4mNb',
+      model: MODEL,
+      // message_start has run no search yet; message_delta brings the final count.
+      startUsage: usageBody({ ...searchedUsage, output_tokens: 1, web_search_requests: 0 }),
+      deltaUsages: [deltaUsage({ output_tokens: 640, server_tool_use: { web_search_requests: 3 } })],
+      text: ['found', ' it'],
+    });
+    answer(() => sseResponse(events));
     const meter = createRecordingMeter();
-    const message = anthropicMessage('msg_06K7wQ2xZp9LrT4mNb', MODEL, 'found it', searchedUsage);
-    const chat = model(() => ({ events: anthropicEvents(message, ['found', ' it']) }));
-    for await (const _ of await chat.stream('search', {
-      callbacks: [new AgentMeterCallbackHandler(meter, defaults)],
-    })) {
-      // consume
-    }
+    await drain(
+      await chatAnthropic().stream('search', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] }),
+    );
     expect(meter.events).toHaveLength(1);
     expect(meter.events[0]).toMatchObject({
       tokens_input: 7100,
@@ -115,21 +190,29 @@ describe('AgentMeterCallbackHandler with an Anthropic-shaped chat model', () => 
   });
 
   it('bills what is known of a stream aborted after message_start, once, flagged incomplete', async () => {
+    // message_start, the text block's start, a ping and the first word are sent; the rest never is.
+    answer((_, request) =>
+      sseResponse(streamOf('msg_03K7wQ2xZp9LrT4mNb', cachedUsage, ['never', ' fin', 'ished']), {
+        holdFrom: 4,
+        signal: request.signal,
+      }),
+    );
     const meter = createRecordingMeter();
-    const message = anthropicMessage('msg_03K7wQ2xZp9LrT4mNb', MODEL, 'never finished', cachedUsage);
-    const chat = model(() => ({ events: anthropicEvents(message, ['never', ' fin', 'ished'], false) }));
     const controller = new AbortController();
     const handler = new AgentMeterCallbackHandler(meter, defaults);
     let received = 0;
     await expect(
       (async () => {
-        for await (const _ of await chat.stream('hi', { callbacks: [handler], signal: controller.signal })) {
+        for await (const chunk of await chatAnthropic().stream('hi', {
+          callbacks: [handler],
+          signal: controller.signal,
+        })) {
           received += 1;
-          if (received === 3) controller.abort();
+          if (chunk.text === 'never') controller.abort();
         }
       })(),
     ).rejects.toThrow();
-    expect(received).toBe(3);
+    expect(received).toBeGreaterThan(1);
     expect(meter.events).toHaveLength(1);
     expect(meter.events[0]).toMatchObject({
       tokens_input: 12_200,
@@ -143,49 +226,40 @@ describe('AgentMeterCallbackHandler with an Anthropic-shaped chat model', () => 
     expect(meter.events[0]?.event_id).toMatch(/^anthropic:msg_03K7wQ2xZp9LrT4mNb:/);
   });
 
-  it('bills a stream the provider breaks off with what is known, once', async () => {
+  it("bills a stream the provider breaks off with what is known, once, under the API's error type", async () => {
+    const started = streamOf('msg_04K7wQ2xZp9LrT4mNb', { input_tokens: 77, output_tokens: 9 }, ['cu', 't']);
+    answer(() =>
+      sseResponse([
+        ...started.slice(0, 5),
+        { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+      ]),
+    );
     const meter = createRecordingMeter();
-    const message = anthropicMessage('msg_04K7wQ2xZp9LrT4mNb', MODEL, 'cut', {
-      input_tokens: 77,
-      output_tokens: 9,
-    });
-    const overloaded = Object.assign(new Error('Overloaded'), { name: 'InternalServerError' });
-    const chat = model(() => ({
-      events: anthropicEvents(message, ['cu', 't'], false),
-      thenFail: overloaded,
-    }));
     await expect(
-      (async () => {
-        for await (const _ of await chat.stream('hi', {
-          callbacks: [new AgentMeterCallbackHandler(meter, defaults)],
-        })) {
-          // consume
-        }
-      })(),
+      drain(
+        await chatAnthropic().stream('hi', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] }),
+      ),
     ).rejects.toThrow('Overloaded');
     expect(meter.events).toHaveLength(1);
     expect(meter.events[0]).toMatchObject({
       tokens_input: 77,
       tokens_output: 1,
-      metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'InternalServerError' },
+      metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'overloaded_error' },
     });
   });
 
   it('meters nothing for a call the provider refused before any output', async () => {
+    answer(() =>
+      jsonResponse(
+        { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } },
+        401,
+      ),
+    );
     const meter = createRecordingMeter();
-    const refused = Object.assign(new Error('invalid x-api-key'), {
-      name: 'AuthenticationError',
-      status: 401,
-    });
-    const chat = model(() => ({ error: refused }));
     const handler = new AgentMeterCallbackHandler(meter, defaults);
-    await expect(chat.invoke('hi', { callbacks: [handler] })).rejects.toThrow('invalid x-api-key');
+    await expect(chatAnthropic().invoke('hi', { callbacks: [handler] })).rejects.toThrow('invalid x-api-key');
     await expect(
-      (async () => {
-        for await (const _ of await chat.stream('hi', { callbacks: [handler] })) {
-          // never reached
-        }
-      })(),
+      (async () => drain(await chatAnthropic().stream('hi', { callbacks: [handler] })))(),
     ).rejects.toThrow('invalid x-api-key');
     expect(meter.events).toEqual([]);
   });

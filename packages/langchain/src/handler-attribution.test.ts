@@ -1,33 +1,39 @@
 import { InMemoryCache } from '@langchain/core/caches';
 import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
+import { createAnthropicServer, jsonResponse, messageBody } from '../../anthropic/src/test-fixtures.js';
 import { LangChainMeterError } from './errors.js';
 import { AgentMeterCallbackHandler } from './handler.js';
-import { AnthropicShapedChatModel, anthropicMessage } from './test-support/anthropic-chat-model.js';
+import { chatAnthropic, lastUserText } from './test-support/chat-models.js';
 
+const { server, answer } = createAnthropicServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
 afterEach(expectEveryMeterClean);
 
 const defaults = { agent_id: 'support-bot', action: 'answer' };
 
-/** Answers every prompt; the input token count is the prompt's length, so each call is recognizable. */
+/**
+ * A ChatAnthropic whose API answers every prompt; the input token count is the prompt's length, so
+ * each call is recognizable.
+ */
 function echoModel(options: { cache?: InMemoryCache } = {}) {
   let calls = 0;
-  const model = new AnthropicShapedChatModel({
-    model: 'claude-haiku-4-5',
-    script: (prompt) => {
-      calls += 1;
-      return {
-        message: anthropicMessage(`msg_${calls}`, 'claude-haiku-4-5', 'ok', {
-          input_tokens: prompt.length,
-          output_tokens: 2,
-        }),
-      };
-    },
-    ...options,
+  answer((body) => {
+    calls += 1;
+    return jsonResponse(
+      messageBody({
+        id: `msg_01echo${calls}Xq7Lk2Vb9Tz`,
+        model: 'claude-haiku-4-5',
+        usage: { input_tokens: lastUserText(body).length, output_tokens: 2 },
+        content: [{ type: 'text', text: 'ok', citations: null }],
+      }),
+    );
   });
-  return { model, calls: () => calls };
+  return { model: chatAnthropic({ model: 'claude-haiku-4-5', ...options }), calls: () => calls };
 }
 
 describe('attribution', () => {
@@ -116,16 +122,16 @@ describe('attribution', () => {
   it('meters a call once when the same handler is attached to the model and to the call', async () => {
     const meter = createRecordingMeter();
     const handler = new AgentMeterCallbackHandler(meter, defaults);
-    const model = new AnthropicShapedChatModel({
-      model: 'claude-haiku-4-5',
-      callbacks: [handler],
-      script: () => ({
-        message: anthropicMessage('msg_twice', 'claude-haiku-4-5', 'ok', {
-          input_tokens: 6,
-          output_tokens: 1,
+    answer(() =>
+      jsonResponse(
+        messageBody({
+          id: 'msg_01twiceXq7Lk2Vb9Tz',
+          model: 'claude-haiku-4-5',
+          usage: { input_tokens: 6, output_tokens: 1 },
         }),
-      }),
-    });
+      ),
+    );
+    const model = chatAnthropic({ model: 'claude-haiku-4-5', callbacks: [handler] });
     await model.invoke('twice', { callbacks: [handler] });
     expect(meter.events.map((event) => event.tokens_input)).toEqual([6]);
   });

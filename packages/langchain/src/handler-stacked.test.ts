@@ -1,4 +1,5 @@
 import { withMeter } from '@agentmeter/openai';
+import { HttpResponse, http } from 'msw';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -9,8 +10,10 @@ import {
   useMockServer,
 } from '../../../test/support/openai-api.js';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
+import { BASE_URL, sseResponse } from '../../openai/src/test-fixtures-http.js';
+import { responseBody, responseEvents, responseUsage } from '../../openai/src/test-fixtures-responses.js';
 import { AgentMeterCallbackHandler } from './handler.js';
-import { OpenAIShapedChatModel } from './test-support/openai-chat-model.js';
+import { chatOpenAI, chatOpenAIOver } from './test-support/chat-models.js';
 
 afterEach(expectEveryMeterClean);
 
@@ -23,7 +26,7 @@ const TAIL = 'Qw3rTy8uIoPaSdFgHjKlZx';
 const providerDefaults = { agent_id: 'provider-layer', action: 'answer' };
 const frameworkDefaults = { agent_id: 'framework-layer', action: 'answer' };
 
-describe('a LangChain model whose openai client is wrapped by @agentmeter/openai', () => {
+describe('a ChatOpenAI whose openai client is wrapped by @agentmeter/openai', () => {
   it('is metered once, by the provider layer, for plain, streamed and batched calls', async () => {
     server.use(
       chatCompletions((body) => {
@@ -36,7 +39,7 @@ describe('a LangChain model whose openai client is wrapped by @agentmeter/openai
     );
     const meter = createRecordingMeter();
     const client = withMeter(new OpenAI({ apiKey: 'sk-test', maxRetries: 0 }), meter, providerDefaults);
-    const model = new OpenAIShapedChatModel({ client, model: 'gpt-4o' });
+    const model = chatOpenAIOver(client, { model: 'gpt-4o' });
     const handler = new AgentMeterCallbackHandler(meter, frameworkDefaults);
 
     await meter.withContext({ customer_id: 'cus_7' }, async () => {
@@ -80,7 +83,7 @@ describe('a LangChain model whose openai client is wrapped by @agentmeter/openai
     );
     const meter = createRecordingMeter();
     const client = withMeter(new OpenAI({ apiKey: 'sk-test', maxRetries: 0 }), meter, providerDefaults);
-    const model = new OpenAIShapedChatModel({ client, model: 'local-model' });
+    const model = chatOpenAIOver(client, { model: 'local-model' });
     const handler = new AgentMeterCallbackHandler(meter, frameworkDefaults);
     await model.invoke('a', { callbacks: [handler] });
     await model.invoke('bb', { callbacks: [handler] });
@@ -98,13 +101,48 @@ describe('a LangChain model whose openai client is wrapped by @agentmeter/openai
       })),
     );
     const meter = createRecordingMeter();
-    const model = new OpenAIShapedChatModel({
-      client: new OpenAI({ apiKey: 'sk-test', maxRetries: 0 }),
-      model: 'gpt-4o',
-    });
+    const model = chatOpenAI({ model: 'gpt-4o' });
     await model.invoke('x', { callbacks: [new AgentMeterCallbackHandler(meter, frameworkDefaults)] });
     expect(meter.events.map((event) => [event.agent_id, event.tokens_input])).toEqual([
       ['framework-layer', 9],
+    ]);
+  });
+});
+
+describe('a ChatOpenAI on the Responses API whose openai client is wrapped by @agentmeter/openai', () => {
+  it('is metered once, by the provider layer, invoked and streamed', async () => {
+    const ids = { invoked: `resp_invoked${TAIL}`, streamed: `resp_streamed${TAIL}` };
+    const usage = responseUsage(3000, 200, { cached: 2048, reasoning: 64 });
+    server.use(
+      http.post(`${BASE_URL}/responses`, async ({ request }) => {
+        const { stream } = (await request.json()) as { stream?: boolean };
+        return stream
+          ? sseResponse(responseEvents({ id: ids.streamed, usage }))
+          : HttpResponse.json(responseBody({ id: ids.invoked, usage }));
+      }),
+    );
+    const meter = createRecordingMeter();
+    const client = withMeter(new OpenAI({ apiKey: 'sk-test', maxRetries: 0 }), meter, providerDefaults);
+    const model = chatOpenAIOver(client, { model: 'gpt-4.1', useResponsesApi: true });
+    const handler = new AgentMeterCallbackHandler(meter, frameworkDefaults);
+
+    await model.invoke('a', { callbacks: [handler] });
+    for await (const _ of await model.stream('b', { callbacks: [handler] })) {
+      // consume
+    }
+
+    expect(
+      meter.events.map((event) => [
+        event.call?.response_id,
+        event.agent_id,
+        event.tokens_input,
+        event.tokens_cached_input,
+        event.tokens_output,
+        event.tokens_reasoning,
+      ]),
+    ).toEqual([
+      [ids.invoked, 'provider-layer', 3000, 2048, 200, 64],
+      [ids.streamed, 'provider-layer', 3000, 2048, 200, 64],
     ]);
   });
 });

@@ -1,6 +1,6 @@
 import { HumanMessage } from '@langchain/core/messages';
-import { ChatOpenAI } from '@langchain/openai';
-import OpenAI from 'openai';
+import { HttpResponse, http } from 'msw';
+import type OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   chatCompletions,
@@ -10,17 +10,18 @@ import {
   useMockServer,
 } from '../../../test/support/openai-api.js';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
+import { BASE_URL, sseResponse } from '../../openai/src/test-fixtures-http.js';
+import { responseBody, responseEvents, responseUsage } from '../../openai/src/test-fixtures-responses.js';
 import { AgentMeterCallbackHandler } from './handler.js';
-import { OpenAIShapedChatModel } from './test-support/openai-chat-model.js';
+import { chatOpenAI, tokenizerDownloads } from './test-support/chat-models.js';
 
 afterEach(expectEveryMeterClean);
 
 const server = useMockServer();
 
-const client = () => new OpenAI({ apiKey: 'sk-test', maxRetries: 0 });
 const defaults = { agent_id: 'support-bot', action: 'answer' };
 
-describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
+describe('AgentMeterCallbackHandler with ChatOpenAI on Chat Completions', () => {
   it('meters a plain call once with the exact usage, model and a response-derived event id', async () => {
     server.use(
       chatCompletions(() => ({
@@ -31,7 +32,7 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
       })),
     );
     const meter = createRecordingMeter();
-    const model = new OpenAIShapedChatModel({ client: client(), model: 'gpt-4o' });
+    const model = chatOpenAI({ model: 'gpt-4o' });
     const handler = new AgentMeterCallbackHandler(meter, defaults);
 
     const answer = await meter.withContext({ customer_id: 'cus_1' }, () =>
@@ -63,7 +64,7 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
       })),
     );
     const meter = createRecordingMeter();
-    const model = new OpenAIShapedChatModel({ client: client(), model: 'gpt-4o-mini' });
+    const model = chatOpenAI({ model: 'gpt-4o-mini' });
     let text = '';
     for await (const chunk of await model.stream('hi', {
       callbacks: [new AgentMeterCallbackHandler(meter, defaults)],
@@ -77,14 +78,18 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
     expect(meter.events[0]?.metadata).toBeUndefined();
   });
 
-  it('bills the real usage of `streaming: true`, never `llmOutput.estimatedTokenUsage`', async () => {
+  // With `streaming: true`, `invoke()` streams underneath; ChatOpenAI then reports an `llmOutput`
+  // whose `tokenUsage` is all zeros (and downloads a tokenizer to estimate the call): the call's real
+  // usage is on its message.
+  it('bills the real usage of `streaming: true`, not the zeros of its `llmOutput.tokenUsage`', async () => {
     server.use(
       chatCompletions(() => ({
         sse: chunks('chatcmpl-estK7wQ2xZp9LrT4mNb', 'gpt-4o-mini', ['a', 'b'], { prompt: 41, completion: 2 }),
       })),
     );
+    server.use(tokenizerDownloads);
     const meter = createRecordingMeter();
-    const model = new OpenAIShapedChatModel({ client: client(), model: 'gpt-4o-mini', streaming: true });
+    const model = chatOpenAI({ model: 'gpt-4o-mini', streaming: true });
     await model.invoke('hi', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] });
     expect(meter.events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([[41, 2]]);
   });
@@ -101,7 +106,7 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
       })),
     );
     const meter = createRecordingMeter();
-    const model = new OpenAIShapedChatModel({ client: client(), model: 'o3-mini' });
+    const model = chatOpenAI({ model: 'o3-mini' });
     await model.invoke('think', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] });
     expect(meter.events).toHaveLength(1);
     expect(meter.events[0]).toMatchObject({
@@ -132,11 +137,11 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
     );
     const meter = createRecordingMeter();
     const handler = new AgentMeterCallbackHandler(meter, defaults);
-    const model = new OpenAIShapedChatModel({ client: client(), model: 'gpt-4o' });
+    const model = chatOpenAI({ model: 'gpt-4o' });
 
     await model.batch(['a', 'bb', 'ccc'], { callbacks: [handler] });
     await model.generate([[new HumanMessage('dddd')], [new HumanMessage('eeeee')]], { callbacks: [handler] });
-    const three = new OpenAIShapedChatModel({ client: client(), model: 'gpt-4o', n: 3 });
+    const three = chatOpenAI({ model: 'gpt-4o', n: 3 });
     const result = await three.generate([[new HumanMessage('ffffff')]], { callbacks: [handler] });
 
     expect(result.generations[0]).toHaveLength(3);
@@ -162,7 +167,7 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
       })),
     );
     const meter = createRecordingMeter();
-    const model = new OpenAIShapedChatModel({ client: client(), model: 'gpt-4o' });
+    const model = chatOpenAI({ model: 'gpt-4o' });
     const handler = new AgentMeterCallbackHandler(meter, defaults);
     await expect(model.invoke('hi', { callbacks: [handler] })).rejects.toThrow(/Rate limit reached/);
     await expect(
@@ -186,7 +191,7 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
       })),
     );
     const meter = createRecordingMeter();
-    const model = new OpenAIShapedChatModel({ client: client(), model: 'gpt-4o' });
+    const model = chatOpenAI({ model: 'gpt-4o' });
     const controller = new AbortController();
     const seen: string[] = [];
     await expect(
@@ -223,7 +228,7 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
     );
     const meter = createRecordingMeter();
     const handler = new AgentMeterCallbackHandler(meter, defaults);
-    const model = new OpenAIShapedChatModel({ client: client(), model: 'gpt-4o' });
+    const model = chatOpenAI({ model: 'gpt-4o' });
     await Promise.all(
       Array.from({ length: 100 }, (_, index) =>
         meter.withContext({ customer_id: `cus_${index}` }, async () => {
@@ -242,7 +247,7 @@ describe('AgentMeterCallbackHandler with an OpenAI-shaped chat model', () => {
   });
 });
 
-describe('AgentMeterCallbackHandler with ChatOpenAI (@langchain/openai)', () => {
+describe('AgentMeterCallbackHandler with ChatOpenAI: audio', () => {
   it("reads audio input and output tokens from usage_metadata's token details, invoked and streamed", async () => {
     // A spoken question answered with speech: 41 of 57 prompt tokens and 1390 of 1612 completion
     // tokens are audio; ChatOpenAI puts them in `input_token_details.audio` / `output_token_details.audio`.
@@ -271,7 +276,7 @@ describe('AgentMeterCallbackHandler with ChatOpenAI (@langchain/openai)', () => 
       }),
     );
     const meter = createRecordingMeter();
-    const model = new ChatOpenAI({ model: 'gpt-4o-audio-preview', apiKey: 'sk-test', maxRetries: 0 });
+    const model = chatOpenAI({ model: 'gpt-4o-audio-preview' });
     const handler = new AgentMeterCallbackHandler(meter, defaults);
 
     await model.invoke('hello', { callbacks: [handler] });
@@ -289,5 +294,51 @@ describe('AgentMeterCallbackHandler with ChatOpenAI (@langchain/openai)', () => 
         tokens_audio_output: 1390,
       });
     }
+  });
+});
+
+describe('AgentMeterCallbackHandler with ChatOpenAI on the Responses API (useResponsesApi)', () => {
+  const INVOKED_ID = 'resp_68b1f0c2d9e48190a1c2b3d4e5f60718';
+  const STREAMED_ID = 'resp_68b1f0c2d9e48190f7e6d5c4b3a29180';
+  const scenario = {
+    model: 'o4-mini-2025-04-16',
+    usage: responseUsage(2000, 500, { cached: 1536, reasoning: 384 }),
+  };
+
+  it('meters an invoked and a streamed call once each, with cached and reasoning tokens, under the response id', async () => {
+    server.use(
+      http.post(`${BASE_URL}/responses`, async ({ request }) => {
+        const { stream } = (await request.json()) as { stream?: boolean };
+        return stream
+          ? sseResponse(responseEvents({ ...scenario, id: STREAMED_ID }))
+          : HttpResponse.json(responseBody({ ...scenario, id: INVOKED_ID }));
+      }),
+    );
+    const meter = createRecordingMeter();
+    const model = chatOpenAI({ model: 'o4-mini', useResponsesApi: true });
+    const handler = new AgentMeterCallbackHandler(meter, defaults);
+
+    const answer = await model.invoke('think', { callbacks: [handler] });
+    let streamed = '';
+    for await (const chunk of await model.stream('think', { callbacks: [handler] })) {
+      streamed += chunk.text;
+    }
+
+    expect(answer.text).toBe('Paris is the capital of France.');
+    expect(streamed).toBe('Paris is the capital of France.');
+    expect(meter.events).toHaveLength(2);
+    for (const event of meter.events) {
+      expect(event).toMatchObject({
+        provider: 'openai',
+        model: 'o4-mini-2025-04-16',
+        tokens_input: 2000,
+        tokens_cached_input: 1536,
+        tokens_output: 500,
+        tokens_reasoning: 384,
+      });
+      // The Responses API's id of the call (`resp_…`), which the provider layer meters the same call
+      // under; not the id of the message item inside it, nor LangChain's own run id.
+    }
+    expect(meter.events.map((event) => event.call?.response_id)).toEqual([INVOKED_ID, STREAMED_ID]);
   });
 });

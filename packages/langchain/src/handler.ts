@@ -17,11 +17,14 @@ import {
   countsFromUsageMetadata,
   type FoundCall,
   findCalls,
+  type MessageLike,
+  responseIdOf,
   type TokenCounts,
+  usageMetadataOf,
   ZERO,
 } from './usage.js';
 
-type PartialMessage = { id?: unknown; usage_metadata?: unknown };
+type PartialMessage = MessageLike;
 
 /** What the handler remembers between a run's start and its end. */
 interface RunState {
@@ -54,11 +57,42 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
+/** A provider's error type: a snake_case word, as Anthropic's and OpenAI's APIs name theirs. */
+function apiErrorType(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[a-z][a-z0-9_]{0,63}$/.test(value) ? value : undefined;
+}
+
+/**
+ * A low-cardinality error class: `aborted`; else the API's error type when the provider's SDK kept
+ * one (`overloaded_error`…): its `type`, or, where an SDK has no `type` (@anthropic-ai/sdk before
+ * 0.81, which @langchain/anthropic 0.3 uses), its API error body's `{ error: { type } }`; else the
+ * error's name, unless it is the bare `Error` that LangChain's wrapped provider errors are named.
+ */
 function errorTypeOf(error: unknown): string {
-  const name = (error as { name?: unknown } | null)?.name;
+  const {
+    name,
+    type,
+    error: body,
+  } = (typeof error === 'object' && error !== null ? error : {}) as {
+    name?: unknown;
+    type?: unknown;
+    error?: unknown;
+  };
   if (name === 'AbortError' || name === 'ModelAbortError') return 'aborted';
   if (error instanceof Error && /abort/i.test(error.message)) return 'aborted';
-  return typeof name === 'string' && name.length > 0 ? name.slice(0, 64) : 'error';
+  const inner = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
+  const apiType =
+    apiErrorType(type) ??
+    (typeof inner === 'object' && inner !== null
+      ? apiErrorType((inner as { type?: unknown }).type)
+      : undefined);
+  if (apiType) return apiType;
+  if (typeof name === 'string' && name.length > 0 && name !== 'Error') return name.slice(0, 64);
+  const constructorName = (error as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  if (typeof constructorName === 'string' && constructorName.length > 0 && constructorName !== 'Object') {
+    return constructorName.slice(0, 64);
+  }
+  return 'error';
 }
 
 /**
@@ -121,11 +155,10 @@ export class AgentMeterCallbackHandler extends BaseCallbackHandler {
     const run = this.#runs.get(runId);
     if (!run) return;
     run.chunks += 1;
-    const message = (fields?.chunk as { message?: { id?: unknown; usage_metadata?: unknown } } | undefined)
-      ?.message;
-    const counts = countsFromUsageMetadata(message?.usage_metadata);
+    const message = (fields?.chunk as { message?: MessageLike } | undefined)?.message;
+    const counts = countsFromUsageMetadata(usageMetadataOf(message));
     if (counts) run.streamed = addCounts(run.streamed, counts);
-    const id = text(message?.id);
+    const id = responseIdOf(message);
     if (id && !id.startsWith('run-')) run.responseId ??= id;
   }
 
@@ -165,10 +198,10 @@ export class AgentMeterCallbackHandler extends BaseCallbackHandler {
   #fail(run: RunState, error: unknown, partial: PartialMessage | undefined): void {
     if (run.chunks === 0 && !partial) return;
     try {
-      const counts = countsFromUsageMetadata(partial?.usage_metadata) ?? run.streamed;
+      const counts = countsFromUsageMetadata(usageMetadataOf(partial)) ?? run.streamed;
       const call: FoundCall = { counts: { ...(counts ?? ZERO), complete: false } };
       if (!counts) call.missing = true;
-      const responseId = run.responseId ?? text(partial?.id);
+      const responseId = run.responseId ?? responseIdOf(partial);
       if (responseId) call.responseId = responseId;
       this.#record(run, call, errorTypeOf(error));
     } catch (recordError) {

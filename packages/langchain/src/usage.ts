@@ -31,7 +31,7 @@ export const ZERO: TokenCounts = {
   complete: true,
 };
 
-interface MessageLike {
+export interface MessageLike {
   id?: unknown;
   usage_metadata?: unknown;
   response_metadata?: Record<string, unknown>;
@@ -81,6 +81,51 @@ export function countsFromUsageMetadata(usage: unknown): TokenCounts | undefined
   return withoutZeros(reconcileTokenCounts(counts));
 }
 
+/** Anthropic's own usage object, which @langchain/anthropic keeps in `response_metadata.usage`. */
+function anthropicUsageOf(message: MessageLike | undefined): Record<string, unknown> | undefined {
+  const usage = message?.response_metadata?.['usage'];
+  if (!isUsageObject(usage)) return undefined;
+  return 'cache_read_input_tokens' in usage || 'cache_creation_input_tokens' in usage ? usage : undefined;
+}
+
+/**
+ * A message's `usage_metadata`, its input count made whole. LangChain's `input_tokens` is the whole
+ * input, cache reads and writes included; @langchain/anthropic before 1.2.2 (every 0.3 release, the
+ * line LangChain 0.3 runs) puts Anthropic's own `input_tokens` there, the uncached part alone. Its
+ * size does not tell which it is (a prompt mostly uncached has more uncached tokens than cached
+ * ones), so Anthropic's usage settles it: a whole message keeps that usage, input count included, in
+ * `response_metadata.usage`, and the input is its uncached count plus its cache reads and writes,
+ * whatever the integration made of them. A streamed message keeps it without its input count; there,
+ * a message from before @langchain/anthropic 1.0, which names no `model_provider`, has its cache
+ * reads and writes added to its input.
+ */
+export function usageMetadataOf(message: MessageLike | undefined): unknown {
+  const metadata = message?.usage_metadata;
+  const anthropic = anthropicUsageOf(message);
+  if (!isUsageObject(metadata) || !anthropic) return metadata;
+  const details = (
+    isUsageObject(metadata['input_token_details']) ? metadata['input_token_details'] : {}
+  ) as Record<string, unknown>;
+  const uncached = anthropic['input_tokens'];
+  if (isTokenCount(uncached)) {
+    const read = tokenCount(anthropic['cache_read_input_tokens']);
+    const write = tokenCount(anthropic['cache_creation_input_tokens']);
+    return {
+      ...metadata,
+      input_tokens: uncached + read + write,
+      input_token_details: { ...details, cache_read: read, cache_creation: write },
+    };
+  }
+  if (
+    text(message?.response_metadata?.['model_provider']) === undefined &&
+    isTokenCount(metadata['input_tokens'])
+  ) {
+    const cache = tokenCount(details['cache_read']) + tokenCount(details['cache_creation']);
+    return { ...metadata, input_tokens: metadata['input_tokens'] + cache };
+  }
+  return metadata;
+}
+
 /** The counts providers bill apart; present only when above zero. */
 const OPTIONAL_COUNTS = [
   'cacheWrite1hTokens',
@@ -118,8 +163,15 @@ function withProviderUsage(counts: TokenCounts, message: MessageLike | undefined
   return withoutZeros(reconcileTokenCounts(result));
 }
 
-function responseIdOf(message: MessageLike | undefined): string | undefined {
-  return text(message?.id) ?? text(message?.response_metadata?.['id']);
+/**
+ * The provider's id of the call: `response_metadata.id` where the integration puts it, else the
+ * message id. They differ where a response holds items of its own: @langchain/openai before 1.0 gives
+ * a Responses API answer the id of its output message item (`msg_…`, or LangChain's `run-…` when
+ * streamed) and keeps the response's `resp_…` id, the one the provider layer meters the call under,
+ * only in `response_metadata.id`.
+ */
+export function responseIdOf(message: MessageLike | undefined): string | undefined {
+  return text(message?.response_metadata?.['id']) ?? text(message?.id);
 }
 
 function describe(message: MessageLike | undefined): Omit<FoundCall, 'counts'> {
@@ -151,7 +203,7 @@ export function findCalls(output: LLMResult): FoundCall[] {
       const message = (generation as { message?: MessageLike }).message;
       firstMessage ??= message;
       if (isUsageObject(message?.usage_metadata)) answered = true;
-      const metadataCounts = countsFromUsageMetadata(message?.usage_metadata);
+      const metadataCounts = countsFromUsageMetadata(usageMetadataOf(message));
       if (!metadataCounts) return;
       const counts = withProviderUsage(metadataCounts, message);
       const found = describe(message);
