@@ -24,6 +24,9 @@ wanted() { [ "$only" = "  " ] || [[ "$only" == *" $1 "* ]]; }
 peer_lanes=(
   "openai5 20"
   "openai7 22"
+  "anthropic0 20"
+  "langchain03 20"
+  "ai5 20"
   "ai7 22"
 )
 
