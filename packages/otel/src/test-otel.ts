@@ -13,13 +13,37 @@ import {
   type MetricData,
   MetricReader,
 } from '@opentelemetry/sdk-metrics';
+import * as sdkTrace from '@opentelemetry/sdk-trace-base';
 import {
-  BasicTracerProvider,
+  type BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
   SimpleSpanProcessor,
+  type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+
+/**
+ * Whether the tracing SDK is SDK 2's @opentelemetry/sdk-trace-base. SDK 3's tracing SDK is
+ * @opentelemetry/sdk-trace (the SDK 3 lane answers @opentelemetry/sdk-trace-base with it): its tracer
+ * provider is `TracerProvider` (same options as `BasicTracerProvider`), and its span processors take an
+ * options object (`{ exporter }`) instead of the exporter.
+ */
+const SDK_2 = 'BasicTracerProvider' in sdkTrace;
+
+/** The tracing SDK's tracer provider class. */
+export const SdkTracerProvider: typeof BasicTracerProvider = SDK_2
+  ? sdkTrace.BasicTracerProvider
+  : (sdkTrace as unknown as { TracerProvider: typeof BasicTracerProvider }).TracerProvider;
+
+/** The tracing SDK's simple span processor exporting to `exporter`. */
+export function simpleSpanProcessor(exporter: SpanExporter): SpanProcessor {
+  return SDK_2
+    ? new SimpleSpanProcessor(exporter)
+    : new (SimpleSpanProcessor as unknown as new (options: { exporter: SpanExporter }) => SpanProcessor)({
+        exporter,
+      });
+}
 
 class CollectingReader extends MetricReader {
   constructor() {
@@ -54,9 +78,9 @@ export function otelHarness(
 ): OtelHarness {
   useContextManager();
   const exporter = new InMemorySpanExporter();
-  const tracerProvider = new BasicTracerProvider({
+  const tracerProvider = new SdkTracerProvider({
     resource: resourceFromAttributes(resource),
-    spanProcessors: [...extraProcessors, new SimpleSpanProcessor(exporter)],
+    spanProcessors: [...extraProcessors, simpleSpanProcessor(exporter)],
   });
   const reader = new CollectingReader();
   const meterProvider = new MeterProvider({ readers: [reader] });

@@ -42,7 +42,7 @@ export interface FinishedSpan {
   readonly name: string;
   readonly kind: SpanKind;
   spanContext(): SpanContext;
-  /** SDK 2.x. */
+  /** SDK 2 and 3. */
   readonly parentSpanContext?: SpanContext | undefined;
   /** SDK 1.x. */
   readonly parentSpanId?: string | undefined;
@@ -51,7 +51,7 @@ export interface FinishedSpan {
   readonly status: SpanStatus;
   readonly attributes: Attributes;
   readonly resource?: { readonly attributes: Attributes } | undefined;
-  /** SDK 2.x. */
+  /** SDK 2 and 3. */
   readonly instrumentationScope?: { readonly name: string } | undefined;
   /** SDK 1.x. */
   readonly instrumentationLibrary?: { readonly name: string } | undefined;
