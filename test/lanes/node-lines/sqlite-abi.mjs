@@ -3,8 +3,11 @@
 // cannot load here. This points every resolution of it at the copy run.sh built for this line in
 // .build/node<major>/: a synchronous resolve hook for `import` and `require`, and the CommonJS
 // resolver for `require.resolve`, which the hook does not see (the server resolves the driver's
-// path that way on the main thread and hands it to its SQLite worker threads).
-import Module, { registerHooks } from 'node:module';
+// path that way on the main thread and hands it to its SQLite worker threads). A process of the
+// machine's own Node (a server a lane starts there inherits NODE_OPTIONS) has no build of its own
+// here and keeps the root's copy.
+import { existsSync } from 'node:fs';
+import Module from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const rootCopy = new URL('../../../node_modules/better-sqlite3/', import.meta.url).href;
@@ -13,18 +16,24 @@ const lineCopy = new URL(
   import.meta.url,
 ).href;
 
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    const resolved = nextResolve(specifier, context);
-    if (!resolved.url?.startsWith(rootCopy)) return resolved;
-    return { ...resolved, url: lineCopy + resolved.url.slice(rootCopy.length) };
-  },
-});
+const built = existsSync(new URL('build/Release/better_sqlite3.node', lineCopy));
 
-const rootPath = fileURLToPath(rootCopy);
-const linePath = fileURLToPath(lineCopy);
-const resolveFilename = Module._resolveFilename;
-Module._resolveFilename = function (...args) {
-  const resolved = resolveFilename.apply(this, args);
-  return resolved.startsWith(rootPath) ? linePath + resolved.slice(rootPath.length) : resolved;
-};
+if (built) redirect();
+
+function redirect() {
+  Module.registerHooks({
+    resolve(specifier, context, nextResolve) {
+      const resolved = nextResolve(specifier, context);
+      if (!resolved.url?.startsWith(rootCopy)) return resolved;
+      return { ...resolved, url: lineCopy + resolved.url.slice(rootCopy.length) };
+    },
+  });
+
+  const rootPath = fileURLToPath(rootCopy);
+  const linePath = fileURLToPath(lineCopy);
+  const resolveFilename = Module._resolveFilename;
+  Module._resolveFilename = function (...args) {
+    const resolved = resolveFilename.apply(this, args);
+    return resolved.startsWith(rootPath) ? linePath + resolved.slice(rootPath.length) : resolved;
+  };
+}
