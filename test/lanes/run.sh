@@ -28,6 +28,7 @@ peer_lanes=(
   "langchain03 20"
   "ai5 20"
   "ai7 22"
+  "otel030 22"
 )
 
 started=$(date +%s)
