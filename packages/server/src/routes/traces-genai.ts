@@ -80,6 +80,15 @@ const AGENT = ['agentmeter.agent_id', 'gen_ai.agent.name'];
 const ACTION = ['agentmeter.action'];
 const CUSTOMER = ['agentmeter.customer_id'];
 const SERVICE_NAME = 'service.name';
+/**
+ * The AI SDK's copy of the provider's metadata, as JSON: on every step span in ai 5, on doGenerate spans
+ * (when outputs are recorded) in ai 6.
+ */
+const AI_SDK_PROVIDER_METADATA = 'ai.response.providerMetadata';
+/** Metadata longer than this, in UTF-16 code units (a provider's log probabilities, say), is not parsed for usage. */
+const AI_SDK_PROVIDER_METADATA_MAX = 65_536;
+/** The AI SDK's step total: in ai 5 a provider's `totalTokens` as the provider reported it. */
+const AI_SDK_TOTAL = 'ai.usage.totalTokens';
 
 /**
  * Every attribute key the rules below read, on a span or its resource. The decoder keeps these and skips
@@ -109,12 +118,24 @@ const METERING_KEYS: ReadonlySet<string> = new Set([
   ...ACTION,
   ...CUSTOMER,
   SERVICE_NAME,
+  AI_SDK_PROVIDER_METADATA,
+  AI_SDK_TOTAL,
 ]);
 
 /** Whether metering reads the attribute `key` (of a span or of its resource). */
 export function isMeteringAttribute(key: string): boolean {
   return METERING_KEYS.has(key);
 }
+
+/**
+ * Kept attributes whose string value is only ever searched for counts, by key, with the longest string the
+ * rules read (in UTF-16 code units). The decoder drops a longer string without decoding more of it than it
+ * must, and keeps a string that is not valid Unicode as it decodes (leniently) rather than refusing the
+ * span: no identity is read from it, and a count it spoils is only a count not found.
+ */
+export const BOUNDED_TEXT_ATTRIBUTES: ReadonlyMap<string, number> = new Map([
+  [AI_SDK_PROVIDER_METADATA, AI_SDK_PROVIDER_METADATA_MAX],
+]);
 
 /** The longest key `isMeteringAttribute` accepts, in UTF-8 bytes (the keys are ASCII): longer keys need no decoding. */
 export const MAX_METERING_KEY_BYTES = Math.max(...[...METERING_KEYS].map((key) => key.length));
@@ -247,20 +268,83 @@ function atMost(version: readonly number[], last: readonly number[]): boolean {
   return true;
 }
 
-/** Whether the input count is Anthropic's own: from a known instrumentation, or cache counts above it. */
-function anthropicInput(span: RuleSpan, provider: string, input: number, cached: number): boolean {
+/** Counts the provider reported in its own words, as the AI SDK span carries them. */
+interface ProviderCounts {
+  /** Anthropic's usage: `input` leaves the cache reads and writes out. */
+  anthropic?: { input: number; cacheRead: number | undefined; cacheWrite: number | undefined };
+  /** Google's usage metadata: `output` (`candidatesTokenCount`) leaves the reasoning (`thoughtsTokenCount`) out. */
+  google?: { output: number | undefined; reasoning: number | undefined; cacheRead: number | undefined };
+}
+
+const record = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+
+/**
+ * The counts in the AI SDK span's copy of the provider metadata: @ai-sdk/anthropic keeps Anthropic's own
+ * usage object there (`anthropic.usage`), @ai-sdk/google its usage metadata (`google.usageMetadata`). ai 5
+ * records a generated step's cache and reasoning counts nowhere else. The sender writes this JSON: it is
+ * parsed only up to `AI_SDK_PROVIDER_METADATA_MAX` characters, and metadata that is no JSON object, or
+ * whose counts are no counts, gives nothing.
+ */
+function providerCountsOf(attributes: Readonly<Record<string, unknown>>): ProviderCounts | undefined {
+  const json = attributes[AI_SDK_PROVIDER_METADATA];
+  if (typeof json !== 'string' || json.length > AI_SDK_PROVIDER_METADATA_MAX) return undefined;
+  if (!json.includes('"anthropic"') && !json.includes('"google"')) return undefined;
+  let metadata: Record<string, unknown> | undefined;
+  try {
+    metadata = record(JSON.parse(json));
+  } catch {
+    return undefined;
+  }
+  const counts: ProviderCounts = {};
+  const anthropic = record(metadata?.['anthropic']);
+  const anthropicUsage = record(anthropic?.['usage']);
+  const anthropicInput = count(anthropicUsage?.['input_tokens']);
+  if (anthropicUsage && anthropicInput !== undefined) {
+    counts.anthropic = {
+      input: anthropicInput,
+      cacheRead: count(anthropicUsage['cache_read_input_tokens']),
+      cacheWrite:
+        count(anthropicUsage['cache_creation_input_tokens']) ??
+        count(anthropic?.['cacheCreationInputTokens']),
+    };
+  }
+  const google = record(record(metadata?.['google'])?.['usageMetadata']);
+  if (google) {
+    counts.google = {
+      output: count(google['candidatesTokenCount']),
+      reasoning: count(google['thoughtsTokenCount']),
+      cacheRead: count(google['cachedContentTokenCount']),
+    };
+  }
+  return counts;
+}
+
+/**
+ * Whether the input count is Anthropic's own (cache left out): from a known instrumentation, below what
+ * Anthropic's own usage in the span's provider metadata adds up to with the cache (the AI SDK with
+ * @ai-sdk/anthropic 2), or an Anthropic span whose cache counts exceed it.
+ */
+function anthropicInput(
+  span: RuleSpan,
+  provider: string,
+  input: number,
+  cached: number,
+  own: ProviderCounts['anthropic'],
+): boolean {
   const last = span.scope === undefined ? undefined : RAW_ANTHROPIC_INPUT.get(span.scope);
   if (last) {
     const version = versionOf(span.scopeVersion);
     if (version === undefined || atMost(version, last)) return true;
   }
+  if (own && input < own.input + (own.cacheRead ?? 0) + (own.cacheWrite ?? 0)) return true;
   return provider === 'anthropic' && cached > input;
 }
 
 /**
  * The call's usage (input includes cache reads and writes, read with Anthropic's meaning where the span
- * has it); a model call without usage gets zero tokens and `usageMissing`. Undefined for any other span
- * without usage.
+ * has it; output includes reasoning, added where the span's count leaves it out); a model call without
+ * usage gets zero tokens and `usageMissing`. Undefined for any other span without usage.
  */
 export function usageOf(span: RuleSpan): SpanUsage | undefined {
   const attributes = span.attributes;
@@ -269,13 +353,24 @@ export function usageOf(span: RuleSpan): SpanUsage | undefined {
   const usageMissing = input === undefined && output === undefined;
   if (usageMissing && !isModelCall(span)) return undefined;
   const provider = providerOf(span);
-  const outputTokens = output ?? 0;
-  const cacheRead = count(first(attributes, CACHE_READ)) ?? 0;
-  const cacheWrite = count(first(attributes, CACHE_WRITE)) ?? 0;
+  // The span's own cache and reasoning counts first; those in its provider metadata where it has none.
+  const own = usageMissing ? undefined : providerCountsOf(attributes);
+  const cacheRead =
+    count(first(attributes, CACHE_READ)) ?? own?.anthropic?.cacheRead ?? own?.google?.cacheRead ?? 0;
+  const cacheWrite = count(first(attributes, CACHE_WRITE)) ?? own?.anthropic?.cacheWrite ?? 0;
+  const reasoning = count(first(attributes, REASONING)) ?? own?.google?.reasoning ?? 0;
+  // An output count that leaves the reasoning out (Google's, as ai 5 reports it): the step total adds up
+  // with the reasoning, or the count is Google's own output count. The call's output includes it.
+  const total = count(attributes[AI_SDK_TOTAL]);
+  const reasoningOutside =
+    reasoning > 0 &&
+    output !== undefined &&
+    ((input !== undefined && total === input + output + reasoning) || output === own?.google?.output);
+  const outputTokens = (output ?? 0) + (reasoningOutside ? reasoning : 0);
   let inputTokens = input ?? 0;
   let cachedInputTokens: number;
   let cacheWriteTokens: number;
-  if (!usageMissing && anthropicInput(span, provider, inputTokens, cacheRead + cacheWrite)) {
+  if (!usageMissing && anthropicInput(span, provider, inputTokens, cacheRead + cacheWrite, own?.anthropic)) {
     inputTokens += cacheRead + cacheWrite;
     cachedInputTokens = cacheRead;
     cacheWriteTokens = cacheWrite;
@@ -294,7 +389,7 @@ export function usageOf(span: RuleSpan): SpanUsage | undefined {
     outputTokens,
     cachedInputTokens,
     cacheWriteTokens,
-    reasoningTokens: Math.min(count(first(attributes, REASONING)) ?? 0, outputTokens),
+    reasoningTokens: Math.min(reasoning, outputTokens),
     errorType: text(attributes[ERROR_TYPE], 128) ?? (span.statusCode === 2 ? '_OTHER' : undefined),
     usageMissing,
   };

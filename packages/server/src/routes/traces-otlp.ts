@@ -11,12 +11,15 @@
 // Of a span's attributes, only those metering reads are kept (`isMeteringAttribute`), and of those only
 // scalar values: any other attribute, and any array or key-value list, is skipped by its length without
 // being decoded, whatever it holds. A kept string must be valid Unicode (UTF-8 in protobuf, no lone
-// surrogate in JSON): decoded leniently, two different customer ids could become one.
+// surrogate in JSON): decoded leniently, two different customer ids could become one. The exceptions are
+// the attributes only ever searched for counts (`BOUNDED_TEXT_ATTRIBUTES`, the AI SDK's JSON copy of the
+// provider metadata): a string longer than the rules read is dropped (in protobuf, before decoding it when
+// its length in bytes already says so), and one that is not valid Unicode is kept as decoded leniently.
 import { promisify } from 'node:util';
 import { gunzip, inflate as inflateDeflate } from 'node:zlib';
 import protobuf from 'protobufjs/light.js';
 import { ApiError, validationError } from '../problem.js';
-import { isMeteringAttribute, MAX_METERING_KEY_BYTES } from './traces-genai.js';
+import { BOUNDED_TEXT_ATTRIBUTES, isMeteringAttribute, MAX_METERING_KEY_BYTES } from './traces-genai.js';
 
 /**
  * Spans read from one export. Above the OpenTelemetry Collector's default batch (8,192 spans), with room
@@ -309,6 +312,10 @@ const NOT_UNICODE = Symbol('not valid Unicode');
 
 /** Decodes UTF-8 strictly: bytes that are not UTF-8 throw instead of becoming U+FFFD. */
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+/** Decodes UTF-8 leniently (bad bytes become U+FFFD), keeping a leading byte order mark as text, as JSON does. */
+const lenientUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+/** The most UTF-8 bytes a UTF-16 code unit takes: a string of more than 3 × n bytes is longer than n units. */
+const MAX_UTF8_BYTES_PER_UNIT = 3;
 
 /**
  * The first attribute metering reads whose string is not valid Unicode, if any; such attributes are
@@ -372,10 +379,19 @@ function anyValue(value: unknown): unknown {
   return undefined;
 }
 
+/** A bounded text attribute's value from its OTLP/JSON `AnyValue`: a string up to `limit` long is kept as it is. */
+function boundedValue(value: unknown, limit: number): unknown {
+  const string = isObject(value) ? field(value, 'stringValue') : undefined;
+  if (typeof string !== 'string') return anyValue(value);
+  return string.length <= limit ? string : undefined;
+}
+
 function addAttribute(attributes: Record<string, unknown>, entry: unknown): void {
   if (!isObject(entry)) return;
   const key = entry['key'];
-  if (typeof key === 'string' && isMeteringAttribute(key)) attributes[key] = anyValue(entry['value']);
+  if (typeof key !== 'string' || !isMeteringAttribute(key)) return;
+  const limit = BOUNDED_TEXT_ATTRIBUTES.get(key);
+  attributes[key] = limit === undefined ? anyValue(entry['value']) : boundedValue(entry['value'], limit);
 }
 
 /** The kept attributes of a span's or resource's OTLP/JSON attribute list, a slice at a time (a span may carry many). */
@@ -615,12 +631,21 @@ function* addKeyValue(
     return;
   }
   reader.pos = valueAt;
-  attributes[key] = yield* anyValueAt(reader, valueEnd, slicer);
+  attributes[key] = yield* anyValueAt(reader, valueEnd, slicer, BOUNDED_TEXT_ATTRIBUTES.get(key));
   reader.pos = end;
 }
 
-/** A kept attribute's value from its `AnyValue` message (up to `end`): a scalar, `NOT_SCALAR`, or undefined. */
-function* anyValueAt(reader: protobuf.Reader, end: number, slicer: Slicer): Generator<void, unknown> {
+/**
+ * A kept attribute's value from its `AnyValue` message (up to `end`): a scalar, `NOT_SCALAR`, or undefined.
+ * With `textLimit` (a bounded text attribute), a string is decoded leniently, and dropped when longer than
+ * that in UTF-16 code units (undecoded when its bytes already say so).
+ */
+function* anyValueAt(
+  reader: protobuf.Reader,
+  end: number,
+  slicer: Slicer,
+  textLimit?: number,
+): Generator<void, unknown> {
   // Where each scalar field last starts; arrays and key-value lists are skipped by their length.
   let stringAt = -1;
   let stringEnd = -1;
@@ -643,6 +668,11 @@ function* anyValueAt(reader: protobuf.Reader, end: number, slicer: Slicer): Gene
     if (slicer.due(0)) yield;
   }
   expectEnd(reader, end);
+  if (stringAt !== -1 && textLimit !== undefined) {
+    if (stringEnd - stringAt > textLimit * MAX_UTF8_BYTES_PER_UNIT) return undefined;
+    const text = lenientUtf8.decode(reader.buf.subarray(stringAt, stringEnd));
+    return text.length <= textLimit ? text : undefined;
+  }
   if (stringAt !== -1) {
     try {
       return strictUtf8.decode(reader.buf.subarray(stringAt, stringEnd));

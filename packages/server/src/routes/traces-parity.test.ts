@@ -2,6 +2,13 @@
 // integration package, so the rules live in both places): the same spans, through both, must give the
 // same role and the same usage.
 import { roleOf as otelRole, usageOf as otelUsage, type SpanView } from '@agentmeter/otel';
+import type {
+  LanguageModelV2,
+  LanguageModelV2StreamPart,
+  LanguageModelV2Usage,
+  LanguageModelV3,
+  SharedV2ProviderMetadata,
+} from '@ai-sdk/provider';
 import type { Span, Tracer } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode, type TracerProvider } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -12,11 +19,11 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { generateText, jsonSchema, stepCountIs, tool } from 'ai';
+import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { textResult, toolCallResult, v3Usage } from '../../../ai-sdk/src/test-support/parts.js';
+import { streamOf, textResult, toolCallResult, v3Usage } from '../../../ai-sdk/src/test-support/parts.js';
 import { NestingRule as OtelNestingRule } from '../../../otel/src/nesting.js';
 import { nestingNodeOf as otelNestingNode } from '../../../otel/src/span-usage.js';
 import {
@@ -352,6 +359,316 @@ function anthropicSpans(provider: TracerProvider) {
       .end();
 }
 
+/** Anthropic's counts as it reports them: the uncached input, then the cache reads and writes, apart. */
+interface AnthropicCache {
+  input: number;
+  read: number;
+  write: number;
+}
+
+/** Cache reads above the uncached input, below it, and cache writes only. */
+const ANTHROPIC_CACHE: AnthropicCache[] = [
+  { input: 400, read: 9_000, write: 3_000 },
+  { input: 5_000, read: 1_000, write: 0 },
+  { input: 800, read: 0, write: 2_500 },
+];
+
+/** Gemini's usage metadata: the prompt includes the cached content; the candidates leave the thoughts out. */
+const GEMINI_USAGE = {
+  promptTokenCount: 1_200,
+  cachedContentTokenCount: 1_000,
+  candidatesTokenCount: 80,
+  thoughtsTokenCount: 600,
+  totalTokenCount: 1_880,
+};
+
+/** The provider metadata @ai-sdk/anthropic 2 returns: Anthropic's own usage, and the cache writes apart. */
+const anthropicMetadata = ({ input, read, write }: AnthropicCache) => ({
+  anthropic: {
+    usage: {
+      input_tokens: input,
+      output_tokens: 90,
+      cache_creation_input_tokens: write,
+      cache_read_input_tokens: read,
+    },
+    cacheCreationInputTokens: write,
+    stopSequence: null,
+    iterations: null,
+    container: null,
+    contextManagement: null,
+  },
+});
+
+/** The provider metadata @ai-sdk/google 2 returns. */
+const googleMetadata = () => ({
+  google: {
+    promptFeedback: null,
+    groundingMetadata: null,
+    urlContextMetadata: null,
+    safetyRatings: null,
+    serviceTier: null,
+    usageMetadata: GEMINI_USAGE,
+  },
+});
+
+/**
+ * A step span of ai 5 (5.0.277, the attributes metering reads, as it writes them): a generated step's span
+ * carries the provider's input and output counts only (ai 5's v4-era names and the conventions'), a
+ * streamed step's adds the total, the cache reads and the reasoning; both carry the provider metadata as
+ * JSON.
+ */
+function ai5Step(
+  provider: 'anthropic.messages' | 'google.generative-ai',
+  modelId: string,
+  streamed: boolean,
+  usage: { input: number; output: number; cacheRead?: number; reasoning?: number },
+  metadata: object,
+): [string, Record<string, unknown>] {
+  const operation = streamed ? 'ai.streamText.doStream' : 'ai.generateText.doGenerate';
+  const counts: Record<string, unknown> = streamed
+    ? {
+        'ai.usage.inputTokens': usage.input,
+        'ai.usage.outputTokens': usage.output,
+        'ai.usage.totalTokens': usage.input + usage.output + (usage.reasoning ?? 0),
+        ...(usage.reasoning === undefined ? {} : { 'ai.usage.reasoningTokens': usage.reasoning }),
+        ...(usage.cacheRead === undefined ? {} : { 'ai.usage.cachedInputTokens': usage.cacheRead }),
+      }
+    : { 'ai.usage.promptTokens': usage.input, 'ai.usage.completionTokens': usage.output };
+  return [
+    operation,
+    {
+      'operation.name': operation,
+      'ai.operationId': operation,
+      'ai.model.provider': provider,
+      'ai.model.id': modelId,
+      'gen_ai.system': provider,
+      'gen_ai.request.model': modelId,
+      'ai.response.finishReason': 'stop',
+      'ai.response.id': `resp_ai5_${provider}_${usage.input}_${streamed}`,
+      'ai.response.model': `${modelId}-001`,
+      'ai.response.providerMetadata': JSON.stringify(metadata),
+      ...counts,
+      'gen_ai.response.finish_reasons': ['stop'],
+      'gen_ai.response.id': `resp_ai5_${provider}_${usage.input}_${streamed}`,
+      'gen_ai.response.model': `${modelId}-001`,
+      'gen_ai.usage.input_tokens': usage.input,
+      'gen_ai.usage.output_tokens': usage.output,
+    },
+  ];
+}
+
+/**
+ * ai 5's own step spans through @ai-sdk/anthropic 2 (each cache case) and @ai-sdk/google 2, generated and
+ * streamed: Anthropic's input without the cache, Google's output without the reasoning, the provider's own
+ * counts in the metadata.
+ */
+function ai5Spans(provider: TracerProvider) {
+  const tracer = provider.getTracer('ai');
+  const steps: [string, Record<string, unknown>][] = [];
+  for (const streamed of [false, true]) {
+    for (const cache of ANTHROPIC_CACHE)
+      steps.push(
+        ai5Step(
+          'anthropic.messages',
+          'claude-haiku-4-5',
+          streamed,
+          { input: cache.input, output: 90, cacheRead: cache.read },
+          anthropicMetadata(cache),
+        ),
+      );
+    steps.push(
+      ai5Step(
+        'google.generative-ai',
+        'gemini-2.5-flash',
+        streamed,
+        { input: 1_200, output: 80, cacheRead: 1_000, reasoning: 600 },
+        googleMetadata(),
+      ),
+    );
+  }
+  for (const [name, attributes] of steps) tracer.startSpan(name, { attributes: attributes as never }).end();
+}
+
+/** The counts each of `ai5Spans`'s spans is billed for: input (cache in), output (reasoning in), cached, written, reasoning. */
+const AI5_TOKENS = [false, true].flatMap(() => [
+  ...ANTHROPIC_CACHE.map(({ input, read, write }) => [input + read + write, 90, read, write, 0]),
+  [1_200, 680, 1_000, 0, 600],
+]);
+
+/** A V2 model (ai 5's specification, which ai 6 still runs) that answers with the usage and metadata given. */
+function v2Model(
+  provider: string,
+  usage: LanguageModelV2Usage,
+  metadata: SharedV2ProviderMetadata,
+): LanguageModelV3 {
+  const response = (call: string) => ({
+    id: `resp_v2_${call}_${provider}_${usage.inputTokens}`,
+    modelId: 'model-v2',
+  });
+  const model: LanguageModelV2 = {
+    specificationVersion: 'v2',
+    provider,
+    modelId: 'model-v2',
+    supportedUrls: {},
+    doGenerate: async () => ({
+      content: [{ type: 'text', text: 'ok' }],
+      finishReason: 'stop',
+      usage,
+      warnings: [],
+      response: response('generated'),
+      providerMetadata: metadata,
+    }),
+    doStream: async () => ({
+      stream: streamOf<LanguageModelV2StreamPart>([
+        { type: 'stream-start', warnings: [] },
+        { type: 'response-metadata', ...response('streamed') },
+        { type: 'text-start', id: 't' },
+        { type: 'text-delta', id: 't', delta: 'ok' },
+        { type: 'text-end', id: 't' },
+        { type: 'finish', finishReason: 'stop', usage, providerMetadata: metadata },
+      ]),
+    }),
+  };
+  return model as unknown as LanguageModelV3;
+}
+
+/** Real ai 6 calls, generated and streamed, through V2 Anthropic and Google models (the V2 providers' usage and metadata). */
+async function v2Providers(provider: TracerProvider) {
+  const telemetry = { isEnabled: true, tracer: provider.getTracer('ai') };
+  const models = [
+    ...ANTHROPIC_CACHE.map((cache) =>
+      v2Model(
+        'anthropic.messages',
+        {
+          inputTokens: cache.input,
+          outputTokens: 90,
+          totalTokens: cache.input + 90,
+          cachedInputTokens: cache.read,
+        },
+        anthropicMetadata(cache),
+      ),
+    ),
+    v2Model(
+      'google.generative-ai',
+      {
+        inputTokens: 1_200,
+        outputTokens: 80,
+        totalTokens: 1_880,
+        reasoningTokens: 600,
+        cachedInputTokens: 1_000,
+      },
+      googleMetadata(),
+    ),
+  ];
+  for (const model of models) {
+    await generateText({ model, prompt: 'a', experimental_telemetry: telemetry });
+    await streamText({ model, prompt: 'b', experimental_telemetry: telemetry }).consumeStream();
+  }
+}
+
+/**
+ * Provider metadata a sender may get wrong, or send to mislead: not JSON, not an object, counts of the
+ * wrong type, metadata over the length read, on spans that are no AI SDK step, with no usage, or with the
+ * counts as attributes too.
+ */
+function oddMetadata(provider: TracerProvider) {
+  const tracer = provider.getTracer('ai');
+  const step = (metadata: unknown, extra: Record<string, unknown> = {}) => ({
+    'ai.operationId': 'ai.generateText.doGenerate',
+    'ai.model.provider': 'anthropic.messages',
+    'ai.model.id': 'claude-haiku-4-5',
+    'ai.usage.promptTokens': 400,
+    'ai.usage.completionTokens': 90,
+    'ai.response.providerMetadata': metadata,
+    ...extra,
+  });
+  const anthropic = JSON.stringify(anthropicMetadata(ANTHROPIC_CACHE[0] as AnthropicCache));
+  const usage = (fields: Record<string, unknown>) => JSON.stringify({ anthropic: { usage: fields } });
+  /** `json` padded with spaces (still the same JSON) to `length` characters. */
+  const padded = (json: string, length: number) => json + ' '.repeat(length - json.length);
+  const spans: Record<string, unknown>[] = [
+    step(anthropic.slice(0, -1)),
+    step('not json "anthropic"'),
+    step(`[${anthropic}]`),
+    step('null'),
+    step('"anthropic"'),
+    step('{"google": 7, "anthropic": [1, 2]}'),
+    step(`{"__proto__": ${anthropic}}`),
+    // A key spelled with an escape is the same key to JSON, but no provider's metadata is written so.
+    step(anthropic.replace('"anthropic"', '"\\u0061nthropic"')),
+    step(42),
+    step(true),
+    step(''),
+    step(usage({ input_tokens: '400', cache_read_input_tokens: '9000', cache_creation_input_tokens: 'x' })),
+    step(usage({ input_tokens: 400, cache_read_input_tokens: -9_000, cache_creation_input_tokens: 2.5 })),
+    step(usage({ input_tokens: 400, cache_read_input_tokens: 1e300 })),
+    step(usage({ input_tokens: 400, cache_read_input_tokens: Number.MAX_SAFE_INTEGER })),
+    step(usage({ cache_read_input_tokens: 9_000 })),
+    step(usage({ input_tokens: 0, cache_read_input_tokens: 100 })),
+    step(JSON.stringify({ anthropic: { usage: { input_tokens: 400 }, cacheCreationInputTokens: 700 } })),
+    step(JSON.stringify({ anthropic: { usage: [400] } })),
+    // The input count already includes the cache (Anthropic's own input larger than the span's is all it says).
+    step(usage({ input_tokens: 50, cache_read_input_tokens: 300 }), { 'ai.usage.promptTokens': 350 }),
+    // The metadata's length: read up to 65,536 characters, not past them.
+    step(padded(anthropic, 65_536)),
+    step(padded(anthropic, 65_537)),
+    step(padded(anthropic, 300_000)),
+    // The span's own cache attributes come first.
+    step(anthropic, { 'ai.usage.cachedInputTokens': 10, 'gen_ai.usage.cache_creation.input_tokens': 20 }),
+    // Anthropic's metadata on a span of another provider, and Google's on an Anthropic span.
+    step(anthropic, { 'ai.model.provider': 'openai.responses' }),
+    step(JSON.stringify(googleMetadata())),
+    // Both providers' metadata at once.
+    step(JSON.stringify({ ...anthropicMetadata({ input: 400, read: 20, write: 30 }), ...googleMetadata() })),
+    // A span of another instrumentation with the metadata, and one with no usage at all.
+    {
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.usage.input_tokens': 400,
+      'gen_ai.usage.output_tokens': 90,
+      'ai.response.providerMetadata': anthropic,
+    },
+    {
+      'ai.operationId': 'ai.generateText.doGenerate',
+      'ai.model.provider': 'anthropic.messages',
+      'ai.response.providerMetadata': anthropic,
+    },
+    // Google: the step total says the reasoning is outside the output, or does not.
+    {
+      ...step(JSON.stringify({ google: { usageMetadata: { thoughtsTokenCount: 600 } } })),
+      'ai.model.provider': 'google.generative-ai',
+      'ai.usage.promptTokens': 1_200,
+      'ai.usage.completionTokens': 80,
+      'ai.usage.totalTokens': 1_880,
+    },
+    {
+      ...step(JSON.stringify({ google: { usageMetadata: { thoughtsTokenCount: 600 } } })),
+      'ai.model.provider': 'google.generative-ai',
+      'ai.usage.promptTokens': 1_200,
+      'ai.usage.completionTokens': 680,
+      'ai.usage.totalTokens': '1880',
+    },
+    {
+      ...step(
+        JSON.stringify({ google: { usageMetadata: { candidatesTokenCount: 80, thoughtsTokenCount: 'x' } } }),
+      ),
+      'ai.model.provider': 'google.generative-ai',
+      'ai.usage.completionTokens': 80,
+    },
+    // No metadata: the reasoning attribute and a step total that adds it up outside the output.
+    {
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.usage.input_tokens': 100,
+      'gen_ai.usage.output_tokens': 20,
+      'gen_ai.usage.reasoning_tokens': 30,
+      'ai.usage.totalTokens': 150,
+    },
+  ];
+  spans.forEach((attributes, index) => {
+    tracer.startSpan(`odd metadata ${index}`, { attributes: attributes as never }).end();
+  });
+}
+
 /** A tracer provider that counts the spans ended through it (some libraries end a streamed span after the read). */
 function counting(provider: TracerProvider, ended: { count: number }): TracerProvider {
   return {
@@ -409,6 +726,9 @@ describe('the server and @agentmeter/otel read spans alike', () => {
     ['a real AI SDK tool run', aiSdk],
     ['model calls without usage, and spans that are no call', withoutUsage],
     ['Anthropic spans: Anthropic’s input count, and the conventions’', anthropicSpans],
+    ['ai 5 step spans through Anthropic and Google (V2 providers), with their provider metadata', ai5Spans],
+    ['real ai 6 calls through V2 Anthropic and Google models, generated and streamed', v2Providers],
+    ['provider metadata that is malformed, misleading or too long', oddMetadata],
     ['real OpenLLMetry 0.27 OpenAI spans, plain and streamed', realLibrary('openllmetry-openai', 2)],
     ['real OpenLLMetry 0.27 Anthropic spans, plain and streamed', realLibrary('openllmetry-anthropic', 2)],
     [
@@ -522,6 +842,23 @@ describe('the server and @agentmeter/otel read spans alike', () => {
     }
   });
 
+  it('reads ai 5’s steps, and V2 providers’ on ai 6, with the counts Anthropic and Google bill', async () => {
+    const ai5 = await record(ai5Spans);
+    expect(ai5.map((span) => fromOtel(span).usage?.tokens)).toEqual(AI5_TOKENS);
+    const decoded = await decodeRequest(JsonTraceSerializer.serializeRequest(ai5)!, 'json');
+    expect(decoded.spans.map((span) => fromServer(span).usage?.tokens)).toEqual(AI5_TOKENS);
+    // Each model once generated, once streamed.
+    const v2 = await record(v2Providers);
+    const v2Tokens = [
+      ...ANTHROPIC_CACHE.map(({ input, read, write }) => [input + read + write, 90, read, write, 0]),
+      [1_200, 680, 1_000, 0, 600],
+    ].flatMap((tokens) => [tokens, tokens]);
+    const v2Calls = v2.filter((span) => /\.do(Generate|Stream)$/.test(span.name));
+    expect(v2Calls.map((span) => fromOtel(span).usage?.tokens)).toEqual(v2Tokens);
+    const v2Decoded = await decodeRequest(ProtobufTraceSerializer.serializeRequest(v2Calls)!, 'protobuf');
+    expect(v2Decoded.spans.map((span) => fromServer(span).usage?.tokens)).toEqual(v2Tokens);
+  });
+
   it('includes spans both sides meter and spans both sides skip', async () => {
     const spans = await record(variants);
     const roles = spans.map((span) => fromOtel(span).role);
@@ -543,6 +880,111 @@ describe('the server and @agentmeter/otel read spans alike', () => {
       undefined,
       1,
     ]);
+  });
+});
+
+describe('the server and @agentmeter/otel read provider metadata alike', () => {
+  // Small counts, so that the coincidences the rules look for (a step total that adds up with the
+  // reasoning, an output equal to Google's own) come up often; and values that are no count.
+  const count = fc.oneof(
+    { arbitrary: fc.nat({ max: 40 }), weight: 4 },
+    { arbitrary: fc.constantFrom<unknown>(-1, 2.5, '7', 'x', '', null, 1e20, [3], {}), weight: 1 },
+  );
+  const anthropic = fc.record(
+    {
+      usage: fc.record(
+        {
+          input_tokens: count,
+          output_tokens: count,
+          cache_read_input_tokens: count,
+          cache_creation_input_tokens: count,
+        },
+        { requiredKeys: [] },
+      ),
+      cacheCreationInputTokens: count,
+    },
+    { requiredKeys: [] },
+  );
+  const google = fc.record(
+    {
+      usageMetadata: fc.record(
+        {
+          promptTokenCount: count,
+          cachedContentTokenCount: count,
+          candidatesTokenCount: count,
+          thoughtsTokenCount: count,
+          totalTokenCount: count,
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    { requiredKeys: [] },
+  );
+  const json = fc.record({ anthropic, google }, { requiredKeys: [] }).map((value) => JSON.stringify(value));
+  const metadata = fc.oneof(
+    json,
+    // Cut short anywhere: not JSON, mostly.
+    json.chain((text) => fc.nat({ max: text.length }).map((cut) => text.slice(0, cut))),
+    fc.string(),
+    fc.constantFrom<unknown>(undefined, 7, true, 'null', '[]'),
+  );
+  const optional = (arbitrary: fc.Arbitrary<unknown>) => fc.option(arbitrary, { nil: undefined });
+  const attributes = fc.record({
+    'ai.operationId': fc.constantFrom('ai.generateText.doGenerate', 'ai.streamText.doStream'),
+    'ai.model.provider': fc.constantFrom('anthropic.messages', 'google.generative-ai', 'openai.chat'),
+    'gen_ai.usage.input_tokens': optional(count),
+    'gen_ai.usage.output_tokens': optional(count),
+    'ai.usage.cachedInputTokens': optional(count),
+    'ai.usage.inputTokenDetails.cacheWriteTokens': optional(count),
+    'ai.usage.reasoningTokens': optional(count),
+    'ai.usage.totalTokens': optional(count),
+    'ai.response.providerMetadata': metadata,
+  });
+
+  it('give the same usage, whatever the counts and the metadata', () => {
+    fc.assert(
+      fc.property(
+        attributes,
+        fc.constantFrom(undefined, '@traceloop/instrumentation-anthropic'),
+        (values, scope) => {
+          const span: SpanView & OtlpSpan = {
+            name: String(values['ai.operationId']),
+            kind: SpanKind.INTERNAL,
+            traceId: '0af7651916cd43dd8448eb211c80319c',
+            spanId: '00f067aa0ba902b7',
+            parentSpanId: undefined,
+            startMs: 0,
+            endMs: 1,
+            statusCode: 0,
+            attributes: values,
+            resource: {},
+            scope,
+          };
+          const otel = otelUsage(span);
+          const server = usageOf(span);
+          expect(
+            server && [
+              server.usageMissing,
+              server.inputTokens,
+              server.outputTokens,
+              server.cachedInputTokens,
+              server.cacheWriteTokens,
+              server.reasoningTokens,
+            ],
+          ).toEqual(
+            otel && [
+              otel.usageMissing === true,
+              otel.inputTokens,
+              otel.outputTokens,
+              otel.cachedInputTokens,
+              otel.cacheWriteTokens,
+              otel.reasoningTokens,
+            ],
+          );
+        },
+      ),
+      { numRuns: 3_000, seed: 505 },
+    );
   });
 });
 
