@@ -35,7 +35,9 @@ function fromLane(laneDir: string, peers: string[], renamed: Record<string, stri
       // Resolving from the lane's folder would fall back to the root install for a package the lane
       // lacks, and the lane would quietly test the root's line: refuse instead.
       if (!resolved?.id.startsWith(installed)) {
-        throw new Error(`${target} is not installed in ${laneDir} (it resolved to ${resolved?.id}): npm ci there`);
+        throw new Error(
+          `${target} is not installed in ${laneDir} (it resolved to ${resolved?.id}): npm ci there`,
+        );
       }
       return resolved;
     },
