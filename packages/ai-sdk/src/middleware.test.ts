@@ -1,3 +1,4 @@
+import { createOpenAI } from '@ai-sdk/openai';
 import { APICallError, type LanguageModelV3 } from '@ai-sdk/provider';
 import { generateText, jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import {
   UNKNOWN_USAGE,
   v3Usage,
 } from './test-support/parts.js';
+import { startStallingServer } from './test-support/stalling-server.js';
 
 afterEach(expectEveryMeterClean);
 
@@ -194,10 +196,18 @@ describe('meterMiddleware through generateText and streamText', () => {
   });
 
   it('meters an aborted stream once, flagged incomplete, with no usage invented', async () => {
-    const { stream } = hangingStream(
-      textParts(['one', 'two'], undefined, { id: 'chatcmpl-cutK7wQ2xZp9LrT4mNb', modelId: 'gpt-4o' }),
+    // The model's stream stalls mid-answer and errors when the call is aborted, as a provider's
+    // response body does (the next test checks that against a real provider over HTTP).
+    const parts = textParts(['one', 'two'], undefined, {
+      id: 'chatcmpl-cutK7wQ2xZp9LrT4mNb',
+      modelId: 'gpt-4o',
+    });
+    const { meter, model } = metered(
+      mockModel({
+        provider: 'openai.chat',
+        doStream: async ({ abortSignal }) => ({ stream: hangingStream(parts, abortSignal).stream }),
+      }),
     );
-    const { meter, model } = metered(mockModel({ provider: 'openai.chat', doStream: { stream } }));
     const controller = new AbortController();
     const result = streamText({ model, prompt: 'hi', abortSignal: controller.signal });
     const seen: string[] = [];
@@ -215,6 +225,39 @@ describe('meterMiddleware through generateText and streamText', () => {
       metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'aborted' },
     });
     expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-cutK7wQ2xZp9LrT4mNb:/);
+  });
+
+  it('meters a real provider stream aborted mid-answer once, and the caller’s loop ends', async () => {
+    // @ai-sdk/openai over real HTTP: the server sends two deltas and then nothing, keeping the response
+    // open; the abort reaches the provider's fetch, whose body errors, and streamText ends on that error.
+    const server = await startStallingServer('chatcmpl-stallK7wQ2xZp9LrT4mNb', ['one', 'two']);
+    try {
+      const provider = createOpenAI({ apiKey: 'sk-test', baseURL: server.baseURL });
+      const { meter, model } = metered(provider.chat('gpt-4o'));
+      const controller = new AbortController();
+      const result = streamText({ model, prompt: 'hi', abortSignal: controller.signal });
+      const seen: string[] = [];
+      for await (const delta of result.textStream) {
+        seen.push(delta);
+        if (seen.length === 2) controller.abort();
+      }
+      expect(seen).toEqual(['one', 'two']);
+      // The abort reached the connection: the client went away.
+      await server.disconnected;
+      expect(server.requests()).toBe(1);
+      expect(meter.events).toHaveLength(1);
+      expect(meter.events[0]).toMatchObject({
+        provider: 'openai',
+        model: 'gpt-4o-2024-08-06',
+        tokens_input: 0,
+        tokens_output: 0,
+        usage_missing: true,
+        metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'aborted' },
+      });
+      expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-stallK7wQ2xZp9LrT4mNb:/);
+    } finally {
+      await server.close();
+    }
   });
 
   it('meters a stream its reader cancels once, flagged cancelled', async () => {

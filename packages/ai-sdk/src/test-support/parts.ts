@@ -83,17 +83,32 @@ export function textParts(
   return parts;
 }
 
-/** A stream that delivers `parts` and then stays open until it is cancelled (a model still thinking). */
-export function hangingStream<T>(parts: T[]): { stream: ReadableStream<T>; cancelled: Promise<unknown> } {
+/**
+ * A stream that delivers `parts` and then stays open, as a provider's stream does while the model is still
+ * thinking, until its reader cancels it or the call's `signal` aborts. An abort errors it with the signal's
+ * reason, as fetch errors the body of a response whose request was aborted: that error is what ends an
+ * aborted `streamText` (it only checks the signal when a part or an error comes through), so a stream that
+ * ignored the abort would leave the caller waiting, with or without middleware.
+ */
+export function hangingStream<T>(
+  parts: T[],
+  signal?: AbortSignal,
+): { stream: ReadableStream<T>; cancelled: Promise<unknown> } {
   let onCancel: (reason: unknown) => void = () => {};
   const cancelled = new Promise<unknown>((resolve) => {
     onCancel = resolve;
   });
+  let onAbort: (() => void) | undefined;
   const stream = new ReadableStream<T>({
     start(controller) {
       for (const part of parts) controller.enqueue(part);
+      if (!signal) return;
+      onAbort = () => controller.error(signal.reason);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
     },
     cancel(reason) {
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
       onCancel(reason);
     },
   });
