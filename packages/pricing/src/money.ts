@@ -10,6 +10,11 @@ export const MONEY_SCALE = 12;
 export const MONEY_ONE = 10n ** BigInt(MONEY_SCALE);
 /** Inputs are below 10^10 (ten integer digits). */
 const MONEY_LIMIT = 10n ** 10n * MONEY_ONE;
+/**
+ * `parseDecimal` reads at most 64 characters, so a plainly written value is below 10^64; an
+ * exponent may not reach past that either.
+ */
+const DECIMAL_MAX_INTEGER_DIGITS = 64;
 const DECIMAL = /^([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$/;
 
 /** Divides non-negative `numerator` by positive `denominator`, rounding half to even. */
@@ -24,10 +29,13 @@ export function divideRoundHalfEven(numerator: bigint, denominator: bigint): big
 
 /**
  * Parses an exact non-negative decimal into units of 10^-`scale`, refusing (never rounding)
- * digits beyond `scale`. Accepts a decimal string, or a JSON number read through its shortest
- * round-trip decimal form (`0.003` is exactly 0.003).
+ * digits beyond `scale` and values of 10^64 or more. Accepts a decimal string, or a JSON number
+ * read through its shortest round-trip decimal form (`0.003` is exactly 0.003).
  */
 export function parseDecimal(value: unknown, field: string, scale: number = MONEY_SCALE): bigint {
+  if (!Number.isSafeInteger(scale) || scale < 0) {
+    throw new RangeError(`parseDecimal: scale must be a non-negative integer, got ${scale}.`);
+  }
   let text: string;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) {
@@ -74,8 +82,19 @@ export function parseDecimal(value: unknown, field: string, scale: number = MONE
   // value = digits × 10^(exponent − fraction.length); we want value × 10^scale.
   const digits = BigInt(whole + fraction);
   if (digits === 0n) return 0n;
-  // Bound the exponent before any power is computed: "1e-99999999" must not cost a huge bigint.
-  const shift = Math.max(-200, Math.min(200, exponent - fraction.length + scale));
+  // The value has digitCount + exponent − fraction.length integer digits. Refuse a large one
+  // before any power is computed: "9e99999999" must neither cost a huge bigint nor be cut down
+  // to some smaller number.
+  if (digits.toString().length + exponent - fraction.length > DECIMAL_MAX_INTEGER_DIGITS) {
+    throw new PricingError(
+      'money_too_large',
+      field,
+      `Expected \`${field}\` to be below 1e${DECIMAL_MAX_INTEGER_DIGITS}, got ${JSON.stringify(value)}.`,
+    );
+  }
+  // A very negative exponent is clamped: the digits are below 10^64, so no power of ten of 10^64
+  // or more divides them, and "1e-99999999" is refused as too many decimals without the big power.
+  const shift = Math.max(-200, exponent - fraction.length + scale);
   if (shift >= 0) return digits * 10n ** BigInt(shift);
   const divisor = 10n ** BigInt(-shift);
   if (digits % divisor !== 0n) {
