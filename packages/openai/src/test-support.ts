@@ -1,53 +1,43 @@
-// Test-only (not built, not exported): the SDK's test Meter, plus the raw `track()` calls; the mocked
-// API's per-file lifecycle.
-import type { TrackEvent } from '@agentmeter/sdk';
-import { createTestMeter, type TestMeter, type TestMeterOptions } from '@agentmeter/sdk/testing';
+// Test-only (not built, not exported): the shared recording Meter (test/support/recording-meter.ts),
+// the events as the server receives them, and the mocked API's per-file lifecycle.
 import type OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import {
+  createRecordingMeter,
+  expectEveryMeterClean,
+  expectMeterClean,
+  type RecordingMeter,
+} from '../../../test/support/recording-meter.js';
 import { newClient } from './test-fixtures.js';
 import { createMockServer } from './test-fixtures-http.js';
 import type { WithMeterOptions } from './types.js';
 import { withMeter } from './with-meter.js';
 
-/**
- * `createTestMeter()` (context applied, events validated and deduplicated by `event_id` as the server
- * would), plus every raw `track()` call: deduplication alone would hide a call metered twice.
- */
-export interface RecordingMeter extends TestMeter {
-  readonly tracked: TrackEvent[];
-}
-
-export function createRecordingMeter(options?: TestMeterOptions): RecordingMeter {
-  const meter = createTestMeter(options);
-  const tracked: TrackEvent[] = [];
-  return {
-    ...meter,
-    tracked,
-    track(event) {
-      tracked.push(event);
-      return meter.track(event);
-    },
-  };
-}
+export { createRecordingMeter, type RecordingMeter };
 
 /**
  * The events as the server receives them, without the capture timestamp. Fails the test when an event
  * was rejected by the Meter's validation or a call was tracked twice.
  */
 export function eventsOf(meter: RecordingMeter) {
-  expect(meter.errors).toEqual([]);
-  expect(meter.tracked).toHaveLength(meter.events.length);
+  expectMeterClean(meter);
   return meter.events.map(({ timestamp, ...event }) => {
     expect(Date.parse(timestamp ?? '')).not.toBeNaN();
     return event;
   });
 }
 
-/** For a test file: the mocked OpenAI API, listening during its tests, its handlers reset after each. */
+/**
+ * For a test file: the mocked OpenAI API, listening during its tests; after each test its handlers
+ * are reset and every Meter made is checked, read by the test or not (`expectEveryMeterClean()`).
+ */
 export function useMockServer(): ReturnType<typeof createMockServer> {
   const server = createMockServer();
   beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-  afterEach(() => server.resetHandlers());
+  afterEach(() => {
+    server.resetHandlers();
+    expectEveryMeterClean();
+  });
   afterAll(() => server.close());
   return server;
 }
