@@ -30,6 +30,10 @@ describe('bad input is a typed error naming the field, never a price', () => {
     ],
     [{ tokens_output: 10, tokens_reasoning: 11 }, 'token_subset_exceeds_total', 'tokens_reasoning'],
     [{ outcome: 'maybe' }, 'invalid_outcome', 'outcome'],
+    // A bad action is the action's own refusal, not an outcome one.
+    [{ action: '' }, 'invalid_action', 'action'],
+    [{ action: 42 }, 'invalid_action', 'action'],
+    [{ action: undefined }, 'invalid_action', 'action'],
   ])('event %j → %s on %s', (fields, code, field) => {
     const error = refusal(() => priceEvent(tier, { action: 'a', ...(fields as object) }));
     expect(error).toMatchObject({ code, field });

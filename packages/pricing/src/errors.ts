@@ -13,6 +13,7 @@ export type PricingErrorCode =
   | 'unknown_currency'
   | 'invalid_tier'
   | 'unknown_field'
+  | 'invalid_action'
   | 'invalid_outcome'
   | 'invalid_workload'
   | 'currency_mismatch';

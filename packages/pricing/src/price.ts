@@ -162,7 +162,7 @@ export function tokenCharge(tier: Tier, counts: TokenCounts): Money {
  */
 export function priceEvent(tier: Tier, event: UsageInput): Price {
   if (typeof event.action !== 'string' || event.action.length === 0) {
-    throw new PricingError('invalid_outcome', 'action', 'Expected `action` to be a non-empty string.');
+    throw new PricingError('invalid_action', 'action', 'Expected `action` to be a non-empty string.');
   }
   const counts = tokenCounts(event);
   const base = tier.baseFee;
