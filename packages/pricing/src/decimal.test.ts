@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PricingError, parseDecimal, simulateWorkload } from './index.js';
+import { compileTier, PricingError, parseDecimal, simulateWorkload } from './index.js';
 
 function refusal(run: () => unknown): PricingError {
   try {
@@ -32,7 +32,7 @@ describe('parseDecimal exponents', () => {
   });
 
   it('a success rate with a huge exponent is refused, not simulated', () => {
-    const tier = { base_fee: '0.01' };
+    const tier = compileTier({ base_fee: '0.01' });
     expect(
       refusal(() => simulateWorkload({ calls: 10, success_rate: '1e250' }, [{ name: 't', tier }])),
     ).toMatchObject({ field: 'success_rate' });
