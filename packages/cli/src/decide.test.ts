@@ -10,7 +10,7 @@ const facts = (overrides: Partial<HistoryFacts>): HistoryFacts => ({
 });
 const varying = [500, 600, 800, 1000, 2000, 3000, 4000, 5000, 6000, 9000];
 
-describe("the guide's decision framework", () => {
+describe('the model-choice framework (outcome? tokens vary >5x? buyer?)', () => {
   it('"yes, yes, business buyer" → the full hybrid', () => {
     const framework = answerFramework(
       facts({ outcomeCalls: 10, successes: 2, tokensPerCall: varying }),

@@ -1,4 +1,8 @@
-// The pricing guide's "How to choose" framework, answered from a project's own events.
+// Which pricing model fits an agent, answered from a project's own events by three questions: does
+// a call have an outcome the customer values, does token use vary more than 5x between calls, and is
+// the buyer a developer or a business. An outcome with varying tokens → hybrid, an outcome with even
+// tokens → outcome; no outcome and even tokens → per call; no outcome and varying tokens → per token
+// for a developer (who can read a token bill), per call for a business.
 
 export type Buyer = 'developer' | 'business';
 export type Model = 'per_token' | 'per_call' | 'outcome' | 'hybrid';
@@ -23,14 +27,14 @@ export interface Framework {
   outcome: Answer<boolean>;
   tokensVary: Answer<boolean> & { ratio: number | null };
   buyer: Answer<Buyer | null>;
-  /** The guide's pick; with no buyer given and no outcome, the developer pick (see `alternative`). */
+  /** The model picked; with no buyer given and no outcome, the developer pick (see `alternative`). */
   model: Model;
   /** The pick for a business buyer when it differs and the buyer is unknown. */
   alternative: Model | null;
   why: string;
 }
 
-/** The guide's threshold: "Does token consumption vary more than 5x between calls?" */
+/** Token use "varies" when the heavy calls use more than 5x the tokens of the light ones. */
 export const VARIATION_THRESHOLD = 5;
 
 /** The value at quantile `q` (nearest rank) of a sorted list. */
@@ -59,7 +63,7 @@ const MODEL_WHY: Record<Model, string> = {
   per_call: 'a flat fee per call: the simplest invoice for uniform work',
 };
 
-/** Answers the guide's three questions and picks its model. */
+/** Answers the three questions and picks the model. */
 export function answerFramework(facts: HistoryFacts, buyer?: Buyer): Framework {
   const outcome: Answer<boolean> =
     facts.outcomeCalls > 0

@@ -63,7 +63,7 @@ export async function scanHistory(
   return { facts, truncated };
 }
 
-/** Reprices the period's real events under `tiers` (default: the guide's four models) and reads its facts. */
+/** Reprices the period's real events under `tiers` (default: the four reference models) and reads its facts. */
 export async function analyzeHistory(
   connection: Connection,
   filter: HistoryFilter,

@@ -12,7 +12,7 @@ import {
   zeroAmounts,
 } from './index.js';
 
-describe("the pricing guide's worked numbers", () => {
+describe('worked numbers of the four reference models', () => {
   it('per-token: $0.003 per 1K tokens on 2,000 + 800 tokens is 0.0084', () => {
     const tier = compileTier({ token_rate_input: 0.003, token_rate_output: 0.003, token_unit: 1000 });
     const price = priceEvent(tier, { action: 'research.complete', tokens_input: 2000, tokens_output: 800 });
@@ -62,7 +62,7 @@ describe("the pricing guide's worked numbers", () => {
     expect(formatMoney(simulated.results[0]!.revenuePerCall)).toBe('0.085');
   });
 
-  it('hybrid: the guide sample breakdown {base 0.01, tokens 0.00035, outcome 5.00}', () => {
+  it('hybrid: a successful call with 2,800 input tokens is {base 0.01, tokens 0.00035, outcome 5.00}', () => {
     const tier = compileTier(GUIDE_PRESETS.hybrid);
     const price = priceEvent(tier, {
       action: 'lead.qualified',
@@ -89,7 +89,7 @@ describe("the pricing guide's worked numbers", () => {
     expect(failure.pendingBonus).toBe(0n);
   });
 
-  it('the simulator compares the four guide models side by side', () => {
+  it('the simulator compares the four reference models side by side', () => {
     const simulation = simulateWorkload(
       { calls: 1000, avg_tokens_input: 2000, avg_tokens_output: 800, success_rate: '0.015' },
       guideCandidates(),

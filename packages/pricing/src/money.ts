@@ -159,7 +159,8 @@ export function formatMoney(units: Money, minFractionDigits = 2): string {
 }
 
 /**
- * The JSON number for an amount, for the fields the pricing guide defines as numbers. It is the
+ * The JSON number for an amount, for the response fields that carry amounts as numbers
+ * (`price_charged`, `price_breakdown`) next to the exact strings. It is the
  * double nearest the exact decimal, so `JSON.stringify` writes the exact decimal back whenever it
  * has at most 15 significant digits. Never compute with it; use the exact string.
  */

@@ -3,7 +3,7 @@ import { divideRoundHalfEven, MONEY_ONE, type Money, parseDecimal } from './mone
 import { type Amounts, addPrice, priceEvent, type TokenCounts, tokenCounts, zeroAmounts } from './price.js';
 import { compileTier, outcomeBonus, type Tier, type TierInput } from './tier.js';
 
-/** A workload described by averages, as the pricing guide's simulator takes it. */
+/** A workload described by averages: how many calls, the tokens of an average call, how many succeed. */
 export interface Workload {
   calls: number;
   avg_tokens_input?: number;
@@ -55,7 +55,11 @@ export interface Simulation {
   results: SimulationResult[];
 }
 
-/** The pricing guide's four models, as tiers: what the simulator compares when given nothing else. */
+/**
+ * Four reference pricing models, as tiers: per token, per call, per outcome (a small fee per call
+ * plus a bonus per success) and a hybrid of all three. The simulator compares them when given
+ * nothing else.
+ */
 export const GUIDE_PRESETS: Readonly<Record<'per_token' | 'per_call' | 'outcome' | 'hybrid', TierInput>> = {
   /** "$0.003 per 1K tokens": 2,000 + 800 tokens cost 0.0084. */
   per_token: {
@@ -71,7 +75,7 @@ export const GUIDE_PRESETS: Readonly<Record<'per_token' | 'per_call' | 'outcome'
     base_fee: '0.01',
     outcome_bonus: '5.00',
   },
-  /** The guide's hybrid sample: 2,800 input tokens give the breakdown {base 0.01, tokens 0.00035, outcome 5.00}. */
+  /** A successful call with 2,800 input tokens is priced {base 0.01, tokens 0.00035, outcome 5.00}. */
   hybrid: {
     description: 'Hybrid: $0.01 per call + $0.125 per 1M input tokens + $5.00 per success',
     base_fee: '0.01',

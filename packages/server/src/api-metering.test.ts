@@ -16,7 +16,7 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
   const meter = (body: unknown, headers?: Record<string, string>) =>
     api.call('POST', '/v1/meter', { body, ...(headers ? { headers } : {}) });
 
-  it("prices the guide's per-token sample: $0.003 per 1K on 2,000 + 800 tokens is 0.0084", async () => {
+  it('prices per token: $0.003 per 1K on 2,000 + 800 tokens is 0.0084', async () => {
     expect(
       (
         await put('/v1/tiers/default', {
@@ -69,7 +69,7 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
     expect(usage.body.totals[0].calls).toBe(10);
   });
 
-  it("returns all three components for the guide's hybrid sample", async () => {
+  it('returns all three components for a hybrid tier', async () => {
     await put('/v1/tiers/hybrid', {
       base_fee: '0.01',
       token_rate_input: '0.125',

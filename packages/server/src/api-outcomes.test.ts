@@ -35,7 +35,7 @@ describe.each(STORE_KINDS)('outcomes on %s', (kind) => {
       body: { outcome, ...(metadata ? { metadata } : {}) },
     });
 
-  it("runs the guide's deferred outcome: base now, the $5.00 bonus on success, exactly once", async () => {
+  it('runs a deferred outcome: base now, the $5.00 bonus on success, exactly once', async () => {
     const opened = await pending('e1', { expires_at: new Date(T0 + 7 * DAY).toISOString() });
     expect(opened).toMatchObject({ price_charged: 0.01, outcome_id: 'out_e1', outcome_status: 'pending' });
     api.clock.now += 3 * DAY;

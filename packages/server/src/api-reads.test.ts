@@ -169,7 +169,7 @@ describe.each(STORE_KINDS)('reads on %s', (kind) => {
     expect((await api.call('GET', '/v1/events?limit=1001')).status).toBe(400);
   });
 
-  it('simulates the guide models for a described workload', async () => {
+  it('simulates the four reference models for a described workload', async () => {
     const { body } = await api.call('POST', '/v1/simulate', {
       body: {
         workload: { calls: 1000, avg_tokens_input: 2000, avg_tokens_output: 800, success_rate: 0.015 },

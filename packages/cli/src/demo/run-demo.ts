@@ -161,7 +161,7 @@ function pick(options: DemoOptions) {
   };
 }
 
-/** The guide's tiers; each agent on its model; initech on the hybrid. */
+/** The reference tiers; each agent on its model; initech on the hybrid. */
 async function configure(connection: Connection) {
   const tiers: Tier[] = [];
   for (const [tierId, body] of Object.entries(DEMO_TIERS)) {

@@ -1,4 +1,4 @@
-// What the demo replays: three agents, three customers, two weeks of traffic, the guide's tiers.
+// What the demo replays: three agents, three customers, two weeks of traffic, the reference tiers.
 import type { TierInput } from '@agentmeter/client';
 import type { Buyer } from '../decide.js';
 
@@ -7,7 +7,7 @@ export type CustomerId = 'acme' | 'globex' | 'initech';
 /** How an outreach email ends: a reply (success), a no (failure), silence past its 7 days, or still open. */
 export type OutreachFate = 'success' | 'failure' | 'expired' | 'pending';
 
-/** The pricing guide's three models and its hybrid, with the guide's numbers. */
+/** The per-token, per-call and outcome models and their hybrid, with the reference prices. */
 export const DEMO_TIERS: Record<string, TierInput> = {
   per_token: {
     description: 'Model 1, per-token: $0.003 per 1K tokens',
@@ -139,7 +139,7 @@ const CALLS: PlannedCall[] = [
 
 const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
-/** Outreach outcomes expire 7 days after the email (the guide's sample). */
+/** Outreach outcomes expire 7 days after the email: a reply later than that earns nothing. */
 export const OUTCOME_WINDOW = 7 * DAY;
 
 /** When a planned call happened: `daysAgo` days and a few (deterministic) hours before `now`. */

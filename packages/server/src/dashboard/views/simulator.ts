@@ -16,7 +16,7 @@ import {
   type View,
 } from '../ui.js';
 
-/** Display names of the pricing guide's four models (the server's names are the keys). */
+/** Display names of the four reference models the simulator compares by default (keyed by the server's names). */
 const GUIDE_MODELS: Record<string, string> = {
   per_token: 'Per-token',
   per_call: 'Per-call',
