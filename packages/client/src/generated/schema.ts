@@ -332,7 +332,7 @@ export interface paths {
          * Price a workload under several tiers side by side
          * @description The workload is either described (`workload`) or taken from the project's real events
          *     in a period (`history`). It is priced under each tier named in `tiers`, each inline
-         *     definition in `candidates`, or, when both are absent, the pricing guide's four models
+         *     definition in `candidates`, or, when both are absent, the four reference models
          *     (per-token, per-call, outcome-based, hybrid).
          */
         post: operations["simulate"];
