@@ -25,8 +25,28 @@ const rateLimited = () =>
   );
 const overloadedFirst = () =>
   sseResponse([{ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]);
-/** Lets the response-promise observers run. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
+const answered = (id: string) =>
+  jsonResponse(messageBody({ id, usage: { input_tokens: 4, output_tokens: 2 } }));
+
+/**
+ * Asserts "nothing else was recorded" at a point where an event would certainly be there. The wrapper
+ * records a call by the time the caller has its result (the meterErrors test below reads the events
+ * right after the rejections, with no wait); one more successful call on the same client, whose event
+ * is there once it returns, is the fence: the earlier calls' responses settled before it was even sent.
+ */
+async function expectOnlyAfterFence(
+  client: ReturnType<typeof createClient>,
+  meter: ReturnType<typeof createSpyMeter>,
+  before: unknown[][],
+) {
+  answer(() => answered('msg_01fence1Xq7Lk2Vb9Tz'));
+  await client.messages.create(REQUEST);
+  expect(meter.events.map((event) => [event.tokens_input, event.tokens_output, event.metadata])).toEqual([
+    ...before,
+    [4, 2, undefined],
+  ]);
+  expect(meter.trackCalls).toBe(before.length + 1);
+}
 
 describe('a call the provider fails', () => {
   it('meters nothing by default, and the caller gets the SDK error unchanged', async () => {
@@ -43,9 +63,9 @@ describe('a call the provider fails', () => {
         // nothing arrives
       }
     }).rejects.toThrow('Overloaded');
-    await settle();
 
     expect(meter.events).toEqual([]);
+    await expectOnlyAfterFence(client, meter, []);
   });
 
   it('with meterErrors, records one zero-token event per failed call, with the error type', async () => {
@@ -64,8 +84,8 @@ describe('a call the provider fails', () => {
         // nothing arrives
       }
     }).rejects.toThrow('Overloaded');
-    await settle();
 
+    // No wait: each failure is recorded by the time the caller has its rejection.
     expect(
       meter.events.map((event) => [event.tokens_input, event.tokens_output, event.model, event.metadata]),
     ).toEqual([
@@ -85,16 +105,11 @@ describe('a call the provider fails', () => {
   it('meters a successful call once even with meterErrors on', async () => {
     const meter = createSpyMeter();
     const client = withMeter(createClient(), meter, { ...OPTIONS, meterErrors: true });
-    answer(() =>
-      jsonResponse(messageBody({ id: 'msg_01ok1Xq7Lk2Vb9Tz', usage: { input_tokens: 4, output_tokens: 2 } })),
-    );
+    answer(() => answered('msg_01ok1Xq7Lk2Vb9Tz'));
 
     await client.messages.create(REQUEST);
-    await settle();
 
-    expect(meter.events.map((event) => [event.tokens_input, event.tokens_output, event.metadata])).toEqual([
-      [4, 2, undefined],
-    ]);
+    await expectOnlyAfterFence(client, meter, [[4, 2, undefined]]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { APIUserAbortError } from '@anthropic-ai/sdk';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import {
   createClient,
   deltaUsage,
@@ -27,8 +27,21 @@ describe('stream ends early', () => {
   const hanging = () => partial.slice(0, 4);
 
   it('meters what is known, once, marked incomplete, when the caller breaks out of the loop', async () => {
+    // Fake timers, so that every timer and immediate anything scheduled can be run to the end before
+    // the "only once" check: a second record queued on any of them would be there.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const { meter, client } = meteredClient();
-    answer((_, request) => hold(request));
+    let sawAbort: () => void = () => {};
+    const serverSawAbort = new Promise<void>((resolve) => {
+      sawAbort = resolve;
+    });
+    answer((_, request) => {
+      request.signal.addEventListener('abort', () => sawAbort(), { once: true });
+      return hold(request);
+    });
 
     const stream = await client.messages.create({ ...REQUEST, stream: true });
     for await (const event of stream) {
@@ -39,8 +52,29 @@ describe('stream ends early', () => {
     expect(meter.events).toHaveLength(1);
     expect(tokens(meter.events[0])).toEqual({ input: 1000, cached: 800, output: 1 });
     expect(meter.events[0]?.metadata).toEqual({ 'agentmeter.usage_incomplete': true });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(meter.events).toHaveLength(1);
+    // Nothing more, once the call has ended everywhere: the abort reached the server (which ends
+    // the body) and every timer queued since has run; then one more call on the same client is read
+    // to its end and metered as a call of its own. (`trackCalls`, not `events`: the test Meter drops
+    // a second event with the same id, so only the count of track() calls shows one.)
+    await serverSawAbort;
+    await vi.runAllTimersAsync();
+    expect(meter.trackCalls).toBe(1);
+    answer(() =>
+      sseResponse(
+        textStreamEvents({
+          id: 'msg_01fence1Xq7Lk2Vb9Tz',
+          startUsage: usageBody({ input_tokens: 3, output_tokens: 1 }),
+          deltaUsages: [{ output_tokens: 2 }],
+        }),
+      ),
+    );
+    await drain(await client.messages.create({ ...REQUEST, stream: true }));
+    await vi.runAllTimersAsync();
+    expect(meter.events.map((event) => event.metadata)).toEqual([
+      { 'agentmeter.usage_incomplete': true },
+      undefined,
+    ]);
+    expect(meter.trackCalls).toBe(2);
   });
 
   it('meters what is known when the caller aborts through stream.controller', async () => {
