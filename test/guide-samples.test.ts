@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, runCli, waitFor } from './support/processes.js';
 
-// The pricing guide's code samples, verbatim except for the base URL and the key, sent to
-// `agentmeter serve` (the built CLI) after the matching tiers were created through the API.
+// The request shapes and worked numbers of the original metering API this server stays compatible
+// with (the per-token, per-call, outcome and hybrid examples, with their published prices), sent as
+// clients of that API send them to `agentmeter serve` (the built CLI), after the matching tiers were
+// created through the API.
 const KEY = 'guide-samples-admin-key-0123456789';
 let base = '';
 let dir = '';
@@ -20,7 +22,7 @@ async function api(method: string, path: string, body?: unknown) {
   return (await response.json()) as any;
 }
 
-describe('the pricing guide, run against `agentmeter serve`', () => {
+describe('the original API samples, run against `agentmeter serve`', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentmeter-guide-'));
     const port = await freePort();

@@ -51,7 +51,7 @@ afterAll(async () => {
 });
 
 describe('agentmeter simulate (a described workload)', () => {
-  it("prices the guide's example under its four models: 8.40, 50.00, 85.00, 85.25", async () => {
+  it('prices the reference example under the four reference models: 8.40, 50.00, 85.00, 85.25', async () => {
     const args = [
       'simulate',
       '--calls',
@@ -210,7 +210,7 @@ describe('agentmeter simulate --from-history', () => {
     expect(table.stdout).toContain(
       '2. Tokens vary more than 5x per call?  yes — max/min = 8.0x (2,000 to 16,000 tokens per call)',
     );
-    expect(table.stdout).toContain("→ The guide's pick: per_token —");
+    expect(table.stdout).toContain('→ The model they point to: per_token —');
     const business = JSON.parse(
       (await server.run(['simulate', ...period(), '--agent', 'research', '--buyer', 'business', '--json']))
         .stdout,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oneLine, row, startTestServer, type TestServer } from './cli-harness.js';
 
-// Known traffic, priced by the guide's tiers, two and one days ago (and a resolution now):
+// Known traffic, priced by the reference tiers, two and one days ago (and a resolution now):
 //   acme    research 2,000 + 800 tokens (per_token)      0.0084   day A
 //   acme    research 14,000 + 2,000 tokens (per_token)   0.048    day B
 //   acme    classify 600 + 50 tokens ×2 (per_call)       0.10     day A

@@ -44,7 +44,7 @@ export function renderFramework(framework: Framework, indent = 2): string {
     `${margin}1. A discrete, measurable outcome?     ${yes(framework.outcome.answer)} — ${framework.outcome.reason}`,
     `${margin}2. Tokens vary more than 5x per call?  ${yes(framework.tokensVary.answer)} — ${framework.tokensVary.reason}`,
     `${margin}3. Who is the buyer?                   ${framework.buyer.answer ?? style.dim('unknown')} — ${framework.buyer.reason}`,
-    `${margin}→ The guide's pick: ${style.bold(framework.model)}${framework.alternative ? ` (${framework.alternative} for a business buyer)` : ''} — ${framework.why}`,
+    `${margin}→ The model they point to: ${style.bold(framework.model)}${framework.alternative ? ` (${framework.alternative} for a business buyer)` : ''} — ${framework.why}`,
   ];
   return lines.join('\n');
 }
@@ -72,7 +72,7 @@ export function registerSimulate(program: Command): void {
     .option('--action <action>', 'the action, for per-action outcome bonuses')
     .option(
       '--tier <tier_id>',
-      "a project tier to compare (repeatable; default: the guide's four models)",
+      'a project tier to compare (repeatable; default: the four reference models)',
       collect,
     )
     .option(
@@ -87,7 +87,7 @@ export function registerSimulate(program: Command): void {
     .addHelpText(
       'after',
       `
-The guide's four models (per_token, per_call, outcome, hybrid) are compared unless --tier names
+The four reference models (per_token, per_call, outcome, hybrid) are compared unless --tier names
 tiers of the project. Examples:
   agentmeter simulate --calls 1000 --tokens-in 2000 --tokens-out 800 --success-rate 0.015
   agentmeter simulate --calls 1000 --tokens-in 2000 --tier per_call --tier hybrid
@@ -130,7 +130,7 @@ tiers of the project. Examples:
         const best = describeBest(analysis.simulation);
         if (best) console.log(`\n${best}`);
         console.log(
-          `\n${style.bold("The guide's three questions, answered from the data")}${analysis.truncated ? style.dim(' (newest 100,000 events)') : ''}`,
+          `\n${style.bold('Three questions that pick a model, answered from the data')}${analysis.truncated ? style.dim(' (newest 100,000 events)') : ''}`,
         );
         console.log(renderFramework(framework));
         return;

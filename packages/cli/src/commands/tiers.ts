@@ -183,7 +183,7 @@ export function registerTiers(program: Command): void {
     .addHelpText(
       'after',
       `
-Examples (the pricing guide's models):
+Examples (the four reference models):
   agentmeter tiers set per_token --token-rate-input 0.003 --token-rate-output 0.003 --token-unit 1K
   agentmeter tiers set per_call  --base-fee 0.05
   agentmeter tiers set outcome   --base-fee 0.01 --outcome-bonus 5.00

@@ -49,7 +49,7 @@ export function createDemoReporter(write: (line: string) => void = console.log) 
         style.bold('agentmeter demo') +
           ' — three agents on the real openai client, metered in one line each,',
       );
-      write("priced by the pricing guide's models on an embedded server.\n");
+      write('priced by the reference pricing models on an embedded server.\n');
       write(`  server    ${info.serverUrl}  ${style.dim(`(in-process, SQLite ${info.dbPath})`)}`);
       write(
         `  provider  ${info.providerUrl}  ${style.dim(info.providerUrl.startsWith('http://127.0.0.1') ? '(local mock OpenAI; --live uses api.openai.com)' : '(live)')}`,
@@ -122,7 +122,7 @@ export function createDemoReporter(write: (line: string) => void = console.log) 
         );
         write(renderSimulation(simulation, 4));
       }
-      heading("Which model fits each agent? The guide's three questions, answered from the ledger");
+      heading('Which model fits each agent? Three questions, answered from the ledger');
       for (const agent of Object.keys(AGENTS) as AgentId[]) {
         const { simulation, framework } = summary.agents[agent];
         write(`\n  ${style.bold(agent)} (${AGENTS[agent].role}; billed ${AGENTS[agent].tier})`);

@@ -246,7 +246,7 @@ export const renderSimulator: View = (container, { api, signal }) => {
       field('Action', inputs.action, 'Optional: prices per-action outcome bonuses.'),
     ]),
     card('Pricing models', [
-      h('div', { class: 'subhead' }, "The pricing guide's models"),
+      h('div', { class: 'subhead' }, 'Reference models'),
       guideChecks,
       h('div', { class: 'subhead' }, 'Your tiers'),
       tierChecks,
