@@ -5,6 +5,8 @@
  * contract, not a mock of the SDK: the tests assert what reached this "ledger".
  */
 import { createServer, type Server } from 'node:http';
+import { afterEach, expect } from 'vitest';
+import { operations, schemaValidator } from '../packages/server/src/contract.js';
 
 export interface RecordedRequest {
   path: string;
@@ -39,7 +41,63 @@ function problem(status: number, code: string, headers: Record<string, string> =
   });
 }
 
+/** The contract's operation for a request, matched by method and path template. */
+function operationFor(method: string, path: string) {
+  return operations.find(
+    (operation) =>
+      operation.method === method &&
+      new RegExp(`^${operation.path.replace(/\{[^/}]+\}/g, '[^/]+')}$`).test(path),
+  );
+}
+
+/**
+ * What is wrong with a response the fake sends, by openapi.yaml, or undefined. Every status the
+ * operation declares is held to its schema, injected faults included. A fault may send a status
+ * the operation does not declare (what a proxy or a crashed process in front of the server would
+ * send): the point of injecting it; the fake's own answers may not.
+ */
+async function contractViolation(
+  method: string,
+  path: string,
+  response: Response,
+  injected: boolean,
+): Promise<string | undefined> {
+  const operation = operationFor(method, path);
+  const where = `${method} ${path} answered ${response.status}`;
+  const text = await response.clone().text();
+  let body: unknown;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return `${where} with a body that is not JSON`;
+  }
+  if (!operation) {
+    // No such route: the server answers its problem document.
+    const validate = schemaValidator('Problem');
+    return validate(body) ? undefined : `${where}: ${explain(validate.errors)}`;
+  }
+  const status = String(response.status);
+  if (!operation.responses.has(status))
+    return injected ? undefined : `${where}, a status ${operation.operationId} does not declare`;
+  const validate = operation.responses.get(status)?.();
+  if (validate && !validate(body)) return `${where}: ${explain(validate.errors)}`;
+  return undefined;
+}
+
+const explain = (errors: { instancePath: string; message?: string }[] | null | undefined) =>
+  (errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}`).join('; ');
+
+const fakes: FakeIngest[] = [];
+
+// A test that drew a response from a fake which the contract does not allow fails, whatever it
+// asserted: what the SDK was tested against would not be what the server sends.
+afterEach(() => {
+  for (const fake of fakes.splice(0)) expect(fake.contractViolations).toEqual([]);
+});
+
 export class FakeIngest {
+  /** Every response this fake sent that openapi.yaml does not allow (checked after each test). */
+  readonly contractViolations: string[] = [];
   readonly ledger = new Map<string, LedgerEntry>();
   readonly requests: RecordedRequest[] = [];
   /** How many times each event id arrived in a request that was applied. */
@@ -63,8 +121,22 @@ export class FakeIngest {
     return this.ledger.size;
   }
 
+  constructor() {
+    fakes.push(this);
+  }
+
   async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
+    let injected = false;
+    const response = await this.#answer(request, url, () => {
+      injected = true;
+    });
+    const violation = await contractViolation(request.method, url.pathname, response, injected);
+    if (violation) this.contractViolations.push(violation);
+    return response;
+  }
+
+  async #answer(request: Request, url: URL, markInjected: () => void): Promise<Response> {
     const body = await request.text();
     const recorded: RecordedRequest = {
       path: url.pathname,
@@ -78,6 +150,7 @@ export class FakeIngest {
     if (request.headers.get('authorization') !== 'Bearer test-key') return problem(401, 'unauthorized');
     const fault = this.fault(recorded, index);
     if (fault && 'status' in fault) {
+      markInjected();
       return new Response(
         JSON.stringify(
           fault.body ?? { type: 'about:blank', title: 'x', status: fault.status, code: 'fault' },
@@ -125,11 +198,15 @@ export class FakeIngest {
       const result = this.#meterOne(body, 0);
       if (result.status === 'rejected') return problem(422, String((result.error as { code: string }).code));
       const { index: _index, status, ...rest } = result;
+      const timestamp = typeof body['timestamp'] === 'string' ? body['timestamp'] : new Date().toISOString();
       return Response.json({
         ...rest,
         replayed: status === 'duplicate',
-        timestamp: body['timestamp'],
-        expires_at: null,
+        timestamp,
+        expires_at:
+          body['outcome'] === 'pending'
+            ? new Date(Date.parse(timestamp) + 7 * 86_400_000).toISOString()
+            : null,
       });
     }
     const match = /^\/v1\/outcomes\/([^/]+)\/resolve$/.exec(path);
@@ -142,10 +219,37 @@ export class FakeIngest {
         0,
       );
       if (result.status === 'rejected') return problem(404, 'not_found');
+      // ResolveResponse: the resolution's charge and the outcome as it now stands.
+      const outcomeId = result.outcome_id;
+      const eventId = outcomeId.slice(4);
+      const event = this.ledger.get(eventId)?.event ?? {};
+      const charged = result.price;
+      const now = new Date().toISOString();
+      const created = typeof event['timestamp'] === 'string' ? event['timestamp'] : now;
       return Response.json({
-        outcome_id: result.outcome_id,
-        status: body['outcome'],
+        outcome_id: outcomeId,
+        event_id: eventId,
+        status: result.outcome_status,
+        price_charged: result.price_charged,
+        price_breakdown: { base: 0, tokens: 0, outcome: result.price_charged },
+        price: { total: charged, base: '0.00', tokens: '0.00', outcome: charged },
+        currency: 'USD',
         replayed: result.status === 'duplicate',
+        outcome: {
+          outcome_id: outcomeId,
+          event_id: eventId,
+          status: result.outcome_status,
+          agent_id: String(event['agent_id']),
+          action: String(event['action']),
+          customer_id: typeof event['customer_id'] === 'string' ? event['customer_id'] : null,
+          currency: 'USD',
+          bonus: BONUS,
+          charged,
+          expires_at: new Date(Date.parse(created) + 7 * 86_400_000).toISOString(),
+          resolved_at: now,
+          created_at: created,
+          metadata: body['metadata'] ?? null,
+        },
       });
     }
     return problem(404, 'not_found');
