@@ -1,4 +1,4 @@
-// Failure modes 3, 4, 5, 6, 10, 11, 12, 14 and 16 of delivery-reliability.md §8, against a
+// Failure modes 3, 4, 5, 6, 10, 11, 12, 14 and 16 of docs/delivery.md, against a
 // contract fake of the batch endpoint (dedupes by event_id, per-event results).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeIngest } from './sdk-fake-server.js';

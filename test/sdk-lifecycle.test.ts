@@ -1,5 +1,5 @@
 // Failure modes 1 (exit drain), 2 (serverless), 13 (hang) and 15 (calls after shutdown) of
-// delivery-reliability.md §8, in process. The process-level cases are in sdk-process.test.ts.
+// docs/delivery.md, in process. The process-level cases are in sdk-process.test.ts.
 import { MeterError } from '@agentmeter/sdk';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { event, harness, settle, useFakeClock } from './sdk-helpers.js';

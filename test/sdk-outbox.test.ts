@@ -1,4 +1,4 @@
-// The durable outbox, in process. The kill -9 replay (failure mode 17) is in sdk-process.test.ts.
+// The durable outbox, in process. The kill -9 replay (failure mode 17 of docs/delivery.md) is in sdk-process.test.ts.
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Failure mode 9 of delivery-reliability.md §8: a long outage fills the queue. The overflow policy
+// Failure mode 9 of docs/delivery.md: a long outage fills the queue. The overflow policy
 // is enforced, every removed or refused id is reported, and memory stays bounded.
 import type { MeterErrorInfo } from '@agentmeter/sdk';
 import { describe, expect, it } from 'vitest';

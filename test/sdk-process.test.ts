@@ -1,4 +1,4 @@
-// Process-level failure modes of delivery-reliability.md §8, with the built SDK (packages/sdk/dist)
+// Process-level failure modes of docs/delivery.md, with the built SDK (packages/sdk/dist)
 // in a child process: 1 (exit drain: an idle script exits; the opt-in exit hook delivers), 13 (after a
 // shutdown at its deadline nothing keeps the process alive) and 17 (kill -9 mid-flight, then replay).
 import { execFile, execFileSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Failure modes 7 (429 and Retry-After) and 8 (5xx storm, then recovery) of delivery-reliability.md §8.
+// Failure modes 7 (429 and Retry-After) and 8 (5xx storm, then recovery) of docs/delivery.md.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { event, harness, intervals, settle, useFakeClock } from './sdk-helpers.js';

@@ -25,7 +25,7 @@ export function postgresReachable(): Promise<boolean> {
       }
       console.warn(
         `\n*** PostgreSQL at ${TEST_DATABASE_URL} is unreachable: the PostgreSQL tests are SKIPPED locally. ` +
-          'Start it (see RECIPES.md) or set AGENTMETER_TEST_DATABASE_URL. Under CI=true they fail instead. ***\n',
+          'Start it (see CONTRIBUTING.md) or set AGENTMETER_TEST_DATABASE_URL. Under CI=true they fail instead. ***\n',
       );
       return false;
     } finally {

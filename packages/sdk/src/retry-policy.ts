@@ -1,5 +1,5 @@
 /**
- * When to retry and how long to wait (delivery-reliability.md §7): network errors, timeouts, 408,
+ * When to retry and how long to wait (docs/delivery.md): network errors, timeouts, 408,
  * 409 (key in use), 429, 500, 502, 503, 504; never 400/401/403/404/413/422 or 501/505. Backoff is
  * `min(30 s, 1 s·2^n) × U[0.5, 1]` with a 500 ms floor. A Retry-After (seconds, HTTP-date or
  * `retry-after-ms`) is honoured exactly, clamped to 300 s, and does not consume the retry budget.
