@@ -13,7 +13,14 @@ import {
   VERSIONS,
 } from './test-fixtures.js';
 import { errorHandler } from './test-fixtures-responses.js';
-import { createRecordingMeter, eventsOf, meteredClient, useMockServer } from './test-support.js';
+import {
+  createRecordingMeter,
+  eventsOf,
+  fakeTimers,
+  meteredClient,
+  runQueuedTimers,
+  useMockServer,
+} from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const server = useMockServer();
@@ -118,6 +125,7 @@ describe.each(VERSIONS)('chat streams broken off and errors with $version', ({ O
   });
 
   it('meters nothing for a rejected request by default', async () => {
+    fakeTimers();
     server.use(errorHandler('/chat/completions', 429, 'rate_limit_exceeded', 'Rate limit reached'));
     const { meter, openai } = setup();
     await expect(openai.chat.completions.create({ model: 'gpt-4.1', messages })).rejects.toThrow(
@@ -126,8 +134,20 @@ describe.each(VERSIONS)('chat streams broken off and errors with $version', ({ O
     await expect(
       openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true }),
     ).rejects.toThrow(/Rate limit reached/);
-    await settle();
-    expect(eventsOf(meter)).toEqual([]);
+    // Checked where a failure's event would be: the meterErrors twin below reads both right here.
+    expect(meter.trackCalls).toBe(0);
+    // And once every timer queued since has run, behind a fence: one more call on the same client,
+    // answered and metered, sent only after the rejected ones had settled. Its event alone is there
+    // (track() calls counted, so a late or second record of anything earlier would show).
+    await runQueuedTimers();
+    expect(meter.trackCalls).toBe(0);
+    server.use(chatHandler({ id: 'chatcmpl-fence', usage: usage(3, 1) }));
+    await openai.chat.completions.create({ model: 'gpt-4.1', messages });
+    await runQueuedTimers();
+    expect(eventsOf(meter).map((event) => [event.tokens_input, event.tokens_output, event.metadata])).toEqual(
+      [[3, 1, undefined]],
+    );
+    expect(meter.trackCalls).toBe(1);
   });
 
   it('meters a zero-token event with the error type for a rejected request when asked', async () => {
@@ -135,8 +155,16 @@ describe.each(VERSIONS)('chat streams broken off and errors with $version', ({ O
     const meter = createRecordingMeter();
     const openai = withMeter(newClient(OpenAI), meter, { ...DEFAULTS, meterErrors: true });
     await expect(openai.chat.completions.create({ model: 'gpt-4.1', messages })).rejects.toThrow();
-    await settle();
-    expect(eventsOf(meter)).toHaveLength(1);
+    await expect(
+      openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true }),
+    ).rejects.toThrow();
+    // No wait: each failure is recorded by the time the caller has its rejection.
+    expect(eventsOf(meter)).toHaveLength(2);
+    expect(eventsOf(meter)[1]).toMatchObject({
+      tokens_input: 0,
+      tokens_output: 0,
+      metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'RateLimitError' },
+    });
     expect(eventsOf(meter)[0]).toMatchObject({
       tokens_input: 0,
       tokens_output: 0,

@@ -1,7 +1,7 @@
 // Test-only (not built, not exported): the shared recording Meter (test/support/recording-meter.ts),
 // the events as the server receives them, and the mocked API's per-file lifecycle.
 import type OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, onTestFinished, vi } from 'vitest';
 import {
   createRecordingMeter,
   expectEveryMeterClean,
@@ -54,4 +54,22 @@ export function meteredClient(
 ): { meter: RecordingMeter; openai: OpenAI } {
   const meter = createRecordingMeter();
   return { meter, openai: withMeter(newClient(Client), meter, options) };
+}
+
+/**
+ * Fakes the timers for the rest of the current test (setTimeout, setImmediate and their clears), so a
+ * "nothing (more) recorded" check can first run every timer anything queued to its end
+ * (`runQueuedTimers()`): an event recorded late on any of them, whatever its delay, is there by then.
+ * Requests to the mocked API still complete (they wait on no timer).
+ */
+export function fakeTimers(): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
+  onTestFinished(() => {
+    vi.useRealTimers();
+  });
+}
+
+/** Runs every queued timer and immediate, and those they queue, to the end (with `fakeTimers()`). */
+export async function runQueuedTimers(): Promise<void> {
+  await vi.runAllTimersAsync();
 }
