@@ -10,7 +10,13 @@ import {
   startCompatibleServer,
   sumCounts,
 } from './test-fixtures-compatible.js';
-import { createRecordingMeter, eventsOf, type RecordingMeter } from './test-support.js';
+import {
+  createRecordingMeter,
+  eventsOf,
+  fakeTimers,
+  type RecordingMeter,
+  runQueuedTimers,
+} from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const DEFAULTS = { agent_id: 'local-agent', action: 'answer' };
@@ -191,6 +197,7 @@ describe('a server that refuses stream_options', () => {
   });
 
   it('never retries a call whose caller set stream_options: the 400 is theirs', async () => {
+    fakeTimers();
     const { meter, openai, server } = await setup({ refuseStreamOptions: true });
     await expect(
       openai.chat.completions.create({
@@ -200,9 +207,19 @@ describe('a server that refuses stream_options', () => {
         stream_options: { include_usage: true },
       }),
     ).rejects.toMatchObject({ status: 400 });
-    await settle();
+    // A retry would have been sent, and a failure recorded, before the caller had the rejection;
+    // checked there, then once every timer queued since has run, then behind one more call on the
+    // same client (no stream, so the server answers it), whose request and event alone follow.
     expect(server.requests).toHaveLength(1);
-    expect(eventsOf(meter)).toEqual([]);
+    expect(meter.trackCalls).toBe(0);
+    await runQueuedTimers();
+    expect(server.requests).toHaveLength(1);
+    expect(meter.trackCalls).toBe(0);
+    await openai.chat.completions.create({ model: 'm', messages: ask('fence') });
+    await runQueuedTimers();
+    expect(server.requests.map((body) => body.stream === true)).toEqual([true, false]);
+    expect(pairs(meter)).toEqual([countsFor('fence')]);
+    expect(meter.trackCalls).toBe(1);
   });
 
   it('with the wrapper told not to ask (streamUsage: false) sends nothing extra and warns nothing', async () => {
