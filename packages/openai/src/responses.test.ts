@@ -11,7 +11,7 @@ import {
   responsesHandler,
   responseUsage,
 } from './test-fixtures-responses.js';
-import { eventsOf, meteredClient, useMockServer } from './test-support.js';
+import { eventsOf, fakeTimers, meteredClient, runQueuedTimers, useMockServer } from './test-support.js';
 
 const server = useMockServer();
 
@@ -130,17 +130,26 @@ describe.each(VERSIONS)('responses and embeddings with $version', ({ OpenAI }) =
         });
       }),
     );
+    fakeTimers();
     const { meter, openai } = setup();
+    // Each "nothing yet" is checked where the event would be (the completed retrieve below has it
+    // with no wait) and after every timer queued since has run.
     const queued = await openai.responses.create({ model: 'o3', input: 'Long task', background: true });
     expect(queued.status).toBe('queued');
-    await settle();
-    expect(eventsOf(meter)).toEqual([]);
+    expect(meter.trackCalls).toBe(0);
+    await runQueuedTimers();
+    expect(meter.trackCalls).toBe(0);
     expect((await openai.responses.retrieve(RESPONSE_ID)).status).toBe('in_progress');
-    await settle();
-    expect(eventsOf(meter)).toEqual([]);
+    expect(meter.trackCalls).toBe(0);
+    await runQueuedTimers();
+    expect(meter.trackCalls).toBe(0);
     expect((await openai.responses.retrieve(RESPONSE_ID)).status).toBe('completed');
+    // No wait: the call is recorded by the time the retrieve that shows it finished returns.
+    expect(meter.trackCalls).toBe(1);
+    // Once: not again for a second completed retrieve, nor on any timer queued since.
     expect((await openai.responses.retrieve(RESPONSE_ID)).status).toBe('completed');
-    await settle();
+    await runQueuedTimers();
+    expect(meter.trackCalls).toBe(1);
     expect(eventsOf(meter)).toHaveLength(1);
     expect(eventsOf(meter)[0]).toMatchObject({
       tokens_input: 900,
