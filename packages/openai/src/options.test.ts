@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import OpenAI5 from 'openai-v5';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { CHAT_ID, chatHandler, newClient, settle, usage } from './test-fixtures.js';
-import { createRecordingMeter, useMockServer } from './test-support.js';
+import { createRecordingMeter, fakeTimers, runQueuedTimers, useMockServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const server = useMockServer();
@@ -148,16 +148,26 @@ describe('withMeter() arguments', () => {
   });
 
   it('warns once, saying why, when create() returns something that cannot be metered', async () => {
+    fakeTimers();
     const warnings: unknown[] = [];
     const warn = console.warn;
     console.warn = (...args: unknown[]) => warnings.push(args.join(' '));
     const recording = createRecordingMeter();
     try {
-      const fake = { chat: { completions: { create: () => 42 } } };
+      // Two calls answered 42, then one answered a completion with usage: the control that a call
+      // this fake answers is metered by the time its timers have run.
+      const answers: unknown[] = [42, 42, { object: 'chat.completion', usage: usage(5, 2) }];
+      const fake = { chat: { completions: { create: () => answers.shift() } } };
       const wrapped = withMeter(fake, recording, DEFAULTS);
       expect(wrapped.chat.completions.create()).toBe(42);
       wrapped.chat.completions.create();
-      await settle();
+      // Nothing, once every timer queued since has run (track() calls counted).
+      await runQueuedTimers();
+      expect(recording.trackCalls).toBe(0);
+      wrapped.chat.completions.create();
+      await runQueuedTimers();
+      expect(recording.events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([[5, 2]]);
+      expect(recording.trackCalls).toBe(1);
     } finally {
       console.warn = warn;
     }
@@ -166,7 +176,6 @@ describe('withMeter() arguments', () => {
       /chat\.completions\.create\(\) returned number: neither a promise, nor a stream of chunks/,
     );
     expect(String(warnings[0])).not.toMatch(/version/);
-    expect(recording.events).toEqual([]);
   });
 
   it('rejects a missing meter and a missing client', () => {
