@@ -1,7 +1,7 @@
 import { HumanMessage } from '@langchain/core/messages';
 import { HttpResponse, http } from 'msw';
 import type OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import {
   chatCompletions,
   chunks,
@@ -166,6 +166,13 @@ describe('AgentMeterCallbackHandler with ChatOpenAI on Chat Completions', () => 
         error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
       })),
     );
+    // Fake timers, so every timer queued by the failures can be run before "nothing" is checked.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const failures = vi.spyOn(AgentMeterCallbackHandler.prototype, 'handleLLMError');
+    onTestFinished(() => failures.mockRestore());
     const meter = createRecordingMeter();
     const model = chatOpenAI({ model: 'gpt-4o' });
     const handler = new AgentMeterCallbackHandler(meter, defaults);
@@ -177,7 +184,26 @@ describe('AgentMeterCallbackHandler with ChatOpenAI on Chat Completions', () => 
         }
       })(),
     ).rejects.toThrow(/Rate limit reached/);
-    expect(meter.events).toEqual([]);
+    // The handler has had both failures (and returned) by the time the caller has the rejections:
+    // whatever it records for them is recorded by now.
+    expect(failures.mock.results.map((result) => result.type)).toEqual(['return', 'return']);
+    expect(meter.trackCalls).toBe(0);
+    // Nothing later either: not on any timer queued since, nor behind one more call through the same
+    // handler, answered and metered by the time it returns; its event alone is there (track() calls
+    // counted, so a late or second record of the failures would show).
+    await vi.runAllTimersAsync();
+    expect(meter.trackCalls).toBe(0);
+    server.use(
+      chatCompletions(() => ({
+        json: completion('chatcmpl-fenceK7wQ2xZp9LrT4mNb', 'gpt-4o', ['ok'], { prompt: 3, completion: 1 }),
+      })),
+    );
+    await model.invoke('hi', { callbacks: [handler] });
+    await vi.runAllTimersAsync();
+    expect(meter.events.map((event) => [event.tokens_input, event.tokens_output, event.metadata])).toEqual([
+      [3, 1, undefined],
+    ]);
+    expect(meter.trackCalls).toBe(1);
   });
 
   it('meters an aborted stream once, flagged incomplete, with no usage invented', async () => {
