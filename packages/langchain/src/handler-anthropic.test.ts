@@ -1,6 +1,6 @@
 // The handler with @langchain/anthropic's real ChatAnthropic and its real @anthropic-ai/sdk client, the
 // Messages API answered by msw with the API's own bodies and SSE events.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import {
   createAnthropicServer,
@@ -255,12 +255,41 @@ describe('AgentMeterCallbackHandler with ChatAnthropic', () => {
         401,
       ),
     );
+    // Fake timers, so every timer queued by the failures can be run before "nothing" is checked.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const failures = vi.spyOn(AgentMeterCallbackHandler.prototype, 'handleLLMError');
+    onTestFinished(() => failures.mockRestore());
     const meter = createRecordingMeter();
     const handler = new AgentMeterCallbackHandler(meter, defaults);
     await expect(chatAnthropic().invoke('hi', { callbacks: [handler] })).rejects.toThrow('invalid x-api-key');
     await expect(
       (async () => drain(await chatAnthropic().stream('hi', { callbacks: [handler] })))(),
     ).rejects.toThrow('invalid x-api-key');
-    expect(meter.events).toEqual([]);
+    // The handler has had both failures (and returned) by the time the caller has the rejections,
+    // the point where the stream broken off after output above has its event.
+    expect(failures.mock.results.map((result) => result.type)).toEqual(['return', 'return']);
+    expect(meter.trackCalls).toBe(0);
+    // Nothing later either: not on any timer queued since, nor behind one more call through the same
+    // handler, metered by the time it returns; its event alone is there (track() calls counted).
+    await vi.runAllTimersAsync();
+    expect(meter.trackCalls).toBe(0);
+    answer(() =>
+      jsonResponse(
+        messageBody({
+          id: 'msg_09fenceK7wQ2xZp9LrT4',
+          model: MODEL,
+          usage: { input_tokens: 3, output_tokens: 1 },
+        }),
+      ),
+    );
+    await chatAnthropic().invoke('hi', { callbacks: [handler] });
+    await vi.runAllTimersAsync();
+    expect(meter.events.map((event) => [event.tokens_input, event.tokens_output, event.metadata])).toEqual([
+      [3, 1, undefined],
+    ]);
+    expect(meter.trackCalls).toBe(1);
   });
 });
