@@ -218,7 +218,10 @@ export class FakeIngest {
         { outcome_id: decodeURIComponent(match[1]), outcome: body['outcome'] as 'success' },
         0,
       );
-      if (result.status === 'rejected') return problem(404, 'not_found');
+      if (result.status === 'rejected') {
+        const code = (result.error as { code: string }).code;
+        return code === 'outcome_already_resolved' ? problem(409, code) : problem(404, 'not_found');
+      }
       // ResolveResponse: the resolution's charge and the outcome as it now stands.
       const outcomeId = result.outcome_id;
       const eventId = outcomeId.slice(4);
@@ -296,6 +299,20 @@ export class FakeIngest {
       };
     }
     const replay = entry.outcome === resolution.outcome;
+    // As the server: resolved once, an outcome is final; resolving it the other way is refused.
+    if (entry.outcome !== 'pending' && !replay) {
+      return {
+        index,
+        outcome_id: resolution.outcome_id,
+        status: 'rejected',
+        error: {
+          code: 'outcome_already_resolved',
+          message: `already resolved as ${entry.outcome}`,
+          field: null,
+          retryable: false,
+        },
+      };
+    }
     if (entry.outcome === 'pending') entry.outcome = resolution.outcome;
     return {
       index,
