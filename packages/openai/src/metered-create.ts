@@ -1,5 +1,5 @@
 import { runInCallScope } from '@agentmeter/sdk';
-import { trackPending } from './background.js';
+import type { PendingResponses } from './background.js';
 import { ChatStreamObserver, chatOutcome, withStreamUsage } from './chat.js';
 import { type Api, MeteredCall, serverOf } from './metered-call.js';
 import { embeddingsCounts, hasUsage, isMissing, stringField } from './normalize.js';
@@ -86,6 +86,7 @@ interface Attempt {
   readonly method: string;
   readonly call: MeteredCall;
   readonly config: MeterConfig;
+  readonly pending: PendingResponses;
   readonly client: unknown;
   readonly endpoint: string;
   readonly signal: AbortSignal | undefined;
@@ -136,7 +137,7 @@ function observerFor(attempt: Attempt): StreamObserver<unknown> & { hideUsageChu
 
 /** Meters the result of one finished (or started, for streams) call. */
 function onData(data: unknown, attempt: Attempt): unknown {
-  const { api, call, config } = attempt;
+  const { api, call, config, pending } = attempt;
   if (isStreamLike(data))
     return wrapStream(data, streamSettler(attempt), observerFor(attempt), attempt.client);
   if (isAsyncIterable(data)) {
@@ -145,7 +146,7 @@ function onData(data: unknown, attempt: Attempt): unknown {
   if (api === 'chat.completions' || api === 'completions')
     call.finish(chatOutcome(data, config.captureContent));
   else if (api === 'responses') {
-    if (isPendingResponse(data)) trackPending(config, stringField(data, 'id'), call);
+    if (isPendingResponse(data)) pending.track(stringField(data, 'id'), call);
     else call.finish(responseOutcome(data, config.captureContent));
   } else {
     const usage = (data as { usage?: unknown } | null)?.usage;
@@ -316,6 +317,7 @@ export function meteredCreate(
   resource: object,
   api: Api,
   config: MeterConfig,
+  pending: PendingResponses,
   client: { baseURL?: unknown },
   method = 'create',
 ): Create {
@@ -351,6 +353,7 @@ export function meteredCreate(
       method,
       call,
       config,
+      pending,
       client,
       endpoint,
       signal: signalOf(requestOptions),

@@ -5,7 +5,6 @@ import {
   type Meter,
   validateAttributionOptions,
 } from '@agentmeter/sdk';
-import type { PendingCalls } from './background.js';
 import { OpenAIMeterError } from './errors.js';
 import type { WithMeterOptions } from './types.js';
 
@@ -17,8 +16,6 @@ export interface MeterConfig {
   meterErrors: boolean;
   streamUsage: boolean;
   onError: (error: unknown) => void;
-  /** Background responses still running, by response id (shared with `withOptions()` copies). */
-  pending: PendingCalls;
 }
 
 const KNOWN = new Set([
@@ -82,6 +79,5 @@ export function resolveConfig(client: unknown, meter: unknown, options: unknown)
     meterErrors,
     streamUsage,
     onError: onError ?? defaultOnError,
-    pending: new Map(),
   };
 }

@@ -1,5 +1,5 @@
 import { type Meter, observeClientFetch } from '@agentmeter/sdk';
-import { settlingMethod } from './background.js';
+import { PendingResponses, settlingMethod } from './background.js';
 import type { Api } from './metered-call.js';
 import { meteredCreate } from './metered-create.js';
 import { type MeterConfig, resolveConfig } from './options.js';
@@ -34,10 +34,11 @@ function hasCreate(value: unknown): value is { create: AnyFunction } {
 export function withMeter<T extends object>(client: T, meter: Meter, options: WithMeterOptions): T {
   const config = resolveConfig(client, meter, options);
   const target = (originals.get(client) ?? client) as T;
-  return meterClient(target, config);
+  // Background responses still running belong to this wrapper, its `withOptions()` copies included.
+  return meterClient(target, config, new PendingResponses());
 }
 
-function meterClient<T extends object>(target: T, config: MeterConfig): T {
+function meterClient<T extends object>(target: T, config: MeterConfig, pending: PendingResponses): T {
   // The client's requests record the OpenTelemetry span they are sent in, for the call in flight.
   observeClientFetch(target);
   const proxies = new WeakMap<object, object>();
@@ -59,16 +60,16 @@ function meterClient<T extends object>(target: T, config: MeterConfig): T {
     const cached = proxies.get(resource);
     if (cached) return cached;
     const overrides = new Map<PropertyKey, unknown>();
-    overrides.set('create', meteredCreate(resource, api, config, target));
+    overrides.set('create', meteredCreate(resource, api, config, pending, target));
     if (api === 'responses') {
       // `compact` is a model call too (it returns usage); not a resumable background call.
       if (typeof resource['compact'] === 'function') {
-        overrides.set('compact', meteredCreate(resource, api, config, target, 'compact'));
+        overrides.set('compact', meteredCreate(resource, api, config, pending, target, 'compact'));
       }
       for (const name of ['retrieve', 'cancel']) {
         const method = resource[name];
         if (typeof method === 'function') {
-          overrides.set(name, settlingMethod(method as AnyFunction, resource, config, target));
+          overrides.set(name, settlingMethod(method as AnyFunction, resource, config, pending, target));
         }
       }
     }
@@ -108,7 +109,7 @@ function meterClient<T extends object>(target: T, config: MeterConfig): T {
       if (property === 'withOptions' && typeof value === 'function') {
         // A copy with other client options is metered the same way.
         withOptions ??= (...args: unknown[]) =>
-          meterClient((value as AnyFunction).apply(object, args) as object, config);
+          meterClient((value as AnyFunction).apply(object, args) as object, config, pending);
         return withOptions;
       }
       return typeof value === 'function' ? bind(value as AnyFunction, object) : value;
