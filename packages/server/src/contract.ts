@@ -3,7 +3,10 @@ import addFormatsPlugin from 'ajv-formats';
 import spec from './generated/openapi.json' with { type: 'json' };
 import type { FieldError } from './problem.js';
 
-/** The contract the server implements, compiled once: every request body and parameter is checked against it. */
+/**
+ * The contract the server implements: every request body and parameter is checked against it. Each
+ * validator is compiled the first time it is used (and kept), so importing the server compiles nothing.
+ */
 export const openapi = spec as unknown as {
   paths: Record<
     string,
@@ -29,19 +32,44 @@ function createAjv(): Ajv2020 {
   return ajv;
 }
 
-const ajv = createAjv();
-const compiled = new Map<string, ValidateFunction>();
+// Even creating the Ajv instance is work (adding the spec checks it against the JSON Schema
+// meta-schema, which compiles that): it waits for the first validator anyone asks for.
+let sharedAjv: Ajv2020 | undefined;
+function ajv(): Ajv2020 {
+  sharedAjv ??= createAjv();
+  return sharedAjv;
+}
 
-/** A validator for `#/components/schemas/{name}`. */
-export function schemaValidator(name: string): ValidateFunction {
-  let validate = compiled.get(name);
-  if (!validate) {
-    const found = ajv.getSchema(`${SPEC_ID}#/components/schemas/${name}`);
-    if (!found) throw new Error(`openapi.yaml has no schema ${name}`);
-    validate = found;
-    compiled.set(name, validate);
+/**
+ * A validator that compiles its schema on its first call. Like Ajv's own, it is a function with the
+ * `errors` of its last call, so modules may create one at load time without compiling anything.
+ */
+export interface SchemaValidator {
+  (data: unknown): boolean;
+  readonly errors: ErrorObject[] | null | undefined;
+}
+
+const schemaValidators = new Map<string, SchemaValidator>();
+
+/** A validator for `#/components/schemas/{name}`, one per name; `name` is checked when it is first used. */
+export function schemaValidator(name: string): SchemaValidator {
+  let validator = schemaValidators.get(name);
+  if (!validator) {
+    let compiled: ValidateFunction | undefined;
+    const compile = (): ValidateFunction => {
+      if (!compiled) {
+        const found = ajv().getSchema(`${SPEC_ID}#/components/schemas/${name}`);
+        if (!found) throw new Error(`openapi.yaml has no schema ${name}`);
+        compiled = found;
+      }
+      return compiled;
+    };
+    validator = Object.defineProperty((data: unknown) => compile()(data) === true, 'errors', {
+      get: () => compiled?.errors,
+    }) as SchemaValidator;
+    schemaValidators.set(name, validator);
   }
-  return validate;
+  return validator;
 }
 
 /** Rewrites the spec's local `$ref`s so a fragment of it compiles on its own. */
@@ -62,7 +90,7 @@ function absoluteRefs(schema: unknown): unknown {
 
 /** A validator for a schema fragment of the spec (a parameter's schema, a response schema). */
 export function compileSchema(schema: unknown): ValidateFunction {
-  return ajv.compile(absoluteRefs(schema) as object);
+  return ajv().compile(absoluteRefs(schema) as object);
 }
 
 /** A validator compiled on first use, so importing the server (and starting it) stays fast. */
@@ -102,7 +130,7 @@ function resolveRef<T>(value: unknown): T {
   return node as T;
 }
 
-/** Every operation of openapi.yaml, with its compiled parameter, body and response validators. */
+/** Every operation of openapi.yaml, with its parameter, body and response validators (each compiled on first use). */
 export const operations: OperationSpec[] = Object.entries(openapi.paths).flatMap(([path, methods]) =>
   Object.entries(methods)
     .filter(([method]) => ['get', 'put', 'post', 'delete', 'patch'].includes(method))
