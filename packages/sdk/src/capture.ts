@@ -1,60 +1,10 @@
 import type { BatchResolution } from '@agentmeter/client';
+import { v7 as uuidv7 } from 'uuid';
 import type { MeterContext, OutcomeResolution, TrackEvent } from './types.js';
 
 /** The contract's `EventId` pattern. */
 const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:~-]*$/;
 const NON_ASCII = /[\u0080-\uffff]/;
-
-/** Random bytes for event ids, drawn 4 KiB at a time (`uuid` draws 256 bytes, a syscall, every 16 ids). */
-const POOL = new Uint8Array(4096);
-let poolAt = POOL.length;
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
-let lastMs = Number.NEGATIVE_INFINITY;
-let counter = 0;
-
-/** The offset of `count` fresh random bytes in POOL, refilling it when it runs out. */
-function randomBytes(count: number): number {
-  if (poolAt > POOL.length - count) {
-    globalThis.crypto.getRandomValues(POOL);
-    poolAt = 0;
-  }
-  const at = poolAt;
-  poolAt += count;
-  return at;
-}
-
-/**
- * A UUIDv7 laid out as `uuid`'s `v7()` lays it out (RFC 9562 method 1: a 32-bit counter, seeded
- * at random each millisecond and incremented within one, so ids minted in order sort in order),
- * with no Uint8Array per id: `track()` mints one per call. Random bytes are drawn as used: 4 for
- * the counter's seed once a millisecond, 6 for the tail of every id.
- */
-export function uuidv7(): string {
-  const now = Date.now();
-  if (now > lastMs) {
-    const seed = randomBytes(4);
-    counter =
-      ((POOL[seed] as number) << 23) |
-      ((POOL[seed + 1] as number) << 16) |
-      ((POOL[seed + 2] as number) << 8) |
-      (POOL[seed + 3] as number);
-    lastMs = now;
-  } else {
-    counter = (counter + 1) | 0;
-    if (counter === 0) lastMs++;
-  }
-  const at = randomBytes(6);
-  const ms = lastMs;
-  const hex = (byte: number) => HEX[byte & 0xff] as string;
-  // A concatenation is a tree of its 21 pieces (~450 bytes held for as long as the id is queued);
-  // toLowerCase returns one flat string, as `uuid`'s stringify does.
-  return (
-    `${hex(ms / 0x10000000000)}${hex(ms / 0x100000000)}${hex(ms / 0x1000000)}${hex(ms / 0x10000)}-` +
-    `${hex(ms / 0x100)}${hex(ms)}-${hex(0x70 | ((counter >>> 28) & 0x0f))}${hex(counter >>> 20)}-` +
-    `${hex(0x80 | ((counter >>> 14) & 0x3f))}${hex(counter >>> 6)}-${hex((counter << 2) | ((POOL[at] as number) & 0x03))}` +
-    `${hex(POOL[at + 1] as number)}${hex(POOL[at + 2] as number)}${hex(POOL[at + 3] as number)}${hex(POOL[at + 4] as number)}${hex(POOL[at + 5] as number)}`
-  ).toLowerCase();
-}
 
 const isLowSurrogate = (code: number): boolean => code >= 0xdc00 && code <= 0xdfff;
 
