@@ -18,7 +18,6 @@ const KNOWN = {
     ['shared-state.ts', 'layers.ts'],
     ['usage.ts', 'call-identity.ts', 'shared-state.ts', 'layers.ts'],
   ],
-  server: [['routes/traces-genai.ts', 'routes/traces-otlp.ts']],
 };
 
 /** A cycle's files in a fixed order, so that any rotation of it reads the same. */

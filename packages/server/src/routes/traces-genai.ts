@@ -2,7 +2,28 @@
 // (packages/otel/src/span-usage.ts, nesting.ts, attribution.ts): the server depends on no integration
 // package, so the rules are kept here too, and a parity test (traces-parity.test.ts) runs the same spans
 // through both.
-import type { OtlpSpan } from './traces-otlp.js';
+
+/** A span as the GenAI rules read it (the same shape as `@agentmeter/otel`'s `SpanView`). */
+export interface OtlpSpan {
+  name: string;
+  kind: number;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | undefined;
+  startMs: number;
+  endMs: number;
+  statusCode: number;
+  attributes: Record<string, unknown>;
+  resource: Record<string, unknown>;
+  scope: string | undefined;
+  /** The instrumentation scope's version (some instrumentations changed what they record between versions). */
+  scopeVersion?: string | undefined;
+  /**
+   * Why the span cannot be metered though it was read: an attribute metering reads (on the span or its
+   * resource) holds a string that is not valid Unicode. Such a span still counts for nesting.
+   */
+  invalid?: string;
+}
 
 export type SpanRole = 'own' | 'aggregate' | 'call';
 

@@ -19,7 +19,15 @@ import { promisify } from 'node:util';
 import { gunzip, inflate as inflateDeflate } from 'node:zlib';
 import protobuf from 'protobufjs/light.js';
 import { ApiError, validationError } from '../problem.js';
-import { BOUNDED_TEXT_ATTRIBUTES, isMeteringAttribute, MAX_METERING_KEY_BYTES } from './traces-genai.js';
+import {
+  BOUNDED_TEXT_ATTRIBUTES,
+  isMeteringAttribute,
+  MAX_METERING_KEY_BYTES,
+  type OtlpSpan,
+} from './traces-genai.js';
+
+// The decoded span's shape is the rules' (in traces-genai.ts, which this module imports one way).
+export type { OtlpSpan };
 
 /**
  * Spans read from one export. Above the OpenTelemetry Collector's default batch (8,192 spans), with room
@@ -31,28 +39,6 @@ export const MAX_SPANS_PER_EXPORT = 20_000;
 const SPANS_PER_SLICE = 1_000;
 /** Longest stretch of work before the event loop is given back. */
 const SLICE_MS = 10;
-
-/** A span as the GenAI rules read it (the same shape as `@agentmeter/otel`'s `SpanView`). */
-export interface OtlpSpan {
-  name: string;
-  kind: number;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | undefined;
-  startMs: number;
-  endMs: number;
-  statusCode: number;
-  attributes: Record<string, unknown>;
-  resource: Record<string, unknown>;
-  scope: string | undefined;
-  /** The instrumentation scope's version (some instrumentations changed what they record between versions). */
-  scopeVersion?: string | undefined;
-  /**
-   * Why the span cannot be metered though it was read: an attribute metering reads (on the span or its
-   * resource) holds a string that is not valid Unicode. Such a span still counts for nesting.
-   */
-  invalid?: string;
-}
 
 export type OtlpFormat = 'json' | 'protobuf';
 
