@@ -176,6 +176,31 @@ describe.each(VERSIONS)('responses and embeddings with $version', ({ OpenAI }) =
     expect(eventsOf(meter).map((event) => [event.tokens_input, event.tokens_output])).toEqual([[400, 50]]);
   });
 
+  it('meters a background response started through a withOptions() copy when the wrapped client retrieves it, once', async () => {
+    const scenario: ResponseScenario = { usage: responseUsage(300, 70) };
+    server.use(
+      http.post(`${BASE_URL}/responses`, () =>
+        HttpResponse.json({ ...responseBody(scenario, 'queued', false), background: true }),
+      ),
+      http.get(`${BASE_URL}/responses/${RESPONSE_ID}`, () =>
+        HttpResponse.json({ ...responseBody(scenario, 'completed'), background: true }),
+      ),
+    );
+    const { meter, openai } = setup();
+    // The copy and the client it came from share the running background calls: either settles them.
+    await openai
+      .withOptions({ timeout: 5000 })
+      .responses.create({ model: 'o3', input: 'Long task', background: true });
+    expect(meter.trackCalls).toBe(0);
+    expect((await openai.responses.retrieve(RESPONSE_ID)).status).toBe('completed');
+    expect(meter.trackCalls).toBe(1);
+    expect((await openai.withOptions({ timeout: 5000 }).responses.retrieve(RESPONSE_ID)).status).toBe(
+      'completed',
+    );
+    await settle();
+    expect(eventsOf(meter).map((event) => [event.tokens_input, event.tokens_output])).toEqual([[300, 70]]);
+  });
+
   it('meters embeddings (base64 decoded by the SDK, or floats) as input tokens only', async () => {
     server.use(embeddingsHandler(8));
     const { meter, openai } = setup();
