@@ -1,0 +1,56 @@
+/**
+ * `@agentmeter/sdk/integration`: what an integration (a provider wrapper such as
+ * `@agentmeter/openai`, a framework callback, a span processor) needs from the SDK, kept off the
+ * root entry that agent code imports. Agent code needs only `createMeter`, the `Meter` types and
+ * the errors; everything here is for the authors of integrations, documented in
+ * `docs/integrations.md`, and versioned like the rest of the package.
+ */
+export {
+  activeSpanContext,
+  type CallScope,
+  type CallSpan,
+  isUniqueResponseId,
+  observeClientFetch,
+  runInCallScope,
+} from './call-identity.js';
+export {
+  type LayerScope,
+  onUsage,
+  type RecordUsageOptions,
+  recordUsage,
+  runOuterLayer,
+  type UsageListener,
+  wasMeteredByProvider,
+} from './layers.js';
+export { backoffDelay, parseRetryAfter } from './retry-policy.js';
+export { isTokenCount, reconcileTokenCounts, type TokenCounts, tokenCount } from './token-counts.js';
+export {
+  deriveEventId,
+  hasUniqueResponseId,
+  type NormalizedUsage,
+  type UsageAttribution,
+  usageToEvent,
+} from './usage.js';
+export {
+  type AttributionField,
+  type AttributionOverrides,
+  type AttributionSettings,
+  applyAttributionOverrides,
+  baseAttribution,
+  describeValue,
+  expectedMessage,
+  IDENTIFIER_EXPECTATION,
+  isContractIdentifier,
+  isContractTierId,
+  isMeter,
+  isPlainObject,
+  MAX_METADATA_KEYS,
+  METER_EXPECTATION,
+  type OptionErrorFactory,
+  resolveWrapperSettings,
+  TIER_ID_EXPECTATION,
+  type ValidatedAttributionOptions,
+  validateAttributionOptions,
+  type WrapperArgumentErrors,
+  type WrapperSettings,
+} from './wrapper-options.js';
