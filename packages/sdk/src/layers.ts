@@ -4,14 +4,11 @@ import {
   type SharedRepeatingCall,
   sharedState,
 } from './shared-state.js';
-import type { Meter, TrackEvent } from './types.js';
-import {
-  deriveEventId,
-  hasUniqueResponseId,
-  type NormalizedUsage,
-  type UsageAttribution,
-  usageToEvent,
-} from './usage.js';
+import type { Meter } from './types.js';
+import { deriveEventId, hasUniqueResponseId, usageToEvent } from './usage.js';
+import type { NormalizedUsage, UsageAttribution, UsageListener } from './usage-types.js';
+
+export type { UsageListener } from './usage-types.js';
 
 /**
  * Exactly one meter event per provider call, however many layers see it.
@@ -217,12 +214,6 @@ function matchedUnder(usage: NormalizedUsage): boolean {
   return false;
 }
 
-/** Called for every usage record that became a meter event (after layer dedupe), with the Meter that queued it. */
-export type UsageListener = (
-  usage: NormalizedUsage,
-  event: TrackEvent & { event_id: string },
-  meter: Meter,
-) => void;
 const usageListeners = shared.usageListeners;
 
 /**

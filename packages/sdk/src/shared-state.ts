@@ -1,5 +1,5 @@
 import { type ContextStore, createContextStore } from '#als';
-import type { UsageListener } from './layers.js';
+import type { UsageListener } from './usage-types.js';
 
 /**
  * The SDK's process-wide state, shared by every copy of the SDK loaded in the process.

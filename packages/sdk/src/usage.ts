@@ -1,87 +1,8 @@
 import { isUniqueResponseId } from './call-identity.js';
 import type { Meter, TrackEvent } from './types.js';
+import type { NormalizedUsage, UsageAttribution } from './usage-types.js';
 
-/**
- * One model call's usage, normalized the same way for every provider and framework. Counts
- * follow the OpenTelemetry GenAI conventions: `inputTokens` is the whole input (cache reads and
- * writes included), `outputTokens` the whole output (reasoning included); the other counts are
- * subsets of those two and are never added to them again.
- */
-export interface NormalizedUsage {
-  /** `gen_ai.provider.name`: `openai`, `anthropic`, … */
-  provider: string;
-  /** `gen_ai.operation.name`: `chat`, `text_completion`, `embeddings`, `generate_content`. */
-  operation: string;
-  /** The model the caller asked for. */
-  requestModel?: string;
-  /** The model the provider says answered. */
-  responseModel?: string;
-  /** The provider's response id (`chatcmpl-…`, `resp_…`, `msg_…`). */
-  responseId?: string;
-  /**
-   * False when the provider's ids may repeat across calls whatever they look like: the id is then
-   * never the event's idempotency key nor a link between records. Default: `isUniqueResponseId()`
-   * decides (`chatcmpl-123` and Ollama's `chatcmpl-<0..998>` repeat; random ids do not).
-   */
-  responseIdIsUnique?: boolean;
-  /**
-   * The OpenTelemetry span of the call: for a provider wrapper, the span active when its request was
-   * sent (an instrumentation's call span, or the caller's span); for a layer reading spans, the span
-   * itself. Sent as the event's `call` link, so the server does not charge that span again.
-   */
-  traceId?: string;
-  spanId?: string;
-  /**
-   * For a layer that cannot see the call's own span (a LangChain callback): the span active when the
-   * call started, which an instrumentation's span of the call is a child of; and for a layer reading
-   * spans, the span's parent. A last-resort link (see docs/call-identity.md).
-   */
-  parentSpanId?: string;
-  /** True when the call was seen but reported no token counts at all (priced by its base fee only). */
-  usageMissing?: boolean;
-  inputTokens: number;
-  outputTokens: number;
-  cachedInputTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  /**
-   * Cache writes kept for an hour (Anthropic's `cache_creation.ephemeral_1h_input_tokens`): part of
-   * `cacheWriteTokens`, which counts every cache write. Absent: 0.
-   */
-  cacheWrite1hTokens?: number;
-  /**
-   * Uncached audio input: part of `inputTokens`, apart from `cachedInputTokens` and
-   * `cacheWriteTokens` (audio read from a cache is counted there only). Absent: 0.
-   */
-  audioInputTokens?: number;
-  /** Audio output: part of `outputTokens`. Absent: 0. */
-  audioOutputTokens?: number;
-  /** Web searches the provider ran for the call (requests, not tokens; part of no total). Absent: 0. */
-  webSearchRequests?: number;
-  /** When the call started (epoch milliseconds). */
-  startedAt?: number;
-  /** Wall time of the call, start to last byte. */
-  latencyMs?: number;
-  /** False when the usage is partial or missing: a stream broken off, aborted, or ended without its usage. */
-  complete: boolean;
-  streamed: boolean;
-  /** Host of the provider endpoint (`server.address`). */
-  serverAddress?: string;
-  serverPort?: number;
-  /** Low-cardinality error class when the call failed (`error.type`). */
-  errorType?: string;
-}
-
-/** Who a call is billed to and how; the fields of the meter event that do not come from usage. */
-export interface UsageAttribution {
-  agent_id?: string;
-  action?: string;
-  customer_id?: string;
-  tier?: string;
-  outcome?: TrackEvent['outcome'];
-  expires_at?: string;
-  metadata?: Record<string, unknown>;
-}
+export type { NormalizedUsage, UsageAttribution } from './usage-types.js';
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._:~-]*$/;
 /** A response id the contract's `call.response_id` takes: printable ASCII, at most 200 characters. */
@@ -101,16 +22,9 @@ function hash53(input: string): string {
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }
 
-let lastScopeKey: string | undefined;
-let lastScope = '';
-/** hash53 of the agent and action; a wrapper sends the same pair call after call, so the last one is kept. */
+/** hash53 of the agent and action (a short string: hashing it each call costs less than a module-level cache is worth). */
 function scopeHash(agentId: string, action: string): string {
-  const key = `${agentId}\u0000${action}`;
-  if (key !== lastScopeKey) {
-    lastScope = hash53(key);
-    lastScopeKey = key;
-  }
-  return lastScope;
+  return hash53(`${agentId}\u0000${action}`);
 }
 
 /**
