@@ -1,6 +1,13 @@
 export { parseCurrency } from './currencies.js';
 export { PricingError, type PricingErrorCode } from './errors.js';
 export {
+  IDENTIFIER_EXPECTATION,
+  isIdentifier,
+  isTierId,
+  MAX_IDENTIFIER_LENGTH,
+  TIER_ID_EXPECTATION,
+} from './identifier.js';
+export {
   divideRoundHalfEven,
   formatDecimal,
   formatMoney,
