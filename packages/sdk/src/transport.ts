@@ -1,4 +1,3 @@
-import pRetry from 'p-retry';
 import { AttemptError, backoffDelay, isRetryable, RETRY_AFTER_BUDGET_MS } from './retry-policy.js';
 import { AbortedError, type Cancellation, type Timers } from './timers.js';
 
@@ -97,50 +96,47 @@ export interface RetryOptions {
 }
 
 /**
- * Runs `operation(attemptNumber)` with p-retry. Consumed retries follow `backoffDelay`; a
- * Retry-After wait, and one immediate retry after a connection reset on the first attempt (a stale
- * keep-alive socket), are free. A Retry-After also pauses every other request of the Meter.
+ * Runs `operation(attemptNumber)` until it succeeds, fails for good, or the retry budget is spent.
+ * Consumed retries wait `backoffDelay`; a Retry-After wait, and one immediate retry after a
+ * connection reset on the first attempt (a stale keep-alive socket), are free. A Retry-After also
+ * pauses every other request of the Meter. A retry that would start after `deadline` is not made.
+ *
+ * A plain loop rather than p-retry: every wait here must be a Meter work timer (referenced only while
+ * someone awaits the Meter, so a background retry never holds a process open), jittered from the
+ * injected `random` (p-retry's jitter is `Math.random` × [1, 2]; ours is × [0.5, 1] with a floor),
+ * checked against the shutdown deadline before it starts, and stretched by Retry-After without using
+ * up the budget. With all of that in hooks, p-retry was left running a loop with no policy of its own.
  */
-export function withRetries<T>(
+export async function withRetries<T>(
   operation: (attemptNumber: number) => Promise<T>,
   options: RetryOptions,
 ): Promise<T> {
   const { maxRetries, timers, cancel, deadline, random = Math.random } = options;
   let retryAfterSpent = 0;
-  const isFree = (error: Error, attemptNumber: number): boolean =>
-    error instanceof AttemptError &&
-    (error.retryAfterMs !== undefined || (attemptNumber === 1 && error.connectionReset));
-  return pRetry(
-    async (attemptNumber) => {
+  let retriesConsumed = 0;
+  for (let attemptNumber = 1; ; attemptNumber++) {
+    if (cancel.aborted) throw new AbortedError();
+    try {
       await timers.waitForPause(cancel);
-      return operation(attemptNumber);
-    },
-    {
-      retries: Number.POSITIVE_INFINITY,
-      minTimeout: 0,
-      factor: 1,
-      randomize: false,
-      signal: cancel.signal,
-      shouldConsumeRetry: ({ error, attemptNumber }) => !isFree(error, attemptNumber),
-      shouldRetry: async ({ error, attemptNumber, retriesConsumed }) => {
-        if (!(error instanceof AttemptError) || !isRetryable(error)) return false;
-        let wait: number;
-        if (error.retryAfterMs !== undefined) {
-          timers.pause(Date.now() + error.retryAfterMs);
-          wait = Math.max(error.retryAfterMs, backoffDelay(retriesConsumed, random()));
-          retryAfterSpent += wait;
-          if (retryAfterSpent > RETRY_AFTER_BUDGET_MS) return false;
-        } else if (attemptNumber === 1 && error.connectionReset) {
-          wait = 0;
-        } else {
-          if (retriesConsumed >= maxRetries) return false;
-          wait = backoffDelay(retriesConsumed, random());
-        }
-        const limit = deadline?.();
-        if (limit !== undefined && Date.now() + wait > limit) throw new AbortedError();
-        await timers.sleep(wait, cancel);
-        return true;
-      },
-    },
-  );
+      return await operation(attemptNumber);
+    } catch (error) {
+      if (!(error instanceof AttemptError) || !isRetryable(error)) throw error;
+      let wait: number;
+      if (error.retryAfterMs !== undefined) {
+        timers.pause(Date.now() + error.retryAfterMs);
+        wait = Math.max(error.retryAfterMs, backoffDelay(retriesConsumed, random()));
+        retryAfterSpent += wait;
+        if (retryAfterSpent > RETRY_AFTER_BUDGET_MS) throw error;
+      } else if (attemptNumber === 1 && error.connectionReset) {
+        wait = 0;
+      } else {
+        if (retriesConsumed >= maxRetries) throw error;
+        wait = backoffDelay(retriesConsumed, random());
+        retriesConsumed++;
+      }
+      const limit = deadline?.();
+      if (limit !== undefined && Date.now() + wait > limit) throw new AbortedError();
+      await timers.sleep(wait, cancel);
+    }
+  }
 }
