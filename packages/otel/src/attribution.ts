@@ -1,4 +1,5 @@
 import type { MeterContext } from '@agentmeter/sdk';
+import { isContractIdentifier } from '@agentmeter/sdk/integration';
 import * as semconv from './semconv.js';
 import type { SpanView } from './span-usage.js';
 import type { AttributeSource, FinishedSpan, SpanAttributionMap } from './types.js';
@@ -19,11 +20,9 @@ const DEFAULT_KEYS: Record<Field, readonly string[]> = {
   customer_id: [semconv.ATTR_AGENTMETER_CUSTOMER_ID],
 };
 
-/** The contract's `Identifier`: 1 to 128 characters without control characters. */
+/** The value, when it is a contract `Identifier` (1 to 128 code points, no control characters). */
 function identifier(value: unknown): string | undefined {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 128) return undefined;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the contract forbids control characters.
-  return /[\u0000-\u001f\u007f]/.test(value) ? undefined : value;
+  return isContractIdentifier(value) ? value : undefined;
 }
 
 function fromKeys(view: SpanView, keys: readonly string[]): string | undefined {

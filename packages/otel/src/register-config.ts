@@ -1,11 +1,6 @@
+import { IDENTIFIER_EXPECTATION, isContractIdentifier } from '@agentmeter/sdk/integration';
 import type { AutoMeterAttribution } from './auto-instrumentation.js';
 import { readEnv } from './stability.js';
-
-/** The contract's `Identifier`: 1 to 128 characters without control characters. */
-function isIdentifier(value: string): boolean {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the contract forbids control characters.
-  return value.length > 0 && value.length <= 128 && !/[\u0000-\u001f\u007f]/.test(value);
-}
 
 /**
  * The attribution `node --import @agentmeter/otel/register` meters under, from the environment:
@@ -19,9 +14,9 @@ export function attributionFromEnv(
   const read = (name: string, fallback?: string): string | undefined => {
     const raw = env(name);
     const value = raw === undefined || raw.trim() === '' ? fallback : raw.trim();
-    if (value !== undefined && !isIdentifier(value)) {
+    if (value !== undefined && !isContractIdentifier(value)) {
       throw new TypeError(
-        `Expected \`${name}\` to be 1 to 128 characters without control characters, got ${JSON.stringify(raw)}.`,
+        `Expected \`${name}\` to be ${IDENTIFIER_EXPECTATION}, got ${JSON.stringify(raw)}.`,
       );
     }
     return value;
@@ -30,7 +25,7 @@ export function attributionFromEnv(
   const attribution: AutoMeterAttribution = {
     agent_id: read(
       'AGENTMETER_AGENT_ID',
-      serviceName && isIdentifier(serviceName) ? serviceName : 'default',
+      serviceName && isContractIdentifier(serviceName) ? serviceName : 'default',
     )!,
     action: read('AGENTMETER_ACTION', 'model_call')!,
   };
