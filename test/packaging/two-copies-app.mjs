@@ -10,15 +10,17 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { withMeter } from '@agentmeter/openai';
-import * as appSdk from '@agentmeter/sdk';
+import { createMeter } from '@agentmeter/sdk';
+import * as appSdk from '@agentmeter/sdk/integration';
 import OpenAI from 'openai';
 
-const { createMeter, onUsage, recordUsage, runOuterLayer } = appSdk;
+const { onUsage, recordUsage, runOuterLayer } = appSdk;
 
-// Where each copy lives, and the module the wrapper really runs: the nested copy's own instance.
-const appCopy = realpathSync(fileURLToPath(import.meta.resolve('@agentmeter/sdk')));
+// Where each copy lives, and the module the wrapper really runs: the nested copy's own instance of
+// the integration entry, through which it meters.
+const appCopy = realpathSync(fileURLToPath(import.meta.resolve('@agentmeter/sdk/integration')));
 const wrapperEntry = fileURLToPath(import.meta.resolve('@agentmeter/openai'));
-const nestedCopy = realpathSync(createRequire(wrapperEntry).resolve('@agentmeter/sdk'));
+const nestedCopy = realpathSync(createRequire(wrapperEntry).resolve('@agentmeter/sdk/integration'));
 const nestedSdk = await import(pathToFileURL(nestedCopy).href);
 
 const meter = createMeter({ apiKey: process.env.METER_KEY, baseUrl: process.env.METER_URL });

@@ -63,7 +63,7 @@ function buildApp(): void {
   installCopy('sdk', join(modules, '@agentmeter/sdk'));
   installCopy('openai', join(modules, '@agentmeter/openai'));
   installCopy('sdk', join(modules, '@agentmeter/openai/node_modules/@agentmeter/sdk'));
-  for (const name of ['@agentmeter/client', '@agentmeter/pricing', 'p-retry', 'uuid'])
+  for (const name of ['@agentmeter/client', '@agentmeter/pricing', 'uuid'])
     link(name, 'packages/sdk');
   link('openai', 'packages/openai');
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
@@ -141,9 +141,9 @@ describe('an app with two copies of @agentmeter/sdk', () => {
     const report = await runApp({ METER_URL: metering.url, METER_KEY: ADMIN_KEY, OPENAI_URL: openai.url });
 
     // Two copies on disk, of the same build, each loaded as its own module instance.
-    expect(report.appCopy).toBe(join(app, 'node_modules/@agentmeter/sdk/dist/index.js'));
+    expect(report.appCopy).toBe(join(app, 'node_modules/@agentmeter/sdk/dist/integration.js'));
     expect(report.nestedCopy).toBe(
-      join(app, 'node_modules/@agentmeter/openai/node_modules/@agentmeter/sdk/dist/index.js'),
+      join(app, 'node_modules/@agentmeter/openai/node_modules/@agentmeter/sdk/dist/integration.js'),
     );
     expect(readFileSync(report.nestedCopy, 'utf8')).toBe(readFileSync(report.appCopy, 'utf8'));
     expect(report.distinctInstances).toBe(true);

@@ -1,4 +1,4 @@
-import type { NormalizedUsage } from '@agentmeter/sdk';
+import type { NormalizedUsage } from '@agentmeter/sdk/integration';
 
 /** One chat call's usage as a layer hands it to `recordUsage`: 1,200 in, 300 out, `extra` on top. */
 export const chatUsage = (

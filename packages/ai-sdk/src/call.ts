@@ -1,12 +1,12 @@
+import type { MeterContext } from '@agentmeter/sdk';
 import {
   activeSpanContext,
   type CallSpan,
   type LayerScope,
-  type MeterContext,
   type NormalizedUsage,
   recordUsage,
   type UsageAttribution,
-} from '@agentmeter/sdk';
+} from '@agentmeter/sdk/integration';
 import { type MiddlewareSettings, resolveAttribution } from './options.js';
 import { normalizeUsage } from './usage.js';
 

@@ -1,4 +1,5 @@
-import { type Meter, runOuterLayer } from '@agentmeter/sdk';
+import type { Meter } from '@agentmeter/sdk';
+import { runOuterLayer } from '@agentmeter/sdk/integration';
 import type { LanguageModelMiddleware } from 'ai';
 import { MeteredStep } from './call.js';
 import { resolveSettings } from './options.js';

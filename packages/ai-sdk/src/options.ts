@@ -6,7 +6,7 @@ import {
   resolveWrapperSettings,
   type UsageAttribution,
   type WrapperSettings,
-} from '@agentmeter/sdk';
+} from '@agentmeter/sdk/integration';
 import { AiSdkMeterError } from './errors.js';
 
 /** The validated options, as the middleware uses them. */

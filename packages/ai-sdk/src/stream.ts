@@ -1,4 +1,4 @@
-import type { LayerScope } from '@agentmeter/sdk';
+import type { LayerScope } from '@agentmeter/sdk/integration';
 import type { MeteredStep } from './call.js';
 
 interface ObservingTransformer<T> {

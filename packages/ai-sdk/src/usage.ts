@@ -1,4 +1,9 @@
-import { type TokenCounts as Counts, isTokenCount, reconcileTokenCounts, tokenCount } from '@agentmeter/sdk';
+import {
+  type TokenCounts as Counts,
+  isTokenCount,
+  reconcileTokenCounts,
+  tokenCount,
+} from '@agentmeter/sdk/integration';
 
 /** One model step's token counts, normalized: `inputTokens` includes cache; subsets never added twice. */
 export interface TokenCounts extends Counts {

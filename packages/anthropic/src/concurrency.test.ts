@@ -1,4 +1,4 @@
-import { recordUsage, runOuterLayer, wasMeteredByProvider } from '@agentmeter/sdk';
+import { recordUsage, runOuterLayer, wasMeteredByProvider } from '@agentmeter/sdk/integration';
 import { describe, expect, it } from 'vitest';
 import {
   createClient,

@@ -1,4 +1,9 @@
-import { type CallScope, type NormalizedUsage, recordUsage, type UsageAttribution } from '@agentmeter/sdk';
+import {
+  type CallScope,
+  type NormalizedUsage,
+  recordUsage,
+  type UsageAttribution,
+} from '@agentmeter/sdk/integration';
 import { appendCompletion, promptText, TextCollector, withContent } from './content.js';
 import type { MeterSettings } from './options.js';
 import { UsageAccumulator } from './usage-accumulator.js';

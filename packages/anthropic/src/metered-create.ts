@@ -1,4 +1,4 @@
-import { runInCallScope } from '@agentmeter/sdk';
+import { runInCallScope } from '@agentmeter/sdk/integration';
 import { MeteredCall } from './metered-call.js';
 import { isAsyncIterable, isStreamLike, meterIterable, meterStream } from './metered-stream.js';
 import type { MeterSettings } from './options.js';

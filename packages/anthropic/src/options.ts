@@ -1,4 +1,4 @@
-import { expectedMessage, resolveWrapperSettings, type WrapperSettings } from '@agentmeter/sdk';
+import { expectedMessage, resolveWrapperSettings, type WrapperSettings } from '@agentmeter/sdk/integration';
 import { AnthropicMeterError } from './errors.js';
 
 /** The validated options, as the metering code uses them. */

@@ -1,4 +1,5 @@
-import { type Meter, observeClientFetch } from '@agentmeter/sdk';
+import type { Meter } from '@agentmeter/sdk';
+import { observeClientFetch } from '@agentmeter/sdk/integration';
 import { AnthropicMeterError } from './errors.js';
 import { meteredCreate } from './metered-create.js';
 import { type MeterSettings, resolveSettings } from './options.js';

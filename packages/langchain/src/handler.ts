@@ -1,11 +1,11 @@
+import type { Meter } from '@agentmeter/sdk';
 import {
   activeSpanContext,
   type CallSpan,
-  type Meter,
   type NormalizedUsage,
   recordUsage,
   type UsageAttribution,
-} from '@agentmeter/sdk';
+} from '@agentmeter/sdk/integration';
 import { BaseCallbackHandler, type HandleLLMNewTokenCallbackFields } from '@langchain/core/callbacks/base';
 import type { Serialized } from '@langchain/core/load/serializable';
 import type { BaseMessage } from '@langchain/core/messages';

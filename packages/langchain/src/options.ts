@@ -4,7 +4,7 @@ import {
   resolveWrapperSettings,
   type UsageAttribution,
   type WrapperSettings,
-} from '@agentmeter/sdk';
+} from '@agentmeter/sdk/integration';
 import { LangChainMeterError } from './errors.js';
 
 /** The validated options, as the handler uses them. */

@@ -1,4 +1,9 @@
-import { type TokenCounts as Counts, isTokenCount, reconcileTokenCounts, tokenCount } from '@agentmeter/sdk';
+import {
+  type TokenCounts as Counts,
+  isTokenCount,
+  reconcileTokenCounts,
+  tokenCount,
+} from '@agentmeter/sdk/integration';
 import type { LLMResult } from '@langchain/core/outputs';
 
 /** Token counts of one provider call, normalized (`inputTokens` includes cache; subsets never added twice). */

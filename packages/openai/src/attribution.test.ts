@@ -1,5 +1,5 @@
 // Who a call is billed to: defaults, context, concurrency, stacked layers, privacy.
-import { deriveEventId, runOuterLayer, wasMeteredByProvider } from '@agentmeter/sdk';
+import { deriveEventId, runOuterLayer, wasMeteredByProvider } from '@agentmeter/sdk/integration';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_LIMIT } from './content.js';
 import { CHAT_ID, chatHandler, eachWithOwnId, newClient, settle, usage, VERSIONS } from './test-fixtures.js';

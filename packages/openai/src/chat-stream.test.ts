@@ -1,5 +1,5 @@
 // Chat calls that do not end well: early break, abort, stream errors, rejected requests.
-import { deriveEventId } from '@agentmeter/sdk';
+import { deriveEventId } from '@agentmeter/sdk/integration';
 import { describe, expect, it } from 'vitest';
 import {
   CHAT_ID,

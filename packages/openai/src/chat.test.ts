@@ -1,4 +1,4 @@
-import { deriveEventId, onUsage } from '@agentmeter/sdk';
+import { deriveEventId, onUsage } from '@agentmeter/sdk/integration';
 import { describe, expect, it } from 'vitest';
 import {
   CHAT_ID,

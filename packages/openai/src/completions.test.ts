@@ -1,6 +1,6 @@
 // The other token-billed calls: legacy text completions and `responses.compact` (openai 6 and newer:
 // the openai 5 lane, test/lanes/openai5, reports it skipped, the client there has no such method).
-import { onUsage } from '@agentmeter/sdk';
+import { onUsage } from '@agentmeter/sdk/integration';
 import { HttpResponse, http } from 'msw';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 // End to end: the real openai client (its HTTP answered by msw) → withMeter → the real Meter → the
 // real server (in-process, SQLite file) → the price the server charged, for openai v6 and v5.
-import { onUsage } from '@agentmeter/sdk';
+import { onUsage } from '@agentmeter/sdk/integration';
 import { describe, expect, it } from 'vitest';
 import { useMeteringServer } from '../../../test/support/metering-server.js';
 import { chatHandler, newClient, usage, VERSIONS } from './test-fixtures.js';

@@ -1,11 +1,11 @@
+import type { MeterContext } from '@agentmeter/sdk';
 import {
   type CallScope,
-  type MeterContext,
   type NormalizedUsage,
   recordUsage,
   type TokenCounts,
   type UsageAttribution,
-} from '@agentmeter/sdk';
+} from '@agentmeter/sdk/integration';
 import { addContent, requestContent } from './content.js';
 import { ZERO_COUNTS } from './normalize.js';
 import type { MeterConfig } from './options.js';

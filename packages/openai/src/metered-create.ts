@@ -1,4 +1,4 @@
-import { runInCallScope } from '@agentmeter/sdk';
+import { runInCallScope } from '@agentmeter/sdk/integration';
 import type { PendingResponses } from './background.js';
 import { ChatStreamObserver, chatOutcome, withStreamUsage } from './chat.js';
 import { type Api, MeteredCall, serverOf } from './metered-call.js';

@@ -1,7 +1,7 @@
 // OpenAI usage objects → token counts, following the OpenTelemetry GenAI conventions: input is the
 // whole prompt (cache reads and writes included), output the whole completion (reasoning included);
 // cached, cache-write and reasoning counts are subsets and are never added on top.
-import type { TokenCounts } from '@agentmeter/sdk';
+import type { TokenCounts } from '@agentmeter/sdk/integration';
 
 export const ZERO_COUNTS: Readonly<TokenCounts> = Object.freeze({
   inputTokens: 0,

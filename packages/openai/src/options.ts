@@ -1,10 +1,10 @@
+import type { Meter } from '@agentmeter/sdk';
 import {
   expectedMessage,
   isMeter,
   isPlainObject,
-  type Meter,
   validateAttributionOptions,
-} from '@agentmeter/sdk';
+} from '@agentmeter/sdk/integration';
 import { OpenAIMeterError } from './errors.js';
 import type { WithMeterOptions } from './types.js';
 

@@ -1,4 +1,4 @@
-import { deriveEventId, onUsage } from '@agentmeter/sdk';
+import { deriveEventId, onUsage } from '@agentmeter/sdk/integration';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { BASE_URL, CHAT_MODEL, settle, sseResponse, VERSIONS } from './test-fixtures.js';

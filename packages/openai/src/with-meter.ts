@@ -1,4 +1,5 @@
-import { type Meter, observeClientFetch } from '@agentmeter/sdk';
+import type { Meter } from '@agentmeter/sdk';
+import { observeClientFetch } from '@agentmeter/sdk/integration';
 import { PendingResponses, settlingMethod } from './background.js';
 import type { Api } from './metered-call.js';
 import { meteredCreate } from './metered-create.js';

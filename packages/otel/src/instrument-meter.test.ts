@@ -1,4 +1,4 @@
-import { type NormalizedUsage, recordUsage, type UsageAttribution } from '@agentmeter/sdk';
+import { type NormalizedUsage, recordUsage, type UsageAttribution } from '@agentmeter/sdk/integration';
 import { createTestMeter, type TestMeter } from '@agentmeter/sdk/testing';
 import { metrics, SpanKind, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';

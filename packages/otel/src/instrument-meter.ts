@@ -1,4 +1,5 @@
-import { type Meter, type NormalizedUsage, onUsage, type PricedEvent } from '@agentmeter/sdk';
+import type { Meter, PricedEvent } from '@agentmeter/sdk';
+import { type NormalizedUsage, onUsage } from '@agentmeter/sdk/integration';
 import { context, metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type CallRecord, CallRegistry } from './call-registry.js';
 import { CallMetrics } from './metrics.js';

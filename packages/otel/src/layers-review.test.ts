@@ -1,6 +1,6 @@
 // Regressions an outside review found in the in-process layer rules (repeating or absent ids, the last
 // resort): each asserted the right number of events and failed on the code before its fix.
-import { recordUsage } from '@agentmeter/sdk';
+import { recordUsage } from '@agentmeter/sdk/integration';
 import { createTestMeter } from '@agentmeter/sdk/testing';
 import { describe, expect, it } from 'vitest';
 import { chatUsage as usage } from '../../../test/support/normalized-usage.js';

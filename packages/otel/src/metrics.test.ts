@@ -1,5 +1,5 @@
 import { withMeter } from '@agentmeter/openai';
-import { deriveEventId } from '@agentmeter/sdk';
+import { deriveEventId } from '@agentmeter/sdk/integration';
 import { createTestMeter } from '@agentmeter/sdk/testing';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';

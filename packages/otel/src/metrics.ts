@@ -1,4 +1,5 @@
-import type { NormalizedUsage, PricedEvent } from '@agentmeter/sdk';
+import type { PricedEvent } from '@agentmeter/sdk';
+import type { NormalizedUsage } from '@agentmeter/sdk/integration';
 import type { Attributes, Counter, Histogram, MeterProvider, Meter as OtelMeter } from '@opentelemetry/api';
 import * as semconv from './semconv.js';
 import { isEmbeddings, type ObservedEvent } from './span-attributes.js';

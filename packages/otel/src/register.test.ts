@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { deriveEventId } from '@agentmeter/sdk';
+import { deriveEventId } from '@agentmeter/sdk/integration';
 import { type RunningServer, startServer } from '@agentmeter/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { built, REPO } from '../../../test/support/processes.js';

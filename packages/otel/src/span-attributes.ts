@@ -1,4 +1,5 @@
-import type { NormalizedUsage, PricedEvent, TrackEvent } from '@agentmeter/sdk';
+import type { PricedEvent, TrackEvent } from '@agentmeter/sdk';
+import type { NormalizedUsage } from '@agentmeter/sdk/integration';
 import type { Attributes } from '@opentelemetry/api';
 import * as semconv from './semconv.js';
 import type { SemconvVersion } from './stability.js';

@@ -1,5 +1,5 @@
 import { withMeter } from '@agentmeter/openai';
-import { type NormalizedUsage, recordUsage } from '@agentmeter/sdk';
+import { type NormalizedUsage, recordUsage } from '@agentmeter/sdk/integration';
 import { createTestMeter, type TestMeter } from '@agentmeter/sdk/testing';
 import type { LanguageModelV2, LanguageModelV2StreamPart, LanguageModelV3 } from '@ai-sdk/provider';
 import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';

@@ -1,4 +1,5 @@
-import { hasUniqueResponseId, type Meter, type NormalizedUsage, onUsage, recordUsage } from '@agentmeter/sdk';
+import type { Meter } from '@agentmeter/sdk';
+import { hasUniqueResponseId, type NormalizedUsage, onUsage, recordUsage } from '@agentmeter/sdk/integration';
 import { type Context, type HrTime, propagation } from '@opentelemetry/api';
 import { attributionOf, FIELDS, type StartScope } from './attribution.js';
 import { NestingRule } from './nesting.js';

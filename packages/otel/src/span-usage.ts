@@ -1,4 +1,4 @@
-import type { NormalizedUsage } from '@agentmeter/sdk';
+import type { NormalizedUsage } from '@agentmeter/sdk/integration';
 import type { NestingNode } from './nesting.js';
 import * as semconv from './semconv.js';
 

@@ -1,5 +1,5 @@
 import { withMeter } from '@agentmeter/anthropic';
-import { deriveEventId } from '@agentmeter/sdk';
+import { deriveEventId } from '@agentmeter/sdk/integration';
 import { createTestMeter } from '@agentmeter/sdk/testing';
 import { SpanKind } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

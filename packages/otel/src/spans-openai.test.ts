@@ -1,5 +1,5 @@
 import { withMeter } from '@agentmeter/openai';
-import { deriveEventId } from '@agentmeter/sdk';
+import { deriveEventId } from '@agentmeter/sdk/integration';
 import { createTestMeter } from '@agentmeter/sdk/testing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';

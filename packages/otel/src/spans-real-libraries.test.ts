@@ -1,6 +1,11 @@
 // The span processor on spans made by the real instrumentation libraries (OpenLLMetry 0.27.0, OpenInference
 // openai 4.2.7, the Anthropic SDK's own tracing) around real clients answering canned provider responses.
-import { activeSpanContext, type CallSpan, type NormalizedUsage, recordUsage } from '@agentmeter/sdk';
+import {
+  activeSpanContext,
+  type CallSpan,
+  type NormalizedUsage,
+  recordUsage,
+} from '@agentmeter/sdk/integration';
 import { createTestMeter, type TestMeter } from '@agentmeter/sdk/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AgentMeterSpanProcessor } from './span-processor.js';

@@ -1,25 +1,11 @@
-export {
-  activeSpanContext,
-  type CallScope,
-  type CallSpan,
-  isUniqueResponseId,
-  observeClientFetch,
-  runInCallScope,
-} from './call-identity.js';
+/**
+ * `@agentmeter/sdk`: what agent code imports. `createMeter`, the `Meter` and its types, and the
+ * errors it throws. What integrations (provider wrappers, framework callbacks, span processors)
+ * need is in `@agentmeter/sdk/integration`; the in-memory Meter for tests in `@agentmeter/sdk/testing`.
+ */
 export { MeterError } from './errors.js';
-export {
-  type LayerScope,
-  onUsage,
-  type RecordUsageOptions,
-  recordUsage,
-  runOuterLayer,
-  type UsageListener,
-  wasMeteredByProvider,
-} from './layers.js';
 export { createMeter } from './meter.js';
 export type { MeterOptions, OutboxOptions, OverflowPolicy } from './options.js';
-export { backoffDelay, parseRetryAfter } from './retry-policy.js';
-export { isTokenCount, reconcileTokenCounts, type TokenCounts, tokenCount } from './token-counts.js';
 export type {
   Meter,
   MeterContext,
@@ -31,33 +17,3 @@ export type {
   ShutdownResult,
   TrackEvent,
 } from './types.js';
-export {
-  deriveEventId,
-  hasUniqueResponseId,
-  type NormalizedUsage,
-  type UsageAttribution,
-  usageToEvent,
-} from './usage.js';
-export {
-  type AttributionField,
-  type AttributionOverrides,
-  type AttributionSettings,
-  applyAttributionOverrides,
-  baseAttribution,
-  describeValue,
-  expectedMessage,
-  IDENTIFIER_EXPECTATION,
-  isContractIdentifier,
-  isContractTierId,
-  isMeter,
-  isPlainObject,
-  MAX_METADATA_KEYS,
-  METER_EXPECTATION,
-  type OptionErrorFactory,
-  resolveWrapperSettings,
-  TIER_ID_EXPECTATION,
-  type ValidatedAttributionOptions,
-  validateAttributionOptions,
-  type WrapperArgumentErrors,
-  type WrapperSettings,
-} from './wrapper-options.js';

@@ -5,16 +5,16 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chatUsage as usage } from '../../../test/support/normalized-usage.js';
-import type { NormalizedUsage, UsageListener } from './index.js';
+import type { NormalizedUsage, UsageListener } from './integration.js';
 import { SHARED_STATE_KEY } from './shared-state.js';
 import { createTestMeter } from './testing.js';
 
-type Sdk = typeof import('./index.js');
+type Sdk = typeof import('./integration.js');
 
 /** A fresh instance of the SDK's modules: nothing module-scoped is shared with the earlier ones. */
 async function freshCopy(): Promise<Sdk> {
   vi.resetModules();
-  return import('./index.js');
+  return import('./integration.js');
 }
 
 const attribution = { agent_id: 'bot', action: 'answer' };
