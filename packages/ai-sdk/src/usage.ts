@@ -1,12 +1,12 @@
 import {
-  type TokenCounts as Counts,
+  type NormalizedTokenCounts as Counts,
   isTokenCount,
   reconcileTokenCounts,
   tokenCount,
 } from '@agentmeter/sdk/integration';
 
 /** One model step's token counts, normalized: `inputTokens` includes cache; subsets never added twice. */
-export interface TokenCounts extends Counts {
+export interface StepTokenCounts extends Counts {
   /** False when the provider did not report the input or output total. */
   complete: boolean;
   /** True when the provider reported no token count at all (neither total, nor any part). */
@@ -20,7 +20,7 @@ type Bag = Record<string, unknown> | undefined;
  * cacheRead, cacheWrite }`, `outputTokens: { total, text, reasoning }`. Totals are inclusive; a
  * missing total is rebuilt from its parts when they are there.
  */
-function fromNested(usage: Record<string, unknown>): TokenCounts {
+function fromNested(usage: Record<string, unknown>): StepTokenCounts {
   const input = usage['inputTokens'] as Bag;
   const output = usage['outputTokens'] as Bag;
   const cacheRead = tokenCount(input?.['cacheRead']);
@@ -53,7 +53,11 @@ function fromNested(usage: Record<string, unknown>): TokenCounts {
  * `providerMetadata.anthropic.cacheCreationInputTokens`); Google's `outputTokens` excludes reasoning,
  * which `totalTokens = input + output + reasoning` reveals.
  */
-function fromFlat(usage: Record<string, unknown>, provider: string, providerMetadata: unknown): TokenCounts {
+function fromFlat(
+  usage: Record<string, unknown>,
+  provider: string,
+  providerMetadata: unknown,
+): StepTokenCounts {
   const input = usage['inputTokens'];
   const output = usage['outputTokens'];
   const total = usage['totalTokens'];
@@ -153,7 +157,7 @@ function billedApart(raw: Bag): BilledApart {
 }
 
 /** Normalizes a step's usage, whichever language-model specification produced it. */
-export function normalizeUsage(usage: unknown, provider: string, providerMetadata: unknown): TokenCounts {
+export function normalizeUsage(usage: unknown, provider: string, providerMetadata: unknown): StepTokenCounts {
   if (typeof usage !== 'object' || usage === null) {
     return {
       inputTokens: 0,

@@ -23,7 +23,7 @@ export interface AnthropicUsageLike {
 }
 
 /** The token counts of one call, in the provider's own buckets (`undefined` = never reported). */
-export interface TokenCounts {
+export interface UsageCounts {
   input: number | undefined;
   output: number | undefined;
   cacheRead: number | undefined;
@@ -41,7 +41,7 @@ function count(value: unknown): number | undefined {
 }
 
 export class UsageAccumulator {
-  readonly counts: TokenCounts = {
+  readonly counts: UsageCounts = {
     input: undefined,
     output: undefined,
     cacheRead: undefined,

@@ -14,12 +14,12 @@ import { type HandlerSettings, resolveAttribution, resolveSettings } from './opt
 import type { AgentMeterCallbackHandlerOptions } from './types.js';
 import {
   addCounts,
+  type CallTokenCounts,
   countsFromUsageMetadata,
   type FoundCall,
   findCalls,
   type MessageLike,
   responseIdOf,
-  type TokenCounts,
   usageMetadataOf,
   ZERO,
 } from './usage.js';
@@ -36,7 +36,7 @@ interface RunState {
   /** Chunks seen through `handleLLMNewToken` (a streamed call). */
   chunks: number;
   /** Usage carried by those chunks, added up like LangChain merges them. */
-  streamed: TokenCounts | undefined;
+  streamed: CallTokenCounts | undefined;
   /** The provider response id seen on a chunk. */
   responseId: string | undefined;
   /** Stops listening to the call's abort signal. */

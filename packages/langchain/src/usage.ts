@@ -1,5 +1,5 @@
 import {
-  type TokenCounts as Counts,
+  type NormalizedTokenCounts as Counts,
   isTokenCount,
   reconcileTokenCounts,
   tokenCount,
@@ -7,14 +7,14 @@ import {
 import type { LLMResult } from '@langchain/core/outputs';
 
 /** Token counts of one provider call, normalized (`inputTokens` includes cache; subsets never added twice). */
-export interface TokenCounts extends Counts {
+export interface CallTokenCounts extends Counts {
   /** False when a required count was missing or not a count. */
   complete: boolean;
 }
 
 /** One provider call found in an `LLMResult`. */
 export interface FoundCall {
-  counts: TokenCounts;
+  counts: CallTokenCounts;
   /** The provider's response id (`chatcmpl-…`, `msg_…`) or LangChain's `run-…` id. */
   responseId?: string;
   /** The model the provider says answered (`response_metadata.model_name` / `.model`). */
@@ -27,7 +27,7 @@ export interface FoundCall {
 
 type Details = Record<string, unknown> | undefined;
 
-export const ZERO: TokenCounts = {
+export const ZERO: CallTokenCounts = {
   inputTokens: 0,
   outputTokens: 0,
   cachedInputTokens: 0,
@@ -58,7 +58,7 @@ function isUsageObject(usage: unknown): usage is Record<string, unknown> {
  * does not say how much of the cache read was audio, so audio input is cut to what the cache reads
  * and writes leave of the input.
  */
-export function countsFromUsageMetadata(usage: unknown): TokenCounts | undefined {
+export function countsFromUsageMetadata(usage: unknown): CallTokenCounts | undefined {
   if (!isUsageObject(usage)) return undefined;
   const metadata = usage;
   const input = metadata['input_tokens'];
@@ -71,7 +71,7 @@ export function countsFromUsageMetadata(usage: unknown): TokenCounts | undefined
     outputDetails?.['reasoning'],
   ];
   if (!isTokenCount(input) && !isTokenCount(output) && !parts.some(isTokenCount)) return undefined;
-  const counts: TokenCounts = {
+  const counts: CallTokenCounts = {
     inputTokens: tokenCount(input),
     outputTokens: tokenCount(output),
     cachedInputTokens: tokenCount(inputDetails?.['cache_read']),
@@ -140,7 +140,7 @@ const OPTIONAL_COUNTS = [
 ] as const;
 
 /** Drops the optional counts that are zero, so a call without them has the same counts as before. */
-function withoutZeros(counts: TokenCounts): TokenCounts {
+function withoutZeros(counts: CallTokenCounts): CallTokenCounts {
   for (const key of OPTIONAL_COUNTS) if (counts[key] === 0) delete counts[key];
   return counts;
 }
@@ -153,7 +153,7 @@ function withoutZeros(counts: TokenCounts): TokenCounts {
  * `message_delta`, whose usage LangChain does not keep, so only a count already on `message_start`
  * is seen.
  */
-function withProviderUsage(counts: TokenCounts, message: MessageLike | undefined): TokenCounts {
+function withProviderUsage(counts: CallTokenCounts, message: MessageLike | undefined): CallTokenCounts {
   const usage = message?.response_metadata?.['usage'] as Details;
   if (!isUsageObject(usage)) return counts;
   const lifetimes = usage['cache_creation'] as Details;
@@ -161,7 +161,7 @@ function withProviderUsage(counts: TokenCounts, message: MessageLike | undefined
   const cacheWrite1h = tokenCount(lifetimes?.['ephemeral_1h_input_tokens']);
   const webSearches = tokenCount(serverTools?.['web_search_requests']);
   if (cacheWrite1h === 0 && webSearches === 0) return counts;
-  const result: TokenCounts = { ...counts };
+  const result: CallTokenCounts = { ...counts };
   if (cacheWrite1h > 0) result.cacheWrite1hTokens = cacheWrite1h;
   if (webSearches > 0) result.webSearchRequests = webSearches;
   // 1-hour writes beyond the writes LangChain reported raise the writes and the input with them.
@@ -242,9 +242,9 @@ export function findCalls(output: LLMResult): FoundCall[] {
 }
 
 /** Adds chunk usage the way LangChain merges `AIMessageChunk`s (usage is emitted as deltas). */
-export function addCounts(a: TokenCounts | undefined, b: TokenCounts): TokenCounts {
+export function addCounts(a: CallTokenCounts | undefined, b: CallTokenCounts): CallTokenCounts {
   if (!a) return b;
-  const sum: TokenCounts = {
+  const sum: CallTokenCounts = {
     inputTokens: a.inputTokens + b.inputTokens,
     outputTokens: a.outputTokens + b.outputTokens,
     cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens,

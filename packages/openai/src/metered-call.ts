@@ -1,9 +1,9 @@
 import type { MeterContext } from '@agentmeter/sdk';
 import {
   type CallScope,
+  type NormalizedTokenCounts,
   type NormalizedUsage,
   recordUsage,
-  type TokenCounts,
   type UsageAttribution,
 } from '@agentmeter/sdk/integration';
 import { addContent, requestContent } from './content.js';
@@ -22,7 +22,7 @@ const OPERATIONS: Record<Api, string> = {
 
 /** What one call produced, as far as it is known when the call ends. */
 export interface CallOutcome {
-  counts: TokenCounts;
+  counts: NormalizedTokenCounts;
   /** False when the provider's usage never arrived (stream broken off, aborted, or no usage sent). */
   complete: boolean;
   /** True when no usage at all arrived: the call's tokens are unknown, not zero. */

@@ -1,9 +1,9 @@
 // OpenAI usage objects → token counts, following the OpenTelemetry GenAI conventions: input is the
 // whole prompt (cache reads and writes included), output the whole completion (reasoning included);
 // cached, cache-write and reasoning counts are subsets and are never added on top.
-import type { TokenCounts } from '@agentmeter/sdk/integration';
+import type { NormalizedTokenCounts } from '@agentmeter/sdk/integration';
 
-export const ZERO_COUNTS: Readonly<TokenCounts> = Object.freeze({
+export const ZERO_COUNTS: Readonly<NormalizedTokenCounts> = Object.freeze({
   inputTokens: 0,
   outputTokens: 0,
   cachedInputTokens: 0,
@@ -35,10 +35,10 @@ function bounded(
   reasoning: number,
   audioInput = 0,
   audioOutput = 0,
-): TokenCounts {
+): NormalizedTokenCounts {
   const cachedInputTokens = Math.min(cached, input);
   const cacheWriteTokens = Math.min(cacheWrite, input - cachedInputTokens);
-  const counts: TokenCounts = {
+  const counts: NormalizedTokenCounts = {
     inputTokens: input,
     outputTokens: output,
     cachedInputTokens,
@@ -64,7 +64,7 @@ export function hasUsage(usage: unknown, totalField: string): boolean {
  * audio (`cached_tokens_details.audio_tokens`, as the Realtime usage does), that part is priced as a
  * cache read only and taken out of the audio input.
  */
-export function chatCounts(usage: unknown): TokenCounts {
+export function chatCounts(usage: unknown): NormalizedTokenCounts {
   const record = asRecord(usage);
   if (!record) return { ...ZERO_COUNTS };
   const prompt = asRecord(record['prompt_tokens_details']);
@@ -82,7 +82,7 @@ export function chatCounts(usage: unknown): TokenCounts {
 }
 
 /** Responses API `ResponseUsage` (it has no audio breakdown: its details are cache and reasoning counts only). */
-export function responsesCounts(usage: unknown): TokenCounts {
+export function responsesCounts(usage: unknown): NormalizedTokenCounts {
   const record = asRecord(usage);
   if (!record) return { ...ZERO_COUNTS };
   const input = asRecord(record['input_tokens_details']);
@@ -97,7 +97,7 @@ export function responsesCounts(usage: unknown): TokenCounts {
 }
 
 /** Embeddings usage: `prompt_tokens` only; embeddings have no output. */
-export function embeddingsCounts(usage: unknown): TokenCounts {
+export function embeddingsCounts(usage: unknown): NormalizedTokenCounts {
   const record = asRecord(usage);
   return { ...ZERO_COUNTS, inputTokens: count(record?.['prompt_tokens']) };
 }

@@ -44,9 +44,11 @@ export {
   type Workload,
 } from './simulate.js';
 export {
+  type CompiledTier,
   compileTier,
   outcomeBonus,
   type Tier,
+  type TierConfig,
   type TierInput,
   type TierJson,
   type TokenUnit,

@@ -1,6 +1,6 @@
 import { PricingError } from './errors.js';
 import { divideRoundHalfEven, type Money } from './money.js';
-import { outcomeBonus, type Tier } from './tier.js';
+import { type CompiledTier, outcomeBonus } from './tier.js';
 
 export type OutcomeValue = 'pending' | 'success' | 'failure';
 
@@ -138,7 +138,7 @@ export function tokenCounts(event: Omit<UsageInput, 'action'>): TokenCounts {
  * 12 fractional digits. Web searches add their exact per-request fee. Takes counts validated by
  * `tokenCounts` (subsets within their totals).
  */
-export function tokenCharge(tier: Tier, counts: TokenCounts): Money {
+export function tokenCharge(tier: CompiledTier, counts: TokenCounts): Money {
   const plainInput = BigInt(counts.input - counts.cachedInput - counts.cacheWrite - counts.audioInput);
   const cacheWrite5m = BigInt(counts.cacheWrite - counts.cacheWrite1h);
   const textOutput = BigInt(counts.output - counts.audioOutput);
@@ -160,7 +160,7 @@ export function tokenCharge(tier: Tier, counts: TokenCounts): Money {
  * Prices one event under one tier: base fee + token fee + (for `outcome: success`) the outcome
  * bonus. `outcome: pending` charges base + tokens now and fixes the bonus a later success earns.
  */
-export function priceEvent(tier: Tier, event: UsageInput): Price {
+export function priceEvent(tier: CompiledTier, event: UsageInput): Price {
   if (typeof event.action !== 'string' || event.action.length === 0) {
     throw new PricingError('invalid_action', 'action', 'Expected `action` to be a non-empty string.');
   }

@@ -1,7 +1,7 @@
 import { PricingError } from './errors.js';
 import { divideRoundHalfEven, MONEY_ONE, type Money, parseDecimal } from './money.js';
 import { type Amounts, addPrice, priceEvent, type TokenCounts, tokenCounts, zeroAmounts } from './price.js';
-import { compileTier, outcomeBonus, type Tier, type TierInput } from './tier.js';
+import { type CompiledTier, compileTier, outcomeBonus, type TierConfig } from './tier.js';
 
 /** A workload described by averages: how many calls, the tokens of an average call, how many succeed. */
 export interface Workload {
@@ -30,7 +30,7 @@ export interface Workload {
 
 export interface Candidate {
   name: string;
-  tier: Tier;
+  tier: CompiledTier;
   /** The stored tier version, when the candidate is a saved tier. */
   version?: number | null;
 }
@@ -60,7 +60,7 @@ export interface Simulation {
  * plus a bonus per success) and a hybrid of all three. The simulator compares them when given
  * nothing else.
  */
-export const GUIDE_PRESETS: Readonly<Record<'per_token' | 'per_call' | 'outcome' | 'hybrid', TierInput>> = {
+export const GUIDE_PRESETS: Readonly<Record<'per_token' | 'per_call' | 'outcome' | 'hybrid', TierConfig>> = {
   /** "$0.003 per 1K tokens": 2,000 + 800 tokens cost 0.0084. */
   per_token: {
     description: 'Per-token: $0.003 per 1K tokens',

@@ -4,8 +4,23 @@ import { formatMoney, type Money, parseMoney } from './money.js';
 
 export type TokenUnit = 1000 | 1000000;
 
-/** A validated pricing tier: every component exact, any of them zero. */
-export interface Tier {
+/**
+ * @deprecated since 0.2 — use `CompiledTier`; removed in 1.0. `Tier` is the API's tier, as
+ * `@agentmeter/client` exports it.
+ */
+export type Tier = CompiledTier;
+
+/**
+ * @deprecated since 0.2 — use `TierConfig`; removed in 1.0. `TierInput` is the API's request body,
+ * as `@agentmeter/client` exports it.
+ */
+export type TierInput = TierConfig;
+
+/**
+ * A tier compiled for the engine (`compileTier()`): every component exact, any of them zero. Not the
+ * API's tier (`Tier` in `@agentmeter/client`, what `GET /v1/tiers` returns).
+ */
+export interface CompiledTier {
   readonly description: string | null;
   /** Charged once per call. */
   readonly baseFee: Money;
@@ -32,8 +47,11 @@ export interface Tier {
   readonly currency: string;
 }
 
-/** The JSON form of a tier (what the API accepts; money as numbers or decimal strings). */
-export interface TierInput {
+/**
+ * A tier's definition as JSON, what `compileTier()` takes (the API's `TierInput`, money as numbers
+ * or decimal strings).
+ */
+export interface TierConfig {
   description?: string | null;
   base_fee?: number | string;
   token_rate_input?: number | string;
@@ -103,7 +121,7 @@ const optionalMoney = (value: unknown, field: string): Money | undefined =>
  * non-decimal money, more than 12 fractional digits, a token unit other than 1,000 or 1,000,000,
  * an unknown currency.
  */
-export function compileTier(input: unknown): Tier {
+export function compileTier(input: unknown): CompiledTier {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new PricingError('invalid_tier', '', 'Expected a tier to be an object.');
   }
@@ -169,7 +187,7 @@ export function compileTier(input: unknown): Tier {
 }
 
 /** The canonical JSON of a tier; `compileTier(tierToJson(t))` equals `t`. */
-export function tierToJson(tier: Tier): TierJson {
+export function tierToJson(tier: CompiledTier): TierJson {
   // Actions are the caller's strings: on a plain object the action `__proto__` would set the
   // prototype instead of a key (and its bonus vanish from the stored tier), so no prototype at all.
   const byAction: Record<string, string> = Object.create(null);
@@ -203,6 +221,6 @@ export function tierToJson(tier: Tier): TierJson {
 }
 
 /** The bonus a success of `action` earns under `tier`. */
-export function outcomeBonus(tier: Tier, action: string): Money {
+export function outcomeBonus(tier: CompiledTier, action: string): Money {
   return tier.outcomeBonusByAction.get(action) ?? tier.outcomeBonus;
 }

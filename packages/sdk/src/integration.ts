@@ -23,7 +23,12 @@ export {
   wasMeteredByProvider,
 } from './layers.js';
 export { backoffDelay, parseRetryAfter } from './retry-policy.js';
-export { isTokenCount, reconcileTokenCounts, type TokenCounts, tokenCount } from './token-counts.js';
+export {
+  isTokenCount,
+  type NormalizedTokenCounts,
+  reconcileTokenCounts,
+  tokenCount,
+} from './token-counts.js';
 export {
   deriveEventId,
   hasUniqueResponseId,

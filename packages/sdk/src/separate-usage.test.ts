@@ -4,7 +4,7 @@
 import { tokenCounts } from '@agentmeter/pricing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { reconcileTokenCounts, type TokenCounts } from './token-counts.js';
+import { type NormalizedTokenCounts, reconcileTokenCounts } from './token-counts.js';
 import { type NormalizedUsage, usageToEvent } from './usage.js';
 
 const usage = (counts: Partial<NormalizedUsage>): NormalizedUsage => ({
@@ -21,7 +21,7 @@ const usage = (counts: Partial<NormalizedUsage>): NormalizedUsage => ({
 });
 
 /** The event fields pricing reads, from reconciled counts. */
-const eventCounts = (counts: TokenCounts) => {
+const eventCounts = (counts: NormalizedTokenCounts) => {
   const event = usageToEvent(usage(counts));
   return {
     tokens_input: event.tokens_input,

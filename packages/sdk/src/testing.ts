@@ -1,5 +1,6 @@
 import type { MeterEvent, MeterResponse, ResolveResponse } from '@agentmeter/client';
 import {
+  type CompiledTier,
   compileTier,
   formatMoney,
   type Money,
@@ -7,8 +8,7 @@ import {
   type Price,
   priceEvent,
   resolutionCharge,
-  type Tier,
-  type TierInput,
+  type TierConfig,
 } from '@agentmeter/pricing';
 import { captureEvent, captureResolution } from './capture.js';
 import { ContextScope } from './context.js';
@@ -25,7 +25,7 @@ import type {
 
 export interface TestMeterOptions {
   /** Price every event locally with this tier, exactly as the server's engine (`@agentmeter/pricing`) would. Default: every price is zero, in USD. */
-  tier?: TierInput;
+  tier?: TierConfig;
   /** The tier id reported in responses. Default: `'default'`. */
   tierId?: string;
 }
@@ -68,7 +68,7 @@ interface Entry {
 }
 
 export function createTestMeter(options: TestMeterOptions = {}): TestMeter {
-  const tier: Tier = compileTier(options.tier ?? {});
+  const tier: CompiledTier = compileTier(options.tier ?? {});
   const tierId = options.tierId ?? 'default';
   const context = new ContextScope();
   const emitter = new Emitter();

@@ -4,7 +4,7 @@ import type { NormalizedUsage } from './usage.js';
  * One call's token counts as `NormalizedUsage` holds them: inclusive totals, three subsets of them,
  * and the optional counts providers bill apart (1-hour cache writes, audio, web searches).
  */
-export type TokenCounts = Pick<
+export type NormalizedTokenCounts = Pick<
   NormalizedUsage,
   | 'inputTokens'
   | 'outputTokens'
@@ -36,7 +36,7 @@ export function tokenCount(value: unknown): number {
  * audio beyond what is left is an overlap (cached audio counted as audio too) and is cut to what is
  * left: the provider's totals are never raised for it.
  */
-export function reconcileTokenCounts<Counts extends TokenCounts>(counts: Counts): Counts {
+export function reconcileTokenCounts<Counts extends NormalizedTokenCounts>(counts: Counts): Counts {
   const result = { ...counts };
   if ((result.cacheWrite1hTokens ?? 0) > result.cacheWriteTokens) {
     result.cacheWriteTokens += result.cacheWrite1hTokens ?? 0;

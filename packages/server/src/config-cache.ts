@@ -1,10 +1,10 @@
-import { compileTier, type Tier } from '@agentmeter/pricing';
+import { type CompiledTier, compileTier } from '@agentmeter/pricing';
 import type { AssignmentRow, Store, TierVersionRow } from './store/types.js';
 
 export interface ResolvedTier {
   tierId: string;
   version: number;
-  tier: Tier;
+  tier: CompiledTier;
 }
 
 type SubjectKind = 'customer' | 'agent';

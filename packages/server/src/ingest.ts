@@ -1,5 +1,11 @@
 import * as nodeCrypto from 'node:crypto';
-import { PricingError, priceEvent, type Tier, type TokenCounts, tokenCounts } from '@agentmeter/pricing';
+import {
+  type CompiledTier,
+  PricingError,
+  priceEvent,
+  type TokenCounts,
+  tokenCounts,
+} from '@agentmeter/pricing';
 import { linkKeys } from './call-links.js';
 import type { ConfigCache, PricingConfig } from './config-cache.js';
 import { openapi, schemaValidator, toFieldErrors } from './contract.js';
@@ -26,7 +32,7 @@ export const MAX_COMPONENT = 1_000_000n * 1_000_000_000_000n;
  * audio output at its own rate, can overflow with few input tokens. Shares are compared exactly; a tie
  * goes to the first field in this order.
  */
-function largestTokenShare(tier: Tier, counts: TokenCounts): string {
+function largestTokenShare(tier: CompiledTier, counts: TokenCounts): string {
   const unit = BigInt(tier.tokenUnit);
   // The same split of the counts as the pricing package's token charge, each part times its rate
   // (per token unit; the fee per search is scaled to the same unit).
@@ -55,7 +61,11 @@ function largestTokenShare(tier: Tier, counts: TokenCounts): string {
  * drives it; for the outcome bonus, `outcome` (the event asks for the bonus); the base fee is the
  * tier's alone, so no field of the event.
  */
-function overflowField(component: 'base' | 'tokens' | 'outcome', tier: Tier, body: EventBody): string | null {
+function overflowField(
+  component: 'base' | 'tokens' | 'outcome',
+  tier: CompiledTier,
+  body: EventBody,
+): string | null {
   if (component === 'tokens') return `/${largestTokenShare(tier, tokenCounts(body))}`;
   if (component === 'outcome') return '/outcome';
   return null;
