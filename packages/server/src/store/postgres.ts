@@ -1,42 +1,28 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { planLinks } from '../call-links.js';
+import { SqlStore } from './domain.js';
+import {
+  driveAsync,
+  numbered,
+  type Row,
+  type Step,
+  sqlFor,
+  type TransactionMode,
+  type Work,
+} from './query.js';
 import { MIGRATIONS } from './schema.js';
 import {
   EVENT_COLUMNS,
   eventParams,
-  eventsSelect,
   HOLDERS_POSTGRES,
   holderReads,
-  invoiceRowFrom,
-  invoiceSelect,
   orderHolders,
   rowToAssignment,
   rowToEvent,
-  rowToKey,
   rowToTier,
-  usageRowFrom,
-  usageSelect,
 } from './sql.js';
-import type {
-  AssignmentRow,
-  AuthRow,
-  EventFilters,
-  EventRow,
-  InsertOutcome,
-  InvoiceRow,
-  KeyRow,
-  PricingConfigRead,
-  ResolveInput,
-  ResolveResult,
-  Store,
-  StoredEvent,
-  TierVersionRow,
-  UsageDimension,
-  UsageRow,
-} from './types.js';
-
-type Row = Record<string, unknown>;
+import type { EventRow, InsertOutcome, PricingConfigRead, StoredEvent } from './types.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`. */
@@ -164,10 +150,6 @@ async function lockLinks(client: pg.PoolClient, projectId: string, links: Iterab
   );
 }
 
-const CURRENT_TIER = `SELECT v.* FROM tiers t JOIN tier_versions v
-  ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
-  WHERE t.project_id = $1 AND t.tier_id = $2`;
-
 const PRICING_CONFIG = `SELECT p.config_version,
   CASE WHEN $2::boolean THEN (
     SELECT COALESCE(json_agg(v ORDER BY v.tier_id), '[]'::json) FROM tiers t JOIN tier_versions v
@@ -184,7 +166,7 @@ const PRICING_CONFIG = `SELECT p.config_version,
  * share it: event ids are unique by constraint, outcomes resolve by conditional update, and
  * configuration changes serialize on the project row.
  */
-export class PostgresStore implements Store {
+export class PostgresStore extends SqlStore {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #schema: string | undefined;
@@ -193,6 +175,7 @@ export class PostgresStore implements Store {
   #linkHoldersRead = 0;
 
   constructor(options: PostgresStoreOptions) {
+    super();
     const { connectionString, schema, maxConnections = 10 } = options;
     if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
       throw new TypeError(
@@ -225,7 +208,35 @@ export class PostgresStore implements Store {
     return (await this.#pool.query(sql, params)).rows as Row[];
   }
 
-  async #transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async #execute(client: pg.Pool | pg.PoolClient, step: Step): Promise<unknown> {
+    if (step.mode === 'lockProject') {
+      // Configuration changes of a project serialize on its row, across replicas.
+      await client.query('SELECT 1 FROM projects WHERE project_id = $1 FOR UPDATE', [step.projectId]);
+      return undefined;
+    }
+    const result = await client.query(numbered(sqlFor('postgres', step.sql)), step.params);
+    if (step.mode === 'all') return result.rows;
+    if (step.mode === 'one') return result.rows[0];
+    return result.rowCount ?? 0;
+  }
+
+  /**
+   * The unit of work statement by statement: on any pooled connection, or on one connection in a
+   * transaction (a read one is a snapshot: repeatable read).
+   */
+  protected perform<T>(mode: TransactionMode, work: Work<T>): Promise<T> {
+    if (mode === 'none') return driveAsync(work, (step) => this.#execute(this.#pool, step));
+    return this.#transaction(
+      (client) => driveAsync(work, (step) => this.#execute(client, step)),
+      mode === 'read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' : 'BEGIN',
+    );
+  }
+
+  protected readLedger(sql: string, params: unknown[]): Promise<Row[]> {
+    return this.#query(sql, params);
+  }
+
+  async #transaction<T>(fn: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     const client = await this.#pool.connect();
     // The pool listens for errors on idle clients only. A connection lost while this transaction holds
     // the client is an `error` event on it, which with no listener would crash the process; the
@@ -234,7 +245,7 @@ export class PostgresStore implements Store {
     client.on('error', onClientError);
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      await client.query(begin);
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
@@ -271,208 +282,12 @@ export class PostgresStore implements Store {
     });
   }
 
-  async ping(): Promise<void> {
-    await this.#query('SELECT 1');
-  }
-
   async close(): Promise<void> {
     await this.#pool.end();
   }
 
-  async countProjects(): Promise<number> {
-    return Number((await this.#query('SELECT COUNT(*) AS n FROM projects'))[0]?.['n'] ?? 0);
-  }
-
-  async createProject(project: { projectId: string; name: string; createdAt: number }): Promise<void> {
-    await this.#query('INSERT INTO projects (project_id, name, created_at) VALUES ($1, $2, $3)', [
-      project.projectId,
-      project.name,
-      project.createdAt,
-    ]);
-  }
-
-  async findKeyByHash(keyHash: string): Promise<AuthRow | null> {
-    const [row] = await this.#query(
-      `SELECT k.key_id, k.project_id, k.scope, k.allow_tier_override, k.key_hash, k.revoked_at, p.config_version
-       FROM api_keys k JOIN projects p ON p.project_id = k.project_id WHERE k.key_hash = $1`,
-      [keyHash],
-    );
-    if (!row) return null;
-    return {
-      keyId: String(row['key_id']),
-      projectId: String(row['project_id']),
-      scope: String(row['scope']) as AuthRow['scope'],
-      allowTierOverride: row['allow_tier_override'] === true,
-      keyHash: String(row['key_hash']),
-      revokedAt: row['revoked_at'] === null ? null : Number(row['revoked_at']),
-      configVersion: Number(row['config_version']),
-    };
-  }
-
-  async setKeyTierOverride(projectId: string, keyId: string, allow: boolean): Promise<KeyRow | null> {
-    await this.#query(
-      'UPDATE api_keys SET allow_tier_override = $1 WHERE project_id = $2 AND key_id = $3 AND revoked_at IS NULL',
-      [allow, projectId, keyId],
-    );
-    const [row] = await this.#query('SELECT * FROM api_keys WHERE project_id = $1 AND key_id = $2', [
-      projectId,
-      keyId,
-    ]);
-    return row ? rowToKey(row) : null;
-  }
-
-  async getSetting(name: string): Promise<string | null> {
-    const [row] = await this.#query('SELECT value FROM server_settings WHERE name = $1', [name]);
-    return row ? String(row['value']) : null;
-  }
-
-  async putSetting(name: string, value: string, onlyIfAbsent = false): Promise<string> {
-    await this.#query(
-      `INSERT INTO server_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO ${onlyIfAbsent ? 'NOTHING' : 'UPDATE SET value = excluded.value'}`,
-      [name, value],
-    );
-    return (await this.getSetting(name)) ?? value;
-  }
-
-  async rehashKey(keyId: string, fromHash: string, toHash: string): Promise<void> {
-    await this.#query('UPDATE api_keys SET key_hash = $1 WHERE key_id = $2 AND key_hash = $3', [
-      toHash,
-      keyId,
-      fromHash,
-    ]);
-  }
-
-  async insertKey(key: KeyRow): Promise<void> {
-    await this.#query(
-      `INSERT INTO api_keys (key_id, project_id, name, scope, allow_tier_override, prefix, key_hash, created_at, revoked_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        key.keyId,
-        key.projectId,
-        key.name,
-        key.scope,
-        key.allowTierOverride === true,
-        key.prefix,
-        key.keyHash,
-        key.createdAt,
-        key.revokedAt,
-      ],
-    );
-  }
-
-  async listKeys(projectId: string): Promise<KeyRow[]> {
-    return (
-      await this.#query(
-        'SELECT * FROM api_keys WHERE project_id = $1 ORDER BY created_at DESC, key_id DESC',
-        [projectId],
-      )
-    ).map(rowToKey);
-  }
-
-  async revokeKey(projectId: string, keyId: string, now: number) {
-    return this.#transaction(async (client) => {
-      await client.query('SELECT 1 FROM projects WHERE project_id = $1 FOR UPDATE', [projectId]);
-      const [row] = (
-        await client.query('SELECT * FROM api_keys WHERE project_id = $1 AND key_id = $2', [projectId, keyId])
-      ).rows;
-      if (!row) return { status: 'not_found' as const };
-      const key = rowToKey(row);
-      if (key.revokedAt !== null) return { status: 'revoked' as const, key };
-      if (key.scope === 'admin') {
-        const [active] = (
-          await client.query(
-            "SELECT COUNT(*) AS n FROM api_keys WHERE project_id = $1 AND scope = 'admin' AND revoked_at IS NULL",
-            [projectId],
-          )
-        ).rows;
-        if (Number(active?.n ?? 0) <= 1) return { status: 'last_admin' as const, key };
-      }
-      await client.query('UPDATE api_keys SET revoked_at = $1 WHERE project_id = $2 AND key_id = $3', [
-        now,
-        projectId,
-        keyId,
-      ]);
-      return { status: 'revoked' as const, key: { ...key, revokedAt: now } };
-    });
-  }
-
-  async getConfigVersion(projectId: string): Promise<number> {
-    const [row] = await this.#query('SELECT config_version FROM projects WHERE project_id = $1', [projectId]);
-    return Number(row?.['config_version'] ?? 0);
-  }
-
-  async putTier(projectId: string, tierId: string, definition: string, now: number) {
-    return this.#transaction(async (client) => {
-      // Configuration changes of a project serialize on its row, across replicas.
-      await client.query('SELECT 1 FROM projects WHERE project_id = $1 FOR UPDATE', [projectId]);
-      const [current] = (await client.query(CURRENT_TIER, [projectId, tierId])).rows as Row[];
-      if (current && current['definition'] === definition) return { row: rowToTier(current), created: false };
-      const version = current ? Number(current['version']) + 1 : 1;
-      await client.query(
-        'INSERT INTO tier_versions (project_id, tier_id, version, definition, created_at) VALUES ($1, $2, $3, $4, $5)',
-        [projectId, tierId, version, definition, now],
-      );
-      await client.query(
-        `INSERT INTO tiers (project_id, tier_id, current_version) VALUES ($1, $2, $3)
-         ON CONFLICT (project_id, tier_id) DO UPDATE SET current_version = excluded.current_version`,
-        [projectId, tierId, version],
-      );
-      await client.query('UPDATE projects SET config_version = config_version + 1 WHERE project_id = $1', [
-        projectId,
-      ]);
-      return { row: { tierId, version, definition, createdAt: now }, created: true };
-    });
-  }
-
-  async getTier(projectId: string, tierId: string, version?: number): Promise<TierVersionRow | null> {
-    const [row] =
-      version === undefined
-        ? await this.#query(CURRENT_TIER, [projectId, tierId])
-        : await this.#query(
-            'SELECT * FROM tier_versions WHERE project_id = $1 AND tier_id = $2 AND version = $3',
-            [projectId, tierId, version],
-          );
-    return row ? rowToTier(row) : null;
-  }
-
-  async listTiers(projectId: string): Promise<TierVersionRow[]> {
-    return (
-      await this.#query(
-        `SELECT v.* FROM tiers t JOIN tier_versions v
-           ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
-         WHERE t.project_id = $1 ORDER BY t.tier_id`,
-        [projectId],
-      )
-    ).map(rowToTier);
-  }
-
-  async getAssignment(
-    projectId: string,
-    kind: 'customer' | 'agent',
-    subjectId: string,
-  ): Promise<AssignmentRow | null> {
-    const [row] = await this.#query(
-      'SELECT * FROM assignments WHERE project_id = $1 AND kind = $2 AND subject_id = $3',
-      [projectId, kind, subjectId],
-    );
-    return row ? rowToAssignment(row) : null;
-  }
-
-  async getAssignments(
-    projectId: string,
-    kind: 'customer' | 'agent',
-    subjectIds: string[],
-  ): Promise<AssignmentRow[]> {
-    if (subjectIds.length === 0) return [];
-    return (
-      await this.#query(
-        'SELECT * FROM assignments WHERE project_id = $1 AND kind = $2 AND subject_id = ANY($3::text[])',
-        [projectId, kind, subjectIds],
-      )
-    ).map(rowToAssignment);
-  }
-
-  async readPricingConfig(
+  /** The domain's read as one statement: one snapshot in one round trip, where a transaction would take four. */
+  override async readPricingConfig(
     projectId: string,
     request: { tiers: boolean; customers: string[]; agents: string[] },
   ): Promise<PricingConfigRead> {
@@ -488,23 +303,6 @@ export class PostgresStore implements Store {
       tiers: request.tiers ? ((row?.['tiers'] ?? []) as Row[]).map(rowToTier) : null,
       assignments: ((row?.['assignments'] ?? []) as Row[]).map(rowToAssignment),
     };
-  }
-
-  async putAssignment(projectId: string, row: AssignmentRow): Promise<AssignmentRow> {
-    await this.#transaction(async (client) => {
-      await client.query('SELECT 1 FROM projects WHERE project_id = $1 FOR UPDATE', [projectId]);
-      await client.query(
-        `INSERT INTO assignments (project_id, kind, subject_id, tier_id, name, metadata, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (project_id, kind, subject_id) DO UPDATE SET
-           tier_id = excluded.tier_id, name = excluded.name, metadata = excluded.metadata, updated_at = excluded.updated_at`,
-        [projectId, row.kind, row.subjectId, row.tierId, row.name, row.metadata, row.updatedAt],
-      );
-      await client.query('UPDATE projects SET config_version = config_version + 1 WHERE project_id = $1', [
-        projectId,
-      ]);
-    });
-    return row;
   }
 
   async insertEvents(projectId: string, rows: EventRow[]): Promise<InsertOutcome[]> {
@@ -647,59 +445,5 @@ export class PostgresStore implements Store {
         return { inserted: false, existing: originals.get(row.eventId) ?? null };
       });
     });
-  }
-
-  async getEvent(projectId: string, eventId: string): Promise<StoredEvent | null> {
-    const [row] = await this.#query('SELECT * FROM events WHERE project_id = $1 AND event_id = $2', [
-      projectId,
-      eventId,
-    ]);
-    return row ? rowToEvent(row) : null;
-  }
-
-  async resolveOutcome(projectId: string, input: ResolveInput): Promise<ResolveResult> {
-    const [updated] = await this.#query(
-      `UPDATE events SET outcome_state = $1, resolution_amount = $2, resolved_at = $3, resolution_metadata = $4
-       WHERE project_id = $5 AND event_id = $6 AND outcome_state = 'pending' AND expires_at > $3 RETURNING *`,
-      [input.resolution, input.amount, input.now, input.metadata, projectId, input.eventId],
-    );
-    if (updated) return { status: 'resolved', event: rowToEvent(updated) };
-    const current = await this.getEvent(projectId, input.eventId);
-    return current ? { status: 'not_pending', event: current } : { status: 'not_found' };
-  }
-
-  async usage(
-    projectId: string,
-    filters: EventFilters,
-    groupBy: UsageDimension[],
-    now: number,
-  ): Promise<UsageRow[]> {
-    const { sql, params } = usageSelect('postgres', projectId, filters, groupBy, now);
-    return (await this.#query(sql, params)).map((row) => usageRowFrom(row, groupBy));
-  }
-
-  async invoice(projectId: string, customerId: string, from: number, to: number): Promise<InvoiceRow[]> {
-    const { sql, params } = invoiceSelect('postgres', projectId, customerId, from, to);
-    return (await this.#query(sql, params)).map(invoiceRowFrom);
-  }
-
-  async listEvents(
-    projectId: string,
-    filters: EventFilters,
-    beforeSeq: number | null,
-    limit: number,
-  ): Promise<StoredEvent[]> {
-    const { sql, params } = eventsSelect('postgres', projectId, filters, { beforeSeq }, limit);
-    return (await this.#query(sql, params)).map(rowToEvent);
-  }
-
-  async scanEvents(
-    projectId: string,
-    filters: EventFilters,
-    afterSeq: number,
-    limit: number,
-  ): Promise<StoredEvent[]> {
-    const { sql, params } = eventsSelect('postgres', projectId, filters, { afterSeq }, limit);
-    return (await this.#query(sql, params)).map(rowToEvent);
   }
 }

@@ -291,14 +291,17 @@ export function rowToHolder(row: Row): LinkHolder {
   };
 }
 
+/** PostgreSQL answers a boolean, SQLite an integer (a bigint when read with safe integers). */
+export const allowsTierOverride = (row: Row): boolean =>
+  row['allow_tier_override'] === true || Number(row['allow_tier_override']) === 1;
+
 export function rowToKey(row: Row): KeyRow {
   return {
     keyId: String(row['key_id']),
     projectId: String(row['project_id']),
     name: nullableText(row['name']),
     scope: String(row['scope']) as KeyRow['scope'],
-    // PostgreSQL answers a boolean, SQLite an integer (a bigint when read with safe integers).
-    allowTierOverride: row['allow_tier_override'] === true || Number(row['allow_tier_override']) === 1,
+    allowTierOverride: allowsTierOverride(row),
     prefix: String(row['prefix']),
     keyHash: String(row['key_hash']),
     createdAt: num(row['created_at']),

@@ -13,45 +13,21 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { planLinks } from '../call-links.js';
 import { newKeyHashSecret } from '../keys.js';
+import { SqlStore } from './domain.js';
+import { driveSync, type Row, type Step, sqlFor, type TransactionMode, type Work } from './query.js';
 import { MIGRATIONS } from './schema.js';
 import {
   EVENT_COLUMNS,
   eventParams,
-  eventsSelect,
   HOLDERS_SQLITE,
   holderReads,
-  invoiceRowFrom,
-  invoiceSelect,
   orderHolders,
-  rowToAssignment,
   rowToEvent,
-  rowToKey,
-  rowToTier,
-  usageRowFrom,
-  usageSelect,
   withExactHolders,
 } from './sql.js';
 import { Checkpointer } from './sqlite-checkpointer.js';
 import { SqliteReader } from './sqlite-reader.js';
-import type {
-  AssignmentRow,
-  AuthRow,
-  EventFilters,
-  EventRow,
-  InsertOutcome,
-  InvoiceRow,
-  KeyRow,
-  PricingConfigRead,
-  ResolveInput,
-  ResolveResult,
-  Store,
-  StoredEvent,
-  TierVersionRow,
-  UsageDimension,
-  UsageRow,
-} from './types.js';
-
-type Row = Record<string, unknown>;
+import type { EventRow, InsertOutcome } from './types.js';
 
 interface PendingInsert {
   projectId: string;
@@ -110,6 +86,13 @@ const INSERTED: InsertOutcome = Object.freeze({ inserted: true });
 const INSERT_EVENT = `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})
   ON CONFLICT (project_id, event_id) DO NOTHING`;
 const SELECT_EVENT = 'SELECT * FROM events WHERE project_id = ? AND event_id = ?';
+
+/** A value as better-sqlite3 binds it: a boolean as 0/1 (it binds none), a list as a JSON array (`json_each`). */
+function bindable(value: unknown): unknown {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (Array.isArray(value)) return JSON.stringify(value);
+  return value;
+}
 const EVENT_STORED = 'SELECT 1 AS found FROM events WHERE project_id = ? AND event_id = ?';
 /** A link row carries its event's seq: holders are read oldest first by it (`HOLDERS_SQLITE`). */
 const INSERT_LINK = `INSERT INTO call_links (project_id, link_key, event_id, source, event_seq)
@@ -124,9 +107,10 @@ const SUPERSEDE = `UPDATE events SET superseded_by = ? WHERE project_id = ? AND 
 /**
  * The embedded store: one SQLite file through better-sqlite3, WAL mode, prepared statements,
  * each batch of events inserted in one transaction. Integers are read as bigints (money never
- * passes through a double).
+ * passes through a double). The domain (domain.ts) runs synchronously here, each unit of work in one
+ * call (`perform`), so a transaction never spans a turn of the event loop.
  */
-export class SqliteStore implements Store {
+export class SqliteStore extends SqlStore {
   readonly kind = 'sqlite' as const;
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
@@ -139,6 +123,7 @@ export class SqliteStore implements Store {
   #linkHoldersRead = 0;
   #reader: SqliteReader | undefined;
   #readerFailed = false;
+  #transaction: Database.Transaction<(work: () => unknown) => unknown> | undefined;
   readonly keySecret: Uint8Array | undefined;
   /** True when this open created `<path>.key-secret` (a new database, or one whose file was lost). */
   readonly keySecretCreated: boolean = false;
@@ -148,6 +133,7 @@ export class SqliteStore implements Store {
    * (0600, created on first open), so a copy of the database alone is not enough to guess keys offline.
    */
   constructor(path: string, options: { keySecret?: Uint8Array | undefined } = {}) {
+    super();
     if (path !== ':memory:') {
       // The ledger and key hashes are for this server's user alone: a new folder is 0700 and a new
       // database file 0600 (SQLite gives its -wal and -shm files the database file's mode).
@@ -199,7 +185,7 @@ export class SqliteStore implements Store {
    * A read that may scan much of the ledger: on the reader thread, so it never stalls the event loop;
    * on this connection only where no thread can be had (an in-memory database, a failed worker).
    */
-  async #read(sql: string, params: unknown[]): Promise<Row[]> {
+  protected async readLedger(sql: string, params: unknown[]): Promise<Row[]> {
     if (!this.#reader && !this.#readerFailed && this.#path !== ':memory:' && this.#db.open) {
       try {
         this.#reader = new SqliteReader(this.#path);
@@ -211,8 +197,22 @@ export class SqliteStore implements Store {
     return this.#all(sql, ...params);
   }
 
-  #run(sql: string, ...params: unknown[]): Database.RunResult {
-    return this.#statement(sql).run(...params);
+  readonly #execute = (step: Step): unknown => {
+    // One connection, one writer: the write transaction holds the database's lock from its start.
+    if (step.mode === 'lockProject') return undefined;
+    const statement = this.#statement(sqlFor('sqlite', step.sql));
+    const params = step.params.map(bindable);
+    if (step.mode === 'all') return statement.all(...params);
+    if (step.mode === 'one') return statement.get(...params);
+    return statement.run(...params).changes;
+  };
+
+  /** The unit of work in one synchronous call: a write transaction is `BEGIN IMMEDIATE`, a read one deferred. */
+  protected async perform<T>(mode: TransactionMode, work: Work<T>): Promise<T> {
+    const drive = () => driveSync(work, this.#execute);
+    if (mode === 'none') return drive();
+    this.#transaction ??= this.#db.transaction((run: () => unknown) => run());
+    return (mode === 'write' ? this.#transaction.immediate(drive) : this.#transaction.deferred(drive)) as T;
   }
 
   async migrate(): Promise<void> {
@@ -236,10 +236,6 @@ export class SqliteStore implements Store {
     apply.immediate();
   }
 
-  async ping(): Promise<void> {
-    this.#get('SELECT 1 AS ok');
-  }
-
   async close(): Promise<void> {
     if (this.#insertTimer) {
       clearImmediate(this.#insertTimer);
@@ -249,268 +245,6 @@ export class SqliteStore implements Store {
     await this.#checkpointer?.stop();
     await this.#reader?.stop();
     if (this.#db.open) this.#db.close();
-  }
-
-  async countProjects(): Promise<number> {
-    return Number(this.#get('SELECT COUNT(*) AS n FROM projects')?.['n'] ?? 0);
-  }
-
-  async createProject(project: { projectId: string; name: string; createdAt: number }): Promise<void> {
-    this.#run(
-      'INSERT INTO projects (project_id, name, created_at) VALUES (?, ?, ?)',
-      project.projectId,
-      project.name,
-      project.createdAt,
-    );
-  }
-
-  async findKeyByHash(keyHash: string): Promise<AuthRow | null> {
-    const row = this.#get(
-      `SELECT k.key_id, k.project_id, k.scope, k.allow_tier_override, k.key_hash, k.revoked_at, p.config_version
-       FROM api_keys k JOIN projects p ON p.project_id = k.project_id WHERE k.key_hash = ?`,
-      keyHash,
-    );
-    if (!row) return null;
-    return {
-      keyId: String(row['key_id']),
-      projectId: String(row['project_id']),
-      scope: row['scope'] as AuthRow['scope'],
-      allowTierOverride: Number(row['allow_tier_override']) === 1,
-      keyHash: String(row['key_hash']),
-      revokedAt: row['revoked_at'] === null ? null : Number(row['revoked_at']),
-      configVersion: Number(row['config_version']),
-    };
-  }
-
-  async setKeyTierOverride(projectId: string, keyId: string, allow: boolean): Promise<KeyRow | null> {
-    this.#run(
-      'UPDATE api_keys SET allow_tier_override = ? WHERE project_id = ? AND key_id = ? AND revoked_at IS NULL',
-      allow ? 1 : 0,
-      projectId,
-      keyId,
-    );
-    const row = this.#get('SELECT * FROM api_keys WHERE project_id = ? AND key_id = ?', projectId, keyId);
-    return row ? rowToKey(row) : null;
-  }
-
-  async getSetting(name: string): Promise<string | null> {
-    const row = this.#get('SELECT value FROM server_settings WHERE name = ?', name);
-    return row ? String(row['value']) : null;
-  }
-
-  async putSetting(name: string, value: string, onlyIfAbsent = false): Promise<string> {
-    this.#run(
-      `INSERT INTO server_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO ${onlyIfAbsent ? 'NOTHING' : 'UPDATE SET value = excluded.value'}`,
-      name,
-      value,
-    );
-    return (await this.getSetting(name)) ?? value;
-  }
-
-  async rehashKey(keyId: string, fromHash: string, toHash: string): Promise<void> {
-    this.#run('UPDATE api_keys SET key_hash = ? WHERE key_id = ? AND key_hash = ?', toHash, keyId, fromHash);
-  }
-
-  async insertKey(key: KeyRow): Promise<void> {
-    this.#run(
-      `INSERT INTO api_keys (key_id, project_id, name, scope, allow_tier_override, prefix, key_hash, created_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      key.keyId,
-      key.projectId,
-      key.name,
-      key.scope,
-      key.allowTierOverride ? 1 : 0,
-      key.prefix,
-      key.keyHash,
-      key.createdAt,
-      key.revokedAt,
-    );
-  }
-
-  async listKeys(projectId: string): Promise<KeyRow[]> {
-    return this.#all(
-      'SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at DESC, key_id DESC',
-      projectId,
-    ).map(rowToKey);
-  }
-
-  async revokeKey(projectId: string, keyId: string, now: number) {
-    const revoke = this.#db.transaction(() => {
-      const row = this.#get('SELECT * FROM api_keys WHERE project_id = ? AND key_id = ?', projectId, keyId);
-      if (!row) return { status: 'not_found' as const };
-      const key = rowToKey(row);
-      if (key.revokedAt !== null) return { status: 'revoked' as const, key };
-      if (key.scope === 'admin') {
-        const active = this.#get(
-          "SELECT COUNT(*) AS n FROM api_keys WHERE project_id = ? AND scope = 'admin' AND revoked_at IS NULL",
-          projectId,
-        );
-        if (Number(active?.['n'] ?? 0) <= 1) return { status: 'last_admin' as const, key };
-      }
-      this.#run(
-        'UPDATE api_keys SET revoked_at = ? WHERE project_id = ? AND key_id = ?',
-        now,
-        projectId,
-        keyId,
-      );
-      return { status: 'revoked' as const, key: { ...key, revokedAt: now } };
-    });
-    return revoke.immediate();
-  }
-
-  async getConfigVersion(projectId: string): Promise<number> {
-    return Number(
-      this.#get('SELECT config_version FROM projects WHERE project_id = ?', projectId)?.['config_version'] ??
-        0,
-    );
-  }
-
-  async putTier(projectId: string, tierId: string, definition: string, now: number) {
-    const put = this.#db.transaction(() => {
-      const current = this.#get(
-        `SELECT v.* FROM tiers t JOIN tier_versions v
-           ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
-         WHERE t.project_id = ? AND t.tier_id = ?`,
-        projectId,
-        tierId,
-      );
-      if (current && current['definition'] === definition) return { row: rowToTier(current), created: false };
-      const version = current ? Number(current['version']) + 1 : 1;
-      this.#run(
-        'INSERT INTO tier_versions (project_id, tier_id, version, definition, created_at) VALUES (?, ?, ?, ?, ?)',
-        projectId,
-        tierId,
-        version,
-        definition,
-        now,
-      );
-      this.#run(
-        `INSERT INTO tiers (project_id, tier_id, current_version) VALUES (?, ?, ?)
-         ON CONFLICT (project_id, tier_id) DO UPDATE SET current_version = excluded.current_version`,
-        projectId,
-        tierId,
-        version,
-      );
-      this.#run('UPDATE projects SET config_version = config_version + 1 WHERE project_id = ?', projectId);
-      return { row: { tierId, version, definition, createdAt: now }, created: true };
-    });
-    return put.immediate();
-  }
-
-  async getTier(projectId: string, tierId: string, version?: number): Promise<TierVersionRow | null> {
-    const row =
-      version === undefined
-        ? this.#get(
-            `SELECT v.* FROM tiers t JOIN tier_versions v
-               ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
-             WHERE t.project_id = ? AND t.tier_id = ?`,
-            projectId,
-            tierId,
-          )
-        : this.#get(
-            'SELECT * FROM tier_versions WHERE project_id = ? AND tier_id = ? AND version = ?',
-            projectId,
-            tierId,
-            version,
-          );
-    return row ? rowToTier(row) : null;
-  }
-
-  async listTiers(projectId: string): Promise<TierVersionRow[]> {
-    return this.#all(
-      `SELECT v.* FROM tiers t JOIN tier_versions v
-         ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
-       WHERE t.project_id = ? ORDER BY t.tier_id`,
-      projectId,
-    ).map(rowToTier);
-  }
-
-  async getAssignment(
-    projectId: string,
-    kind: 'customer' | 'agent',
-    subjectId: string,
-  ): Promise<AssignmentRow | null> {
-    const row = this.#get(
-      'SELECT * FROM assignments WHERE project_id = ? AND kind = ? AND subject_id = ?',
-      projectId,
-      kind,
-      subjectId,
-    );
-    return row ? rowToAssignment(row) : null;
-  }
-
-  async getAssignments(
-    projectId: string,
-    kind: 'customer' | 'agent',
-    subjectIds: string[],
-  ): Promise<AssignmentRow[]> {
-    const found: AssignmentRow[] = [];
-    for (const subjectId of subjectIds) {
-      const row = this.#get(
-        'SELECT * FROM assignments WHERE project_id = ? AND kind = ? AND subject_id = ?',
-        projectId,
-        kind,
-        subjectId,
-      );
-      if (row) found.push(rowToAssignment(row));
-    }
-    return found;
-  }
-
-  async readPricingConfig(
-    projectId: string,
-    request: { tiers: boolean; customers: string[]; agents: string[] },
-  ): Promise<PricingConfigRead> {
-    // One read transaction: the version, the tiers and the assignments of one snapshot.
-    const read = this.#db.transaction((): PricingConfigRead => {
-      const project = this.#get('SELECT config_version FROM projects WHERE project_id = ?', projectId);
-      const version = Number(project?.['config_version'] ?? 0);
-      const tiers = request.tiers
-        ? this.#all(
-            `SELECT v.* FROM tiers t JOIN tier_versions v
-               ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
-             WHERE t.project_id = ? ORDER BY t.tier_id`,
-            projectId,
-          ).map(rowToTier)
-        : null;
-      const assignments: AssignmentRow[] = [];
-      for (const [kind, ids] of [
-        ['customer', request.customers],
-        ['agent', request.agents],
-      ] as const) {
-        for (const subjectId of ids) {
-          const row = this.#get(
-            'SELECT * FROM assignments WHERE project_id = ? AND kind = ? AND subject_id = ?',
-            projectId,
-            kind,
-            subjectId,
-          );
-          if (row) assignments.push(rowToAssignment(row));
-        }
-      }
-      return { version, tiers, assignments };
-    });
-    return read();
-  }
-
-  async putAssignment(projectId: string, row: AssignmentRow): Promise<AssignmentRow> {
-    const put = this.#db.transaction(() => {
-      this.#run(
-        `INSERT INTO assignments (project_id, kind, subject_id, tier_id, name, metadata, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (project_id, kind, subject_id) DO UPDATE SET
-           tier_id = excluded.tier_id, name = excluded.name, metadata = excluded.metadata, updated_at = excluded.updated_at`,
-        projectId,
-        row.kind,
-        row.subjectId,
-        row.tierId,
-        row.name,
-        row.metadata,
-        row.updatedAt,
-      );
-      this.#run('UPDATE projects SET config_version = config_version + 1 WHERE project_id = ?', projectId);
-    });
-    put.immediate();
-    return row;
   }
 
   /**
@@ -638,71 +372,5 @@ export class SqliteStore implements Store {
     for (const [index, call] of group.entries()) {
       call.resolve(outcomes[index] as InsertOutcome[]);
     }
-  }
-
-  async getEvent(projectId: string, eventId: string): Promise<StoredEvent | null> {
-    const row = this.#get('SELECT * FROM events WHERE project_id = ? AND event_id = ?', projectId, eventId);
-    return row ? rowToEvent(row) : null;
-  }
-
-  async resolveOutcome(projectId: string, input: ResolveInput): Promise<ResolveResult> {
-    const resolve = this.#db.transaction((): ResolveResult => {
-      const changed = this.#run(
-        `UPDATE events SET outcome_state = ?, resolution_amount = ?, resolved_at = ?, resolution_metadata = ?
-         WHERE project_id = ? AND event_id = ? AND outcome_state = 'pending' AND expires_at > ?`,
-        input.resolution,
-        input.amount,
-        input.now,
-        input.metadata,
-        projectId,
-        input.eventId,
-        input.now,
-      ).changes;
-      const row = this.#get(
-        'SELECT * FROM events WHERE project_id = ? AND event_id = ?',
-        projectId,
-        input.eventId,
-      );
-      if (!row) return { status: 'not_found' };
-      return changed === 1
-        ? { status: 'resolved', event: rowToEvent(row) }
-        : { status: 'not_pending', event: rowToEvent(row) };
-    });
-    return resolve.immediate();
-  }
-
-  async usage(
-    projectId: string,
-    filters: EventFilters,
-    groupBy: UsageDimension[],
-    now: number,
-  ): Promise<UsageRow[]> {
-    const { sql, params } = usageSelect('sqlite', projectId, filters, groupBy, now);
-    return (await this.#read(sql, params)).map((row) => usageRowFrom(row, groupBy));
-  }
-
-  async invoice(projectId: string, customerId: string, from: number, to: number): Promise<InvoiceRow[]> {
-    const { sql, params } = invoiceSelect('sqlite', projectId, customerId, from, to);
-    return (await this.#read(sql, params)).map(invoiceRowFrom);
-  }
-
-  async listEvents(
-    projectId: string,
-    filters: EventFilters,
-    beforeSeq: number | null,
-    limit: number,
-  ): Promise<StoredEvent[]> {
-    const { sql, params } = eventsSelect('sqlite', projectId, filters, { beforeSeq }, limit);
-    return (await this.#read(sql, params)).map(rowToEvent);
-  }
-
-  async scanEvents(
-    projectId: string,
-    filters: EventFilters,
-    afterSeq: number,
-    limit: number,
-  ): Promise<StoredEvent[]> {
-    const { sql, params } = eventsSelect('sqlite', projectId, filters, { afterSeq }, limit);
-    return (await this.#read(sql, params)).map(rowToEvent);
   }
 }

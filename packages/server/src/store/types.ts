@@ -37,6 +37,12 @@ export interface AuthRow {
   configVersion: number;
 }
 
+/** What revoking a key did: revoked it (or found it revoked), found no such key, or kept the last admin key. */
+export interface RevokeResult {
+  status: 'revoked' | 'not_found' | 'last_admin';
+  key?: KeyRow;
+}
+
 export interface TierVersionRow {
   tierId: string;
   version: number;
@@ -45,8 +51,11 @@ export interface TierVersionRow {
   createdAt: number;
 }
 
+/** Who an assignment gives a tier to. */
+export type SubjectKind = 'customer' | 'agent';
+
 export interface AssignmentRow {
-  kind: 'customer' | 'agent';
+  kind: SubjectKind;
   subjectId: string;
   tierId: string | null;
   name: string | null;
@@ -235,11 +244,7 @@ export interface Store {
   insertKey(key: KeyRow): Promise<void>;
   listKeys(projectId: string): Promise<KeyRow[]>;
   /** Revokes a key unless it is the last active admin key (then `last_admin`). */
-  revokeKey(
-    projectId: string,
-    keyId: string,
-    now: number,
-  ): Promise<{ status: 'revoked' | 'not_found' | 'last_admin'; key?: KeyRow }>;
+  revokeKey(projectId: string, keyId: string, now: number): Promise<RevokeResult>;
 
   getConfigVersion(projectId: string): Promise<number>;
   /** Publishes a tier version unless the definition equals the current one. */
