@@ -122,6 +122,9 @@ export function anthropicMessagesApi(server: SetupServer): ProviderScript {
         ),
       );
     },
+    unreachable() {
+      server.use(http.post(MESSAGES_URL, () => HttpResponse.error()));
+    },
     hang() {
       const received = signal();
       server.use(

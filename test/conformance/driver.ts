@@ -1,6 +1,9 @@
 // What a conformance driver tells the suite (suite.ts) about one integration: how to build the metered
 // thing, how to make each kind of call through it, how the intercepted provider answers, and which cases
 // the integration cannot express at all (with the reason, shown in the skipped case's name).
+// A new integration joins by adding one `<name>.test.ts` here that builds a `ConformanceDriver` and
+// calls `conformanceSuite(driver)`; the provider scripts (openai-chat-api.ts, anthropic-messages-api.ts)
+// serve any integration over those providers.
 
 /** Token counts the provider reports for a call. */
 export interface Usage {
@@ -22,6 +25,8 @@ export interface ProviderScript {
   answer(reply: (prompt: string) => Reply): void;
   /** Every call is refused with HTTP 429 and the provider's own rate-limit error body. */
   rateLimit(): void;
+  /** Every call fails to connect (the network refuses it; no HTTP answer at all). */
+  unreachable(): void;
   /** Every call is accepted and never answered; only the client going away ends it. */
   hang(): { received: Promise<void> };
   /**

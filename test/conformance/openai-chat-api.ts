@@ -127,6 +127,9 @@ export function openAIChatApi(server: SetupServer): ProviderScript {
         ),
       );
     },
+    unreachable() {
+      server.use(http.post(CHAT_URL, () => HttpResponse.error()));
+    },
     hang() {
       const received = signal();
       server.use(

@@ -112,10 +112,17 @@ export function conformanceSuite(driver: ConformanceDriver): void {
       it('accepts valid options and meters with them', async () => {
         provider.answer(() => reply('Hello there.', 21, 5));
         const meter = createRecordingMeter();
-        const calls = driver.wrap(meter, FULL);
+        const reported: unknown[] = [];
+        const calls = driver.wrap(meter, {
+          ...FULL,
+          onError: (error: unknown) => reported.push(error),
+          ...(can.meterErrors === true ? { meterErrors: false } : {}),
+          ...(can.captureContent === true ? { captureContent: false } : {}),
+        });
         expect(await calls.call('hi')).toBe('Hello there.');
         await settled();
         expect(eventsOf(meter).map(billed)).toEqual([complete(FULL, 21, 5)]);
+        expect(reported).toEqual([]);
       });
 
       it('refuses an unknown option at construction, suggesting the known one', () => {
@@ -238,7 +245,7 @@ export function conformanceSuite(driver: ConformanceDriver): void {
       });
     });
 
-    describe('failed calls (HTTP 429)', () => {
+    describe('failed calls', () => {
       /** The caller's error from the metered call, next to the same call's error without the integration. */
       const failures = async (calls: Calls) => {
         provider.rateLimit();
@@ -254,7 +261,7 @@ export function conformanceSuite(driver: ConformanceDriver): void {
         expect((metered as { status?: unknown }).status).toBe((bare as { status?: unknown }).status);
       };
 
-      it('without meterErrors: no event, and the caller gets the provider error unchanged', async () => {
+      it('HTTP 429 without meterErrors: no event, and the caller gets the provider error unchanged', async () => {
         const meter = createRecordingMeter();
         const { bare, metered } = await failures(driver.wrap(meter, DEFAULTS));
         expectUnchanged(metered, bare);
