@@ -1,5 +1,5 @@
 import { type CompiledTier, compileTier } from '@agentmeter/pricing';
-import type { AssignmentRow, Store, TierVersionRow } from './store/types.js';
+import type { AssignmentRow, PricingStore, TierVersionRow } from './store/types.js';
 
 export interface ResolvedTier {
   tierId: string;
@@ -68,11 +68,11 @@ const KINDS: readonly SubjectKind[] = ['customer', 'agent'];
  * is only ever used for that same version or by requests authenticated before it.
  */
 export class ConfigCache {
-  readonly #store: Store;
+  readonly #store: Pick<PricingStore, 'readPricingConfig'>;
   readonly #maxSubjects: number;
   readonly #projects = new Map<string, ProjectConfig>();
 
-  constructor(store: Store, options: { maxSubjects?: number } = {}) {
+  constructor(store: Pick<PricingStore, 'readPricingConfig'>, options: { maxSubjects?: number } = {}) {
     this.#store = store;
     this.#maxSubjects = options.maxSubjects ?? MAX_SUBJECTS;
   }

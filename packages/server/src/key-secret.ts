@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Store } from './store/types.js';
+import type { KeyStore, ProjectStore } from './store/types.js';
 
 const SETTING = 'key_secret_fingerprint';
 
@@ -17,7 +17,10 @@ export function keySecretFingerprint(secret: Uint8Array | undefined): string {
  * refused here, at start, with what to restore. Moving from no secret to one is allowed (keys stored
  * as plain SHA-256 are re-hashed on their next use).
  */
-export async function checkKeySecret(store: Store, where: string): Promise<void> {
+export async function checkKeySecret(
+  store: Pick<KeyStore, 'keySecret'> & Pick<ProjectStore, 'putSetting'>,
+  where: string,
+): Promise<void> {
   const current = keySecretFingerprint(store.keySecret);
   const recorded = await store.putSetting(SETTING, current, true);
   if (recorded === current) return;

@@ -1,14 +1,18 @@
 import { resolutionCharge } from '@agentmeter/pricing';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { ApiError, validationError } from './problem.js';
-import type { Store, StoredEvent } from './store/types.js';
+import type { EventLookup, OutcomeStore, StoredEvent } from './store/types.js';
 
 export type ResolveOutcomeResult = { event: StoredEvent; replayed: boolean };
 
 const MAX_RESOLUTION_METADATA_BYTES = 8192;
 
 /** The event behind an outcome id (`out_` + event id), if it opened a pending outcome. */
-export async function findOutcome(store: Store, projectId: string, outcomeId: string): Promise<StoredEvent> {
+export async function findOutcome(
+  store: EventLookup,
+  projectId: string,
+  outcomeId: string,
+): Promise<StoredEvent> {
   const event = outcomeId.startsWith('out_') ? await store.getEvent(projectId, outcomeId.slice(4)) : null;
   if (event?.outcome !== 'pending') {
     throw new ApiError(404, 'outcome_not_found', `There is no outcome "${outcomeId}" in this project.`);
@@ -45,7 +49,7 @@ function settle(
  * passes. Resolving again the same way returns the same result; differently, a 409.
  */
 export async function resolveOutcome(
-  store: Store,
+  store: OutcomeStore,
   projectId: string,
   outcomeId: string,
   resolution: 'success' | 'failure',

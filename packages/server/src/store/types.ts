@@ -217,16 +217,32 @@ export interface InvoiceRow {
   outcomeAmount: bigint;
 }
 
-export interface Store {
+/*
+ * The store, split by concern: each part is what one kind of caller needs, so a route or a service
+ * depends on the part it uses (a test double implements that part alone). `Store` is all of them.
+ */
+
+/** Opening, upgrading and closing the database. */
+export interface StoreLifecycle {
   readonly kind: 'sqlite' | 'postgres';
   /** Creates or upgrades the schema. Safe to run from several replicas at once. */
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
 
+/** Projects, and the server-wide settings beside them. */
+export interface ProjectStore {
   countProjects(): Promise<number>;
   createProject(project: { projectId: string; name: string; createdAt: number }): Promise<void>;
+  /** A server-wide setting, or null. */
+  getSetting(name: string): Promise<string | null>;
+  /** Sets a server-wide setting; with `onlyIfAbsent`, only when it has none yet. Returns the value now stored. */
+  putSetting(name: string, value: string, onlyIfAbsent?: boolean): Promise<string>;
+}
 
+/** API keys: authentication, and managing a project's keys. */
+export interface KeyStore {
   /**
    * The secret API keys are hashed under (HMAC), kept outside the database: a file beside an SQLite
    * database, `keySecret` (AGENTMETER_KEY_SECRET) for PostgreSQL. Undefined: plain SHA-256.
@@ -237,15 +253,14 @@ export interface Store {
   rehashKey(keyId: string, fromHash: string, toHash: string): Promise<void>;
   /** Sets whether an ingest key may choose its events' tier; the key as it is now, or null when unknown. */
   setKeyTierOverride(projectId: string, keyId: string, allow: boolean): Promise<KeyRow | null>;
-  /** A server-wide setting, or null. */
-  getSetting(name: string): Promise<string | null>;
-  /** Sets a server-wide setting; with `onlyIfAbsent`, only when it has none yet. Returns the value now stored. */
-  putSetting(name: string, value: string, onlyIfAbsent?: boolean): Promise<string>;
   insertKey(key: KeyRow): Promise<void>;
   listKeys(projectId: string): Promise<KeyRow[]>;
   /** Revokes a key unless it is the last active admin key (then `last_admin`). */
   revokeKey(projectId: string, keyId: string, now: number): Promise<RevokeResult>;
+}
 
+/** Tiers, their versions, and the customers' and agents' tier assignments: a project's pricing configuration. */
+export interface PricingStore {
   getConfigVersion(projectId: string): Promise<number>;
   /** Publishes a tier version unless the definition equals the current one. */
   putTier(
@@ -256,28 +271,24 @@ export interface Store {
   ): Promise<{ row: TierVersionRow; created: boolean }>;
   getTier(projectId: string, tierId: string, version?: number): Promise<TierVersionRow | null>;
   listTiers(projectId: string): Promise<TierVersionRow[]>;
-  getAssignment(
-    projectId: string,
-    kind: 'customer' | 'agent',
-    subjectId: string,
-  ): Promise<AssignmentRow | null>;
-  getAssignments(
-    projectId: string,
-    kind: 'customer' | 'agent',
-    subjectIds: string[],
-  ): Promise<AssignmentRow[]>;
+  getAssignment(projectId: string, kind: SubjectKind, subjectId: string): Promise<AssignmentRow | null>;
+  /** The assignments among `subjectIds`, each once, by subject id. */
+  getAssignments(projectId: string, kind: SubjectKind, subjectIds: string[]): Promise<AssignmentRow[]>;
   putAssignment(projectId: string, row: AssignmentRow): Promise<AssignmentRow>;
   /**
    * What pricing needs, read as of one moment (one snapshot, one statement on PostgreSQL): the
    * project's `config_version`, the current version of every tier (when `tiers`), and the
-   * assignments among these customers and agents. Every configuration change moves the version in
-   * the same transaction, so the rows returned are exactly those of `version`.
+   * assignments among these customers and agents, each once. Every configuration change moves the
+   * version in the same transaction, so the rows returned are exactly those of `version`.
    */
   readPricingConfig(
     projectId: string,
     request: { tiers: boolean; customers: string[]; agents: string[] },
   ): Promise<PricingConfigRead>;
+}
 
+/** Writing events (`/v1/meter`, spans on `/v1/traces`), with the call links that charge each call once. */
+export interface IngestStore {
   /**
    * Inserts events in one transaction. `(project, event_id)` is unique: an id already stored is
    * not written again, and its stored row is returned instead. Results are in input order.
@@ -292,10 +303,22 @@ export interface Store {
    * a few per link it names (see sql.ts `holderReads`), not every event holding it.
    */
   readonly linkHoldersRead: number;
+}
+
+/** One event by id. */
+export interface EventLookup {
   /** One event, superseded or not. */
   getEvent(projectId: string, eventId: string): Promise<StoredEvent | null>;
+}
+
+/** Pending outcomes and their resolution. */
+export interface OutcomeStore extends EventLookup {
   /** Resolves a pending outcome with one conditional update: only a pending, unexpired outcome changes. */
   resolveOutcome(projectId: string, input: ResolveInput): Promise<ResolveResult>;
+}
+
+/** The ledger read: usage, invoices, the event list and the history scan repricing pages through. */
+export interface LedgerReadStore extends EventLookup {
   usage(
     projectId: string,
     filters: EventFilters,
@@ -321,3 +344,12 @@ export interface Store {
     limit: number,
   ): Promise<StoredEvent[]>;
 }
+
+export interface Store
+  extends StoreLifecycle,
+    ProjectStore,
+    KeyStore,
+    PricingStore,
+    IngestStore,
+    OutcomeStore,
+    LedgerReadStore {}
