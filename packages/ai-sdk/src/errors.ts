@@ -1,23 +1,14 @@
-const MARKER = Symbol.for('agentmeter.ai-sdk.error');
+import { IntegrationError, type IntegrationErrorCode } from '@agentmeter/sdk/integration';
 
-/** Stable codes of what the AI SDK middleware refuses. */
-export type AiSdkMeterErrorCode = 'invalid_option' | 'invalid_meter' | 'invalid_provider_option';
+/**
+ * Stable codes of what the AI SDK middleware refuses: `invalid_meter` and `invalid_option` at
+ * construction (it wraps no model itself, so never `invalid_client`), and `invalid_provider_option`
+ * for a bad `providerOptions.agentmeter` value, reported through `onError`.
+ */
+export type AiSdkMeterErrorCode = IntegrationErrorCode | 'invalid_provider_option';
 
 /** A typed refusal of bad input to the middleware; `field` names the failing option or provider option. */
-export class AiSdkMeterError extends Error {
-  readonly [MARKER] = true;
-  override readonly name = 'AiSdkMeterError';
-  readonly code: AiSdkMeterErrorCode;
-  readonly field: string;
-
-  constructor(code: AiSdkMeterErrorCode, field: string, message: string) {
-    super(message);
-    this.code = code;
-    this.field = field;
-  }
-
-  /** Works across duplicate installs of this package, unlike `instanceof`. */
-  static isInstance(error: unknown): error is AiSdkMeterError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
-  }
+export class AiSdkMeterError extends IntegrationError<AiSdkMeterErrorCode> {
+  static override readonly marker: symbol = Symbol.for('agentmeter.ai-sdk.error');
+  override name = 'AiSdkMeterError';
 }

@@ -3,26 +3,25 @@ import {
   baseAttribution,
   expectedMessage,
   isPlainObject,
+  type ResolvedWrapperSettings,
   resolveWrapperSettings,
+  STANDARD_OPTIONS,
   type UsageAttribution,
-  type WrapperSettings,
 } from '@agentmeter/sdk/integration';
 import { AiSdkMeterError } from './errors.js';
 
-/** The validated options, as the middleware uses them. */
-export type MiddlewareSettings = WrapperSettings;
+const OPTIONS = { meterErrors: STANDARD_OPTIONS.meterErrors } as const;
 
-function defaultOnError(error: unknown): void {
-  console.error('[@agentmeter/ai-sdk] could not record a call:', error);
-}
+/** The validated options, as the middleware uses them. */
+export type MiddlewareSettings = ResolvedWrapperSettings<typeof OPTIONS>;
 
 /** Validates `meterMiddleware()`'s arguments eagerly, with messages naming the failing field. */
 export function resolveSettings(meter: unknown, options: unknown): MiddlewareSettings {
   return resolveWrapperSettings(meter, options, {
-    invalidMeter: (field, message) => new AiSdkMeterError('invalid_meter', field, message),
-    invalidOption: (field, message) => new AiSdkMeterError('invalid_option', field, message),
-    defaultOnError,
-  }).settings;
+    integration: '@agentmeter/ai-sdk',
+    error: AiSdkMeterError,
+    options: OPTIONS,
+  });
 }
 
 /**

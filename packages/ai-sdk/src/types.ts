@@ -1,18 +1,12 @@
-/** Options of `meterMiddleware(meter, options)`. */
-export interface MeterMiddlewareOptions {
-  /** The agent every call is billed under; `meter.withContext({ agent_id })` and `providerOptions.agentmeter.agent_id` win. Required, no env fallback. */
-  agent_id: string;
-  /** The action every call is billed as; `meter.withContext({ action })` and `providerOptions.agentmeter.action` win. Required, no env fallback. */
-  action: string;
-  /** The customer billed; `meter.withContext({ customer_id })` and `providerOptions.agentmeter.customer_id` win. Default: none. No env fallback. */
-  customer_id?: string;
-  /** The pricing tier forced on every call; `providerOptions.agentmeter.tier` wins. Default: none (the server picks). No env fallback. */
-  tier?: string;
-  /** Metadata added to every event, under the context's metadata. Default: none. No env fallback. */
-  metadata?: Record<string, unknown>;
-  /** Called when recording a call throws or `providerOptions.agentmeter` is invalid; the model call is never affected. Default: `console.error`. No env fallback. */
-  onError?: (error: unknown) => void;
-}
+import type { WrapperOptions } from '@agentmeter/sdk/integration';
+
+/**
+ * Options of `meterMiddleware(meter, options)`: the options every agentmeter integration takes
+ * (`WrapperOptions`, documented there). Who a call is billed to: `providerOptions.agentmeter`
+ * (`agent_id`, `action`, `customer_id`, `tier`) wins over a surrounding `meter.withContext({...})`,
+ * which wins over these options. Any other key is refused with an `AiSdkMeterError` (`invalid_option`).
+ */
+export interface MeterMiddlewareOptions extends WrapperOptions {}
 
 /**
  * Per-call attribution, passed as `providerOptions: { agentmeter: { customer_id: 'cus_42' } }` to

@@ -1,5 +1,5 @@
-import { APIConnectionError, RateLimitError } from '@anthropic-ai/sdk';
-import { HttpResponse } from 'msw';
+import { APIConnectionError, APIUserAbortError, RateLimitError } from '@anthropic-ai/sdk';
+import { delay, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import {
   createClient,
@@ -89,9 +89,16 @@ describe('a call the provider fails', () => {
     expect(
       meter.events.map((event) => [event.tokens_input, event.tokens_output, event.model, event.metadata]),
     ).toEqual([
+      // Answered 429: nothing billed, so zero is the complete count.
       [0, 0, 'claude-haiku-4-5', { 'agentmeter.error_type': 'rate_limit_error' }],
       [0, 0, 'claude-haiku-4-5', { 'agentmeter.error_type': 'rate_limit_error' }],
-      [0, 0, 'claude-haiku-4-5', { 'agentmeter.error_type': 'APIConnectionError' }],
+      // Never answered: its tokens are not known.
+      [
+        0,
+        0,
+        'claude-haiku-4-5',
+        { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'connection_error' },
+      ],
       [
         0,
         0,
@@ -100,6 +107,35 @@ describe('a call the provider fails', () => {
       ],
     ]);
     expect(new Set(meter.events.map((event) => event.event_id)).size).toBe(4);
+  });
+
+  it('with meterErrors, records a request aborted before any response once, incomplete, as aborted', async () => {
+    const meter = createSpyMeter();
+    const client = withMeter(createClient(), meter, { ...OPTIONS, meterErrors: true });
+    // The API never answers: only the caller's abort ends the call.
+    answer(async () => {
+      await delay('infinite');
+      return HttpResponse.json({});
+    });
+    const abort = new AbortController();
+    const call = client.messages.create(REQUEST, { signal: abort.signal });
+    abort.abort();
+    await expect(call).rejects.toBeInstanceOf(APIUserAbortError);
+
+    expect(meter.events.map((event) => [event.tokens_input, event.tokens_output, event.metadata])).toEqual([
+      [0, 0, { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'aborted' }],
+    ]);
+  });
+
+  it('with meterErrors, records an HTTP error without a body type by its status, complete', async () => {
+    const meter = createSpyMeter();
+    const client = withMeter(createClient(), meter, { ...OPTIONS, meterErrors: true });
+    answer(() => new HttpResponse(null, { status: 529 }));
+    await expect(client.messages.create(REQUEST)).rejects.toThrow();
+
+    expect(meter.events.map((event) => [event.tokens_input, event.metadata])).toEqual([
+      [0, { 'agentmeter.error_type': '529' }],
+    ]);
   });
 
   it('meters a successful call once even with meterErrors on', async () => {

@@ -1,5 +1,7 @@
 import {
+  baseAttribution,
   type CallScope,
+  failureOf,
   type NormalizedUsage,
   recordUsage,
   type UsageAttribution,
@@ -22,40 +24,6 @@ interface MessageLike {
   model?: unknown;
   usage?: unknown;
   content?: unknown;
-}
-
-function apiErrorType(value: unknown): string | undefined {
-  return typeof value === 'string' && /^[a-z][a-z0-9_]{0,63}$/.test(value) ? value : undefined;
-}
-
-/** The `error.type` of an API error body, `{ type: 'error', error: { type, message } }`. */
-function bodyErrorType(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const inner = (body as { error?: unknown }).error;
-  if (typeof inner !== 'object' || inner === null) return undefined;
-  return apiErrorType((inner as { type?: unknown }).type);
-}
-
-/**
- * A low-cardinality error class (`error.type`): the API's error type when it sent one
- * (`overloaded_error`, `rate_limit_error`…), else the error's name (`APIConnectionError`…).
- * The SDK's `APIError` has carried that type as `.type` only since 0.81; on every line it keeps the
- * API's error body as `.error`, which is read when `.type` is absent, so older lines are not
- * metered under the SDK's class name (`RateLimitError`, or a bare `APIError` for an error event
- * in a stream) instead.
- */
-export function errorTypeOf(error: unknown): string {
-  if (typeof error === 'object' && error !== null) {
-    const { type, name, error: body } = error as { type?: unknown; name?: unknown; error?: unknown };
-    const apiType = apiErrorType(type) ?? bodyErrorType(body);
-    if (apiType) return apiType;
-    if (typeof name === 'string' && name !== '' && name !== 'Error') return name;
-    const constructorName = (error as { constructor?: { name?: unknown } }).constructor?.name;
-    if (typeof constructorName === 'string' && constructorName !== '' && constructorName !== 'Object') {
-      return constructorName;
-    }
-  }
-  return '_OTHER';
 }
 
 function endpoint(baseURL: unknown): { serverAddress?: string; serverPort?: number } {
@@ -105,16 +73,7 @@ export class MeteredCall {
     baseURL: unknown,
     private readonly streamed: boolean,
   ) {
-    const context = settings.meter.currentContext();
-    const metadata =
-      settings.metadata || context?.metadata ? { ...settings.metadata, ...context?.metadata } : undefined;
-    this.attribution = {
-      agent_id: context?.agent_id ?? settings.agentId,
-      action: context?.action ?? settings.action,
-      customer_id: context?.customer_id ?? settings.customerId,
-      tier: settings.tier,
-      metadata,
-    };
+    this.attribution = baseAttribution(settings);
     this.requestModel = text((params as { model?: unknown } | null | undefined)?.model);
     this.server = endpoint(baseURL);
     if (settings.captureContent) {
@@ -169,21 +128,31 @@ export class MeteredCall {
   finishStream(failure: unknown, done = false): void {
     const failed = failure !== undefined;
     if (!this.usage.sawUsage && !this.stopped && !this.sawEvent && !done) {
-      // Nothing about the call is known: treat it as a failed call.
-      if (this.settings.meterErrors) this.record(false, failed ? errorTypeOf(failure) : 'aborted', true);
+      // Nothing about the call is known: treat it as a failed call, incomplete (the stream had
+      // begun, so its tokens may have been billed).
+      if (this.settings.meterErrors)
+        this.record(false, failed ? failureOf(failure).errorType : 'aborted', true);
       else this.recorded = true;
       return;
     }
-    this.record(this.stopped && this.usage.sawUsage && !failed, failed ? errorTypeOf(failure) : undefined);
+    this.record(
+      this.stopped && this.usage.sawUsage && !failed,
+      failed ? failureOf(failure).errorType : undefined,
+    );
   }
 
-  /** Records a call the provider failed before any response body (only with `meterErrors`). */
+  /**
+   * Records a call that failed before any response body (only with `meterErrors`): zero tokens,
+   * complete when the API answered with an HTTP error status, not for an abort, a timeout or a
+   * connection failure (`failureOf()`).
+   */
   finishRequestError(error: unknown): void {
     if (!this.settings.meterErrors) {
       this.recorded = true;
       return;
     }
-    this.record(true, errorTypeOf(error), true);
+    const { errorType, complete } = failureOf(error);
+    this.record(complete, errorType, true);
   }
 
   private record(complete: boolean, errorType: string | undefined, requestFailed = false): void {

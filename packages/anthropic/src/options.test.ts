@@ -42,9 +42,22 @@ describe('options', () => {
       'Expected `captureContent` to be a boolean, got "yes".',
     ],
     [{ ...OPTIONS, meterErrors: 1 }, 'meterErrors', 'Expected `meterErrors` to be a boolean, got 1.'],
+    // A typo is refused, not dropped: the charge would lose its customer.
+    [
+      { ...OPTIONS, customerId: 'cus_42' },
+      'customerId',
+      'Unknown option `customerId`; did you mean `customer_id`?',
+    ],
+    [
+      { ...OPTIONS, streamUsage: false },
+      'streamUsage',
+      expect.stringMatching(
+        /^Unknown option `streamUsage`\. Known options: `agent_id`, `action`, `customer_id`, `tier`, `metadata`, `onError`, `captureContent`, `meterErrors`\.$/,
+      ),
+    ],
   ])('refuses %j naming `%s`', (options, field, message) => {
     const attempt = () => withMeter(createClient(), meter, options as never);
-    expect(attempt).toThrow(message);
+    expect(attempt).toThrow(expect.objectContaining({ message }));
     try {
       attempt();
     } catch (error) {
@@ -61,12 +74,24 @@ describe('options', () => {
     );
   });
 
-  it('refuses something that is not a client or not a meter', () => {
+  it('refuses something that is not a client (invalid_client) or not a meter (invalid_meter)', () => {
     expect(() => withMeter({} as never, meter, OPTIONS)).toThrow(
-      'Expected `client` to be an @anthropic-ai/sdk client (with `messages.create()`), got object.',
+      expect.objectContaining({
+        name: 'AnthropicMeterError',
+        code: 'invalid_client',
+        field: 'client',
+        message:
+          'Expected `client` to be an @anthropic-ai/sdk client (with `messages.create()`), got an object.',
+      }),
     );
     expect(() => withMeter(createClient(), {} as never, OPTIONS)).toThrow(
-      'Expected `meter` to be an agentmeter Meter (with `track()` and `currentContext()`), got an object.',
+      expect.objectContaining({
+        name: 'AnthropicMeterError',
+        code: 'invalid_meter',
+        field: 'meter',
+        message:
+          'Expected `meter` to be an agentmeter Meter (with `track()` and `currentContext()`), got an object.',
+      }),
     );
   });
 });

@@ -1,5 +1,5 @@
 import type { Meter } from '@agentmeter/sdk';
-import { observeClientFetch } from '@agentmeter/sdk/integration';
+import { expectedMessage, observeClientFetch } from '@agentmeter/sdk/integration';
 import { AnthropicMeterError } from './errors.js';
 import { meteredCreate } from './metered-create.js';
 import { type MeterSettings, resolveSettings } from './options.js';
@@ -121,9 +121,7 @@ export function withMeter<Client extends AnthropicLike>(
     throw new AnthropicMeterError(
       'invalid_client',
       'client',
-      'Expected `client` to be an @anthropic-ai/sdk client (with `messages.create()`), got ' +
-        (client === null ? 'null' : typeof client) +
-        '.',
+      expectedMessage('client', 'an @anthropic-ai/sdk client (with `messages.create()`)', client),
     );
   }
   const settings = resolveSettings(meter, options);

@@ -1,5 +1,6 @@
 // The handler with @langchain/anthropic's real ChatAnthropic and its real @anthropic-ai/sdk client, the
 // Messages API answered by msw with the API's own bodies and SSE events.
+import { delay } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import {
@@ -291,5 +292,41 @@ describe('AgentMeterCallbackHandler with ChatAnthropic', () => {
       [3, 1, undefined],
     ]);
     expect(meter.trackCalls).toBe(1);
+  });
+  it('with meterErrors, meters a call the provider refused with a 429 once: zero tokens, complete, its type', async () => {
+    answer(() =>
+      jsonResponse({ type: 'error', error: { type: 'rate_limit_error', message: 'Slow down' } }, 429),
+    );
+    const meter = createRecordingMeter();
+    const handler = new AgentMeterCallbackHandler(meter, { ...defaults, meterErrors: true });
+    await expect(chatAnthropic().invoke('hi', { callbacks: [handler] })).rejects.toThrow('Slow down');
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({
+      tokens_input: 0,
+      tokens_output: 0,
+      provider: 'anthropic',
+      metadata: { 'agentmeter.error_type': 'rate_limit_error' },
+    });
+    expect(meter.events[0]?.metadata).not.toHaveProperty(['agentmeter.usage_incomplete']);
+  });
+
+  it('with meterErrors, meters a call aborted before any output once: incomplete, aborted', async () => {
+    // The API never answers: the caller aborts once the request has reached it.
+    const controller = new AbortController();
+    answer(async () => {
+      controller.abort();
+      await delay('infinite');
+      return jsonResponse({});
+    });
+    const meter = createRecordingMeter();
+    const handler = new AgentMeterCallbackHandler(meter, { ...defaults, meterErrors: true });
+    const call = chatAnthropic().invoke('hi', { callbacks: [handler], signal: controller.signal });
+    await expect(call).rejects.toThrow();
+    expect(meter.events).toHaveLength(1);
+    expect(meter.events[0]).toMatchObject({
+      tokens_input: 0,
+      tokens_output: 0,
+      metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'aborted' },
+    });
   });
 });

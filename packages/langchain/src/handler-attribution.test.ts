@@ -192,9 +192,27 @@ describe('options', () => {
     ],
     [{ ...defaults, metadata: [] }, 'metadata', 'Expected `metadata` to be a plain object, got an array.'],
     [{ ...defaults, onError: 'log' }, 'onError', 'Expected `onError` to be a function, got "log".'],
+    [
+      { ...defaults, meterErrors: 'yes' },
+      'meterErrors',
+      'Expected `meterErrors` to be a boolean, got "yes".',
+    ],
+    // A typo is refused, not dropped: the charge would lose its customer.
+    [
+      { ...defaults, customerId: 'cus_42' },
+      'customerId',
+      'Unknown option `customerId`; did you mean `customer_id`?',
+    ],
+    [
+      { ...defaults, captureContent: true },
+      'captureContent',
+      'Unknown option `captureContent`. Known options: `agent_id`, `action`, `customer_id`, `tier`, `metadata`, `onError`, `meterErrors`.',
+    ],
   ])('refuses %j naming `%s`', (options, field, message) => {
     const attempt = () => new AgentMeterCallbackHandler(meter, options as never);
-    expect(attempt).toThrow(message);
+    expect(attempt).toThrow(
+      expect.objectContaining({ name: 'LangChainMeterError', code: 'invalid_option', message }),
+    );
     try {
       attempt();
     } catch (error) {
@@ -202,9 +220,15 @@ describe('options', () => {
     }
   });
 
-  it('refuses something that is not a Meter', () => {
+  it('refuses something that is not a Meter as invalid_meter', () => {
     expect(() => new AgentMeterCallbackHandler({} as never, defaults)).toThrow(
-      'Expected `meter` to be an agentmeter Meter (with `track()` and `currentContext()`), got an object.',
+      expect.objectContaining({
+        name: 'LangChainMeterError',
+        code: 'invalid_meter',
+        field: 'meter',
+        message:
+          'Expected `meter` to be an agentmeter Meter (with `track()` and `currentContext()`), got an object.',
+      }),
     );
   });
 });

@@ -2,6 +2,7 @@ import type { Meter } from '@agentmeter/sdk';
 import {
   activeSpanContext,
   type CallSpan,
+  failureOf,
   type NormalizedUsage,
   recordUsage,
   type UsageAttribution,
@@ -55,44 +56,6 @@ const MAX_OPEN_RUNS = 10_000;
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-/** A provider's error type: a snake_case word, as Anthropic's and OpenAI's APIs name theirs. */
-function apiErrorType(value: unknown): string | undefined {
-  return typeof value === 'string' && /^[a-z][a-z0-9_]{0,63}$/.test(value) ? value : undefined;
-}
-
-/**
- * A low-cardinality error class: `aborted`; else the API's error type when the provider's SDK kept
- * one (`overloaded_error`…): its `type`, or, where an SDK has no `type` (@anthropic-ai/sdk before
- * 0.81, which @langchain/anthropic 0.3 uses), its API error body's `{ error: { type } }`; else the
- * error's name, unless it is the bare `Error` that LangChain's wrapped provider errors are named.
- */
-function errorTypeOf(error: unknown): string {
-  const {
-    name,
-    type,
-    error: body,
-  } = (typeof error === 'object' && error !== null ? error : {}) as {
-    name?: unknown;
-    type?: unknown;
-    error?: unknown;
-  };
-  if (name === 'AbortError' || name === 'ModelAbortError') return 'aborted';
-  if (error instanceof Error && /abort/i.test(error.message)) return 'aborted';
-  const inner = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
-  const apiType =
-    apiErrorType(type) ??
-    (typeof inner === 'object' && inner !== null
-      ? apiErrorType((inner as { type?: unknown }).type)
-      : undefined);
-  if (apiType) return apiType;
-  if (typeof name === 'string' && name.length > 0 && name !== 'Error') return name.slice(0, 64);
-  const constructorName = (error as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-  if (typeof constructorName === 'string' && constructorName.length > 0 && constructorName !== 'Object') {
-    return constructorName.slice(0, 64);
-  }
-  return 'error';
 }
 
 /**
@@ -192,18 +155,26 @@ export class AgentMeterCallbackHandler extends BaseCallbackHandler {
   }
 
   /**
-   * A call that failed before any output is a provider error: nothing to bill. A stream broken off
-   * after it started is billed with what is known, flagged incomplete.
+   * A call that failed before any output is a provider error: nothing to bill, metered only with
+   * `meterErrors` as zero tokens, complete when the provider answered with an HTTP error status
+   * (`failureOf()`). A stream broken off after it started is billed with what is known, flagged
+   * incomplete.
    */
   #fail(run: RunState, error: unknown, partial: PartialMessage | undefined): void {
-    if (run.chunks === 0 && !partial) return;
     try {
+      const failure = failureOf(error);
+      if (run.chunks === 0 && !partial) {
+        if (this.#settings.meterErrors) {
+          this.#record(run, { counts: { ...ZERO, complete: failure.complete } }, failure.errorType);
+        }
+        return;
+      }
       const counts = countsFromUsageMetadata(usageMetadataOf(partial)) ?? run.streamed;
       const call: FoundCall = { counts: { ...(counts ?? ZERO), complete: false } };
       if (!counts) call.missing = true;
       const responseId = run.responseId ?? responseIdOf(partial);
       if (responseId) call.responseId = responseId;
-      this.#record(run, call, errorTypeOf(error));
+      this.#record(run, call, failure.errorType);
     } catch (recordError) {
       this.#settings.onError(recordError);
     }

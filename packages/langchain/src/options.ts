@@ -1,26 +1,25 @@
 import {
   applyAttributionOverrides,
   baseAttribution,
+  type ResolvedWrapperSettings,
   resolveWrapperSettings,
+  STANDARD_OPTIONS,
   type UsageAttribution,
-  type WrapperSettings,
 } from '@agentmeter/sdk/integration';
 import { LangChainMeterError } from './errors.js';
 
-/** The validated options, as the handler uses them. */
-export type HandlerSettings = WrapperSettings;
+const OPTIONS = { meterErrors: STANDARD_OPTIONS.meterErrors } as const;
 
-function defaultOnError(error: unknown): void {
-  console.error('[@agentmeter/langchain] could not record a call:', error);
-}
+/** The validated options, as the handler uses them. */
+export type HandlerSettings = ResolvedWrapperSettings<typeof OPTIONS>;
 
 /** Validates the handler's arguments eagerly, with messages naming the failing field. */
 export function resolveSettings(meter: unknown, options: unknown): HandlerSettings {
   return resolveWrapperSettings(meter, options, {
-    invalidMeter: (field, message) => new LangChainMeterError('invalid_meter', field, message),
-    invalidOption: (field, message) => new LangChainMeterError('invalid_option', field, message),
-    defaultOnError,
-  }).settings;
+    integration: '@agentmeter/langchain',
+    error: LangChainMeterError,
+    options: OPTIONS,
+  });
 }
 
 /**

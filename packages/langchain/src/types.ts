@@ -1,18 +1,13 @@
-/** Options of `new AgentMeterCallbackHandler(meter, options)`. */
-export interface AgentMeterCallbackHandlerOptions {
-  /** The agent every call is billed under; `meter.withContext({ agent_id })` and run metadata `agentmeter_agent_id` win. Required, no env fallback. */
-  agent_id: string;
-  /** The action every call is billed as; `meter.withContext({ action })` and run metadata `agentmeter_action` win. Required, no env fallback. */
-  action: string;
-  /** The customer billed; `meter.withContext({ customer_id })` and run metadata `agentmeter_customer_id` win. Default: none. No env fallback. */
-  customer_id?: string;
-  /** The pricing tier forced on every call; run metadata `agentmeter_tier` wins. Default: none (the server picks). No env fallback. */
-  tier?: string;
-  /** Metadata added to every event, under the context's metadata. Default: none. No env fallback. */
-  metadata?: Record<string, unknown>;
-  /** Called when recording a call throws or run metadata is invalid; the model call is never affected. Default: `console.error`. No env fallback. */
-  onError?: (error: unknown) => void;
-}
+import type { WrapperOptions } from '@agentmeter/sdk/integration';
+
+/**
+ * Options of `new AgentMeterCallbackHandler(meter, options)`: the options every agentmeter
+ * integration takes (`WrapperOptions`, documented there). Who a call is billed to: run metadata
+ * (`agentmeter_agent_id`, `agentmeter_action`, `agentmeter_customer_id`, `agentmeter_tier`) wins
+ * over a surrounding `meter.withContext({...})`, which wins over these options. Any other key is
+ * refused with a `LangChainMeterError` (`invalid_option`).
+ */
+export interface AgentMeterCallbackHandlerOptions extends WrapperOptions {}
 
 /**
  * The run-metadata keys the handler reads (`model.invoke(input, { metadata: { agentmeter_customer_id } })`).

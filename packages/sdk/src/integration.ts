@@ -13,6 +13,12 @@ export {
   observeClientFetch,
   runInCallScope,
 } from './call-identity.js';
+export { type CallFailure, failureOf } from './failure.js';
+export {
+  IntegrationError,
+  type IntegrationErrorClass,
+  type IntegrationErrorCode,
+} from './integration-error.js';
 export {
   type LayerScope,
   onUsage,
@@ -42,6 +48,8 @@ export {
   type AttributionSettings,
   applyAttributionOverrides,
   baseAttribution,
+  type CaptureContentOption,
+  closestOption,
   describeValue,
   expectedMessage,
   IDENTIFIER_EXPECTATION,
@@ -52,10 +60,15 @@ export {
   MAX_METADATA_KEYS,
   METER_EXPECTATION,
   type OptionErrorFactory,
+  type OptionSpec,
+  type ResolvedWrapperSettings,
   resolveWrapperSettings,
+  STANDARD_OPTIONS,
   TIER_ID_EXPECTATION,
+  unknownOptionMessage,
   type ValidatedAttributionOptions,
   validateAttributionOptions,
-  type WrapperArgumentErrors,
+  type WrapperOptions,
   type WrapperSettings,
+  type WrapperSpec,
 } from './wrapper-options.js';

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { failureOf } from './failure.js';
+import { IntegrationError } from './integration-error.js';
 import { createTestMeter } from './testing.js';
 import type { UsageAttribution } from './usage.js';
 import {
@@ -10,6 +12,7 @@ import {
   isMeter,
   isPlainObject,
   resolveWrapperSettings,
+  STANDARD_OPTIONS,
   validateAttributionOptions,
 } from './wrapper-options.js';
 
@@ -163,42 +166,210 @@ describe('validateAttributionOptions()', () => {
 });
 
 describe('resolveWrapperSettings()', () => {
-  const reported: unknown[] = [];
-  const errors = {
-    invalidMeter: (field: string, message: string) => new OptionError(`meter:${field}`, message),
-    invalidOption: invalid,
-    defaultOnError: (error: unknown) => reported.push(error),
-  };
+  class TestIntegrationError extends IntegrationError {
+    static override readonly marker: symbol = Symbol.for('agentmeter.test-integration.error');
+    override name = 'TestIntegrationError';
+  }
+  const spec = {
+    integration: '@agentmeter/test',
+    error: TestIntegrationError,
+    options: { meterErrors: STANDARD_OPTIONS.meterErrors, streamUsage: { kind: 'boolean', default: true } },
+  } as const;
 
-  it('refuses a non-Meter with the meter factory and a non-object with the option factory', () => {
-    expect(() => resolveWrapperSettings({ track() {} }, BASE, errors)).toThrow(
-      expect.objectContaining({
-        field: 'meter:meter',
-        message:
-          'Expected `meter` to be an agentmeter Meter (with `track()` and `currentContext()`), got an object.',
-      }),
-    );
-    expect(() => resolveWrapperSettings(createTestMeter(), 'support-bot', errors)).toThrow(
-      expect.objectContaining({
-        field: 'options',
-        message: 'Expected `options` to be an object with `agent_id` and `action`, got "support-bot".',
-      }),
-    );
-    expect(() => resolveWrapperSettings(createTestMeter(), { ...BASE, tier: 'Pro' }, errors)).toThrow(
-      expect.objectContaining({ field: 'tier' }),
-    );
+  function refused(meter: unknown, options: unknown): TestIntegrationError {
+    try {
+      resolveWrapperSettings(meter, options, spec);
+    } catch (error) {
+      if (TestIntegrationError.isInstance(error)) return error;
+      throw error;
+    }
+    throw new Error('not refused');
+  }
+
+  it('refuses a non-Meter as invalid_meter and a non-object as invalid_option', () => {
+    expect(refused({ track() {} }, BASE)).toMatchObject({
+      name: 'TestIntegrationError',
+      code: 'invalid_meter',
+      field: 'meter',
+      message:
+        'Expected `meter` to be an agentmeter Meter (with `track()` and `currentContext()`), got an object.',
+    });
+    expect(refused(createTestMeter(), 'support-bot')).toMatchObject({
+      code: 'invalid_option',
+      field: 'options',
+      message: 'Expected `options` to be an object with `agent_id` and `action`, got "support-bot".',
+    });
+    expect(refused(createTestMeter(), { ...BASE, tier: 'Pro' })).toMatchObject({
+      code: 'invalid_option',
+      field: 'tier',
+    });
+    expect(refused(createTestMeter(), { ...BASE, streamUsage: 'yes' })).toMatchObject({
+      code: 'invalid_option',
+      field: 'streamUsage',
+      message: 'Expected `streamUsage` to be a boolean, got "yes".',
+    });
   });
 
-  it('returns the settings, with the default onError when none is given, and the options object', () => {
+  it('refuses every unknown key, naming the option it most likely meant', () => {
+    const cases: [string, string][] = [
+      ['customerId', 'customer_id'],
+      ['CUSTOMER_ID', 'customer_id'],
+      ['agent-id', 'agent_id'],
+      ['meterError', 'meterErrors'],
+      ['on_error', 'onError'],
+      ['stream_usage', 'streamUsage'],
+      ['actoin', 'action'],
+      ['teir', 'tier'],
+      ['metdata', 'metadata'],
+    ];
+    for (const [key, meant] of cases) {
+      expect(refused(createTestMeter(), { ...BASE, [key]: 'x' })).toMatchObject({
+        code: 'invalid_option',
+        field: key,
+        message: `Unknown option \`${key}\`; did you mean \`${meant}\`?`,
+      });
+    }
+  });
+
+  it('lists the known options when no known one is close', () => {
+    expect(refused(createTestMeter(), { ...BASE, foo: 1 })).toMatchObject({
+      code: 'invalid_option',
+      field: 'foo',
+      message:
+        'Unknown option `foo`. Known options: `agent_id`, `action`, `customer_id`, `tier`, `metadata`, `onError`, `meterErrors`, `streamUsage`.',
+    });
+    // An own option of another integration is unknown here.
+    expect(refused(createTestMeter(), { ...BASE, captureContent: true }).field).toBe('captureContent');
+  });
+
+  it('returns the settings with each own option at its value or default, and a default onError', () => {
     const meter = createTestMeter();
-    const options = { ...BASE, captureContent: true };
-    const resolved = resolveWrapperSettings(meter, options, errors);
-    expect(resolved.options).toBe(options);
-    expect(resolved.settings).toMatchObject({ meter, agentId: 'support-bot', action: 'answer' });
-    resolved.settings.onError('boom');
-    expect(reported).toEqual(['boom']);
+    const resolved = resolveWrapperSettings(meter, { ...BASE, streamUsage: false }, spec);
+    expect(resolved).toMatchObject({
+      meter,
+      agentId: 'support-bot',
+      action: 'answer',
+      meterErrors: false,
+      streamUsage: false,
+    });
+    expect(resolveWrapperSettings(meter, { ...BASE, meterErrors: true }, spec)).toMatchObject({
+      meterErrors: true,
+      streamUsage: true,
+    });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      resolved.onError('boom');
+      expect(logged).toHaveBeenCalledWith('[@agentmeter/test] could not record a call:', 'boom');
+    } finally {
+      logged.mockRestore();
+    }
     const own = () => {};
-    expect(resolveWrapperSettings(meter, { ...BASE, onError: own }, errors).settings.onError).toBe(own);
+    expect(resolveWrapperSettings(meter, { ...BASE, onError: own }, spec).onError).toBe(own);
+  });
+});
+
+describe('IntegrationError', () => {
+  class OneError extends IntegrationError<'invalid_option' | 'invalid_thing'> {
+    static override readonly marker: symbol = Symbol.for('agentmeter.one.error');
+    override name = 'OneError';
+  }
+  class OtherError extends IntegrationError {
+    static override readonly marker: symbol = Symbol.for('agentmeter.other.error');
+    override name = 'OtherError';
+  }
+
+  it('keeps code, field, message and the subclass name', () => {
+    const error = new OneError('invalid_thing', 'thing', 'Bad thing.');
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({
+      name: 'OneError',
+      code: 'invalid_thing',
+      field: 'thing',
+      message: 'Bad thing.',
+    });
+    expect(String(error)).toBe('OneError: Bad thing.');
+  });
+
+  it('isInstance() tells each integration apart, and across copies by its Symbol.for marker', () => {
+    const one = new OneError('invalid_option', 'x', 'm');
+    expect(OneError.isInstance(one)).toBe(true);
+    expect(OtherError.isInstance(one)).toBe(false);
+    expect(IntegrationError.isInstance(one)).toBe(true);
+    expect(IntegrationError.isInstance(new Error('m'))).toBe(false);
+    expect(OneError.isInstance(null)).toBe(false);
+    // What another install of the same package would throw: another class, the same marker.
+    const copy = Object.assign(new Error('m'), { [Symbol.for('agentmeter.one.error')]: true });
+    expect(OneError.isInstance(copy)).toBe(true);
+  });
+});
+
+describe('failureOf()', () => {
+  class APIError extends Error {
+    constructor(
+      readonly status: number | undefined,
+      readonly error: unknown,
+      readonly type?: unknown,
+    ) {
+      super('api error');
+    }
+  }
+  class APIUserAbortError extends Error {}
+  class APIConnectionError extends Error {}
+  class APIConnectionTimeoutError extends APIConnectionError {}
+
+  it('names the API error type of an HTTP error answer, which is complete', () => {
+    // openai: `.type`, and `.error` the inner error object.
+    expect(failureOf(new APIError(429, { type: 'rate_limit_exceeded' }, 'rate_limit_exceeded'))).toEqual({
+      errorType: 'rate_limit_exceeded',
+      complete: true,
+    });
+    // @anthropic-ai/sdk before 0.81: no `.type`, the body `{ type: 'error', error: { type } }` as `.error`.
+    expect(
+      failureOf(new APIError(429, { type: 'error', error: { type: 'rate_limit_error', message: 'slow' } })),
+    ).toEqual({ errorType: 'rate_limit_error', complete: true });
+    // The AI SDK's APICallError: `statusCode`, and the parsed body as `data`.
+    expect(
+      failureOf({
+        name: 'AI_APICallError',
+        statusCode: 400,
+        data: { error: { type: 'invalid_request_error' } },
+      }),
+    ).toEqual({ errorType: 'invalid_request_error', complete: true });
+  });
+
+  it('falls back to the HTTP status, then the kind of failure, then the class name', () => {
+    expect(failureOf(new APIError(503, undefined))).toEqual({ errorType: '503', complete: true });
+    expect(failureOf(new APIError(502, 'Bad gateway <html>', 'Not A Type'))).toEqual({
+      errorType: '502',
+      complete: true,
+    });
+    expect(failureOf(new APIUserAbortError('Request was aborted.'))).toEqual({
+      errorType: 'aborted',
+      complete: false,
+    });
+    expect(failureOf(new DOMException('The operation was aborted.', 'AbortError'))).toEqual({
+      errorType: 'aborted',
+      complete: false,
+    });
+    expect(failureOf(new Error('Aborted'))).toEqual({ errorType: 'aborted', complete: false });
+    expect(failureOf(new APIConnectionTimeoutError('Request timed out.'))).toEqual({
+      errorType: 'timeout',
+      complete: false,
+    });
+    expect(failureOf(new APIConnectionError('Connection error.'))).toEqual({
+      errorType: 'connection_error',
+      complete: false,
+    });
+    expect(failureOf(new TypeError('fetch failed'))).toEqual({ errorType: 'TypeError', complete: false });
+    expect(failureOf(new Error('boom'))).toEqual({ errorType: 'Error', complete: false });
+    expect(failureOf('boom')).toEqual({ errorType: '_OTHER', complete: false });
+  });
+
+  it('reads a mid-stream error event (an API type, no HTTP status) as incomplete', () => {
+    expect(failureOf(new APIError(undefined, { type: 'server_error' }, 'server_error'))).toEqual({
+      errorType: 'server_error',
+      complete: false,
+    });
   });
 });
 
@@ -224,6 +395,19 @@ describe('baseAttribution() and applyAttributionOverrides()', () => {
       baseAttribution({ ...settings, tier: undefined, metadata: undefined, meter }),
     );
     expect(inContext).toEqual({ agent_id: 'support-bot', action: 'triage', customer_id: 'cus_ctx' });
+  });
+
+  it('merges the context metadata over the settings metadata, key by key', () => {
+    const meter = createTestMeter();
+    const inContext = meter.withContext({ metadata: { app: 'ctx', ticket: 7 } }, () =>
+      baseAttribution({ ...settings, meter }),
+    );
+    expect(inContext.metadata).toEqual({ app: 'ctx', ticket: 7 });
+    expect(settings.metadata).toEqual({ app: 'help' });
+    const contextOnly = meter.withContext({ metadata: { ticket: 7 } }, () =>
+      baseAttribution({ ...settings, metadata: undefined, meter }),
+    );
+    expect(contextOnly.metadata).toEqual({ ticket: 7 });
   });
 
   it('applies valid per-call values and hands each invalid one to reject', () => {

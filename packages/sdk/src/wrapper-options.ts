@@ -1,12 +1,14 @@
+import { IDENTIFIER_EXPECTATION, isIdentifier, isTierId, TIER_ID_EXPECTATION } from '@agentmeter/pricing';
+import type { IntegrationErrorClass } from './integration-error.js';
 import type { Meter } from './types.js';
 import type { UsageAttribution } from './usage.js';
 
 /**
  * Option checks shared by the integrations (`@agentmeter/openai`, `@agentmeter/anthropic`,
  * `@agentmeter/langchain`, `@agentmeter/ai-sdk`): the contract's patterns in one place, so every
- * wrapper refuses at construction what the server would refuse later. Each integration keeps its
- * own error class and codes: it passes a factory, and this module only writes the message,
- * "Expected `field` to be …, got ….".
+ * wrapper refuses at construction what the server would refuse later, with the same codes, the
+ * same messages ("Expected `field` to be …, got …."), the same defaults and the same attribution.
+ * Each integration keeps its own error class, a subclass of `IntegrationError`, and passes it in.
  */
 
 /** Builds an integration's own error for the option at fault; `field` names it, `message` says why. */
@@ -32,20 +34,12 @@ export interface ValidatedAttributionOptions extends AttributionSettings {
 /** The contract's `Metadata` (openapi.yaml): at most this many keys. */
 export const MAX_METADATA_KEYS = 64;
 
-/** How the contract's `Identifier` is described in messages. */
-export const IDENTIFIER_EXPECTATION = 'a string of 1 to 128 characters without control characters';
-
-/** How the contract's `TierId` is described in messages. */
-export const TIER_ID_EXPECTATION = 'a tier id (lower-case letters, digits and `_.-`, up to 64 characters)';
+// How the contract's `Identifier` and `TierId` are described in messages: the pricing package's
+// words, which the server's own checks share.
+export { IDENTIFIER_EXPECTATION, TIER_ID_EXPECTATION };
 
 /** How a `Meter` is described in messages. */
 export const METER_EXPECTATION = 'an agentmeter Meter (with `track()` and `currentContext()`)';
-
-// The contract's `Identifier` and `TierId` (openapi.yaml). With the `u` flag a length counts code
-// points, as the server's JSON Schema `maxLength` does.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the contract's Identifier excludes exactly these.
-const IDENTIFIER = /^[^\u0000-\u001F\u007F]{1,128}$/u;
-const TIER_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
 const ATTRIBUTION_FIELDS: readonly AttributionField[] = ['agent_id', 'action', 'customer_id', 'tier'];
 
@@ -73,12 +67,12 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 /** The contract's `Identifier`: a string of 1 to 128 characters, none of them a control character. */
 export function isContractIdentifier(value: unknown): value is string {
-  return typeof value === 'string' && IDENTIFIER.test(value);
+  return isIdentifier(value);
 }
 
 /** The contract's `TierId`: lower-case letters, digits and `_.-`, starting with a letter or digit, up to 64 characters. */
 export function isContractTierId(value: unknown): value is string {
-  return typeof value === 'string' && TIER_ID.test(value);
+  return isTierId(value);
 }
 
 /** True for anything with the `Meter` methods the integrations call (`track()` and `currentContext()`). */
@@ -141,47 +135,189 @@ export function validateAttributionOptions(
   };
 }
 
+/**
+ * The options every integration takes (`withMeter(client, meter, options)`,
+ * `new AgentMeterCallbackHandler(meter, options)`, `meterMiddleware(meter, options)`), documented
+ * once here; each integration's options type extends it. Attribution keys are snake_case, as in
+ * the events; flags are camelCase. No option has an environment-variable fallback: what a wrapper
+ * does is what its code says. Any other key is refused (`invalid_option`), so a typo such as
+ * `customerId` fails at construction instead of billing nobody.
+ */
+export interface WrapperOptions {
+  /** The agent every call is billed under; a surrounding `meter.withContext({ agent_id })` wins. Required. */
+  agent_id: string;
+  /** The action every call is billed as; a surrounding `meter.withContext({ action })` wins. Required. */
+  action: string;
+  /** The customer billed; a surrounding `meter.withContext({ customer_id })` wins. Default: none (the context's, if any). */
+  customer_id?: string;
+  /** The pricing tier forced on every call (a TierId: `a-z0-9_.-`, up to 64). Default: none (the server picks the customer's, agent's or project tier). */
+  tier?: string;
+  /** Added to every event's metadata (at most 64 keys), under the context's metadata key by key. Default: none. */
+  metadata?: Record<string, unknown>;
+  /** Called when recording a call throws (or a per-call attribution value is invalid); the caller's call is never affected. Default: `console.error`. */
+  onError?: (error: unknown) => void;
+  /**
+   * Also meter a call that failed before any response: one event with zero tokens and
+   * `agentmeter.error_type` (see `failureOf()`), complete when the provider answered with an HTTP
+   * error status, incomplete for an abort, a timeout or a connection failure. A call that fails
+   * mid-stream is metered either way, with what is known. Default: `false`.
+   */
+  meterErrors?: boolean;
+}
+
+/** The option of the integrations that can see a call's text (`@agentmeter/openai`, `@agentmeter/anthropic`). */
+export interface CaptureContentOption {
+  /**
+   * Copy the prompt and completion text into the event metadata (`agentmeter.prompt`,
+   * `agentmeter.completion`), each cut to 1,000 characters (less if the metadata would pass
+   * 8 KiB). Default: `false`: no prompt or completion text ever leaves.
+   */
+  captureContent?: boolean;
+}
+
+/** An integration's own option: its kind and its default. */
+export interface OptionSpec {
+  kind: 'boolean';
+  default: boolean;
+}
+
+/** The options several integrations share, so each has one default everywhere. */
+export const STANDARD_OPTIONS = {
+  meterErrors: { kind: 'boolean', default: false },
+  captureContent: { kind: 'boolean', default: false },
+} as const satisfies Record<string, OptionSpec>;
+
+/** What an integration tells `resolveWrapperSettings()` about itself. */
+export interface WrapperSpec<Extra extends Record<string, OptionSpec>> {
+  /** The package, e.g. `@agentmeter/openai`: the default `onError` names it. */
+  integration: string;
+  /** The integration's error class (a subclass of `IntegrationError`). */
+  error: IntegrationErrorClass;
+  /** Its options beyond the attribution and `onError`, by name, e.g. `{ meterErrors: STANDARD_OPTIONS.meterErrors }`. */
+  options: Extra;
+}
+
 /** What every integration resolves from its `(meter, options)` arguments. */
 export interface WrapperSettings extends AttributionSettings {
   meter: Meter;
   onError: (error: unknown) => void;
 }
 
-/** How an integration reports bad arguments, and recording failures when the caller gave no `onError`. */
-export interface WrapperArgumentErrors {
-  /** Builds the error for a `meter` that is not a Meter. */
-  invalidMeter: OptionErrorFactory;
-  /** Builds the error for a bad option (`options` itself included). */
-  invalidOption: OptionErrorFactory;
-  /** The `onError` used when the options give none. */
-  defaultOnError: (error: unknown) => void;
+/** The settings, with each of the integration's own options resolved to its value or default. */
+export type ResolvedWrapperSettings<Extra extends Record<string, OptionSpec>> = WrapperSettings & {
+  [Name in keyof Extra]: boolean;
+};
+
+const BASE_OPTION_NAMES: readonly string[] = [...ATTRIBUTION_FIELDS, 'metadata', 'onError'];
+
+/** Spelling-insensitive form of an option name: `customerId`, `customer-id` and `CUSTOMER_ID` agree. */
+function foldName(name: string): string {
+  return name.toLowerCase().replace(/[_\-\s]/g, '');
 }
 
 /**
- * Validates an integration's `(meter, options)` arguments: a Meter, an options object ("an object
- * with `agent_id` and `action`") and its attribution options (`validateAttributionOptions()`).
- * Returns the settings, and the options object for the integration's own options.
+ * Edit distance between two short strings: insertions, deletions, substitutions and swaps of two
+ * neighbouring letters (`teir` → `tier`) each count one.
  */
-export function resolveWrapperSettings(
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, index) => index)];
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const above = rows[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(
+        (above[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (above[j - 1] as number) + cost,
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+      }
+      row[j] = best;
+    }
+    rows.push(row);
+  }
+  return (rows[a.length] as number[])[b.length] as number;
+}
+
+/**
+ * The known option `key` was most likely meant to be: one spelled the same but for case,
+ * underscores and dashes, else the nearest within a small edit distance (1 for names of up to
+ * four letters, 2 beyond); `undefined` when none is that close.
+ */
+export function closestOption(key: string, known: readonly string[]): string | undefined {
+  const folded = foldName(key);
+  const same = known.find((name) => foldName(name) === folded);
+  if (same !== undefined) return same;
+  let best: string | undefined;
+  let bestDistance = folded.length <= 4 ? 1 : 2;
+  for (const name of known) {
+    const distance = editDistance(folded, foldName(name));
+    if (distance <= bestDistance && (best === undefined || distance < bestDistance)) {
+      best = name;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** The message refusing option `key`, with the likely meant one or the list of known ones. */
+export function unknownOptionMessage(key: string, known: readonly string[]): string {
+  const suggestion = closestOption(key, known);
+  if (suggestion !== undefined) return `Unknown option \`${key}\`; did you mean \`${suggestion}\`?`;
+  return `Unknown option \`${key}\`. Known options: ${known.map((name) => `\`${name}\``).join(', ')}.`;
+}
+
+/**
+ * Validates an integration's `(meter, options)` arguments, the same way in every integration: a
+ * Meter (else `invalid_meter`), an options object ("an object with `agent_id` and `action`"), no
+ * key beyond the attribution, `metadata`, `onError` and the integration's own options (each
+ * unknown key refused, naming the key and the option it most likely meant), the attribution
+ * (`validateAttributionOptions()`), then each own option (its kind, else its default). Every
+ * option error is `invalid_option` with `field` naming the option.
+ */
+export function resolveWrapperSettings<Extra extends Record<string, OptionSpec>>(
   meter: unknown,
   options: unknown,
-  errors: WrapperArgumentErrors,
-): { settings: WrapperSettings; options: Record<string, unknown> } {
-  if (!isMeter(meter)) throw errors.invalidMeter('meter', expectedMessage('meter', METER_EXPECTATION, meter));
-  if (!isPlainObject(options)) {
-    throw errors.invalidOption(
-      'options',
-      expectedMessage('options', 'an object with `agent_id` and `action`', options),
-    );
+  spec: WrapperSpec<Extra>,
+): ResolvedWrapperSettings<Extra> {
+  const invalid = (field: string, message: string) => new spec.error('invalid_option', field, message);
+  if (!isMeter(meter)) {
+    throw new spec.error('invalid_meter', 'meter', expectedMessage('meter', METER_EXPECTATION, meter));
   }
-  const { onError, ...attribution } = validateAttributionOptions(options, errors.invalidOption);
-  return { settings: { meter, ...attribution, onError: onError ?? errors.defaultOnError }, options };
+  if (!isPlainObject(options)) {
+    throw invalid('options', expectedMessage('options', 'an object with `agent_id` and `action`', options));
+  }
+  const known = [...BASE_OPTION_NAMES, ...Object.keys(spec.options)];
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw invalid(key, unknownOptionMessage(key, known));
+  }
+  const { onError, ...attribution } = validateAttributionOptions(options, invalid);
+  const own: Record<string, boolean> = {};
+  for (const [name, option] of Object.entries(spec.options)) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw invalid(name, expectedMessage(name, 'a boolean', value));
+    }
+    own[name] = value ?? option.default;
+  }
+  const defaultOnError = (error: unknown) => {
+    console.error(`[${spec.integration}] could not record a call:`, error);
+  };
+  return {
+    ...own,
+    meter,
+    ...attribution,
+    onError: onError ?? defaultOnError,
+  } as ResolvedWrapperSettings<Extra>;
 }
 
 /**
  * Who a call is billed to before any per-call override: `meter.withContext()` wins over the
- * integration's options for `agent_id`, `action` and `customer_id`; `tier` and `metadata` come from
- * the options (the Meter merges the context's metadata under them when it tracks the event).
+ * integration's options for `agent_id`, `action` and `customer_id`, and its metadata over the
+ * options' `metadata` key by key; `tier` comes from the options. Every integration bills through
+ * this one function, so the four agree on who wins.
  */
 export function baseAttribution(settings: AttributionSettings & { meter: Meter }): UsageAttribution {
   const context = settings.meter.currentContext();
@@ -192,7 +328,9 @@ export function baseAttribution(settings: AttributionSettings & { meter: Meter }
   const customerId = context?.customer_id ?? settings.customerId;
   if (customerId !== undefined) attribution.customer_id = customerId;
   if (settings.tier !== undefined) attribution.tier = settings.tier;
-  if (settings.metadata !== undefined) attribution.metadata = { ...settings.metadata };
+  if (settings.metadata !== undefined || context?.metadata !== undefined) {
+    attribution.metadata = { ...settings.metadata, ...context?.metadata };
+  }
   return attribution;
 }
 

@@ -1,0 +1,100 @@
+/**
+ * What a failed provider call is metered as, the same in every integration: `agentmeter.error_type`
+ * and whether the call's (zero) counts are complete.
+ */
+export interface CallFailure {
+  /**
+   * A low-cardinality error class: the provider API's own error type when it sent one
+   * (`rate_limit_error`, `invalid_request_error`, `overloaded_error`…), else the HTTP status
+   * (`"429"`), else `aborted`, `timeout` or `connection_error`, else the error's class name.
+   */
+  errorType: string;
+  /**
+   * True when the provider answered with an HTTP error status: it billed no tokens, so zero is the
+   * call's complete count. False for an abort, a timeout, a connection failure or anything else
+   * that ended the call before (or while) the provider answered: its tokens are not known.
+   */
+  complete: boolean;
+}
+
+// An API's error type is a snake_case word, as OpenAI's and Anthropic's are; anything else (a
+// message, a URL, an object) is no type and would only add cardinality.
+const API_ERROR_TYPE = /^[a-z][a-z0-9_]{0,63}$/;
+
+const ABORTS = new Set(['AbortError', 'APIUserAbortError', 'ModelAbortError']);
+const TIMEOUTS = new Set(['APIConnectionTimeoutError', 'TimeoutError']);
+const CONNECTION_FAILURES = new Set(['APIConnectionError']);
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+function apiType(value: unknown): string | undefined {
+  // `error` is the envelope's own type in Anthropic's `{ type: 'error', error: { type } }`, not a class.
+  return typeof value === 'string' && value !== 'error' && API_ERROR_TYPE.test(value) ? value : undefined;
+}
+
+/**
+ * The API's error type, wherever the provider's SDK keeps it: `.type` (openai; @anthropic-ai/sdk
+ * since 0.81), the API error body `.error` as Anthropic sends it (`{ error: { type } }`) or as
+ * openai keeps it (`{ type }`), or the AI SDK's parsed body `.data` (`{ error: { type } }`).
+ */
+function apiErrorTypeOf(error: unknown): string | undefined {
+  const body = field(error, 'error');
+  return (
+    apiType(field(error, 'type')) ??
+    apiType(field(field(body, 'error'), 'type')) ??
+    apiType(field(body, 'type')) ??
+    apiType(field(field(field(error, 'data'), 'error'), 'type'))
+  );
+}
+
+/** The HTTP error status the provider answered with (`status`, or the AI SDK's `statusCode`). */
+function httpStatusOf(error: unknown): number | undefined {
+  for (const key of ['status', 'statusCode']) {
+    const status = field(error, key);
+    if (typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599)
+      return status;
+  }
+  return undefined;
+}
+
+function classNames(error: unknown): string[] {
+  const names: string[] = [];
+  if (typeof error !== 'object' || error === null) return names;
+  const name = field(error, 'name');
+  if (typeof name === 'string' && name !== '') names.push(name);
+  const constructorName = (error as { constructor?: { name?: unknown } } | null | undefined)?.constructor
+    ?.name;
+  if (typeof constructorName === 'string' && constructorName !== '') names.push(constructorName);
+  return names;
+}
+
+/** The error's class name: its `name` unless that is the bare `Error`, else its constructor's. */
+function className(error: unknown): string {
+  const name = classNames(error).find((candidate) => candidate !== 'Error' && candidate !== 'Object');
+  if (name !== undefined) return name.slice(0, 64);
+  return error instanceof Error ? 'Error' : '_OTHER';
+}
+
+/**
+ * How a failed provider call is metered (with `meterErrors`, for a failure before any response;
+ * a failure mid-stream is metered with the counts known so far, incomplete, and this `errorType`).
+ */
+export function failureOf(error: unknown): CallFailure {
+  const status = httpStatusOf(error);
+  const type = apiErrorTypeOf(error);
+  if (type !== undefined) return { errorType: type, complete: status !== undefined };
+  if (status !== undefined) return { errorType: String(status), complete: true };
+  const names = classNames(error);
+  if (names.some((name) => ABORTS.has(name))) return { errorType: 'aborted', complete: false };
+  if (names.some((name) => TIMEOUTS.has(name))) return { errorType: 'timeout', complete: false };
+  if (names.some((name) => CONNECTION_FAILURES.has(name))) {
+    return { errorType: 'connection_error', complete: false };
+  }
+  // Frameworks (LangChain among them) rethrow a provider's abort as a bare `Error` saying so.
+  if (error instanceof Error && error.name === 'Error' && /\babort/i.test(error.message)) {
+    return { errorType: 'aborted', complete: false };
+  }
+  return { errorType: className(error), complete: false };
+}
