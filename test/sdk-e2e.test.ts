@@ -124,7 +124,7 @@ describe('Meter against the real server', () => {
       meter.resolve(lost, 'failure');
       ids.push(won, lost);
       expected += 2n * BASE + BONUS;
-      const direct = await meter.meter({ action: 'summarize', tokens_input: 1000, tokens_output: 1000 });
+      const direct = await meter.trackNow({ action: 'summarize', tokens_input: 1000, tokens_output: 1000 });
       expect(direct.price).toEqual({ total: '0.042', base: '0.002', tokens: '0.04', outcome: '0.00' });
       expect(direct.price_charged).toBe(0.042);
       ids.push(direct.event_id);

@@ -89,7 +89,7 @@ describe('shutdown is idempotent; calls after it are reported (15)', () => {
       expect.objectContaining({ code: 'after_shutdown', ids: [late] }),
       expect.objectContaining({ code: 'after_shutdown', ids: [`out_${late}`] }),
     ]);
-    await expect(meter.meter(event(3))).rejects.toSatisfy(
+    await expect(meter.trackNow(event(3))).rejects.toSatisfy(
       (error) => MeterError.isInstance(error) && error.code === 'after_shutdown',
     );
     expect(server.ledger.size).toBe(1);

@@ -1,4 +1,4 @@
-// Outcomes, meter(), resolveNow() and withContext() against the contract fake.
+// Outcomes, trackNow(), resolveNow() and withContext() against the contract fake.
 import { MeterError } from '@agentmeter/sdk';
 import { describe, expect, it, vi } from 'vitest';
 import { event, harness, settle, useFakeClock } from './sdk-helpers.js';
@@ -71,19 +71,19 @@ describe('outcomes', () => {
   });
 });
 
-describe('meter()', () => {
+describe('trackNow()', () => {
   it('sends at once, idempotently, and returns the typed price', async () => {
     const { server, meter } = harness();
     const priced: number[] = [];
     meter.on('priced', (events) => priced.push(...events.map((e) => e.price_charged)));
-    const response = await meter.meter(event(1, { event_id: 'call-1' }));
+    const response = await meter.trackNow(event(1, { event_id: 'call-1' }));
     expect(response).toMatchObject({
       event_id: 'call-1',
       price_charged: 0.01,
       price_breakdown: { base: 0.01, tokens: 0, outcome: 0 },
     });
     expect(server.requests[0]).toMatchObject({ path: '/v1/meter', key: 'call-1' });
-    const again = await meter.meter(event(1, { event_id: 'call-1' }));
+    const again = await meter.trackNow(event(1, { event_id: 'call-1' }));
     expect(again.replayed).toBe(true);
     expect(server.ledger.size).toBe(1);
     expect(priced).toEqual([0.01, 0.01]);
@@ -92,7 +92,7 @@ describe('meter()', () => {
   it('throws a typed error naming the event for a rejected event, without retrying', async () => {
     const { server, meter } = harness();
     server.rejectEvent = () => ({ code: 'unknown_tier', retryable: false });
-    const failure = await meter.meter(event(1, { event_id: 'bad-1' })).catch((error: unknown) => error);
+    const failure = await meter.trackNow(event(1, { event_id: 'bad-1' })).catch((error: unknown) => error);
     expect(MeterError.isInstance(failure)).toBe(true);
     expect(failure).toMatchObject({ code: 'rejected', status: 422, ids: ['bad-1'] });
     expect(server.requests).toHaveLength(1);
@@ -103,11 +103,11 @@ describe('meter()', () => {
     try {
       const { server, meter } = harness({ maxRetries: 1 });
       server.fault = (_request, index) => (index === 0 || index >= 2 ? { status: 503 } : undefined);
-      const ok = await settle(meter.meter(event(1, { event_id: 'retry-1' })));
+      const ok = await settle(meter.trackNow(event(1, { event_id: 'retry-1' })));
       expect(ok.event_id).toBe('retry-1');
       expect(server.requests.map((request) => request.key)).toEqual(['retry-1', 'retry-1']);
       const failure = await settle(
-        meter.meter(event(2, { event_id: 'retry-2' })).catch((error: unknown) => error),
+        meter.trackNow(event(2, { event_id: 'retry-2' })).catch((error: unknown) => error),
       );
       expect(failure).toMatchObject({ code: 'delivery_failed', status: 503, ids: ['retry-2'] });
       expect(server.requests).toHaveLength(4);
@@ -123,7 +123,7 @@ describe('meter()', () => {
     const onWarning = (warning: Error) => warnings.push(warning.name);
     process.on('warning', onWarning);
     try {
-      await Promise.all(Array.from({ length: 40 }, (_, n) => meter.meter(event(n))));
+      await Promise.all(Array.from({ length: 40 }, (_, n) => meter.trackNow(event(n))));
       await new Promise((resolve) => setTimeout(resolve, 10));
     } finally {
       process.off('warning', onWarning);
@@ -132,9 +132,45 @@ describe('meter()', () => {
     expect(server.ledger.size).toBe(40);
   });
 
+  it('the deprecated meter() is trackNow(): the same request, response and events, under its own name', async () => {
+    const { server, meter } = harness();
+    const acknowledged: string[] = [];
+    meter.on('acknowledged', (ids) => acknowledged.push(...ids));
+    const sent = event(1, { event_id: 'alias-1', timestamp: new Date().toISOString() });
+    const viaAlias = await meter.meter(sent);
+    const viaNew = await meter.trackNow(sent);
+    expect(viaNew).toEqual({ ...viaAlias, replayed: true });
+    expect(server.requests.map(({ path, key }) => ({ path, key }))).toEqual([
+      { path: '/v1/meter', key: 'alias-1' },
+      { path: '/v1/meter', key: 'alias-1' },
+    ]);
+    expect(acknowledged).toEqual(['alias-1', 'alias-1']);
+    await meter.shutdown();
+    await expect(meter.meter(event(2))).rejects.toThrow('meter() after shutdown().');
+    await expect(meter.trackNow(event(2))).rejects.toThrow('trackNow() after shutdown().');
+  });
+
+  it("the deprecated 'flush' event gets the ids 'acknowledged' gets, batched or sent at once, until unsubscribed", async () => {
+    const { meter } = harness();
+    const acknowledged: string[] = [];
+    const flushed: string[] = [];
+    meter.on('acknowledged', (ids) => acknowledged.push(...ids));
+    const stop = meter.on('flush', (ids) => flushed.push(...ids));
+    const queued = [meter.track(event(1)), meter.track(event(2))];
+    await meter.flush();
+    const direct = await meter.trackNow(event(3));
+    expect(acknowledged).toEqual([...queued, direct.event_id]);
+    expect(flushed).toEqual(acknowledged);
+    stop();
+    meter.track(event(4));
+    await meter.flush();
+    expect(acknowledged).toHaveLength(4);
+    expect(flushed).toHaveLength(3);
+  });
+
   it('throws invalid_event for an event without agent_id or action', async () => {
     const { meter } = harness();
-    await expect(meter.meter({ action: 'x' } as never)).rejects.toThrow(
+    await expect(meter.trackNow({ action: 'x' } as never)).rejects.toThrow(
       'Expected `agent_id` (on the event or from withContext) to be a non-empty string.',
     );
   });

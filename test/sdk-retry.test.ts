@@ -69,7 +69,7 @@ describe('Retry-After', () => {
     expect(intervals(server)).toEqual([300_000]);
   });
 
-  it('pauses the whole pipeline: a meter() call during the pause waits for it (7)', async () => {
+  it('pauses the whole pipeline: a trackNow() call during the pause waits for it (7)', async () => {
     useFakeClock();
     const { server, meter } = harness({ maxRetries: 0 });
     server.fault = (request, index) =>
@@ -79,7 +79,7 @@ describe('Retry-After', () => {
     meter.track(event(1));
     const flushed = meter.flush();
     await vi.advanceTimersByTimeAsync(1000);
-    const direct = meter.meter(event(2));
+    const direct = meter.trackNow(event(2));
     await settle(Promise.all([flushed, direct]), { stepMs: 10 });
     const start = server.requests[0]?.at ?? 0;
     const meterRequest = server.requests.find((request) => request.path === '/v1/meter');

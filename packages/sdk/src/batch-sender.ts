@@ -1,8 +1,9 @@
-import type { AgentmeterClient, BatchRequest, BatchResponse } from '@agentmeter/client';
+import type { BatchResponse } from '@agentmeter/client';
 import type { Batch } from './batch.js';
 import type { ResolvedOptions } from './options.js';
 import type { Outbox } from './outbox.js';
 import { AttemptError, backoffDelay, isRetryable } from './retry-policy.js';
+import type { PostSerialized } from './serialized-requests.js';
 import { AbortedError, type Cancellation, type Timers } from './timers.js';
 import { runAttempt, withRetries } from './transport.js';
 
@@ -19,7 +20,7 @@ export type SendOutcome =
   | { kind: 'aborted' };
 
 export interface SenderParts {
-  client: AgentmeterClient;
+  post: PostSerialized;
   options: ResolvedOptions;
   timers: Timers;
   outbox: Outbox | undefined;
@@ -37,7 +38,7 @@ export async function sendBatch(
   cancel: Cancellation,
   deadline: () => number | undefined,
 ): Promise<SendOutcome> {
-  const { client, options, timers, outbox, random } = parts;
+  const { post, options, timers, outbox, random } = parts;
   try {
     await outbox?.recordBatch(batch.key, batch.items);
     // Items the server answered "retryable" before wait out a backoff before they go again.
@@ -46,15 +47,9 @@ export async function sendBatch(
     const { data } = await withRetries(
       (attempt) =>
         runAttempt(
-          (attemptSignal) =>
-            client.POST('/v1/meter/batch', {
-              params: { header: { 'Idempotency-Key': batch.key } },
-              headers: { 'X-Agentmeter-Attempt': String(attempt) },
-              // Serialized once, from each item's captured JSON: the bytes never change between attempts.
-              body: batch.body as unknown as BatchRequest,
-              bodySerializer: (body: unknown) => body as string,
-              signal: attemptSignal,
-            }),
+          (signal) =>
+            // Serialized once, from each item's captured JSON: the bytes never change between attempts.
+            post({ path: '/v1/meter/batch', body: batch.body, idempotencyKey: batch.key, attempt, signal }),
           { timeoutMs: options.requestTimeoutMs, cancel, timers },
         ),
       { maxRetries: options.maxRetries, timers, cancel, deadline, random },

@@ -1,5 +1,12 @@
-import type { BatchEventResult, BatchResolutionResult, BatchResponse, ItemError } from '@agentmeter/client';
+import type {
+  BatchEventResult,
+  BatchRequest,
+  BatchResolutionResult,
+  BatchResponse,
+  ItemError,
+} from '@agentmeter/client';
 import type { QueueItem } from './queue.js';
+import type { JsonOf } from './serialized-requests.js';
 import type { MeterErrorInfo, PricedEvent } from './types.js';
 
 /** Bytes of `{"events":[],"resolutions":[]}`: a batch body without items. */
@@ -13,7 +20,7 @@ export interface Batch {
   events: QueueItem[];
   resolutions: QueueItem[];
   /** The request body, built once from the items' captured JSON; identical on every attempt. */
-  body: string;
+  body: JsonOf<BatchRequest>;
 }
 
 export function buildBatch(key: string, items: QueueItem[]): Batch {

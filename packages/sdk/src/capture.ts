@@ -43,15 +43,18 @@ export interface Captured {
 
 export type CaptureResult = ({ ok: true } & Captured) | { ok: false; id: string; message: string };
 
-let stampedAt = Number.NaN;
-let stamp = '';
-/** ISO time of `now`, reused while the millisecond is the same. */
-function isoTime(now: number): string {
-  if (now !== stampedAt) {
-    stampedAt = now;
-    stamp = new Date(now).toISOString();
+/** ISO time of a millisecond, reused while the millisecond is the same; each Meter has its own. */
+export class IsoClock {
+  #at = Number.NaN;
+  #stamp = '';
+
+  iso(now: number): string {
+    if (now !== this.#at) {
+      this.#at = now;
+      this.#stamp = new Date(now).toISOString();
+    }
+    return this.#stamp;
   }
-  return stamp;
 }
 
 const invalid = (id: string, message: string): CaptureResult => ({ ok: false, id, message });
@@ -65,6 +68,7 @@ export function captureEvent(
   input: TrackEvent,
   context: MeterContext | undefined,
   now: number,
+  clock?: IsoClock,
 ): CaptureResult {
   if (typeof input !== 'object' || input === null)
     return invalid(uuidv7(), 'Expected the event to be an object.');
@@ -91,7 +95,8 @@ export function captureEvent(
   }
   let tail = '';
   if (input.event_id === undefined) tail += `,"event_id":"${id}"`;
-  if (input.timestamp === undefined) tail += `,"timestamp":"${isoTime(now)}"`;
+  if (input.timestamp === undefined)
+    tail += `,"timestamp":"${clock ? clock.iso(now) : new Date(now).toISOString()}"`;
   if (input.agent_id === undefined) tail += `,"agent_id":${JSON.stringify(agentId)}`;
   if (input.action === undefined) tail += `,"action":${JSON.stringify(action)}`;
   if (input.customer_id === undefined && context?.customer_id !== undefined) {

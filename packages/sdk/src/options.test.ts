@@ -16,7 +16,7 @@ describe('resolveOptions', () => {
       maxBatchBytes: 512 * 1024,
       maxQueueEvents: 10_000,
       maxQueueBytes: 16 * 1024 * 1024,
-      overflow: 'error',
+      overflow: 'drop-newest',
       requestTimeoutMs: 10_000,
       maxRetries: 5,
       outbox: undefined,
@@ -39,6 +39,12 @@ describe('resolveOptions', () => {
     expect(resolveOptions({ flushAt: 3, outbox: false })).toMatchObject({ flushAt: 3, outbox: undefined });
   });
 
+  it("takes the deprecated overflow 'error', given or from AGENTMETER_OVERFLOW, as 'drop-newest'", () => {
+    expect(resolveOptions({ apiKey: 'k', overflow: 'error' }).overflow).toBe('drop-newest');
+    vi.stubEnv('AGENTMETER_OVERFLOW', 'error');
+    expect(resolveOptions({ apiKey: 'k' }).overflow).toBe('drop-newest');
+  });
+
   it.each([
     [{ apiKey: '' }, 'Expected `apiKey` (or AGENTMETER_API_KEY) to be a non-empty string, got "".'],
     [
@@ -56,10 +62,7 @@ describe('resolveOptions', () => {
     [{ maxQueueBytes: 1000 }, 'Expected `maxQueueBytes` to be at least `maxBatchBytes` (524288), got 1000.'],
     [{ maxRetries: -1 }, 'Expected `maxRetries` to be an integer from 0 to 100, got -1.'],
     [{ requestTimeoutMs: 0 }, 'Expected `requestTimeoutMs` to be a positive integer, got 0.'],
-    [
-      { overflow: 'block' },
-      "Expected `overflow` to be one of 'error', 'drop-oldest', 'drop-newest', got \"block\".",
-    ],
+    [{ overflow: 'block' }, "Expected `overflow` to be 'drop-newest' or 'drop-oldest', got \"block\"."],
     [{ outbox: { dir: '' } }, 'Expected `outbox.dir` to be a non-empty string, got "".'],
     [{ outbox: { dir: 'x', fsync: 'yes' } }, 'Expected `outbox.fsync` to be a boolean, got "yes".'],
     [{ fetch: 'fetch' }, 'Expected `fetch` to be a function, got "fetch".'],

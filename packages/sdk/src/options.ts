@@ -1,8 +1,22 @@
 import { DEFAULT_BASE_URL } from '@agentmeter/client';
 import type { MeterErrorInfo } from './types.js';
 
-/** What the Meter does with an item when the queue is at `maxQueueEvents` or `maxQueueBytes`. */
-export type OverflowPolicy = 'error' | 'drop-oldest' | 'drop-newest';
+/**
+ * What the Meter does with an item when the queue is at `maxQueueEvents` or `maxQueueBytes`:
+ * `'drop-newest'` (the default) refuses the new item, `'drop-oldest'` discards the oldest queued
+ * items to make room; either way every id removed or refused is reported (code `overflow`) and
+ * `track()` never throws. `'error'` is the old name of `'drop-newest'`.
+ */
+export type OverflowPolicy = 'drop-newest' | 'drop-oldest' | DeprecatedOverflowPolicy;
+
+/**
+ * The old name of `'drop-newest'`, which it always behaved as: it never threw.
+ * @deprecated since 0.2 — use `'drop-newest'`; removed in 1.0
+ */
+export type DeprecatedOverflowPolicy = 'error';
+
+/** A policy under its current name (what `'error'` is normalized to). */
+export type ResolvedOverflowPolicy = Exclude<OverflowPolicy, DeprecatedOverflowPolicy>;
 
 /** A local write-ahead log: every item is on disk before it can be sent, and replayed after a crash. */
 export interface OutboxOptions {
@@ -34,9 +48,9 @@ export interface MeterOptions {
   /** Most bytes queued or in flight. Default: 16 MiB. Env: `AGENTMETER_MAX_QUEUE_BYTES`. */
   maxQueueBytes?: number;
   /**
-   * At the queue bound: `'error'` refuses the new item and reports it (code `overflow`);
-   * `'drop-newest'` discards the new item and reports it; `'drop-oldest'` discards the oldest
-   * queued items to make room and reports those. Default: `'error'`. Env: `AGENTMETER_OVERFLOW`.
+   * At the queue bound: `'drop-newest'` refuses the new item and reports it (code `overflow`);
+   * `'drop-oldest'` discards the oldest queued items to make room and reports those. `'error'` is
+   * accepted as the deprecated name of `'drop-newest'`. Default: `'drop-newest'`. Env: `AGENTMETER_OVERFLOW`.
    */
   overflow?: OverflowPolicy;
   /** Deadline of one attempt, response headers and body included, in ms. Default: 10000. Env: `AGENTMETER_REQUEST_TIMEOUT_MS`. */
@@ -62,7 +76,7 @@ export interface ResolvedOptions {
   maxBatchBytes: number;
   maxQueueEvents: number;
   maxQueueBytes: number;
-  overflow: OverflowPolicy;
+  overflow: ResolvedOverflowPolicy;
   requestTimeoutMs: number;
   maxRetries: number;
   outbox: Required<OutboxOptions> | undefined;
@@ -73,7 +87,12 @@ export interface ResolvedOptions {
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
-const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['error', 'drop-oldest', 'drop-newest'];
+/** Each accepted `overflow` value, and the policy it names. */
+const OVERFLOW_POLICIES: ReadonlyMap<unknown, ResolvedOverflowPolicy> = new Map([
+  ['drop-newest', 'drop-newest'],
+  ['drop-oldest', 'drop-oldest'],
+  ['error', 'drop-newest'],
+]);
 
 function readEnv(name: string): string | undefined {
   let value: string | undefined;
@@ -218,11 +237,11 @@ export function resolveOptions(options: MeterOptions = {}): ResolvedOptions {
     );
   }
   const flushAt = integer('flushAt', options.flushAt, 'AGENTMETER_FLUSH_AT', 100, { min: 1 });
-  const overflow =
-    options.overflow ?? (readEnv('AGENTMETER_OVERFLOW') as OverflowPolicy | undefined) ?? 'error';
-  if (!OVERFLOW_POLICIES.includes(overflow)) {
+  const overflowName: unknown = options.overflow ?? readEnv('AGENTMETER_OVERFLOW') ?? 'drop-newest';
+  const overflow = OVERFLOW_POLICIES.get(overflowName);
+  if (overflow === undefined) {
     throw new TypeError(
-      `Expected \`overflow\` to be one of 'error', 'drop-oldest', 'drop-newest', got ${show(overflow)}.`,
+      `Expected \`overflow\` to be 'drop-newest' or 'drop-oldest', got ${show(overflowName)}.`,
     );
   }
   return {

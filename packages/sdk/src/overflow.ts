@@ -74,8 +74,7 @@ export class OverflowGuard {
     const ids = this.#ids;
     this.#ids = [];
     const { overflow, maxQueueEvents, maxQueueBytes } = this.#options;
-    const verb =
-      overflow === 'drop-oldest' ? 'dropped the oldest' : overflow === 'error' ? 'refused' : 'dropped';
+    const verb = overflow === 'drop-oldest' ? 'dropped the oldest' : 'refused';
     this.#report({
       code: 'overflow',
       message: `The queue is full (maxQueueEvents ${maxQueueEvents}, maxQueueBytes ${maxQueueBytes}); overflow '${overflow}' ${verb} ${ids.length} item(s).`,

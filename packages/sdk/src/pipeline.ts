@@ -1,22 +1,27 @@
-import type { AgentmeterClient, BatchResponse } from '@agentmeter/client';
+import type { BatchResponse } from '@agentmeter/client';
 import { v7 as uuidv7 } from 'uuid';
 import { type Batch, buildBatch, EMPTY_BATCH_BYTES, interpretResults, rejectionReports } from './batch.js';
 import { sendBatch } from './batch-sender.js';
-import type { Captured } from './capture.js';
+import { type Captured, utf8Length } from './capture.js';
 import type { Emitter } from './emitter.js';
+import { MeterError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
-import type { Outbox } from './outbox.js';
+import type { Outbox, RecoveredItem } from './outbox.js';
 import { OverflowGuard } from './overflow.js';
 import { ItemQueue, type QueueItem } from './queue.js';
-import { Cancellation, type Timers } from './timers.js';
-import type { MeterErrorInfo } from './types.js';
+import { AttemptError, isRetryable } from './retry-policy.js';
+import type { FetchResult, PostSerialized } from './serialized-requests.js';
+import { AbortedError, Cancellation, type Timers } from './timers.js';
+import { runAttempt, withRetries } from './transport.js';
+import type { MeterErrorInfo, ShutdownResult } from './types.js';
 
 /** How one drain ended: everything asked for was handled, a batch exhausted its retries, or the deadline hit. */
 export type DrainResult = 'done' | 'exhausted' | 'aborted';
 
 export interface PipelineParts {
   options: ResolvedOptions;
-  client: AgentmeterClient;
+  /** Sends a batch's serialized body. */
+  post: PostSerialized;
   emitter: Emitter;
   timers: Timers;
   outbox: Outbox | undefined;
@@ -28,18 +33,23 @@ export interface PipelineParts {
 /**
  * The delivery engine: an ordered, bounded queue of events and resolutions, sent one batch at a
  * time (so a resolution never overtakes the event it resolves), each batch a prefix of the queue.
- * Every drain is chained after the previous one, so concurrent flushes never send twice.
+ * Every drain is chained after the previous one, so concurrent flushes never send twice. It owns
+ * all of the Meter's delivery state (the queue, the counts, the shutdown deadline); the Meter only
+ * captures items, hands them over and asks it to flush, send one request now, or shut down.
  */
 export class Pipeline {
-  readonly queue = new ItemQueue();
-  readonly controller = new AbortController();
-  /** Every wait and attempt of the Meter listens here; `controller.abort()` (the shutdown deadline) ends them. */
-  readonly cancel = new Cancellation(this.controller.signal);
-  sent = 0;
-  failed = 0;
+  readonly #queue = new ItemQueue();
+  readonly #controller = new AbortController();
+  /** Every wait and attempt of the Meter listens here; aborting the controller (the shutdown deadline) ends them. */
+  readonly #cancel = new Cancellation(this.#controller.signal);
+  /** Items acknowledged by the server. */
+  #sent = 0;
+  /** Items given up on (rejected for good, too large, or removed by the overflow policy). */
+  #failed = 0;
   /** The shutdown deadline (epoch ms), once shutdown began. */
-  deadline: number | undefined;
-  closed = false;
+  #deadline: number | undefined;
+  #closed = false;
+  #shutdown: Promise<ShutdownResult> | undefined;
   readonly #parts: PipelineParts;
   #seq = 0;
   #inflight: QueueItem[] = [];
@@ -57,7 +67,7 @@ export class Pipeline {
     const pipeline = this;
     this.#overflow = new OverflowGuard(
       parts.options,
-      this.queue,
+      this.#queue,
       {
         get count() {
           return pipeline.#inflight.length;
@@ -70,39 +80,49 @@ export class Pipeline {
     );
   }
 
-  /** Reports, now, the ids the overflow policy refused or dropped since the last report. */
-  flushOverflowReport(): void {
-    this.#overflow.flushReport();
+  /** True once shutdown began: nothing more is queued or sent. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
-  get lastSeq(): number {
-    return this.#seq;
+  #pendingIds(): string[] {
+    return [...this.#inflight.map((item) => item.id), ...[...this.#queue].map((item) => item.id)];
   }
 
-  get pendingCount(): number {
-    return this.queue.size + this.#inflight.length;
-  }
-
-  pendingIds(): string[] {
-    return [...this.#inflight.map((item) => item.id), ...[...this.queue].map((item) => item.id)];
+  /** Queues what a previous run left in the outbox and starts delivering it at once, ahead of anything new. */
+  replay(recovered: readonly RecoveredItem[]): void {
+    for (const item of recovered) {
+      const captured = { id: item.id, json: item.json, bytes: utf8Length(item.json) };
+      this.#admit(item.kind, captured, {
+        batchKey: item.batchKey,
+        batchSize: item.batchSize,
+        segment: item.segment,
+      });
+    }
+    if (this.#queue.size > 0) this.#scheduleAuto();
   }
 
   /** True when an event with this id is queued or in flight. */
   holdsEvent(id: string): boolean {
     if (this.#inflight.some((item) => item.kind === 'event' && item.id === id)) return true;
-    for (const item of this.queue) if (item.kind === 'event' && item.id === id) return true;
+    for (const item of this.#queue) if (item.kind === 'event' && item.id === id) return true;
     return false;
   }
 
-  /** Queues a captured item under the overflow policy; false when it was refused. */
-  enqueue(
+  /** Queues a captured item under the overflow policy; false when it was refused (and reported). */
+  enqueue(kind: QueueItem['kind'], captured: Captured): boolean {
+    return this.#admit(kind, captured, undefined);
+  }
+
+  /** Queues an item; a `recovered` one (replayed from the outbox) keeps its batch and bypasses the overflow bound. */
+  #admit(
     kind: QueueItem['kind'],
     captured: Captured,
-    recovered?: { batchKey?: string; batchSize: number; segment: number },
+    recovered: { batchKey?: string; batchSize: number; segment: number } | undefined,
   ): boolean {
     const { options, outbox } = this.#parts;
     if (captured.bytes + EMPTY_BATCH_BYTES > options.maxBatchBytes) {
-      this.failed++;
+      this.#failed++;
       this.#parts.report({
         code: 'event_too_large',
         message: `The ${kind} is ${captured.bytes} bytes; the batch limit (maxBatchBytes) is ${options.maxBatchBytes}.`,
@@ -114,10 +134,10 @@ export class Pipeline {
     }
     if (!recovered) {
       const { admitted, dropped } = this.#overflow.admit(captured.bytes);
-      this.failed += dropped.length;
+      this.#failed += dropped.length;
       outbox?.markDone(dropped);
       if (!admitted) {
-        this.failed++;
+        this.#failed++;
         this.#overflow.reportLost(captured.id);
         return false;
       }
@@ -133,7 +153,7 @@ export class Pipeline {
       rejections: 0,
       segment: recovered?.segment ?? -1,
     };
-    this.queue.push(item);
+    this.#queue.push(item);
     if (recovered) outbox?.adopt(item);
     else outbox?.append(item);
     this.#afterEnqueue();
@@ -142,7 +162,7 @@ export class Pipeline {
 
   #afterEnqueue(): void {
     const { flushAt, flushIntervalMs, waitUntil } = this.#parts.options;
-    if (this.queue.size >= flushAt && Date.now() >= this.#coolDownUntil) this.#scheduleAuto();
+    if (this.#queue.size >= flushAt && Date.now() >= this.#coolDownUntil) this.#scheduleAuto();
     else if (!this.#idleTimer && !this.#autoScheduled) {
       this.#idleTimer = this.#parts.timers.idle(() => {
         this.#idleTimer = undefined;
@@ -168,7 +188,7 @@ export class Pipeline {
   }
 
   #scheduleAuto(): void {
-    if (this.#autoScheduled || this.closed) return;
+    if (this.#autoScheduled || this.#closed) return;
     this.#autoScheduled = true;
     this.#parts.timers.clear(this.#idleTimer);
     this.#idleTimer = undefined;
@@ -180,9 +200,9 @@ export class Pipeline {
   }
 
   #afterAutoDrain(result: DrainResult): void {
-    if (this.closed || this.queue.size === 0) return;
+    if (this.#closed || this.#queue.size === 0) return;
     const { flushAt, flushIntervalMs } = this.#parts.options;
-    if (result === 'done' && this.queue.size >= flushAt) {
+    if (result === 'done' && this.#queue.size >= flushAt) {
       this.#scheduleAuto();
       return;
     }
@@ -198,32 +218,124 @@ export class Pipeline {
   /** Resolves once every item queued before the call is acknowledged or reported (it never rejects). */
   flush(): Promise<DrainResult> {
     const release = this.#parts.timers.own();
-    return this.drain(this.#seq).finally(release);
+    return this.#drain(this.#seq).finally(release);
+  }
+
+  /** Resolves when everything queued before the call is on disk (at once without an outbox). */
+  async persisted(): Promise<void> {
+    const { outbox, timers } = this.#parts;
+    if (!outbox) return;
+    const release = timers.own();
+    try {
+      await outbox.whenPersisted(this.#seq);
+    } finally {
+      release();
+    }
   }
 
   /** Chains a drain up to `target` after whatever drain is running. */
-  drain(target: number): Promise<DrainResult> {
+  #drain(target: number): Promise<DrainResult> {
     const run = this.#chain.then(() => this.#drainTo(target));
     this.#chain = run;
     return run;
   }
 
-  /** Starts delivering at once (the items an outbox replayed on start). */
-  kick(): void {
-    if (this.queue.size > 0) this.#scheduleAuto();
+  /**
+   * One request sent now, outside the queue, under the Meter's retries, Retry-After pause and
+   * shutdown deadline; a failure is a `MeterError` naming `ids`: `rejected` when no retry can fix
+   * it, else `delivery_failed`.
+   */
+  async request<T>(
+    ids: string[],
+    call: (attempt: number, signal: AbortSignal) => Promise<FetchResult<T>>,
+  ): Promise<T> {
+    const { options, timers } = this.#parts;
+    const cancel = this.#cancel;
+    const release = timers.own();
+    try {
+      const { data } = await withRetries(
+        (attempt) =>
+          runAttempt((signal) => call(attempt, signal), {
+            timeoutMs: options.requestTimeoutMs,
+            cancel,
+            timers,
+          }),
+        { maxRetries: options.maxRetries, timers, cancel, deadline: () => this.#deadline },
+      );
+      this.#sent++;
+      return data;
+    } catch (error) {
+      if (error instanceof AttemptError) {
+        const code = isRetryable(error) ? 'delivery_failed' : 'rejected';
+        throw new MeterError(code, error.message, {
+          ids,
+          status: error.status,
+          problem: error.problem,
+          cause: error,
+        });
+      }
+      if (error instanceof AbortedError) {
+        throw new MeterError('delivery_failed', 'The request was cut off by the shutdown deadline.', {
+          ids,
+          cause: error,
+        });
+      }
+      throw error;
+    } finally {
+      release();
+    }
   }
 
-  stopTimers(): void {
-    this.#parts.timers.clear(this.#idleTimer);
+  /**
+   * Stops taking items and drains what is queued until `timeoutMs` passes, then reports what went,
+   * what failed and what is still pending. The first call decides; later calls get the same result.
+   */
+  shutdown(timeoutMs: number): Promise<ShutdownResult> {
+    this.#shutdown ??= this.#close(timeoutMs);
+    return this.#shutdown;
+  }
+
+  async #close(timeoutMs: number): Promise<ShutdownResult> {
+    const { timers, outbox, report } = this.#parts;
+    this.#closed = true;
+    timers.clear(this.#idleTimer);
     this.#idleTimer = undefined;
+    const release = timers.own();
+    this.#deadline = Date.now() + timeoutMs;
+    const deadline = timers.work(() => this.#controller.abort(new AbortedError()), timeoutMs);
+    try {
+      for (;;) {
+        const before = this.#sent + this.#failed;
+        const result = await this.#drain(this.#seq);
+        if (result !== 'exhausted' || this.#cancel.aborted) break;
+        // A cycle that moved nothing will not move anything the next time either.
+        if (this.#sent + this.#failed === before) break;
+      }
+    } finally {
+      timers.clear(deadline);
+      this.#overflow.flushReport();
+      try {
+        await outbox?.close();
+      } catch (error) {
+        report({
+          code: 'outbox_error',
+          message: `The outbox could not be closed: ${String(error)}`,
+          ids: [],
+          cause: error,
+        });
+      }
+      release();
+    }
+    const pendingIds = this.#pendingIds();
+    return { sent: this.#sent, failed: this.#failed, pending: pendingIds.length, pendingIds };
   }
 
   async #drainTo(target: number): Promise<DrainResult> {
     try {
       for (;;) {
-        const head = this.queue.peek();
+        const head = this.#queue.peek();
         if (!head || head.seq > target) return 'done';
-        if (this.controller.signal.aborted) return 'aborted';
+        if (this.#cancel.aborted) return 'aborted';
         const { outbox } = this.#parts;
         if (outbox && head.seq > outbox.persistedSeq) {
           await outbox.whenPersisted(head.seq);
@@ -248,7 +360,7 @@ export class Pipeline {
   /** Takes the next batch off the head: a batch returned whole keeps its key; otherwise a new prefix and key. */
   #compose(persistedSeq: number): Batch {
     const { maxBatchBytes } = this.#parts.options;
-    const head = this.queue.peek() as QueueItem;
+    const head = this.#queue.peek() as QueueItem;
     let count = 0;
     let key: string | undefined;
     if (head.batchKey !== undefined && this.#isWholeBatch(head, persistedSeq)) {
@@ -256,14 +368,14 @@ export class Pipeline {
       key = head.batchKey;
     } else {
       let bytes = EMPTY_BATCH_BYTES;
-      for (let item = head; item && count < this.#batchCap; item = this.queue.peek(count) as QueueItem) {
+      for (let item = head; item && count < this.#batchCap; item = this.#queue.peek(count) as QueueItem) {
         if (item.seq > persistedSeq) break;
         if (count > 0 && bytes + item.bytes + 1 > maxBatchBytes) break;
         bytes += item.bytes + (count > 0 ? 1 : 0);
         count++;
       }
     }
-    const items = this.queue.take(count);
+    const items = this.#queue.take(count);
     const batch = buildBatch(key ?? uuidv7(), items);
     for (const item of items) {
       item.batchKey = batch.key;
@@ -276,14 +388,14 @@ export class Pipeline {
 
   #isWholeBatch(head: QueueItem, persistedSeq: number): boolean {
     for (let offset = 0; offset < head.batchSize; offset++) {
-      const item = this.queue.peek(offset);
+      const item = this.#queue.peek(offset);
       if (!item || item.batchKey !== head.batchKey || item.seq > persistedSeq) return false;
     }
     return true;
   }
 
   async #send(batch: Batch): Promise<'sent' | 'exhausted' | 'aborted'> {
-    const outcome = await sendBatch(batch, this.#parts, this.cancel, () => this.deadline);
+    const outcome = await sendBatch(batch, this.#parts, this.#cancel, () => this.#deadline);
     switch (outcome.kind) {
       case 'answered':
         return this.#settle(batch, outcome.response) ? 'exhausted' : 'sent';
@@ -316,7 +428,7 @@ export class Pipeline {
   #returnToHead(items: QueueItem[]): void {
     this.#inflight = [];
     this.#inflightBytes = 0;
-    this.queue.unshiftAll(items);
+    this.#queue.unshiftAll(items);
   }
 
   /** A 413: halves go back to the head, each under a new key; a lone item is too large to send. */
@@ -345,7 +457,7 @@ export class Pipeline {
   #fail(items: QueueItem[], code: 'rejected' | 'event_too_large', message: string, cause: unknown): void {
     this.#inflight = [];
     this.#inflightBytes = 0;
-    this.failed += items.length;
+    this.#failed += items.length;
     this.#parts.outbox?.markDone(items);
     this.#parts.report({ code, message, ids: items.map((item) => item.id), cause });
   }
@@ -355,8 +467,8 @@ export class Pipeline {
     const { acked, rejected, retry, priced } = interpretResults(batch, response);
     this.#inflight = [];
     this.#inflightBytes = 0;
-    this.sent += acked.length;
-    this.failed += rejected.length;
+    this.#sent += acked.length;
+    this.#failed += rejected.length;
     if (acked.length > 0) this.#coolDownUntil = 0;
     this.#parts.outbox?.markDone([...acked, ...rejected.map((entry) => entry.item)]);
     let exhausted = false;
@@ -374,12 +486,12 @@ export class Pipeline {
           ids: retry.map((item) => item.id),
         });
       }
-      this.queue.unshiftAll(retry);
+      this.#queue.unshiftAll(retry);
     }
     const { emitter } = this.#parts;
     if (acked.length > 0)
       emitter.emit(
-        'flush',
+        'acknowledged',
         acked.map((item) => item.id),
       );
     if (priced.length > 0) emitter.emit('priced', priced);

@@ -52,10 +52,20 @@ describe('createTestMeter', () => {
     expect(meter.errors).toEqual([]);
   });
 
-  it('dedupes by event_id like the server, and meter() returns the priced response', async () => {
+  it('dedupes by event_id like the server, and trackNow() returns the priced response', async () => {
     const meter = createTestMeter({ tier });
-    const first = await meter.meter({ agent_id: 'a', action: 'b', event_id: 'call-1', tokens_output: 1000 });
-    const again = await meter.meter({ agent_id: 'a', action: 'b', event_id: 'call-1', tokens_output: 1000 });
+    const first = await meter.trackNow({
+      agent_id: 'a',
+      action: 'b',
+      event_id: 'call-1',
+      tokens_output: 1000,
+    });
+    const again = await meter.trackNow({
+      agent_id: 'a',
+      action: 'b',
+      event_id: 'call-1',
+      tokens_output: 1000,
+    });
     expect(first).toMatchObject({
       event_id: 'call-1',
       price_charged: 0.032,
@@ -75,11 +85,11 @@ describe('createTestMeter', () => {
     await expect(meter.resolveNow('nothing-pending', 'success')).rejects.toMatchObject({ code: 'rejected' });
   });
 
-  it('emits flush and priced on flush(), and reports calls after shutdown()', async () => {
+  it('emits acknowledged and priced on flush(), and reports calls after shutdown()', async () => {
     const meter = createTestMeter();
     const flushed: string[] = [];
     const priced: string[] = [];
-    meter.on('flush', (ids) => flushed.push(...ids));
+    meter.on('acknowledged', (ids) => flushed.push(...ids));
     meter.on('priced', (events) => priced.push(...events.map((event) => event.price.total)));
     const id = meter.track({ agent_id: 'a', action: 'b' });
     expect(flushed).toEqual([]);

@@ -51,7 +51,7 @@ export interface TestMeter extends Meter {
   readonly resolutions: RecordedResolution[];
   /** Everything reported through `on('error')`, in order. */
   readonly errors: MeterErrorInfo[];
-  /** The priced response for an event id (what `meter()` would have returned). */
+  /** The priced response for an event id (what `trackNow()` would have returned). */
   priceOf(eventId: string): MeterResponse | undefined;
   /** Exact sum of every charge (events and resolutions), optionally for one customer. */
   total(customerId?: string): string;
@@ -213,7 +213,7 @@ export function createTestMeter(options: TestMeterOptions = {}): TestMeter {
     const priced = unflushed;
     unflushedIds = [];
     unflushed = [];
-    if (ids.length > 0) emitter.emit('flush', ids);
+    if (ids.length > 0) emitter.emit('acknowledged', ids);
     if (priced.length > 0) emitter.emit('priced', priced);
   };
 
@@ -229,12 +229,13 @@ export function createTestMeter(options: TestMeterOptions = {}): TestMeter {
       }
       return result.response.event_id;
     },
-    async meter(input) {
+    async trackNow(input) {
       const result = record(input);
       if ('error' in result) throw result.error;
       deliver();
       return result.response;
     },
+    meter: (input) => meter.trackNow(input),
     resolve(outcomeIdOrEventId, outcome, metadata) {
       const result = applyResolution(outcomeIdOrEventId, outcome, metadata);
       if ('error' in result)

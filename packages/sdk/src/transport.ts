@@ -1,12 +1,6 @@
 import { AttemptError, backoffDelay, isRetryable, RETRY_AFTER_BUDGET_MS } from './retry-policy.js';
+import type { FetchResult } from './serialized-requests.js';
 import { AbortedError, type Cancellation, type Timers } from './timers.js';
-
-/** What an openapi-fetch call resolves to. */
-interface FetchResult<T> {
-  data?: T;
-  error?: unknown;
-  response: Response;
-}
 
 /**
  * One attempt under a deadline that covers the response headers and body. The deadline is a race,

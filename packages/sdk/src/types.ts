@@ -39,7 +39,7 @@ export type MeterErrorCode =
   | 'overflow' // the queue bound was hit; see `ids` for what the overflow policy refused or removed
   | 'event_too_large' // one event is larger than maxBatchBytes
   | 'invalid_event' // the event failed local validation; it was never queued
-  | 'after_shutdown' // track()/resolve() after shutdown()
+  | 'after_shutdown' // track()/trackNow()/resolve()/resolveNow() after shutdown()
   | 'delivery_failed' // a batch exhausted its retries; it went back to the head of the queue
   | 'outbox_error'; // the durable outbox could not be written or read
 
@@ -55,9 +55,14 @@ export interface MeterErrorInfo {
 export interface MeterEvents {
   /** Anything that did not go as asked. Items named here are not silently lost: each is either still queued or reported as failed. */
   error: (info: MeterErrorInfo) => void;
-  /** Items acknowledged by the server (accepted or duplicate). */
+  /** Ids of the items the server acknowledged (accepted or duplicate): event ids, and outcome ids for resolutions. */
+  acknowledged: (ids: string[]) => void;
+  /**
+   * The same ids as `acknowledged`, under its old name (it never meant `flush()` finished).
+   * @deprecated since 0.2 — use `'acknowledged'`; removed in 1.0
+   */
   flush: (ids: string[]) => void;
-  /** The server's price for each acknowledged event (from the batch results or `meter()`). */
+  /** The server's price for each acknowledged event (from the batch results or `trackNow()`). */
   priced: (events: PricedEvent[]) => void;
 }
 
@@ -75,7 +80,16 @@ export interface PricedEvent {
 export interface Meter {
   /** Queues an event; synchronous, O(1), never throws for a delivery problem. Returns its `event_id`. */
   track(event: TrackEvent): string;
-  /** Sends an event now (idempotent, retried) and returns the server's priced response. */
+  /**
+   * Sends an event now (idempotent, retried) and returns the server's priced response; it rejects
+   * with a `MeterError` instead of queuing. `track()` queues, `trackNow()` sends, as `resolve()` and
+   * `resolveNow()` do for outcomes.
+   */
+  trackNow(event: TrackEvent): Promise<MeterResponse>;
+  /**
+   * The same as `trackNow()`.
+   * @deprecated since 0.2 — use `trackNow()`; removed in 1.0
+   */
   meter(event: TrackEvent): Promise<MeterResponse>;
   /**
    * Queues the resolution of a pending outcome, delivered after the event that opened it.

@@ -34,7 +34,8 @@ export function createEventClock(inner: Meter): EventClock {
       scope?.tracked(full, id);
       return id;
     },
-    meter: (event) => inner.meter(stamped(event)),
+    trackNow: (event) => inner.trackNow(stamped(event)),
+    meter: (event) => inner.trackNow(stamped(event)),
     resolve: (id, outcome, metadata) => inner.resolve(id, outcome, metadata),
     resolveNow: (id, outcome, metadata) => inner.resolveNow(id, outcome, metadata),
     withContext: (context, fn) => inner.withContext(context, fn),
