@@ -229,17 +229,18 @@ export function conformanceSuite(driver: ConformanceDriver): void {
           ),
         );
         await settled();
-        const events = eventsOf(meter);
-        expect(events).toHaveLength(count);
-        const byCustomer = Object.fromEntries(
-          events.map((event) => [event.customer_id, [event.action, event.tokens_input, event.tokens_output]]),
-        );
-        expect(byCustomer).toEqual(
-          Object.fromEntries(
-            Array.from({ length: count }, (_, index) => [
-              `cus_${index}`,
-              [`action-${index}`, 100 + index, 1 + index],
-            ]),
+        const events = eventsOf(meter).map(billed);
+        const byCustomer = <T extends { customer_id?: unknown } | undefined>(list: T[]) =>
+          [...list].sort((a, b) => String(a?.customer_id).localeCompare(String(b?.customer_id)));
+        expect(byCustomer(events)).toEqual(
+          byCustomer(
+            Array.from({ length: count }, (_, index) =>
+              complete(
+                { ...DEFAULTS, customer_id: `cus_${index}`, action: `action-${index}` },
+                100 + index,
+                1 + index,
+              ),
+            ),
           ),
         );
       });
