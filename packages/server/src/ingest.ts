@@ -9,6 +9,7 @@ import {
 import { linkKeys } from './call-links.js';
 import type { ConfigCache, PricingConfig } from './config-cache.js';
 import { openapi, schemaValidator, toFieldErrors } from './contract.js';
+import type { Schemas } from './contract-types.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { ApiError } from './problem.js';
 import { problemForError } from './store/errors.js';
@@ -71,12 +72,8 @@ function overflowField(
   return null;
 }
 
-export interface ItemError {
-  code: string;
-  message: string;
-  field: string | null;
-  retryable: boolean;
-}
+/** Why one item of a request was refused, as a batch result carries it. */
+export type ItemError = Schemas['ItemError'];
 
 export type IngestResult =
   | { status: 'accepted' | 'duplicate'; eventId: string; event: EventRow }
@@ -196,36 +193,8 @@ function parseTime(value: string): number {
   return Date.parse(value);
 }
 
-interface EventBody {
-  agent_id: string;
-  action: string;
-  customer_id?: string;
-  event_id?: string;
-  timestamp?: string;
-  tokens_input?: number;
-  tokens_output?: number;
-  tokens_cached_input?: number;
-  tokens_cache_write?: number;
-  tokens_reasoning?: number;
-  tokens_cache_write_1h?: number;
-  tokens_audio_input?: number;
-  tokens_audio_output?: number;
-  web_search_requests?: number;
-  model?: string;
-  provider?: string;
-  outcome?: 'pending' | 'success' | 'failure';
-  expires_at?: string;
-  tier?: string;
-  metadata?: Record<string, unknown>;
-  call?: {
-    response_id?: string;
-    trace_id?: string;
-    span_id?: string;
-    parent_span_id?: string;
-    streamed?: boolean;
-  };
-  usage_missing?: boolean;
-}
+/** An event as the contract takes it (validated against it before any of this reads it). */
+type EventBody = Schemas['MeterEvent'];
 
 const TOKEN_FIELDS = [
   'tokens_input',

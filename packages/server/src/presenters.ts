@@ -1,4 +1,5 @@
-import { formatMoney, moneyToNumber } from '@agentmeter/pricing';
+import { formatMoney, moneyToNumber, type TierJson } from '@agentmeter/pricing';
+import type { Schemas } from './contract-types.js';
 import type { EventRow, KeyRow, StoredEvent, TierVersionRow } from './store/types.js';
 
 export const iso = (ms: number) => new Date(ms).toISOString();
@@ -9,10 +10,7 @@ const parseJson = (text: string | null) =>
 export const outcomeIdOf = (eventId: string) => `out_${eventId}`;
 
 /** The outcome status a reader sees: a pending outcome past `expires_at` is expired, whether or not anything swept it. */
-export function outcomeStatus(
-  event: EventRow,
-  now: number,
-): 'none' | 'pending' | 'success' | 'failure' | 'expired' {
+export function outcomeStatus(event: EventRow, now: number): Schemas['LedgerEvent']['outcome_status'] {
   if (event.outcomeState === 'pending' && event.expiresAt !== null && event.expiresAt <= now)
     return 'expired';
   return event.outcomeState;
@@ -31,7 +29,9 @@ function formatCached(units: bigint): string {
 }
 
 /** The price charged with the event itself (not a later resolution), as numbers and exact strings. */
-export function eventPrice(event: EventRow) {
+export function eventPrice(
+  event: EventRow,
+): Pick<Schemas['MeterResponse'], 'price_charged' | 'price_breakdown' | 'price'> {
   const { baseAmount: base, tokenAmount: tokens, outcomeAmount: outcome } = event;
   const total = base + tokens + outcome;
   return {
@@ -54,7 +54,7 @@ export function eventPrice(event: EventRow) {
  * The `/v1/meter` response. For a replay it is the original response: the price and outcome
  * state as they were when the event was metered, with `replayed: true`.
  */
-export function meterResponse(event: EventRow, replayed: boolean) {
+export function meterResponse(event: EventRow, replayed: boolean): Schemas['MeterResponse'] {
   const pending = event.outcome === 'pending';
   return {
     event_id: event.eventId,
@@ -71,7 +71,11 @@ export function meterResponse(event: EventRow, replayed: boolean) {
 }
 
 /** One accepted or duplicate event of a `/v1/meter/batch` answer (what a batch result carries of the price). */
-export function batchEventResult(index: number, event: EventRow, status: 'accepted' | 'duplicate') {
+export function batchEventResult(
+  index: number,
+  event: EventRow,
+  status: 'accepted' | 'duplicate',
+): Schemas['BatchEventResult'] {
   const { price_charged, price_breakdown, price } = eventPrice(event);
   return {
     index,
@@ -88,7 +92,7 @@ export function batchEventResult(index: number, event: EventRow, status: 'accept
   };
 }
 
-export function outcomeView(event: EventRow, now: number) {
+export function outcomeView(event: EventRow, now: number): Schemas['Outcome'] {
   return {
     outcome_id: outcomeIdOf(event.eventId),
     event_id: event.eventId,
@@ -106,7 +110,7 @@ export function outcomeView(event: EventRow, now: number) {
   };
 }
 
-export function resolveResponse(event: EventRow, replayed: boolean, now: number) {
+export function resolveResponse(event: EventRow, replayed: boolean, now: number): Schemas['ResolveResponse'] {
   return {
     outcome_id: outcomeIdOf(event.eventId),
     event_id: event.eventId,
@@ -125,7 +129,7 @@ export function resolveResponse(event: EventRow, replayed: boolean, now: number)
   };
 }
 
-export function ledgerEvent(event: StoredEvent, now: number) {
+export function ledgerEvent(event: StoredEvent, now: number): Schemas['LedgerEvent'] {
   return {
     event_id: event.eventId,
     timestamp: iso(event.timestamp),
@@ -161,16 +165,17 @@ export function ledgerEvent(event: StoredEvent, now: number) {
   };
 }
 
-export function tierView(row: TierVersionRow) {
+export function tierView(row: TierVersionRow): Schemas['Tier'] {
   return {
     tier_id: row.tierId,
     version: row.version,
-    ...JSON.parse(row.definition),
+    // Stored as the pricing package wrote it (`tierToJson`): the contract's tier fields.
+    ...(JSON.parse(row.definition) as TierJson),
     created_at: iso(row.createdAt),
   };
 }
 
-export function keyView(key: KeyRow) {
+export function keyView(key: KeyRow): Schemas['ApiKey'] {
   return {
     key_id: key.keyId,
     name: key.name,

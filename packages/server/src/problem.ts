@@ -1,9 +1,7 @@
+import type { Schemas } from './contract-types.js';
+
 /** One failing field of a request. `field` is a JSON pointer into the body, or `query.x`, `path.x`, `header.X`. */
-export interface FieldError {
-  field: string;
-  message: string;
-  code?: string;
-}
+export type FieldError = NonNullable<Schemas['Problem']['errors']>[number];
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -43,7 +41,7 @@ export class ApiError extends Error {
     this.headers = options.headers;
   }
 
-  toProblem(instance?: string): Record<string, unknown> {
+  toProblem(instance?: string): Schemas['Problem'] {
     return {
       type: `https://agentmeter.dev/problems/${this.code}`,
       title: TITLES[this.status] ?? 'Error',

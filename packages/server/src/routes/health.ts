@@ -1,5 +1,6 @@
 import type { RouteDefinition } from '../app.js';
 import { ApiError } from '../problem.js';
+import { route } from '../typed-route.js';
 import { VERSION } from '../version.js';
 
 /**
@@ -18,8 +19,7 @@ function sharedPing(store: { ping(): Promise<void> }): Promise<void> {
   return ping;
 }
 
-const health: RouteDefinition = {
-  operationId: 'getHealth',
+const health = route('getHealth')({
   scope: 'public',
   handler: async (context) => {
     try {
@@ -34,6 +34,6 @@ const health: RouteDefinition = {
     }
     return { status: 200, body: { status: 'ok', version: VERSION, store: context.store.kind } };
   },
-};
+});
 
 export const healthRoutes: RouteDefinition[] = [health];

@@ -1,17 +1,12 @@
-import type { RouteDefinition } from '../app.js';
 import { hashKey, keyPrefix, newKeyId, newKeySecret } from '../keys.js';
 import { keyView } from '../presenters.js';
 import { ApiError, notFound, validationError } from '../problem.js';
+import { route } from '../typed-route.js';
 
-const createKey: RouteDefinition = {
-  operationId: 'createKey',
+const createKey = route('createKey')({
   scope: 'admin',
   handler: async (context) => {
-    const { name, scope, allow_tier_override } = context.body as {
-      name?: string;
-      scope: 'ingest' | 'admin';
-      allow_tier_override?: boolean;
-    };
+    const { name, scope, allow_tier_override } = context.body;
     // PostgreSQL text cannot hold U+0000 (SQLite can): refused on both.
     if (name?.includes('\u0000'))
       throw validationError([{ field: '/name', message: 'must not contain the NUL character (U+0000)' }]);
@@ -38,22 +33,20 @@ const createKey: RouteDefinition = {
     await context.store.insertKey(key);
     return { status: 201, body: { ...keyView(key), revoked_at: null, key: secret } };
   },
-};
+});
 
-const listKeys: RouteDefinition = {
-  operationId: 'listKeys',
+const listKeys = route('listKeys')({
   scope: 'admin',
   handler: async (context) => ({
     status: 200,
     body: { data: (await context.store.listKeys(context.projectId)).map(keyView) },
   }),
-};
+});
 
-const revokeKey: RouteDefinition = {
-  operationId: 'revokeKey',
+const revokeKey = route('revokeKey')({
   scope: 'admin',
   handler: async (context) => {
-    const keyId = context.params['key_id'] as string;
+    const keyId = context.params.key_id;
     const result = await context.store.revokeKey(context.projectId, keyId, context.now);
     if (result.status === 'not_found' || !result.key) throw notFound(`Key "${keyId}"`);
     if (result.status === 'last_admin') {
@@ -65,14 +58,13 @@ const revokeKey: RouteDefinition = {
     }
     return { status: 200, body: keyView(result.key) };
   },
-};
+});
 
-const updateKey: RouteDefinition = {
-  operationId: 'updateKey',
+const updateKey = route('updateKey')({
   scope: 'admin',
   handler: async (context) => {
-    const keyId = context.params['key_id'] as string;
-    const { allow_tier_override: allow } = context.body as { allow_tier_override: boolean };
+    const keyId = context.params.key_id;
+    const { allow_tier_override: allow } = context.body;
     const current = (await context.store.listKeys(context.projectId)).find((key) => key.keyId === keyId);
     if (!current) throw notFound(`Key "${keyId}"`);
     if (current.revokedAt !== null)
@@ -91,6 +83,6 @@ const updateKey: RouteDefinition = {
     if (!updated) throw notFound(`Key "${keyId}"`);
     return { status: 200, body: keyView(updated) };
   },
-};
+});
 
-export const keyRoutes: RouteDefinition[] = [createKey, listKeys, revokeKey, updateKey];
+export const keyRoutes = [createKey, listKeys, revokeKey, updateKey];

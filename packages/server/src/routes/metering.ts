@@ -1,13 +1,15 @@
 import { formatMoney, moneyToNumber } from '@agentmeter/pricing';
-import type { RequestContext, RouteDefinition } from '../app.js';
+import type { RequestContext } from '../app.js';
 import { schemaValidator, toFieldErrors } from '../contract.js';
+import type { Schemas } from '../contract-types.js';
 import { type IngestResult, ingestEvents, mintEventId } from '../ingest.js';
 import { resolveOutcome } from '../outcomes.js';
 import { batchEventResult, meterResponse, outcomeIdOf } from '../presenters.js';
 import { ApiError, type FieldError, validationError } from '../problem.js';
 import { problemForError, STORE_RETRY_AFTER_SECONDS } from '../store/errors.js';
+import { route } from '../typed-route.js';
 
-const ingestContext = (context: RequestContext) => ({
+const ingestContext = (context: Omit<RequestContext, 'params' | 'query' | 'body'>) => ({
   store: context.store,
   config: context.config,
   projectId: context.projectId,
@@ -27,8 +29,7 @@ const STATUS_OF: Record<string, number> = {
   store_unavailable: 503,
 };
 
-const meter: RouteDefinition = {
-  operationId: 'meterEvent',
+const meter = route('meterEvent')({
   scope: 'ingest',
   handler: async (context) => {
     const header = context.header('idempotency-key');
@@ -59,19 +60,19 @@ const meter: RouteDefinition = {
     }
     return { status: 200, body: meterResponse(result.event, result.status === 'duplicate') };
   },
-};
+});
 
 const validateResolution = schemaValidator('BatchResolution');
 const BATCH_KEYS = new Set(['events', 'resolutions']);
 
-const batch: RouteDefinition = {
-  operationId: 'meterBatch',
+const batch = route('meterBatch')({
   scope: 'ingest',
   maxBodyBytes: 1024 * 1024,
   validateBody: false,
   itemArrays: ['events', 'resolutions'],
   handler: async (context) => {
-    const body = context.body as Record<string, unknown>;
+    // Not validated by the app (each item is, on its own): checked here, shape by shape.
+    const body = context.body as Record<string, unknown> | null;
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
       throw validationError([{ field: '/', message: 'must be an object with an `events` array' }]);
     }
@@ -107,7 +108,7 @@ const batch: RouteDefinition = {
       if (error) results[index] = refusedItem(readableString(event, 'event_id'), error);
     }
     const summary = { accepted: 0, duplicate: 0, rejected: 0 };
-    const eventResults = results.map((result, index) => {
+    const eventResults = results.map((result, index): Schemas['BatchEventResult'] => {
       if (result.status === 'linked') throw new Error(NEVER_LINKED);
       summary[result.status] += 1;
       if (result.status === 'rejected')
@@ -115,7 +116,7 @@ const batch: RouteDefinition = {
       return batchEventResult(index, result.event, result.status);
     });
 
-    const resolutionResults = [];
+    const resolutionResults: Schemas['BatchResolutionResult'][] = [];
     for (const [index, item] of resolutions.entries()) {
       // Each resolution is a write of its own: on SQLite a synchronous one, so other requests get a
       // turn between every few dozen.
@@ -150,10 +151,7 @@ const batch: RouteDefinition = {
         });
         continue;
       }
-      const { outcome, metadata } = item as {
-        outcome: 'success' | 'failure';
-        metadata?: Record<string, unknown>;
-      };
+      const { outcome, metadata } = item as Schemas['BatchResolution'];
       try {
         const resolved = await resolveOutcome(
           context.store,
@@ -192,7 +190,7 @@ const batch: RouteDefinition = {
     }
     return { status: 200, body: { results: eventResults, resolution_results: resolutionResults, summary } };
   },
-};
+});
 
 /** The first refused field of each batch item, keyed `events/3` or `resolutions/0`. */
 function refusedItems(errors: readonly FieldError[]): Map<string, FieldError> {

@@ -1,12 +1,12 @@
 import { compileTier, PricingError, tierToJson } from '@agentmeter/pricing';
-import type { RequestContext, RouteDefinition } from '../app.js';
+import type { RouteDefinition } from '../app.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json-depth.js';
 import { iso, tierView } from '../presenters.js';
 import { ApiError, notFound, unprocessable, validationError } from '../problem.js';
 import type { AssignmentRow } from '../store/types.js';
+import { route } from '../typed-route.js';
 
-const putTier: RouteDefinition = {
-  operationId: 'putTier',
+const putTier = route('putTier')({
   scope: 'admin',
   handler: async (context) => {
     let definition: string;
@@ -19,33 +19,31 @@ const putTier: RouteDefinition = {
     }
     const { row } = await context.store.putTier(
       context.projectId,
-      context.params['tier_id'] as string,
+      context.params.tier_id,
       definition,
       context.now,
     );
     return { status: 200, body: tierView(row) };
   },
-};
+});
 
-const getTier: RouteDefinition = {
-  operationId: 'getTier',
+const getTier = route('getTier')({
   scope: 'admin',
   handler: async (context) => {
-    const version = context.query['version'] as number | undefined;
-    const row = await context.store.getTier(context.projectId, context.params['tier_id'] as string, version);
-    if (!row) throw notFound(`Tier "${context.params['tier_id']}"${version ? ` version ${version}` : ''}`);
+    const { version } = context.query;
+    const row = await context.store.getTier(context.projectId, context.params.tier_id, version);
+    if (!row) throw notFound(`Tier "${context.params.tier_id}"${version ? ` version ${version}` : ''}`);
     return { status: 200, body: tierView(row) };
   },
-};
+});
 
-const listTiers: RouteDefinition = {
-  operationId: 'listTiers',
+const listTiers = route('listTiers')({
   scope: 'admin',
   handler: async (context) => ({
     status: 200,
     body: { data: (await context.store.listTiers(context.projectId)).map(tierView) },
   }),
-};
+});
 
 function assignmentView(row: AssignmentRow) {
   const id = row.kind === 'customer' ? { customer_id: row.subjectId } : { agent_id: row.subjectId };
@@ -60,34 +58,26 @@ function assignmentView(row: AssignmentRow) {
 
 function assignmentRoutes(
   kind: 'customer' | 'agent',
-  getId: string,
-  putId: string,
-  param: string,
+  getId: 'getCustomer' | 'getAgent',
+  putId: 'putCustomer' | 'putAgent',
+  param: 'customer_id' | 'agent_id',
 ): RouteDefinition[] {
+  // The operations of both kinds take their subject in a path parameter of its own name.
+  const subjectOf = (params: Record<string, string>) => params[param] as string;
   const label = kind === 'customer' ? 'Customer' : 'Agent';
   return [
-    {
-      operationId: getId,
+    route(getId)({
       scope: 'admin',
-      handler: async (context: RequestContext) => {
-        const row = await context.store.getAssignment(
-          context.projectId,
-          kind,
-          context.params[param] as string,
-        );
-        if (!row) throw notFound(`${label} "${context.params[param]}"`);
+      handler: async (context) => {
+        const row = await context.store.getAssignment(context.projectId, kind, subjectOf(context.params));
+        if (!row) throw notFound(`${label} "${subjectOf(context.params)}"`);
         return { status: 200, body: assignmentView(row) };
       },
-    },
-    {
-      operationId: putId,
+    }),
+    route(putId)({
       scope: 'admin',
-      handler: async (context: RequestContext) => {
-        const body = context.body as {
-          tier: string | null;
-          name?: string;
-          metadata?: Record<string, unknown>;
-        };
+      handler: async (context) => {
+        const body = context.body;
         if (body.tier !== null && !(await context.store.getTier(context.projectId, body.tier))) {
           throw unprocessable(
             'unknown_tier',
@@ -110,7 +100,7 @@ function assignmentRoutes(
         }
         const row = await context.store.putAssignment(context.projectId, {
           kind,
-          subjectId: context.params[param] as string,
+          subjectId: subjectOf(context.params),
           tierId: body.tier,
           name: body.name ?? null,
           metadata,
@@ -118,7 +108,7 @@ function assignmentRoutes(
         });
         return { status: 200, body: assignmentView(row) };
       },
-    },
+    }),
   ];
 }
 

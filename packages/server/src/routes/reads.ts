@@ -10,45 +10,52 @@ import {
   PricingError,
   type Simulation,
   simulateWorkload,
-  type Workload,
   zeroAmounts,
 } from '@agentmeter/pricing';
-import type { RequestContext, RouteDefinition } from '../app.js';
+import type { RouteDefinition } from '../app.js';
+import type { QueryOf, Schemas } from '../contract-types.js';
 import { iso, ledgerEvent } from '../presenters.js';
 import { notFound, unprocessable, validationError } from '../problem.js';
 import type { EventFilters, InvoiceRow, UsageDimension, UsageRow } from '../store/types.js';
+import { type OperationContext, route } from '../typed-route.js';
 
 /** Lets timers, I/O and other requests run before the caller goes on. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const END_OF_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999) + 1;
 
-function filtersOf(context: RequestContext, input: Record<string, unknown> = context.query): EventFilters {
-  const from = input['from'] === undefined ? 0 : Date.parse(String(input['from']));
-  const to = input['to'] === undefined ? END_OF_TIME : Date.parse(String(input['to']));
+/** The filters of the ledger reads: their query parameters, or a simulation's `history`. */
+type FilterInput =
+  | QueryOf<'listEvents'>
+  | QueryOf<'getUsage'>
+  | NonNullable<Schemas['SimulateRequest']['history']>;
+
+function filtersOf(input: FilterInput): EventFilters {
+  const from = input.from === undefined ? 0 : Date.parse(input.from);
+  const to = input.to === undefined ? END_OF_TIME : Date.parse(input.to);
   if (!(from < to)) throw validationError([{ field: 'query.from', message: 'must be before `to`' }]);
   return {
     from,
     to,
-    customerId: input['customer_id'] as string | undefined,
-    agentId: input['agent_id'] as string | undefined,
-    action: input['action'] as string | undefined,
+    customerId: input.customer_id,
+    agentId: input.agent_id,
+    action: 'action' in input ? input.action : undefined,
   };
 }
 
-const amountsView = (amounts: Amounts) => ({
+const amountsView = (amounts: Amounts): Schemas['Amounts'] => ({
   base: formatMoney(amounts.base),
   tokens: formatMoney(amounts.tokens),
   outcome: formatMoney(amounts.outcome),
   total: formatMoney(amounts.total),
 });
 
-function groupView(row: UsageRow, amounts: Amounts, groupBy: UsageDimension[]) {
-  const key: Record<string, string | null | undefined> = {};
-  if (groupBy.includes('customer_id')) key['customer_id'] = row.customerId;
-  if (groupBy.includes('agent_id')) key['agent_id'] = row.agentId;
-  if (groupBy.includes('action')) key['action'] = row.action;
-  if (groupBy.includes('day')) key['day'] = row.day;
+function groupView(row: UsageRow, amounts: Amounts, groupBy: UsageDimension[]): Schemas['UsageGroup'] {
+  const key: Schemas['UsageGroup']['key'] = {};
+  if (groupBy.includes('customer_id')) key.customer_id = row.customerId;
+  if (groupBy.includes('agent_id')) key.agent_id = row.agentId;
+  if (groupBy.includes('action')) key.action = row.action;
+  if (groupBy.includes('day')) key.day = row.day;
   return {
     key,
     currency: row.currency,
@@ -70,15 +77,13 @@ function groupView(row: UsageRow, amounts: Amounts, groupBy: UsageDimension[]) {
   };
 }
 
-const usage: RouteDefinition = {
-  operationId: 'getUsage',
+const usage = route('getUsage')({
   scope: 'admin',
   handler: async (context) => {
-    const filters = filtersOf(context);
+    const filters = filtersOf(context.query);
+    // The contract's pattern allows only the dimensions, comma-separated.
     const groupBy =
-      context.query['group_by'] === undefined
-        ? []
-        : (String(context.query['group_by']).split(',') as UsageDimension[]);
+      context.query.group_by === undefined ? [] : (context.query.group_by.split(',') as UsageDimension[]);
     if (new Set(groupBy).size !== groupBy.length)
       throw validationError([{ field: 'query.group_by', message: 'names a dimension twice' }]);
     const rows = await context.store.usage(context.projectId, filters, groupBy, context.now);
@@ -147,7 +152,7 @@ const usage: RouteDefinition = {
       },
     };
   },
-};
+});
 
 const COMPONENT_DESCRIPTION = { base: 'Calls', tokens: 'Tokens', outcome: 'Successful outcomes' } as const;
 
@@ -158,12 +163,11 @@ function lineDescription(component: keyof typeof COMPONENT_DESCRIPTION, row: Inv
   return `Tokens and ${searches} web search${searches === 1 ? '' : 'es'}`;
 }
 
-const invoice: RouteDefinition = {
-  operationId: 'previewInvoice',
+const invoice = route('previewInvoice')({
   scope: 'admin',
   handler: async (context) => {
-    const filters = filtersOf(context);
-    const customerId = context.query['customer_id'] as string;
+    const filters = filtersOf(context.query);
+    const customerId = context.query.customer_id;
     const rows = await context.store.invoice(context.projectId, customerId, filters.from, filters.to);
     const lines = rows.flatMap((row) =>
       (
@@ -204,7 +208,7 @@ const invoice: RouteDefinition = {
       },
     };
   },
-};
+});
 
 function decodeCursor(cursor: string | undefined): number | null {
   if (cursor === undefined) return null;
@@ -215,15 +219,14 @@ function decodeCursor(cursor: string | undefined): number | null {
   throw validationError([{ field: 'query.cursor', message: 'is not a cursor this server issued' }]);
 }
 
-const events: RouteDefinition = {
-  operationId: 'listEvents',
+const events = route('listEvents')({
   scope: 'admin',
   handler: async (context) => {
-    const limit = (context.query['limit'] as number | undefined) ?? 100;
+    const limit = context.query.limit ?? 100;
     const rows = await context.store.listEvents(
       context.projectId,
-      filtersOf(context),
-      decodeCursor(context.query['cursor'] as string | undefined),
+      filtersOf(context.query),
+      decodeCursor(context.query.cursor),
       limit + 1,
     );
     const page = rows.slice(0, limit);
@@ -239,23 +242,19 @@ const events: RouteDefinition = {
       },
     };
   },
-};
+});
 
-const event: RouteDefinition = {
-  operationId: 'getEvent',
+const event = route('getEvent')({
   scope: 'admin',
   handler: async (context) => {
-    const eventId = context.params['event_id'] as string;
+    const eventId = context.params.event_id;
     const row = await context.store.getEvent(context.projectId, eventId);
     if (!row) throw notFound(`Event "${eventId}"`);
     return { status: 200, body: ledgerEvent(row, context.now) };
   },
-};
+});
 
-async function candidatesOf(
-  context: RequestContext,
-  body: { tiers?: string[]; candidates?: Record<string, unknown> },
-) {
+async function candidatesOf(context: OperationContext<'simulate'>, body: Schemas['SimulateRequest']) {
   const candidates: Candidate[] = [];
   for (const [index, tierId] of (body.tiers ?? []).entries()) {
     const row = await context.store.getTier(context.projectId, tierId);
@@ -275,7 +274,7 @@ async function candidatesOf(
   return candidates.length > 0 ? candidates : guideCandidates();
 }
 
-function simulationView(source: 'workload' | 'history', simulation: Simulation) {
+function simulationView(source: 'workload' | 'history', simulation: Simulation): Schemas['SimulateResponse'] {
   return {
     source,
     calls: simulation.calls,
@@ -305,16 +304,10 @@ function simulationView(source: 'workload' | 'history', simulation: Simulation) 
   };
 }
 
-const simulate: RouteDefinition = {
-  operationId: 'simulate',
+const simulate = route('simulate')({
   scope: 'admin',
   handler: async (context) => {
-    const body = context.body as {
-      workload?: Workload;
-      history?: { from: string; to: string; customer_id?: string; agent_id?: string };
-      tiers?: string[];
-      candidates?: Record<string, unknown>;
-    };
+    const body = context.body;
     if ((body.workload === undefined) === (body.history === undefined)) {
       throw validationError([
         { field: '/workload', message: 'give exactly one of `workload` and `history`' },
@@ -331,7 +324,7 @@ const simulate: RouteDefinition = {
       }
     }
     const history = body.history as NonNullable<typeof body.history>;
-    const filters = filtersOf(context, history);
+    const filters = filtersOf(history);
     const repricer = createRepricer(candidates);
     // Page by page, each page repriced against every candidate and then the event loop given back:
     // a history of millions of events takes as long as it takes, but never holds up other requests.
@@ -367,6 +360,6 @@ const simulate: RouteDefinition = {
     }
     return { status: 200, body: simulationView('history', repricer.result()) };
   },
-};
+});
 
 export const readRoutes: RouteDefinition[] = [usage, invoice, events, event, simulate];
