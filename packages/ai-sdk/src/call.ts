@@ -2,13 +2,14 @@ import type { MeterContext } from '@agentmeter/sdk';
 import {
   activeSpanContext,
   type CallSpan,
+  failureOf,
   type LayerScope,
   type NormalizedUsage,
   recordUsage,
   type UsageAttribution,
 } from '@agentmeter/sdk/integration';
 import { type MiddlewareSettings, resolveAttribution } from './options.js';
-import { normalizeUsage } from './usage.js';
+import { normalizeUsage, type StepTokenCounts } from './usage.js';
 
 /** What a finished (or broken-off) model step reports. */
 export interface StepOutcome {
@@ -68,45 +69,72 @@ export class MeteredStep {
     if (this.#recorded) return;
     this.#recorded = true;
     try {
-      const { complete, missing, ...counts } = normalizeUsage(
-        outcome.usage,
-        this.#provider,
-        outcome.providerMetadata,
+      const counts = normalizeUsage(outcome.usage, this.#provider, outcome.providerMetadata);
+      const errorType = outcome.errorType ?? (counts.complete ? undefined : 'missing_usage');
+      this.#record(
+        { ...counts, complete: counts.complete && outcome.errorType === undefined },
+        outcome,
+        errorType,
       );
-      const usage: NormalizedUsage = {
-        provider: this.#provider,
-        operation: 'chat',
-        ...counts,
-        startedAt: this.#startedAt,
-        latencyMs: Date.now() - this.#startedAt,
-        complete: complete && outcome.errorType === undefined,
-        streamed: this.#streamed,
-      };
-      if (this.#requestModel) usage.requestModel = this.#requestModel;
-      if (outcome.responseModel) usage.responseModel = outcome.responseModel;
-      if (outcome.responseId) usage.responseId = outcome.responseId;
-      // No count at all reported: the step's tokens are unknown, not zero.
-      if (missing) usage.usageMissing = true;
-      if (this.#span) {
-        usage.traceId = this.#span.traceId;
-        usage.spanId = this.#span.spanId;
-      }
-      const errorType = outcome.errorType ?? (complete ? undefined : 'missing_usage');
-      if (errorType) usage.errorType = errorType;
-      const record = () =>
-        recordUsage(this.#settings.meter, usage, this.#attribution, {
-          layer: 'framework',
-          scope: outcome.scope,
-        });
-      if (this.#context) this.#settings.meter.withContext(this.#context, record);
-      else record();
     } catch (error) {
       this.#settings.onError(error);
     }
   }
 
-  /** Marks the step as not to be metered (a provider error before any output). */
-  drop(): void {
+  /**
+   * A step that failed before any output: a provider error, metered only with `meterErrors`, as
+   * zero tokens under `failureOf()`'s error type, complete when the provider answered with an HTTP
+   * error status. `started`: its stream had begun, so whatever the error its tokens are not known.
+   * Later calls do nothing. Never throws.
+   */
+  fail(error: unknown, scope: LayerScope, started = false): void {
+    if (this.#recorded) return;
     this.#recorded = true;
+    if (!this.#settings.meterErrors) return;
+    try {
+      const { errorType, complete } = failureOf(error);
+      const counts: StepTokenCounts = {
+        inputTokens: 0,
+        outputTokens: 0,
+        cachedInputTokens: 0,
+        cacheWriteTokens: 0,
+        reasoningTokens: 0,
+        complete: complete && !started,
+        missing: false,
+      };
+      this.#record(counts, { usage: undefined, scope }, errorType);
+    } catch (recordError) {
+      this.#settings.onError(recordError);
+    }
+  }
+
+  #record(stepCounts: StepTokenCounts, outcome: StepOutcome, errorType: string | undefined): void {
+    const { complete, missing, ...counts } = stepCounts;
+    const usage: NormalizedUsage = {
+      provider: this.#provider,
+      operation: 'chat',
+      ...counts,
+      startedAt: this.#startedAt,
+      latencyMs: Date.now() - this.#startedAt,
+      complete,
+      streamed: this.#streamed,
+    };
+    if (this.#requestModel) usage.requestModel = this.#requestModel;
+    if (outcome.responseModel) usage.responseModel = outcome.responseModel;
+    if (outcome.responseId) usage.responseId = outcome.responseId;
+    // No count at all reported: the step's tokens are unknown, not zero.
+    if (missing) usage.usageMissing = true;
+    if (this.#span) {
+      usage.traceId = this.#span.traceId;
+      usage.spanId = this.#span.spanId;
+    }
+    if (errorType) usage.errorType = errorType;
+    const record = () =>
+      recordUsage(this.#settings.meter, usage, this.#attribution, {
+        layer: 'framework',
+        scope: outcome.scope,
+      });
+    if (this.#context) this.#settings.meter.withContext(this.#context, record);
+    else record();
   }
 }

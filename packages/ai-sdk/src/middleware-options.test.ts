@@ -113,9 +113,23 @@ describe('options', () => {
     ],
     [{ ...defaults, metadata: 'x' }, 'metadata', 'Expected `metadata` to be a plain object, got "x".'],
     [{ ...defaults, onError: 1 }, 'onError', 'Expected `onError` to be a function, got 1.'],
+    [{ ...defaults, meterErrors: 'no' }, 'meterErrors', 'Expected `meterErrors` to be a boolean, got "no".'],
+    // A typo is refused, not dropped: the charge would lose its customer.
+    [
+      { ...defaults, customerId: 'cus_42' },
+      'customerId',
+      'Unknown option `customerId`; did you mean `customer_id`?',
+    ],
+    [
+      { ...defaults, providerOptions: {} },
+      'providerOptions',
+      'Unknown option `providerOptions`. Known options: `agent_id`, `action`, `customer_id`, `tier`, `metadata`, `onError`, `meterErrors`.',
+    ],
   ])('refuses %j naming `%s`', (options, field, message) => {
     const attempt = () => meterMiddleware(meter, options as never);
-    expect(attempt).toThrow(message);
+    expect(attempt).toThrow(
+      expect.objectContaining({ name: 'AiSdkMeterError', code: 'invalid_option', message }),
+    );
     try {
       attempt();
     } catch (error) {
@@ -123,9 +137,15 @@ describe('options', () => {
     }
   });
 
-  it('refuses something that is not a Meter', () => {
+  it('refuses something that is not a Meter as invalid_meter', () => {
     expect(() => meterMiddleware(null as never, defaults)).toThrow(
-      'Expected `meter` to be an agentmeter Meter (with `track()` and `currentContext()`), got null.',
+      expect.objectContaining({
+        name: 'AiSdkMeterError',
+        code: 'invalid_meter',
+        field: 'meter',
+        message:
+          'Expected `meter` to be an agentmeter Meter (with `track()` and `currentContext()`), got null.',
+      }),
     );
   });
 });

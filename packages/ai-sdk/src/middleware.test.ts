@@ -195,6 +195,62 @@ describe('meterMiddleware through generateText and streamText', () => {
     expect([...meter.events, ...inStream.meter.events]).toEqual([]);
   });
 
+  it('with meterErrors, meters each failed step once: an HTTP error complete under its API type, else incomplete', async () => {
+    const rateLimited = new APICallError({
+      message: 'Rate limit reached',
+      url: 'https://api.anthropic.com/v1/messages',
+      requestBodyValues: {},
+      statusCode: 429,
+      isRetryable: false,
+      data: { type: 'error', error: { type: 'rate_limit_error', message: 'Rate limit reached' } },
+    });
+    const meter = createRecordingMeter();
+    const withErrors = (model: LanguageModelV3) =>
+      wrapLanguageModel({ model, middleware: meterMiddleware(meter, { ...defaults, meterErrors: true }) });
+    const failing = withErrors(
+      mockModel({
+        doGenerate: async () => {
+          throw rateLimited;
+        },
+        doStream: async () => {
+          throw rateLimited;
+        },
+      }),
+    );
+    await expect(generateText({ model: failing, prompt: 'x', maxRetries: 0 })).rejects.toThrow(
+      'Rate limit reached',
+    );
+    await streamText({ model: failing, prompt: 'x', maxRetries: 0, onError: () => {} }).consumeStream();
+    // Aborted before any answer: its tokens are not known.
+    const aborted = withErrors(
+      mockModel({
+        doGenerate: async () => {
+          throw new DOMException('This operation was aborted', 'AbortError');
+        },
+      }),
+    );
+    await expect(generateText({ model: aborted, prompt: 'x', maxRetries: 0 })).rejects.toThrow();
+    // The stream had begun when the provider reported the failure: incomplete whatever its type.
+    const inStream = withErrors(
+      mockModel({
+        doStream: {
+          stream: streamOf([
+            { type: 'stream-start', warnings: [] },
+            { type: 'error', error: rateLimited },
+          ]),
+        },
+      }),
+    );
+    await streamText({ model: inStream, prompt: 'x', onError: () => {} }).consumeStream();
+    expect(meter.events.map((event) => [event.tokens_input, event.tokens_output, event.metadata])).toEqual([
+      [0, 0, { 'agentmeter.error_type': 'rate_limit_error' }],
+      [0, 0, { 'agentmeter.error_type': 'rate_limit_error' }],
+      [0, 0, { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'aborted' }],
+      [0, 0, { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'rate_limit_error' }],
+    ]);
+    expect(meter.events.some((event) => event.usage_missing)).toBe(false);
+  });
+
   it('meters an aborted stream once, flagged incomplete, with no usage invented', async () => {
     // The model's stream stalls mid-answer and errors when the call is aborted, as a provider's
     // response body does (the next test checks that against a real provider over HTTP).

@@ -21,7 +21,13 @@ export function meterMiddleware(meter: Meter, options: MeterMiddlewareOptions): 
     wrapGenerate: async ({ doGenerate, params, model }) => {
       const step = new MeteredStep(settings, model, params.providerOptions, false);
       return runOuterLayer(async (scope) => {
-        const result = await doGenerate();
+        let result: Awaited<ReturnType<typeof doGenerate>>;
+        try {
+          result = await doGenerate();
+        } catch (error) {
+          step.fail(error, scope);
+          throw error;
+        }
         const outcome: Parameters<MeteredStep['finish']>[0] = {
           usage: result.usage,
           providerMetadata: result.providerMetadata,
@@ -38,7 +44,13 @@ export function meterMiddleware(meter: Meter, options: MeterMiddlewareOptions): 
       // The stream is piped from inside the outer-layer scope, so the provider client's reads (and
       // a provider-level wrapper metering them) run in that scope too.
       return runOuterLayer(async (scope) => {
-        const result = await doStream();
+        let result: Awaited<ReturnType<typeof doStream>>;
+        try {
+          result = await doStream();
+        } catch (error) {
+          step.fail(error, scope);
+          throw error;
+        }
         return {
           ...result,
           stream: result.stream.pipeThrough(observeStream(step, scope, params.abortSignal)),

@@ -1,4 +1,4 @@
-import type { LayerScope } from '@agentmeter/sdk/integration';
+import { failureOf, type LayerScope } from '@agentmeter/sdk/integration';
 import type { MeteredStep } from './call.js';
 
 interface ObservingTransformer<T> {
@@ -18,16 +18,11 @@ function isAbort(reason: unknown): boolean {
   return name === 'AbortError' || name === 'TimeoutError';
 }
 
-function errorName(error: unknown): string {
-  const name = (error as { name?: unknown } | null)?.name;
-  return typeof name === 'string' && name.length > 0 ? name.slice(0, 64) : 'error';
-}
-
 /**
  * Watches a model step's stream without changing it and meters the step exactly once: at the
  * `finish` part's usage when the stream ends, or with what is known when it is cancelled, aborted
  * (the call's `abortSignal`) or broken off. A stream that fails before any output is a provider
- * error and is not metered.
+ * error, metered only with `meterErrors` (`MeteredStep.fail()`).
  */
 export function observeStream<T>(step: MeteredStep, scope: LayerScope, signal: AbortSignal | undefined) {
   let usage: unknown;
@@ -45,11 +40,13 @@ export function observeStream<T>(step: MeteredStep, scope: LayerScope, signal: A
     signal?.removeEventListener('abort', onAbort);
     const failed = how === 'failed' || failure !== undefined;
     if (!finished && !content && failed) {
-      step.drop();
+      step.fail(failure, scope, true);
       return;
     }
     let errorType: string | undefined;
-    if (!finished) errorType = how === 'ended' ? 'no_finish' : how === 'failed' ? errorName(failure) : how;
+    if (!finished) {
+      errorType = how === 'ended' ? 'no_finish' : how === 'failed' ? failureOf(failure).errorType : how;
+    }
     const outcome: Parameters<MeteredStep['finish']>[0] = { usage, providerMetadata, scope };
     if (errorType) outcome.errorType = errorType;
     if (responseId) outcome.responseId = responseId;
