@@ -1,5 +1,6 @@
 // Chat calls that do not end well: early break, abort, stream errors, rejected requests.
 import { deriveEventId } from '@agentmeter/sdk/integration';
+import { delay, HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import {
   CHAT_ID,
@@ -12,6 +13,7 @@ import {
   usage,
   VERSIONS,
 } from './test-fixtures.js';
+import { BASE_URL } from './test-fixtures-http.js';
 import { errorHandler } from './test-fixtures-responses.js';
 import {
   createRecordingMeter,
@@ -118,9 +120,10 @@ describe.each(VERSIONS)('chat streams broken off and errors with $version', ({ O
     expect(seen).toHaveLength(2);
     expect(eventsOf(meter)).toHaveLength(1);
     expect(eventsOf(meter)[0]?.usage_missing).toBe(true);
+    // The error event's own type, as for a rejected request, not the SDK's class name.
     expect(eventsOf(meter)[0]?.metadata).toEqual({
       'agentmeter.usage_incomplete': true,
-      'agentmeter.error_type': 'APIError',
+      'agentmeter.error_type': 'server_error',
     });
   });
 
@@ -160,20 +163,58 @@ describe.each(VERSIONS)('chat streams broken off and errors with $version', ({ O
     ).rejects.toThrow();
     // No wait: each failure is recorded by the time the caller has its rejection.
     expect(eventsOf(meter)).toHaveLength(2);
+    // The provider answered 429: it billed nothing, so zero tokens is the complete count; the
+    // error type is the API's own (`error.type` of the body), as in every agentmeter integration.
     expect(eventsOf(meter)[1]).toMatchObject({
       tokens_input: 0,
       tokens_output: 0,
-      metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'RateLimitError' },
+      metadata: { 'agentmeter.error_type': 'rate_limit_exceeded' },
     });
     expect(eventsOf(meter)[0]).toMatchObject({
       tokens_input: 0,
       tokens_output: 0,
       model: 'gpt-4.1',
-      metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'RateLimitError' },
+      metadata: { 'agentmeter.error_type': 'rate_limit_exceeded' },
     });
+    expect(eventsOf(meter)[0]?.metadata).not.toHaveProperty(['agentmeter.usage_incomplete']);
     // A rejected call used no tokens: zero is its count, not a missing one.
     expect(eventsOf(meter)[0]?.usage_missing).toBeUndefined();
     // No response id: the Meter mints a fresh id (a UUIDv7).
     expect(eventsOf(meter)[0]?.event_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+  });
+  it('with meterErrors, meters a request answered 429 without a body type by its status, complete', async () => {
+    server.use(http.post(`${BASE_URL}/chat/completions`, () => new HttpResponse(null, { status: 429 })));
+    const meter = createRecordingMeter();
+    const openai = withMeter(newClient(OpenAI), meter, { ...DEFAULTS, meterErrors: true });
+    await expect(openai.chat.completions.create({ model: 'gpt-4.1', messages })).rejects.toThrow();
+    expect(eventsOf(meter)).toHaveLength(1);
+    expect(eventsOf(meter)[0]).toMatchObject({
+      tokens_input: 0,
+      metadata: { 'agentmeter.error_type': '429' },
+    });
+    expect(eventsOf(meter)[0]?.metadata).not.toHaveProperty(['agentmeter.usage_incomplete']);
+  });
+
+  it('with meterErrors, meters a request aborted before any response once, incomplete, as aborted', async () => {
+    // The server never answers: only the caller's abort ends the call.
+    server.use(
+      http.post(`${BASE_URL}/chat/completions`, async () => {
+        await delay('infinite');
+        return HttpResponse.json({});
+      }),
+    );
+    const meter = createRecordingMeter();
+    const openai = withMeter(newClient(OpenAI), meter, { ...DEFAULTS, meterErrors: true });
+    const abort = new AbortController();
+    const call = openai.chat.completions.create({ model: 'gpt-4.1', messages }, { signal: abort.signal });
+    abort.abort();
+    await expect(call).rejects.toThrow();
+    await settle();
+    expect(eventsOf(meter)).toHaveLength(1);
+    expect(eventsOf(meter)[0]).toMatchObject({
+      tokens_input: 0,
+      tokens_output: 0,
+      metadata: { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'aborted' },
+    });
   });
 });

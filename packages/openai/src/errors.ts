@@ -1,23 +1,10 @@
-const MARKER = Symbol.for('agentmeter.openai.error');
+import { IntegrationError, type IntegrationErrorCode } from '@agentmeter/sdk/integration';
 
-export type OpenAIMeterErrorCode = 'invalid_option' | 'invalid_argument';
+/** Stable codes of what `withMeter()` refuses: `invalid_client`, `invalid_meter`, `invalid_option`. */
+export type OpenAIMeterErrorCode = IntegrationErrorCode;
 
-/** The one error `@agentmeter/openai` throws itself: a bad argument to `withMeter()`, naming the field. */
-export class OpenAIMeterError extends Error {
-  readonly code: OpenAIMeterErrorCode;
-  /** The option or argument at fault, e.g. `agent_id`. */
-  readonly field: string;
-  readonly [MARKER] = true;
-
-  constructor(code: OpenAIMeterErrorCode, field: string, message: string) {
-    super(message);
-    this.name = 'OpenAIMeterError';
-    this.code = code;
-    this.field = field;
-  }
-
-  /** True for an `OpenAIMeterError` from any copy of this package. */
-  static isInstance(error: unknown): error is OpenAIMeterError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
-  }
+/** The one error `@agentmeter/openai` throws itself: a bad argument to `withMeter()`, `field` naming it. */
+export class OpenAIMeterError extends IntegrationError<OpenAIMeterErrorCode> {
+  static override readonly marker: symbol = Symbol.for('agentmeter.openai.error');
+  override name = 'OpenAIMeterError';
 }

@@ -1,6 +1,7 @@
-import type { MeterContext } from '@agentmeter/sdk';
 import {
+  baseAttribution,
   type CallScope,
+  failureOf,
   type NormalizedTokenCounts,
   type NormalizedUsage,
   recordUsage,
@@ -58,21 +59,9 @@ export function serverOf(baseURL: unknown): ServerInfo {
   return server;
 }
 
-/** A low-cardinality error class (`error.type`): the error's class name, else `_OTHER`. */
+/** A failure's `agentmeter.error_type`, in the vocabulary every integration shares (`failureOf()`). */
 export function errorTypeOf(error: unknown): string {
-  if (typeof error === 'object' && error !== null) {
-    const name = (error as { constructor?: { name?: unknown } }).constructor?.name;
-    if (typeof name === 'string' && name.length > 0 && name !== 'Object') return name;
-  }
-  return '_OTHER';
-}
-
-function currentContext(config: MeterConfig): MeterContext | undefined {
-  try {
-    return config.meter.currentContext();
-  } catch {
-    return undefined;
-  }
+  return failureOf(error).errorType;
 }
 
 /**
@@ -86,7 +75,6 @@ export class MeteredCall {
   readonly #streamed: boolean;
   readonly #requestModel: string | undefined;
   readonly #server: ServerInfo;
-  readonly #context: MeterContext | undefined;
   readonly #inputText: string | undefined;
   readonly #startedAt = Date.now();
   readonly #startTick = performance.now();
@@ -107,11 +95,10 @@ export class MeteredCall {
     const model = (body as { model?: unknown } | null)?.model;
     this.#requestModel = typeof model === 'string' && model.length > 0 ? model : undefined;
     this.#server = server;
-    this.#context = currentContext(config);
     this.#inputText = config.captureContent ? requestContent(api, body) : undefined;
     // The reaction below runs in the async context of this constructor (the caller's, at request
-    // time), whoever settles the call: context and outer-layer scopes are those of the call site,
-    // not of the code that happens to drain a stream later.
+    // time), whoever settles the call: context (hence attribution) and outer-layer scopes are those
+    // of the call site, not of the code that happens to drain a stream later.
     new Promise<NormalizedUsage>((resolve) => {
       this.#deliver = resolve;
     }).then((usage) => this.#record(usage));
@@ -128,12 +115,16 @@ export class MeteredCall {
     this.#deliver(this.#usage(outcome));
   }
 
-  /** The provider rejected the call (or it never reached it): metered only with `meterErrors`. */
+  /**
+   * The provider rejected the call (or it never reached it): metered only with `meterErrors`, with
+   * zero tokens, complete when the provider answered with an HTTP error status (`failureOf()`).
+   */
   fail(error: unknown): void {
     if (this.#settled) return;
     this.#settled = true;
     if (!this.#config.meterErrors) return;
-    this.#deliver(this.#usage({ counts: ZERO_COUNTS, complete: false, errorType: errorTypeOf(error) }));
+    const { errorType, complete } = failureOf(error);
+    this.#deliver(this.#usage({ counts: ZERO_COUNTS, complete, errorType }));
   }
 
   #usage(outcome: CallOutcome): NormalizedUsage {
@@ -164,19 +155,13 @@ export class MeteredCall {
     return usage;
   }
 
+  /** Read in the call site's async context (see the constructor), so `meter.withContext()` applies. */
   #attribution(): UsageAttribution {
-    const { options } = this.#config;
-    const context = this.#context;
-    const attribution: UsageAttribution = {
-      agent_id: context?.agent_id ?? options.agent_id,
-      action: context?.action ?? options.action,
-    };
-    const customer = context?.customer_id ?? options.customer_id;
-    if (customer !== undefined) attribution.customer_id = customer;
-    if (options.tier !== undefined) attribution.tier = options.tier;
-    const metadata: Record<string, unknown> = { ...options.metadata, ...context?.metadata };
+    const attribution = baseAttribution(this.#config);
+    const metadata: Record<string, unknown> = { ...attribution.metadata };
     addContent(metadata, this.#inputText, this.#outputText);
     if (Object.keys(metadata).length > 0) attribution.metadata = metadata;
+    else delete attribution.metadata;
     return attribution;
   }
 

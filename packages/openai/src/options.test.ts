@@ -1,6 +1,8 @@
+import { IntegrationError } from '@agentmeter/sdk/integration';
 import OpenAI from 'openai';
 import OpenAI5 from 'openai-v5';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { OpenAIMeterError } from './errors.js';
 import { CHAT_ID, chatHandler, newClient, settle, usage } from './test-fixtures.js';
 import { createRecordingMeter, fakeTimers, runQueuedTimers, useMockServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
@@ -63,7 +65,21 @@ describe('withMeter() arguments', () => {
     [{ ...DEFAULTS, meterErrors: 1 }, 'meterErrors', 'Expected `meterErrors` to be a boolean, got 1.'],
     [{ ...DEFAULTS, streamUsage: null }, 'streamUsage', 'Expected `streamUsage` to be a boolean, got null.'],
     [{ ...DEFAULTS, onError: 'log' }, 'onError', 'Expected `onError` to be a function, got "log".'],
-    [{ ...DEFAULTS, customerId: 'c' }, 'customerId', 'Unknown option `customerId`.'],
+    [
+      { ...DEFAULTS, customerId: 'c' },
+      'customerId',
+      'Unknown option `customerId`; did you mean `customer_id`?',
+    ],
+    [
+      { ...DEFAULTS, stream_usage: false },
+      'stream_usage',
+      'Unknown option `stream_usage`; did you mean `streamUsage`?',
+    ],
+    [
+      { ...DEFAULTS, foo: 1 },
+      'foo',
+      'Unknown option `foo`. Known options: `agent_id`, `action`, `customer_id`, `tier`, `metadata`, `onError`, `captureContent`, `meterErrors`, `streamUsage`.',
+    ],
   ])('rejects %j naming %s', (options, field, message) => {
     expect(() => withMeter(client, meter, options as never)).toThrow(
       expect.objectContaining({ name: 'OpenAIMeterError', code: 'invalid_option', field, message }),
@@ -178,12 +194,38 @@ describe('withMeter() arguments', () => {
     expect(String(warnings[0])).not.toMatch(/version/);
   });
 
-  it('rejects a missing meter and a missing client', () => {
+  it('rejects a missing meter as invalid_meter and a missing client as invalid_client', () => {
     expect(() => withMeter(client, {} as never, DEFAULTS)).toThrow(
-      expect.objectContaining({ code: 'invalid_argument', field: 'meter' }),
+      expect.objectContaining({
+        name: 'OpenAIMeterError',
+        code: 'invalid_meter',
+        field: 'meter',
+        message:
+          'Expected `meter` to be an agentmeter Meter (with `track()` and `currentContext()`), got an object.',
+      }),
     );
     expect(() => withMeter(undefined as never, meter, DEFAULTS)).toThrow(
-      'Expected `client` to be an OpenAI client, got undefined.',
+      expect.objectContaining({
+        name: 'OpenAIMeterError',
+        code: 'invalid_client',
+        field: 'client',
+        message: 'Expected `client` to be an OpenAI client, got undefined.',
+      }),
     );
+  });
+
+  it('throws an OpenAIMeterError that isInstance() recognizes, also from another copy of the package', () => {
+    let thrown: unknown;
+    try {
+      withMeter(client, meter, { ...DEFAULTS, customerId: 'c' } as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(OpenAIMeterError);
+    expect(OpenAIMeterError.isInstance(thrown)).toBe(true);
+    expect(IntegrationError.isInstance(thrown)).toBe(true);
+    const copy = Object.assign(new Error('x'), { [Symbol.for('agentmeter.openai.error')]: true });
+    expect(OpenAIMeterError.isInstance(copy)).toBe(true);
+    expect(OpenAIMeterError.isInstance(new Error('x'))).toBe(false);
   });
 });

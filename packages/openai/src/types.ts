@@ -1,28 +1,12 @@
+import type { CaptureContentOption, WrapperOptions } from '@agentmeter/sdk/integration';
+
 /**
- * Options of `withMeter(client, meter, options)`. Attribution given here is the client's default: a
- * surrounding `meter.withContext({...})` overrides `agent_id`, `action` and `customer_id` for the calls
- * made inside it, and its metadata wins over `metadata` key by key.
+ * Options of `withMeter(client, meter, options)`: the options every agentmeter integration takes
+ * (`WrapperOptions`, documented there), `captureContent`, and `streamUsage`. Attribution given here
+ * is the client's default; a surrounding `meter.withContext({...})` wins for the calls inside it.
+ * Any other key is refused with an `OpenAIMeterError` (`invalid_option`).
  */
-export interface WithMeterOptions {
-  /** The agent every call is billed under. Required; no env fallback. */
-  agent_id: string;
-  /** The action every call is billed under. Required; no env fallback. */
-  action: string;
-  /** Who is billed for the calls. Default: the surrounding context's `customer_id`, else none. */
-  customer_id?: string;
-  /** The pricing tier to apply (a tier id: `a-z0-9_.-`, up to 64). Default: none (the server picks the customer's, agent's or project tier). */
-  tier?: string;
-  /** Added to every event's metadata (at most 64 keys and 8 KiB in all). Default: none. */
-  metadata?: Record<string, unknown>;
-  /**
-   * Copy prompt and completion text into event metadata (`agentmeter.prompt`, `agentmeter.completion`),
-   * each truncated to 1,000 characters (less if the metadata would pass 8 KiB). Default: false: no prompt or completion text ever leaves.
-   */
-  captureContent?: boolean;
-  /** Meter a zero-token event marked with the error type when the provider rejects a call. Default: false. */
-  meterErrors?: boolean;
-  /** Called when recording a call throws (the call itself is never affected). Default: `console.error`. */
-  onError?: (error: unknown) => void;
+export interface WithMeterOptions extends WrapperOptions, CaptureContentOption {
   /**
    * On streamed chat completions, ask for usage (`stream_options.include_usage`) when the caller did not,
    * and hide the extra usage-only chunk from the caller. A server that refuses the field with a 400 is
