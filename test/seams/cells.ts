@@ -32,7 +32,7 @@ export type Mode = 'plain' | 'stream' | 'embed';
 /**
  * `wrapper`: the row's other agentmeter layer (see each row), with spans (if any) reaching agentmeter by
  * no path; `otlp`: spans exported with the OTLP exporter to `/v1/traces`; `processor`: spans given to
- * `AgentMeterSpanProcessor` in process; `meter-first` / `spans-first`: which reaches the server first,
+ * `AgentmeterSpanProcessor` in process; `meter-first` / `spans-first`: which reaches the server first,
  * the Meter's events or the exported spans; `all`: wrapper, OTLP and the processor together.
  */
 export type Combo =

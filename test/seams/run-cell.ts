@@ -7,7 +7,7 @@ import { meterMiddleware } from '@agentmeter/ai-sdk';
 import { withMeter as withAnthropicMeter } from '@agentmeter/anthropic';
 import { AgentMeterCallbackHandler } from '@agentmeter/langchain';
 import { withMeter as withOpenAIMeter } from '@agentmeter/openai';
-import { AgentMeterSpanProcessor } from '@agentmeter/otel';
+import { AgentmeterSpanProcessor } from '@agentmeter/otel';
 import { createMeter, type Meter } from '@agentmeter/sdk';
 import { createOpenAI } from '@ai-sdk/openai';
 import Anthropic, { APIPromise as AnthropicAPIPromise } from '@anthropic-ai/sdk';
@@ -121,7 +121,7 @@ function startTracing(
     spanProcessors.push(otlp);
   }
   if (layers.processor) {
-    spanProcessors.push(new AgentMeterSpanProcessor(meter, { onError }) as unknown as SpanProcessor);
+    spanProcessors.push(new AgentmeterSpanProcessor(meter, { onError }) as unknown as SpanProcessor);
   }
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'seams-app' }),

@@ -1,9 +1,12 @@
+import { AgentmeterSpanProcessor } from './span-processor.js';
+import type { AgentmeterSpanProcessorOptions } from './types.js';
+
 export { OtelMeterError, type OtelMeterErrorCode } from './errors.js';
 export { instrumentMeter } from './instrument-meter.js';
-export { AgentMeterSpanProcessor } from './span-processor.js';
+export { AgentmeterSpanProcessor } from './span-processor.js';
 export { roleOf, type SpanRole, type SpanView, usageOf } from './span-usage.js';
 export type {
-  AgentMeterSpanProcessorOptions,
+  AgentmeterSpanProcessorOptions,
   AttributeSource,
   FinishedSpan,
   InstrumentMeterOptions,
@@ -12,3 +15,10 @@ export type {
   SpanAttributionMap,
   StartedSpan,
 } from './types.js';
+
+/** @deprecated since 0.2 — use AgentmeterSpanProcessor; removed in 1.0 */
+export const AgentMeterSpanProcessor = AgentmeterSpanProcessor;
+/** @deprecated since 0.2 — use AgentmeterSpanProcessor; removed in 1.0 */
+export type AgentMeterSpanProcessor = AgentmeterSpanProcessor;
+/** @deprecated since 0.2 — use AgentmeterSpanProcessorOptions; removed in 1.0 */
+export type AgentMeterSpanProcessorOptions = AgentmeterSpanProcessorOptions;

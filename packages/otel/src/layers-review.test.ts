@@ -4,7 +4,7 @@ import { recordUsage } from '@agentmeter/sdk/integration';
 import { createTestMeter } from '@agentmeter/sdk/testing';
 import { describe, expect, it } from 'vitest';
 import { chatUsage as usage } from '../../../test/support/normalized-usage.js';
-import { AgentMeterSpanProcessor } from './span-processor.js';
+import { AgentmeterSpanProcessor } from './span-processor.js';
 import { otelHarness } from './test-otel.js';
 
 const SpanKind = { CLIENT: 2 } as const;
@@ -37,10 +37,10 @@ describe('F1: repeating/absent-id claims merge concurrent unrelated calls', () =
   });
 });
 
-describe('F2: AgentMeterSpanProcessor claims a wrapped call of another client', () => {
+describe('F2: AgentmeterSpanProcessor claims a wrapped call of another client', () => {
   it('a span of an instrumented (unwrapped) client, no response id, is not metered when any wrapped call started after it', async () => {
     const meter = createTestMeter();
-    const processor = new AgentMeterSpanProcessor(meter);
+    const processor = new AgentmeterSpanProcessor(meter);
     const otel = otelHarness([processor]);
     try {
       const tracer = otel.tracerProvider.getTracer('@traceloop/instrumentation-openai', '0.27.0');

@@ -3,7 +3,7 @@ import { SpanKind } from '@opentelemetry/api';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type NestingNode, NestingRule } from './nesting.js';
-import { AgentMeterSpanProcessor } from './span-processor.js';
+import { AgentmeterSpanProcessor } from './span-processor.js';
 import type { FinishedSpan } from './types.js';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
@@ -322,10 +322,10 @@ function finished(spanId: string, parentSpanId: string | undefined, input: numbe
   };
 }
 
-describe('AgentMeterSpanProcessor with spans whose parents form a cycle', () => {
+describe('AgentmeterSpanProcessor with spans whose parents form a cycle', () => {
   it('meters a span that is its own parent, and each of two spans that are each other’s parent, once', async () => {
     const meter = createTestMeter({ tier: { base_fee: '0.001' } });
-    const processor = new AgentMeterSpanProcessor(meter);
+    const processor = new AgentmeterSpanProcessor(meter);
     processor.onEnd(finished('00000000000000a1', '00000000000000a1', 3));
     processor.onEnd(finished('00000000000000b1', '00000000000000b2', 5));
     processor.onEnd(finished('00000000000000b2', '00000000000000b1', 7));

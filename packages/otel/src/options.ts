@@ -2,7 +2,7 @@ import type { Meter } from '@agentmeter/sdk';
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import { describeValue, invalidOption, OtelMeterError } from './errors.js';
 import { type SemconvVersion, semconvFromEnv } from './stability.js';
-import type { AgentMeterSpanProcessorOptions, SpanAttributionMap } from './types.js';
+import type { AgentmeterSpanProcessorOptions, SpanAttributionMap } from './types.js';
 
 export interface ResolvedInstrumentOptions {
   tracerProvider: TracerProvider | undefined;
@@ -90,7 +90,7 @@ function checkSource(field: string, value: unknown): void {
 export function resolveProcessorOptions(options: unknown): ResolvedProcessorOptions {
   if (!isPlainObject(options)) throw invalidOption('options', 'an object', options);
   checkKnown(options, ['map', 'meterErrors', 'settleMs', 'onError']);
-  const { map = {}, meterErrors = false, onError } = options as AgentMeterSpanProcessorOptions;
+  const { map = {}, meterErrors = false, onError } = options as AgentmeterSpanProcessorOptions;
   if (!isPlainObject(map)) throw invalidOption('map', 'an object', map);
   checkKnown(map, ['agent_id', 'action', 'customer_id']);
   for (const field of ['agent_id', 'action', 'customer_id'] as const) checkSource(`map.${field}`, map[field]);

@@ -17,10 +17,10 @@ import {
 } from '../../ai-sdk/src/test-support/parts.js';
 import { chatHandler, createMockServer, newClient, usage } from '../../openai/src/test-fixtures.js';
 import { instrumentMeter } from './instrument-meter.js';
-import { AgentMeterSpanProcessor } from './span-processor.js';
+import { AgentmeterSpanProcessor } from './span-processor.js';
 import { otelHarness } from './test-otel.js';
 import { SCENARIOS } from './test-spans.js';
-import type { AgentMeterSpanProcessorOptions } from './types.js';
+import type { AgentmeterSpanProcessorOptions } from './types.js';
 
 const TIER = { base_fee: '0.001', token_rate_input: '0.003', token_rate_output: '0.015' };
 const cleanups: (() => Promise<void>)[] = [];
@@ -30,10 +30,10 @@ afterEach(async () => {
 });
 
 function setup(
-  options: AgentMeterSpanProcessorOptions = {},
+  options: AgentmeterSpanProcessorOptions = {},
   meter: TestMeter = createTestMeter({ tier: TIER }),
 ) {
-  const processor = new AgentMeterSpanProcessor(meter, options);
+  const processor = new AgentmeterSpanProcessor(meter, options);
   const otel = otelHarness([processor]);
   cleanups.push(() => otel.shutdown());
   return { meter, processor, otel, provider: otel.tracerProvider };
@@ -620,16 +620,16 @@ describe('attribution', () => {
 
   it('validates its options eagerly', () => {
     const meter = createTestMeter();
-    expect(() => new AgentMeterSpanProcessor(meter, { settleMs: -5 })).toThrow(
+    expect(() => new AgentmeterSpanProcessor(meter, { settleMs: -5 })).toThrow(
       'Expected `settleMs` to be a non-negative integer, got -5.',
     );
-    expect(() => new AgentMeterSpanProcessor(meter, { map: { agent_id: 42 as never } })).toThrow(
+    expect(() => new AgentmeterSpanProcessor(meter, { map: { agent_id: 42 as never } })).toThrow(
       'Expected `map.agent_id` to be an attribute key, an array of keys, or a function of the span, got 42.',
     );
-    expect(() => new AgentMeterSpanProcessor(meter, { map: { agent: 'x' } as never })).toThrow(
+    expect(() => new AgentmeterSpanProcessor(meter, { map: { agent: 'x' } as never })).toThrow(
       'Unknown option `agent`.',
     );
-    expect(() => new AgentMeterSpanProcessor(undefined as never)).toThrow(
+    expect(() => new AgentmeterSpanProcessor(undefined as never)).toThrow(
       'Expected `meter` to be a Meter (from createMeter()), got undefined.',
     );
   });

@@ -5,7 +5,7 @@ import { attributionOf, FIELDS, type StartScope } from './attribution.js';
 import { NestingRule } from './nesting.js';
 import { checkMeter, type ResolvedProcessorOptions, resolveProcessorOptions } from './options.js';
 import { nestingNodeOf, roleOf, type SpanView, usageOf } from './span-usage.js';
-import type { AgentMeterSpanProcessorOptions, FinishedSpan, StartedSpan } from './types.js';
+import type { AgentmeterSpanProcessorOptions, FinishedSpan, StartedSpan } from './types.js';
 
 const RECENT_RESPONSE_IDS = 10_000;
 /** Call spans the agentmeter layers metered, remembered: a span ends within moments of its call's event. */
@@ -19,7 +19,7 @@ function warnUsageMissing(scope: string | undefined): void {
   if (warnedScopes.has(library)) return;
   warnedScopes.add(library);
   console.warn(
-    `[agentmeter] AgentMeterSpanProcessor: ${library} traced a model call without its token usage ` +
+    `[agentmeter] AgentmeterSpanProcessor: ${library} traced a model call without its token usage ` +
       '(OpenLLMetry and OpenInference record none on streamed chat calls, and some embeddings spans carry no ' +
       'counts). Such calls are metered as usage_missing: charged the base fee only, their tokens are not ' +
       'billed. To bill them, meter the call with @agentmeter/openai / @agentmeter/anthropic withMeter (its ' +
@@ -66,7 +66,7 @@ function viewOf(span: FinishedSpan): SpanView {
  * `llm.token_count.*` or `ai.usage.*`): one meter event per model call.
  *
  * ```ts
- * new NodeSDK({ spanProcessors: [new AgentMeterSpanProcessor(meter)] });
+ * new NodeSDK({ spanProcessors: [new AgentmeterSpanProcessor(meter)] });
  * ```
  *
  * Counted once: spans agentmeter made are ignored; agent, workflow, chain and tool spans are never metered;
@@ -79,7 +79,7 @@ function viewOf(span: FinishedSpan): SpanView {
  * counts) is still a call: it is metered as `usage_missing` (the base fee only), unless a span with usage
  * covers the same call, and the library is named in a warning, once per process.
  */
-export class AgentMeterSpanProcessor {
+export class AgentmeterSpanProcessor {
   readonly #meter: Meter;
   readonly #options: ResolvedProcessorOptions;
   readonly #scopes = new WeakMap<object, StartScope>();
@@ -93,7 +93,7 @@ export class AgentMeterSpanProcessor {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
 
-  constructor(meter: Meter, options: AgentMeterSpanProcessorOptions = {}) {
+  constructor(meter: Meter, options: AgentmeterSpanProcessorOptions = {}) {
     checkMeter(meter);
     this.#meter = meter;
     this.#options = resolveProcessorOptions(options);

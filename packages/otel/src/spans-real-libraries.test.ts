@@ -8,7 +8,7 @@ import {
 } from '@agentmeter/sdk/integration';
 import { createTestMeter, type TestMeter } from '@agentmeter/sdk/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AgentMeterSpanProcessor } from './span-processor.js';
+import { AgentmeterSpanProcessor } from './span-processor.js';
 import { otelHarness, useContextManager } from './test-otel.js';
 import {
   anthropicClient,
@@ -32,7 +32,7 @@ afterEach(async () => {
 });
 
 function setup(meter: TestMeter = createTestMeter({ tier: TIER })) {
-  const processor = new AgentMeterSpanProcessor(meter);
+  const processor = new AgentmeterSpanProcessor(meter);
   const otel = otelHarness([processor]);
   cleanups.push(() => otel.shutdown());
   return { meter, processor, otel, provider: otel.tracerProvider };

@@ -68,15 +68,15 @@ export interface StartedSpan {
  */
 export type AttributeSource = string | readonly string[] | ((span: FinishedSpan) => string | undefined);
 
-/** How finished spans are attributed. Each field falls back as documented on `AgentMeterSpanProcessorOptions.map`. */
+/** How finished spans are attributed. Each field falls back as documented on `AgentmeterSpanProcessorOptions.map`. */
 export interface SpanAttributionMap {
   agent_id?: AttributeSource;
   action?: AttributeSource;
   customer_id?: AttributeSource;
 }
 
-/** Options of `new AgentMeterSpanProcessor(meter, options)`. */
-export interface AgentMeterSpanProcessorOptions {
+/** Options of `new AgentmeterSpanProcessor(meter, options)`. */
+export interface AgentmeterSpanProcessorOptions {
   /**
    * Attribution of each metered span. Each field is the first value found in: the source given here
    * (keys on the span, then its resource); the `meter.withContext()` active where the span started;

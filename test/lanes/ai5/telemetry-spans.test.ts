@@ -1,10 +1,10 @@
 // ai 5's own telemetry spans, made by real generateText / streamText calls through the real ai 5 providers
 // (@ai-sdk/anthropic 2, @ai-sdk/google 2, @ai-sdk/openai 2, each answered in process through its `fetch`),
-// metered by AgentMeterSpanProcessor: one event per call with the provider's counts as the provider bills
+// metered by AgentmeterSpanProcessor: one event per call with the provider's counts as the provider bills
 // them. ai 5 records less on its spans than ai 6: a generated step's span has the provider's input and output
 // counts only (Anthropic's input without the cache, Google's output without the reasoning) next to a copy of
 // the provider metadata; a streamed step's span adds the cache and reasoning counts.
-import { AgentMeterSpanProcessor } from '@agentmeter/otel';
+import { AgentmeterSpanProcessor } from '@agentmeter/otel';
 import { createTestMeter, type TestMeter } from '@agentmeter/sdk/testing';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createGoogleGenerativeAI } from '@ai-sdk/google';
@@ -21,7 +21,7 @@ afterEach(async () => {
 
 function setup() {
   const meter = createTestMeter({ tier: { base_fee: '0.001', token_rate_input: '0.003' } });
-  const processor = new AgentMeterSpanProcessor(meter);
+  const processor = new AgentmeterSpanProcessor(meter);
   const otel = otelHarness([processor]);
   cleanups.push(() => otel.shutdown());
   const telemetry = { isEnabled: true, tracer: otel.tracerProvider.getTracer('ai') };

@@ -1,6 +1,6 @@
 // ai 7 with @ai-sdk/otel registered: its GenAI spans (invoke_agent > agent_step > chat, and
 // embeddings > embeddings) are metered one charge per model call, with the provider's counts, whether
-// they reach agentmeter through AgentMeterSpanProcessor in process, through the real OTLP exporter to
+// they reach agentmeter through AgentmeterSpanProcessor in process, through the real OTLP exporter to
 // /v1/traces, or both at once — on SQLite and on PostgreSQL. The app runs on Node 22 (ai 7 needs it);
 // the server runs where it is supported, on the machine's Node (AGENTMETER_SERVER_NODE, set by .ci/run).
 
@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { meterMiddleware } from '@agentmeter/ai-sdk';
-import { AgentMeterSpanProcessor } from '@agentmeter/otel';
+import { AgentmeterSpanProcessor } from '@agentmeter/otel';
 import { createMeter, type Meter } from '@agentmeter/sdk';
 import { createOpenAI } from '@ai-sdk/openai';
 import { OpenTelemetry } from '@ai-sdk/otel';
@@ -158,8 +158,8 @@ describe.each(STORE_KINDS)('ai 7 + @ai-sdk/otel spans on %s', (kind) => {
     ]);
   };
 
-  it('through AgentMeterSpanProcessor: 4 calls, 4 charges', async () => {
-    await fourCalls([new AgentMeterSpanProcessor(meter)]);
+  it('through AgentmeterSpanProcessor: 4 calls, 4 charges', async () => {
+    await fourCalls([new AgentmeterSpanProcessor(meter)]);
     await meter.flush();
     expectFourCalls(await newEvents());
   });
@@ -170,13 +170,13 @@ describe.each(STORE_KINDS)('ai 7 + @ai-sdk/otel spans on %s', (kind) => {
   });
 
   it('the AI SDK middleware on ai 7, with the same spans exported and processed: still 4 charges', async () => {
-    await fourCalls([new AgentMeterSpanProcessor(meter), exporter()], meter);
+    await fourCalls([new AgentmeterSpanProcessor(meter), exporter()], meter);
     await meter.flush();
     expectFourCalls(await newEvents());
   });
 
   it('through both at once: still 4 charges, one per call', async () => {
-    await fourCalls([new AgentMeterSpanProcessor(meter), exporter()]);
+    await fourCalls([new AgentmeterSpanProcessor(meter), exporter()]);
     await meter.flush();
     expectFourCalls(await newEvents());
   });

@@ -1,5 +1,5 @@
 // ai 7 moved its OpenTelemetry spans into @ai-sdk/otel: `experimental_telemetry: { isEnabled: true }`
-// alone emits no span, so nothing reading spans (AgentMeterSpanProcessor, /v1/traces) sees the calls.
+// alone emits no span, so nothing reading spans (AgentmeterSpanProcessor, /v1/traces) sees the calls.
 // This file keeps that fact checked (the README says to register @ai-sdk/otel, or use the middleware).
 import { createOpenAI } from '@ai-sdk/openai';
 import { context, trace } from '@opentelemetry/api';

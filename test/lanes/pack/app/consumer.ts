@@ -7,10 +7,11 @@ import { withMeter as withAnthropicMeter } from '@agentmeter/anthropic';
 import { createClient, type LedgerEvent } from '@agentmeter/client';
 import { AgentMeterCallbackHandler } from '@agentmeter/langchain';
 import { withMeter } from '@agentmeter/openai';
-import { AgentMeterSpanProcessor, instrumentMeter } from '@agentmeter/otel';
+import { AgentmeterSpanProcessor, instrumentMeter } from '@agentmeter/otel';
 import { meter as autoMeter } from '@agentmeter/otel/register';
 import { compileTier, formatMoney, type Money, priceEvent } from '@agentmeter/pricing';
 import { createMeter, type Meter } from '@agentmeter/sdk';
+import { type NormalizedUsage, recordUsage } from '@agentmeter/sdk/integration';
 import { createTestMeter } from '@agentmeter/sdk/testing';
 import { type RunningServer, startServer } from '@agentmeter/server';
 import { createOpenAI } from '@ai-sdk/openai';
@@ -48,7 +49,7 @@ export async function consumer(): Promise<void> {
   await generateText({ model, prompt: 'hi' });
 
   const telemetry = instrumentMeter(meter);
-  new BasicTracerProvider({ spanProcessors: [new AgentMeterSpanProcessor(meter)] });
+  new BasicTracerProvider({ spanProcessors: [new AgentmeterSpanProcessor(meter)] });
   await telemetry.shutdown();
   autoMeter?.track({ agent_id: 'a', action: 'b' });
 
@@ -64,8 +65,14 @@ export async function consumer(): Promise<void> {
   const test = createTestMeter();
   const sum: string = test.total('acme');
 
+  // The integration subpath resolves with its own declarations.
+  const usage = { provider: 'openai', operation: 'chat' } as NormalizedUsage;
+  const recorded: string | undefined = recordUsage(test, usage, {}, { layer: 'provider' });
+  // @ts-expect-error the layer is one of 'provider' | 'framework' | 'spans'
+  recordUsage(test, usage, {}, { layer: 'outer' });
+
   const server: RunningServer = await startServer({ port: 0, dbPath: ':memory:' });
   await server.close();
   createProgram().name();
-  console.log(tokens, wrong, shown, sum);
+  console.log(tokens, wrong, shown, sum, recorded);
 }

@@ -1,10 +1,10 @@
 // @agentmeter/otel's span processor: a GenAI span from any instrumentation becomes one meter event.
-import { AgentMeterSpanProcessor } from '@agentmeter/otel';
+import { AgentmeterSpanProcessor } from '@agentmeter/otel';
 import { createMeter } from '@agentmeter/sdk';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 
 const meter = createMeter();
-const provider = new BasicTracerProvider({ spanProcessors: [new AgentMeterSpanProcessor(meter)] });
+const provider = new BasicTracerProvider({ spanProcessors: [new AgentmeterSpanProcessor(meter)] });
 const span = provider.getTracer('pack-lane').startSpan('chat gpt-pack', {
   attributes: {
     'agentmeter.agent_id': 'pack-otel-spans',
