@@ -20,14 +20,14 @@ meter.on('priced', (events: PricedEvent[]) => {
 // One wrapper line per request: everything metered inside bills this customer, as this agent.
 await meter.withContext({ customer_id: 'acme-corp', agent_id: 'support-bot' }, async () => {
   // Sent now; the response carries the price.
-  const answer = await meter.meter({
+  const answer = await meter.trackNow({
     action: 'answer',
     model: 'gpt-4o-mini',
     tokens_input: 1200,
     tokens_output: 350,
   });
   console.log(
-    `meter(): ${answer.event_id} cost ${answer.price.total} ${answer.currency}`,
+    `trackNow(): ${answer.event_id} cost ${answer.price.total} ${answer.currency}`,
     answer.price_breakdown,
   );
 
