@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { deriveEventId } from '@agentmeter/sdk/integration';
 import { type RunningServer, startServer } from '@agentmeter/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ledgerRow } from '../../../test/support/ledger-rows.js';
 import { built, REPO } from '../../../test/support/processes.js';
 import { startMockProviders } from './test-providers.js';
 
@@ -73,16 +74,7 @@ function run(
 
 async function ledgerFor(agent: string) {
   const { data } = await admin('GET', `/v1/events?agent_id=${agent}&limit=50`);
-  return (data as any[]).map((row) => ({
-    event_id: row.event_id,
-    agent_id: row.agent_id,
-    action: row.action,
-    customer_id: row.customer_id,
-    provider: row.provider,
-    model: row.model,
-    tokens: row.tokens,
-    total: row.price.total,
-  }));
+  return (data as any[]).map(ledgerRow);
 }
 
 describe('node --import @agentmeter/otel/register', () => {

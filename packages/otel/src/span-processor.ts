@@ -1,8 +1,8 @@
+import { NestingRule } from '@agentmeter/genai-spans';
 import type { Meter } from '@agentmeter/sdk';
 import { hasUniqueResponseId, type NormalizedUsage, onUsage, recordUsage } from '@agentmeter/sdk/integration';
 import { type Context, type HrTime, propagation } from '@opentelemetry/api';
 import { attributionOf, FIELDS, type StartScope } from './attribution.js';
-import { NestingRule } from './nesting.js';
 import { checkMeter, type ResolvedProcessorOptions, resolveProcessorOptions } from './options.js';
 import { nestingNodeOf, roleOf, type SpanView, usageOf } from './span-usage.js';
 import type { AgentmeterSpanProcessorOptions, FinishedSpan, StartedSpan } from './types.js';
@@ -42,7 +42,8 @@ function versionOfScope(scope: { readonly name: string } | undefined): string | 
   return typeof version === 'string' ? version : undefined;
 }
 
-function viewOf(span: FinishedSpan): SpanView {
+/** The span as the GenAI span rules read it. */
+export function viewOf(span: FinishedSpan): SpanView {
   const context = span.spanContext();
   return {
     name: span.name,

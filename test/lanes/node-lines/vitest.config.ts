@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import root from '../../../vitest.config.js';
 
-const suites = ['pricing', 'client', 'sdk', 'openai', 'anthropic', 'langchain', 'ai-sdk', 'otel', 'server'];
+const suites = [
+  ...['pricing', 'genai-spans', 'client', 'sdk', 'openai', 'anthropic', 'langchain', 'ai-sdk', 'otel'],
+  'server',
+];
 
 export default defineConfig({
   ...root,

@@ -38,7 +38,7 @@ const APP_DEPENDENCIES = [
   ...['@opentelemetry/api', '@opentelemetry/sdk-node', '@opentelemetry/sdk-trace'],
   ...['@opentelemetry/instrumentation', '@opentelemetry/instrumentation-http'],
 ].map((name) => `${name}@${lanePins[name]}`);
-const PACKAGES = ['pricing', 'client', 'sdk', 'openai', 'anthropic', 'otel'];
+const PACKAGES = ['pricing', 'genai-spans', 'client', 'sdk', 'openai', 'anthropic', 'otel'];
 
 let work: string;
 let app: string;

@@ -3,6 +3,7 @@
 // reasoning; the provider's own counts are only in the span's JSON copy of the provider metadata
 // (`ai.response.providerMetadata`). The server bills those calls as the provider does, and metadata the
 // sender got wrong (not JSON, huge, not UTF-8) is ignored: the span is still metered by its own counts.
+import { usageOf } from '@agentmeter/genai-spans';
 import protobuf from 'protobufjs/light.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { T0 } from '../../../../test/support/api.js';
@@ -11,7 +12,6 @@ import { createProject } from '../bootstrap.js';
 import { createApp } from '../server.js';
 import type { Store } from '../store/types.js';
 import { writeKeyValue } from './otlp-test-writer.js';
-import { usageOf } from './traces-genai.js';
 import { decodeRequest, decodeResponse } from './traces-otlp.js';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { context, SpanKind, type TracerProvider, trace } from '@opentelemetry/api';
+import { type Attributes, context, SpanKind, type TracerProvider, trace } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -12,6 +12,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ledgerRow } from '../../../../test/support/ledger-rows.js';
 import { openTestStore } from '../../../../test/support/stores.js';
 import { SCENARIOS } from '../../../otel/src/test-spans.js';
 import { createProject } from '../bootstrap.js';
@@ -75,18 +76,26 @@ const PROTOBUF = { 'content-type': 'application/x-protobuf' };
 
 async function ledger() {
   const { body } = await api('GET', '/v1/events?limit=100');
-  return (body.data as any[])
-    .map((row) => ({
-      event_id: row.event_id,
-      agent_id: row.agent_id,
-      action: row.action,
-      customer_id: row.customer_id,
-      provider: row.provider,
-      model: row.model,
-      tokens: row.tokens,
-      total: row.price.total,
-    }))
-    .sort((a, b) => String(a.model).localeCompare(String(b.model)));
+  return (body.data as any[]).map(ledgerRow).sort((a, b) => String(a.model).localeCompare(String(b.model)));
+}
+
+/**
+ * One call traced twice: a LangChain span (`outer`'s attributes) over the OpenAI span of its request
+ * (`inner`'s), the inner one ending first.
+ */
+function nestedCall(provider: TracerProvider, outer: Attributes, inner: Attributes): void {
+  const parent = provider
+    .getTracer('@traceloop/instrumentation-langchain')
+    .startSpan('chat gpt-4o', { kind: SpanKind.CLIENT, attributes: outer });
+  provider
+    .getTracer('@traceloop/instrumentation-openai')
+    .startSpan(
+      'chat gpt-4o',
+      { kind: SpanKind.CLIENT, attributes: inner },
+      trace.setSpan(context.active(), parent),
+    )
+    .end();
+  parent.end();
 }
 
 /** The ledger rows the four instrumentation scenarios must produce: one per model call. */
@@ -252,23 +261,13 @@ describe('POST /v1/traces', () => {
   });
 
   it('meters a parent arriving in a later export than its metered child not at all', async () => {
-    const spans = record((provider) => {
-      const tracer = provider.getTracer('@traceloop/instrumentation-langchain');
-      const parent = tracer.startSpan('chat gpt-4o', { kind: SpanKind.CLIENT });
-      provider
-        .getTracer('@traceloop/instrumentation-openai')
-        .startSpan(
-          'chat gpt-4o',
-          {
-            kind: SpanKind.CLIENT,
-            attributes: { 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 11 },
-          },
-          trace.setSpan(context.active(), parent),
-        )
-        .end();
-      parent.setAttributes({ 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 11 });
-      parent.end();
-    });
+    const spans = record((provider) =>
+      nestedCall(
+        provider,
+        { 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 11 },
+        { 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 11 },
+      ),
+    );
     for (const span of spans) {
       const response = await exportSpans(JsonTraceSerializer.serializeRequest([span])!, JSON_TYPE);
       expect(await response.json()).toEqual({});
@@ -277,24 +276,13 @@ describe('POST /v1/traces', () => {
   });
 
   it('meters a call once when its outer span arrives before its inner one (spans exported out of order)', async () => {
-    const spans = record((provider) => {
-      const outer = provider.getTracer('@traceloop/instrumentation-langchain').startSpan('chat gpt-4o', {
-        kind: SpanKind.CLIENT,
-        attributes: { 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 21 },
-      });
-      provider
-        .getTracer('@traceloop/instrumentation-openai')
-        .startSpan(
-          'chat gpt-4o',
-          {
-            kind: SpanKind.CLIENT,
-            attributes: { 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 22 },
-          },
-          trace.setSpan(context.active(), outer),
-        )
-        .end();
-      outer.end();
-    });
+    const spans = record((provider) =>
+      nestedCall(
+        provider,
+        { 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 21 },
+        { 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 22 },
+      ),
+    );
     for (const span of [...spans].reverse()) {
       await exportSpans(JsonTraceSerializer.serializeRequest([span])!, JSON_TYPE);
     }

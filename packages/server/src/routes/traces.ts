@@ -1,15 +1,15 @@
-import type { RequestContext, RouteDefinition } from '../app.js';
-import { isUniqueResponseId } from '../call-links.js';
-import { type IngestResult, ingestEvents } from '../ingest.js';
 import {
-  attributionOf,
   type NestingNode,
   NestingRule,
   nestingNodeOf,
   roleOf,
   type SpanUsage,
   usageOf,
-} from './traces-genai.js';
+} from '@agentmeter/genai-spans';
+import type { RequestContext, RouteDefinition } from '../app.js';
+import { isUniqueResponseId } from '../call-links.js';
+import { type IngestResult, ingestEvents } from '../ingest.js';
+import { attributionOf } from './traces-genai.js';
 import {
   decodeRequest,
   encodeResponse,
@@ -213,7 +213,8 @@ function eventOf(span: OtlpSpan, usage: SpanUsage) {
     if (usage.cacheWriteTokens) event['tokens_cache_write'] = usage.cacheWriteTokens;
     if (usage.reasoningTokens) event['tokens_reasoning'] = usage.reasoningTokens;
   }
-  if (usage.model) event['model'] = usage.model;
+  const model = usage.responseModel ?? usage.requestModel;
+  if (model) event['model'] = model;
   return event;
 }
 

@@ -1,7 +1,8 @@
-// The server reads OTLP spans by the same rules as @agentmeter/otel's span processor (it depends on no
-// integration package, so the rules live in both places): the same spans, through both, must give the
-// same role and the same usage.
-import { roleOf as otelRole, usageOf as otelUsage, type SpanView } from '@agentmeter/otel';
+// The OTLP decoder of `POST /v1/traces` hands the GenAI span rules (@agentmeter/genai-spans, which
+// @agentmeter/otel's span processor reads spans by too) the span the sender's SDK had: real spans, made by
+// the OpenTelemetry SDK, the AI SDK and real instrumentation libraries, sent as OTLP/JSON and as protobuf,
+// must read alike decoded and as the SDK holds them. And what the rules read on those spans.
+import { nestingNodeOf, roleOf, type SpanView, usageOf } from '@agentmeter/genai-spans';
 import type {
   LanguageModelV2,
   LanguageModelV2StreamPart,
@@ -21,11 +22,8 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { streamOf, textResult, toolCallResult, v3Usage } from '../../../ai-sdk/src/test-support/parts.js';
-import { NestingRule as OtelNestingRule } from '../../../otel/src/nesting.js';
-import { nestingNodeOf as otelNestingNode } from '../../../otel/src/span-usage.js';
 import {
   anthropicClient,
   anthropicFetch,
@@ -39,7 +37,6 @@ import {
   withLibrary,
 } from '../../../otel/src/test-real-spans.js';
 import { SCENARIOS } from '../../../otel/src/test-spans.js';
-import { NestingRule, nestingNodeOf, roleOf, usageOf } from './traces-genai.js';
 import { decodeRequest, type OtlpSpan } from './traces-otlp.js';
 
 const toMs = (time: [number, number]) => time[0] * 1000 + time[1] / 1e6;
@@ -61,14 +58,14 @@ function view(span: ReadableSpan): SpanView {
   };
 }
 
-/** What both sides must agree on, for one span. */
-function fromOtel(span: ReadableSpan) {
-  const usage = otelUsage(view(span));
+/** What the rules read on one span. */
+function rulesOn(span: SpanView) {
+  const usage = usageOf(span);
   return {
-    role: otelRole(view(span)),
-    call: otelNestingNode(view(span)).call,
+    role: roleOf(span),
+    call: nestingNodeOf(span).call,
     usage: usage && {
-      usageMissing: usage.usageMissing === true,
+      usageMissing: usage.usageMissing,
       provider: usage.provider,
       operation: usage.operation,
       model: usage.responseModel ?? usage.requestModel,
@@ -85,28 +82,8 @@ function fromOtel(span: ReadableSpan) {
   };
 }
 
-function fromServer(span: OtlpSpan) {
-  const usage = usageOf(span);
-  return {
-    role: roleOf(span),
-    call: nestingNodeOf(span).call,
-    usage: usage && {
-      usageMissing: usage.usageMissing,
-      provider: usage.provider,
-      operation: usage.operation,
-      model: usage.model,
-      responseId: usage.responseId,
-      tokens: [
-        usage.inputTokens,
-        usage.outputTokens,
-        usage.cachedInputTokens,
-        usage.cacheWriteTokens,
-        usage.reasoningTokens,
-      ],
-      errorType: usage.errorType,
-    },
-  };
-}
+/** As the sender's SDK holds the span. */
+const fromSdk = (span: ReadableSpan) => rulesOn(view(span));
 
 async function record(emit: (provider: TracerProvider) => void | Promise<void>): Promise<ReadableSpan[]> {
   const exporter = new InMemorySpanExporter();
@@ -716,7 +693,7 @@ function realLibrary(library: Library, expected: number) {
   };
 }
 
-describe('the server and @agentmeter/otel read spans alike', () => {
+describe('real spans, decoded from OTLP, read as the SDK holds them', () => {
   const cases: [string, (provider: TracerProvider) => void | Promise<void>][] = [
     ...SCENARIOS.map((scenario): [string, (provider: TracerProvider) => void] => [
       scenario.name,
@@ -753,7 +730,7 @@ describe('the server and @agentmeter/otel read spans alike', () => {
       for (const span of spans) {
         const otlp = byId.get(span.spanContext().spanId);
         expect(otlp, span.name).toBeDefined();
-        expect(fromServer(otlp!), `${format}: ${span.name}`).toEqual(fromOtel(span));
+        expect(rulesOn(otlp!), `${format}: ${span.name}`).toEqual(fromSdk(span));
         expect(otlp?.parentSpanId).toBe(span.parentSpanContext?.spanId);
         expect(otlp?.kind).toBe(span.kind);
       }
@@ -764,7 +741,7 @@ describe('the server and @agentmeter/otel read spans alike', () => {
 
   it('reads the calls without usage as usage_missing calls, and nothing else', async () => {
     const spans = await record(withoutUsage);
-    expect(spans.map((span) => [span.name, fromOtel(span).usage?.usageMissing ?? false])).toEqual([
+    expect(spans.map((span) => [span.name, fromSdk(span).usage?.usageMissing ?? false])).toEqual([
       ['chat gpt-4o-mini', true],
       ['chat gpt-5', true],
       ['OpenAI Chat Completions', true],
@@ -779,8 +756,8 @@ describe('the server and @agentmeter/otel read spans alike', () => {
       ['workflow', true],
     ]);
     // The workflow is no call: its role says so, and the rules never meter it.
-    expect(fromOtel(spans[11] as ReadableSpan)).toMatchObject({ role: 'aggregate', call: false });
-    expect(spans.map((span) => fromOtel(span).usage?.model)).toEqual([
+    expect(fromSdk(spans[11] as ReadableSpan)).toMatchObject({ role: 'aggregate', call: false });
+    expect(spans.map((span) => fromSdk(span).usage?.model)).toEqual([
       'gpt-4o-mini-2024-07-18',
       'gpt-5',
       'gpt-4o-mini',
@@ -798,7 +775,7 @@ describe('the server and @agentmeter/otel read spans alike', () => {
 
   it('reads Anthropic’s input count with Anthropic’s meaning where the span has it', async () => {
     const spans = await record(anthropicSpans);
-    expect(spans.map((span) => fromOtel(span).usage?.tokens.slice(0, 4))).toEqual([
+    expect(spans.map((span) => fromSdk(span).usage?.tokens.slice(0, 4))).toEqual([
       [12_350, 20, 12_000, 300],
       [8_000, 20, 3_000, 0],
       [8_000, 20, 3_000, 0],
@@ -809,44 +786,11 @@ describe('the server and @agentmeter/otel read spans alike', () => {
     ]);
   });
 
-  it('read a later OpenLLMetry Anthropic release (which counts the cache in) with the conventions’ meaning, when the span names its version', () => {
-    const span = (scopeVersion: string | undefined): SpanView & OtlpSpan => ({
-      name: 'chat claude-haiku-4-5',
-      kind: SpanKind.CLIENT,
-      traceId: '0af7651916cd43dd8448eb211c80319c',
-      spanId: '00f067aa0ba902b7',
-      parentSpanId: undefined,
-      startMs: 0,
-      endMs: 1,
-      statusCode: 0,
-      attributes: {
-        'gen_ai.provider.name': 'anthropic',
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.usage.input_tokens': 5_000,
-        'gen_ai.usage.output_tokens': 20,
-        'gen_ai.usage.cache_read.input_tokens': 3_000,
-      },
-      resource: {},
-      scope: '@traceloop/instrumentation-anthropic',
-      scopeVersion,
-    });
-    for (const [version, input] of [
-      ['0.28.0', 5_000],
-      ['1.0.0', 5_000],
-      ['0.27.0', 8_000],
-      ['0.27.0-beta.1', 8_000],
-      [undefined, 8_000],
-    ] as const) {
-      expect([version, otelUsage(span(version))?.inputTokens]).toEqual([version, input]);
-      expect([version, usageOf(span(version))?.inputTokens]).toEqual([version, input]);
-    }
-  });
-
   it('reads ai 5’s steps, and V2 providers’ on ai 6, with the counts Anthropic and Google bill', async () => {
     const ai5 = await record(ai5Spans);
-    expect(ai5.map((span) => fromOtel(span).usage?.tokens)).toEqual(AI5_TOKENS);
+    expect(ai5.map((span) => fromSdk(span).usage?.tokens)).toEqual(AI5_TOKENS);
     const decoded = await decodeRequest(JsonTraceSerializer.serializeRequest(ai5)!, 'json');
-    expect(decoded.spans.map((span) => fromServer(span).usage?.tokens)).toEqual(AI5_TOKENS);
+    expect(decoded.spans.map((span) => rulesOn(span).usage?.tokens)).toEqual(AI5_TOKENS);
     // Each model once generated, once streamed.
     const v2 = await record(v2Providers);
     const v2Tokens = [
@@ -854,18 +798,18 @@ describe('the server and @agentmeter/otel read spans alike', () => {
       [1_200, 680, 1_000, 0, 600],
     ].flatMap((tokens) => [tokens, tokens]);
     const v2Calls = v2.filter((span) => /\.do(Generate|Stream)$/.test(span.name));
-    expect(v2Calls.map((span) => fromOtel(span).usage?.tokens)).toEqual(v2Tokens);
+    expect(v2Calls.map((span) => fromSdk(span).usage?.tokens)).toEqual(v2Tokens);
     const v2Decoded = await decodeRequest(ProtobufTraceSerializer.serializeRequest(v2Calls)!, 'protobuf');
-    expect(v2Decoded.spans.map((span) => fromServer(span).usage?.tokens)).toEqual(v2Tokens);
+    expect(v2Decoded.spans.map((span) => rulesOn(span).usage?.tokens)).toEqual(v2Tokens);
   });
 
-  it('includes spans both sides meter and spans both sides skip', async () => {
+  it('includes spans the rules meter and spans they skip', async () => {
     const spans = await record(variants);
-    const roles = spans.map((span) => fromOtel(span).role);
+    const roles = spans.map((span) => fromSdk(span).role);
     expect(roles).toContain('call');
     expect(roles).toContain('aggregate');
     expect(roles).toContain('own');
-    expect(spans.map((span) => fromOtel(span).usage?.tokens[0])).toEqual([
+    expect(spans.map((span) => fromSdk(span).usage?.tokens[0])).toEqual([
       10,
       100,
       5,
@@ -880,147 +824,5 @@ describe('the server and @agentmeter/otel read spans alike', () => {
       undefined,
       1,
     ]);
-  });
-});
-
-describe('the server and @agentmeter/otel read provider metadata alike', () => {
-  // Small counts, so that the coincidences the rules look for (a step total that adds up with the
-  // reasoning, an output equal to Google's own) come up often; and values that are no count.
-  const count = fc.oneof(
-    { arbitrary: fc.nat({ max: 40 }), weight: 4 },
-    { arbitrary: fc.constantFrom<unknown>(-1, 2.5, '7', 'x', '', null, 1e20, [3], {}), weight: 1 },
-  );
-  const anthropic = fc.record(
-    {
-      usage: fc.record(
-        {
-          input_tokens: count,
-          output_tokens: count,
-          cache_read_input_tokens: count,
-          cache_creation_input_tokens: count,
-        },
-        { requiredKeys: [] },
-      ),
-      cacheCreationInputTokens: count,
-    },
-    { requiredKeys: [] },
-  );
-  const google = fc.record(
-    {
-      usageMetadata: fc.record(
-        {
-          promptTokenCount: count,
-          cachedContentTokenCount: count,
-          candidatesTokenCount: count,
-          thoughtsTokenCount: count,
-          totalTokenCount: count,
-        },
-        { requiredKeys: [] },
-      ),
-    },
-    { requiredKeys: [] },
-  );
-  const json = fc.record({ anthropic, google }, { requiredKeys: [] }).map((value) => JSON.stringify(value));
-  const metadata = fc.oneof(
-    json,
-    // Cut short anywhere: not JSON, mostly.
-    json.chain((text) => fc.nat({ max: text.length }).map((cut) => text.slice(0, cut))),
-    fc.string(),
-    fc.constantFrom<unknown>(undefined, 7, true, 'null', '[]'),
-  );
-  const optional = (arbitrary: fc.Arbitrary<unknown>) => fc.option(arbitrary, { nil: undefined });
-  const attributes = fc.record({
-    'ai.operationId': fc.constantFrom('ai.generateText.doGenerate', 'ai.streamText.doStream'),
-    'ai.model.provider': fc.constantFrom('anthropic.messages', 'google.generative-ai', 'openai.chat'),
-    'gen_ai.usage.input_tokens': optional(count),
-    'gen_ai.usage.output_tokens': optional(count),
-    'ai.usage.cachedInputTokens': optional(count),
-    'ai.usage.inputTokenDetails.cacheWriteTokens': optional(count),
-    'ai.usage.reasoningTokens': optional(count),
-    'ai.usage.totalTokens': optional(count),
-    'ai.response.providerMetadata': metadata,
-  });
-
-  it('give the same usage, whatever the counts and the metadata', () => {
-    fc.assert(
-      fc.property(
-        attributes,
-        fc.constantFrom(undefined, '@traceloop/instrumentation-anthropic'),
-        (values, scope) => {
-          const span: SpanView & OtlpSpan = {
-            name: String(values['ai.operationId']),
-            kind: SpanKind.INTERNAL,
-            traceId: '0af7651916cd43dd8448eb211c80319c',
-            spanId: '00f067aa0ba902b7',
-            parentSpanId: undefined,
-            startMs: 0,
-            endMs: 1,
-            statusCode: 0,
-            attributes: values,
-            resource: {},
-            scope,
-          };
-          const otel = otelUsage(span);
-          const server = usageOf(span);
-          expect(
-            server && [
-              server.usageMissing,
-              server.inputTokens,
-              server.outputTokens,
-              server.cachedInputTokens,
-              server.cacheWriteTokens,
-              server.reasoningTokens,
-            ],
-          ).toEqual(
-            otel && [
-              otel.usageMissing === true,
-              otel.inputTokens,
-              otel.outputTokens,
-              otel.cachedInputTokens,
-              otel.cacheWriteTokens,
-              otel.reasoningTokens,
-            ],
-          );
-        },
-      ),
-      { numRuns: 3_000, seed: 505 },
-    );
-  });
-});
-
-describe('the server and @agentmeter/otel nest spans alike', () => {
-  const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
-  const node = fc.record({
-    traceId: fc.constantFrom('t1', 't2'),
-    spanId: fc.constantFrom(...ids),
-    parentSpanId: fc.option(fc.constantFrom(...ids, 'outside'), { nil: undefined }),
-    usage: fc.boolean(),
-    call: fc.boolean(),
-  });
-
-  it('skip the same spans, batch after batch, whatever the parent links (cycles included), sliced or not', () => {
-    fc.assert(
-      fc.property(fc.array(fc.array(node, { maxLength: 12 }), { minLength: 1, maxLength: 4 }), (batches) => {
-        const server = new NestingRule();
-        const sliced = new NestingRule();
-        const otel = new OtelNestingRule();
-        for (const batch of batches) {
-          const skipped = server.skipped(batch);
-          expect(otel.skipped(batch)).toEqual(skipped);
-          // Decided with a pause at every step: the same answer.
-          const work = sliced.decide(batch, () => true);
-          let step = work.next();
-          while (!step.done) step = work.next();
-          expect(step.value).toEqual(skipped);
-          for (const { traceId, spanId, usage, call } of batch) {
-            if ((!usage && !call) || skipped.has(`${traceId}:${spanId}`)) continue;
-            server.metered(traceId, spanId);
-            sliced.metered(traceId, spanId);
-            otel.metered(traceId, spanId);
-          }
-        }
-      }),
-      { numRuns: 1_000, seed: 1126 },
-    );
   });
 });

@@ -1,3 +1,6 @@
+// "Meter the innermost model call only": which spans of a batch are the model calls to meter, when a
+// framework span, an SDK span and an HTTP span may all describe one call.
+
 /** One span of a batch, for the nesting rule. */
 export interface NestingNode {
   traceId: string;
@@ -40,9 +43,22 @@ export class NestingRule {
   /** Spans metered, and spans seen under them. */
   readonly #metered = new Map<string, true>();
 
+  /** `capacity`: the most span keys each of the rule's memories keeps (the oldest are dropped). */
+  constructor(readonly capacity = MAX_REMEMBERED) {}
+
+  /** The span keys remembered. */
+  get size(): number {
+    return this.#covered.size + this.#callCovered.size + this.#metered.size;
+  }
+
   /** Records that the span was metered: spans under it that arrive later are the same call. */
   metered(traceId: string, spanId: string): void {
-    remember(this.#metered, `${traceId}:${spanId}`);
+    remember(this.#metered, `${traceId}:${spanId}`, this.capacity);
+  }
+
+  /** Undoes `metered()` for a call whose event was not recorded after all. */
+  forget(traceId: string, spanId: string): void {
+    this.#metered.delete(`${traceId}:${spanId}`);
   }
 
   /**
@@ -51,15 +67,26 @@ export class NestingRule {
    * metered first, so its inner calls are the same call).
    */
   skipped(batch: readonly NestingNode[]): Set<string> {
-    const graph = graphOf(batch);
+    const work = this.decide(batch, () => false);
+    for (;;) {
+      const step = work.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * `skipped()`, a slice at a time: yields whenever `due()` says the slice is spent, for the caller to give
+   * the event loop back (and to keep other batches from deciding until this one is done).
+   */
+  *decide(batch: readonly NestingNode[], due: () => boolean): Generator<void, Set<string>> {
+    const graph = yield* graphOf(batch, due);
     const { keys, parentKeys, parentAt, usage, call } = graph;
     const count = keys.length;
     const skipped = new Set<string>();
 
     // Spans with a usage-reporting descendant (`covered`), and spans with a descendant that is a call
     // without usage (`callCovered`): from each span that is one (or was marked by an earlier batch), mark
-    // its ancestors up to the first one already marked, whose ancestors are then marked too. Each span is
-    // marked once for each.
+    // its ancestors up to the first one already marked, whose ancestors are then marked too.
     const covered = new Uint8Array(count);
     const callCovered = new Uint8Array(count);
     for (let index = 0; index < count; index++) {
@@ -67,11 +94,12 @@ export class NestingRule {
       // A span covered by an earlier batch passes the mark on to its own ancestors.
       const coveredBefore = this.#covered.delete(self);
       if (coveredBefore) covered[index] = 1;
-      if (usage[index] || coveredBefore) markAncestors(index, covered, graph, this.#covered);
+      if (usage[index] || coveredBefore) markAncestors(index, covered, graph, this.#covered, this.capacity);
       const callCoveredBefore = this.#callCovered.delete(self);
       if (callCoveredBefore) callCovered[index] = 1;
       if ((call[index] && !usage[index]) || callCoveredBefore)
-        markAncestors(index, callCovered, graph, this.#callCovered);
+        markAncestors(index, callCovered, graph, this.#callCovered, this.capacity);
+      if (due()) yield;
     }
     for (let index = 0; index < count; index++) {
       const usageLess = call[index] && !usage[index];
@@ -107,9 +135,10 @@ export class NestingRule {
         if (isUnder || (belowCall[index] === 1 && call[index] && !usage[index])) {
           const self = keys[index] as string;
           skipped.add(self);
-          remember(this.#metered, self);
+          remember(this.#metered, self, this.capacity);
         }
       }
+      if (due()) yield;
     }
     return skipped;
   }
@@ -124,6 +153,7 @@ function markAncestors(
   marks: Uint8Array,
   { parentAt, parentKeys }: { parentAt: Int32Array; parentKeys: (string | undefined)[] },
   memory: Map<string, true>,
+  capacity: number,
 ): void {
   let top = index;
   let parent = parentAt[index] as number;
@@ -133,7 +163,7 @@ function markAncestors(
     parent = parentAt[parent] as number;
   }
   const outside = parentKeys[top];
-  if (parent === -1 && outside !== undefined) remember(memory, outside);
+  if (parent === -1 && outside !== undefined) remember(memory, outside, capacity);
 }
 
 /**
@@ -141,7 +171,7 @@ function markAncestors(
  * usage, or is a call, if either copy does), the parent's index when the parent is in the batch (else -1), and the
  * parent's key. Spans on a parent cycle lose their parent.
  */
-function graphOf(batch: readonly NestingNode[]) {
+function* graphOf(batch: readonly NestingNode[], due: () => boolean) {
   const indexOf = new Map<string, number>();
   const keys: string[] = [];
   const parentKeys: (string | undefined)[] = [];
@@ -162,6 +192,7 @@ function graphOf(batch: readonly NestingNode[]) {
       usage[index] = usage[index] || node.usage;
       call[index] = call[index] || node.call === true;
     }
+    if (due()) yield;
   }
   const count = keys.length;
   const parentAt = new Int32Array(count);
@@ -189,12 +220,13 @@ function graphOf(batch: readonly NestingNode[]) {
     }
     for (const member of walk) state[member] = 2;
     walk.length = 0;
+    if (due()) yield;
   }
   return { keys, parentKeys, parentAt, usage, call };
 }
 
-function remember(keys: Map<string, true>, spanKey: string): void {
-  if (keys.size >= MAX_REMEMBERED) {
+function remember(keys: Map<string, true>, spanKey: string, capacity: number): void {
+  if (keys.size >= capacity) {
     const oldest = keys.keys().next().value;
     if (oldest !== undefined) keys.delete(oldest);
   }
