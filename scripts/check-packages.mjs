@@ -35,7 +35,8 @@ const started = performance.now();
 //     `node --import` and awaits at the top level); attw's TypeScript (5.6) predates TypeScript's
 //     support for it (`module: node20`/`nodenext`, 5.8+), which the lane's `.cts` consumer typechecks.
 //   - `node10`: TypeScript's legacy `moduleResolution: node`, which never reads `exports`, so it
-//     finds a subpath (`@agentmeter/sdk/testing`) nowhere; the root resolves through `types`.
+//     finds a subpath (`@agentmeter/sdk/integration`, `@agentmeter/sdk/testing`) nowhere; the root
+//     resolves through `types`.
 // That is attw's `esm-only` profile. Rather than ignore those modes wholesale, only exactly these two
 // findings are accepted there: anything else in any mode (a wrong export, missing or mistyped
 // declarations, an internal import that does not resolve) fails.
@@ -50,6 +51,16 @@ const acceptedAttw = (problem) =>
       rule.kind === problem.kind &&
       (!rule.subpathOnly || problem.entrypoint !== '.'),
   );
+
+/**
+ * The entry points each package exports besides `.` and `./package.json`. A subpath is public API
+ * (`@agentmeter/sdk/integration` is versioned like the root), so one appearing in or vanishing from
+ * a manifest fails here until this list says so too; every one listed must also be analysed by attw.
+ */
+const SUBPATHS = {
+  '@agentmeter/sdk': ['./integration', './testing'],
+  '@agentmeter/otel': ['./register'],
+};
 
 /** Files that must never be published: tests, type tests, test helpers, TypeScript build caches. */
 const NOT_SHIPPED = [
@@ -129,6 +140,17 @@ function checkContents(manifest, pkgDir) {
   ].map(normal);
   for (const path of new Set(named)) {
     if (!shipped.has(path)) problems.push(`package.json names ${path}, which is not in the tarball`);
+  }
+
+  const subpaths = Object.keys(manifest.exports ?? {}).filter(
+    (key) => key !== '.' && key !== './package.json',
+  );
+  const expected = SUBPATHS[manifest.name] ?? [];
+  for (const key of subpaths.filter((key) => !expected.includes(key))) {
+    problems.push(`exports ${key}, which SUBPATHS in scripts/check-packages.mjs does not list`);
+  }
+  for (const key of expected.filter((key) => !subpaths.includes(key))) {
+    problems.push(`does not export ${key}, which SUBPATHS in scripts/check-packages.mjs lists`);
   }
 
   for (const file of files) {
@@ -230,7 +252,11 @@ const results = await pool(packed, 2, async (pack) => {
     strict: true,
   });
   const types = await attw(tarball);
-  return { pack, manifest, lint, types, contents: checkContents(manifest, pkgDir) };
+  const contents = checkContents(manifest, pkgDir);
+  for (const key of SUBPATHS[manifest.name] ?? []) {
+    if (!types.entrypoints.includes(key)) contents.push(`attw did not analyse the entry point ${key}`);
+  }
+  return { pack, manifest, lint, types, contents };
 });
 
 for (const { pack, manifest, lint, types, contents } of results) {
