@@ -2,6 +2,7 @@ import {
   all,
   type BothDialects,
   type DialectKind,
+  forIds,
   lockProject,
   one,
   type Row,
@@ -56,12 +57,10 @@ const CURRENT_TIERS = `SELECT v.* FROM tiers t JOIN tier_versions v
   WHERE t.project_id = ?`;
 const CURRENT_TIER = `${CURRENT_TIERS} AND t.tier_id = ?`;
 const ASSIGNMENT = 'SELECT * FROM assignments WHERE project_id = ? AND kind = ? AND subject_id = ?';
-/** The list parameter: a JSON array on SQLite (`json_each`), an array on PostgreSQL. */
+/** Assignments among a list of subjects (`forIds`): one lookup per id on SQLite, one statement on PostgreSQL. */
 const ASSIGNMENTS: BothDialects = {
-  sqlite: `SELECT * FROM assignments WHERE project_id = ? AND kind = ?
-    AND subject_id IN (SELECT value FROM json_each(?)) ORDER BY subject_id`,
-  postgres: `SELECT * FROM assignments WHERE project_id = ? AND kind = ?
-    AND subject_id = ANY(?::text[]) ORDER BY subject_id`,
+  sqlite: ASSIGNMENT,
+  postgres: 'SELECT * FROM assignments WHERE project_id = ? AND kind = ? AND subject_id = ANY(?::text[])',
 };
 const EVENT = 'SELECT * FROM events WHERE project_id = ? AND event_id = ?';
 
@@ -200,7 +199,10 @@ function* getAssignments(
   subjectIds: readonly string[],
 ): Work<AssignmentRow[]> {
   if (subjectIds.length === 0) return [];
-  return (yield* all(ASSIGNMENTS, [projectId, kind, [...subjectIds]])).map(rowToAssignment);
+  const rows = yield* forIds(ASSIGNMENTS, [projectId, kind], [...new Set(subjectIds)]);
+  return rows
+    .map(rowToAssignment)
+    .sort((a, b) => (a.subjectId < b.subjectId ? -1 : a.subjectId > b.subjectId ? 1 : 0));
 }
 
 /** Run in a write transaction, with the version's move. */

@@ -214,7 +214,9 @@ export class PostgresStore extends SqlStore {
       await client.query('SELECT 1 FROM projects WHERE project_id = $1 FOR UPDATE', [step.projectId]);
       return undefined;
     }
-    const result = await client.query(numbered(sqlFor('postgres', step.sql)), step.params);
+    const params = step.mode === 'forIds' ? [...step.params, step.ids] : step.params;
+    const result = await client.query(numbered(sqlFor('postgres', step.sql)), params);
+    if (step.mode === 'forIds') return result.rows;
     if (step.mode === 'all') return result.rows;
     if (step.mode === 'one') return result.rows[0];
     return result.rowCount ?? 0;

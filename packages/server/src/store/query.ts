@@ -22,12 +22,16 @@ export interface BothDialects {
 
 /**
  * One step of a unit of work: a statement with its rows (`all`), its first row (`one`) or the number of
- * rows it changed (`run`) sent back; or `lockProject`, which holds the project's configuration until the
+ * rows it changed (`run`) sent back; `forIds`, the rows a lookup finds for a list of ids (SQLite runs its
+ * text once per id, the id its last parameter: a prepared point lookup, which costs less there than any
+ * list parameter and no round trip; PostgreSQL runs its text once, the ids as an array its last
+ * parameter); or `lockProject`, which holds the project's configuration until the
  * transaction ends (PostgreSQL locks the project row, across replicas; SQLite's write transaction holds
  * the database's one write lock from its start, so it has nothing more to do).
  */
 export type Step =
   | { mode: 'all' | 'one' | 'run'; sql: string | BothDialects; params: unknown[] }
+  | { mode: 'forIds'; sql: BothDialects; params: unknown[]; ids: readonly string[] }
   | { mode: 'lockProject'; projectId: string };
 
 /** A unit of work: run by `driveSync` (SQLite) or `driveAsync` (PostgreSQL), to its result `T`. */
@@ -39,6 +43,11 @@ export function* all(sql: string | BothDialects, params: unknown[]): Work<Row[]>
 
 export function* one(sql: string | BothDialects, params: unknown[]): Work<Row | undefined> {
   return (yield { mode: 'one', sql, params }) as Row | undefined;
+}
+
+/** The rows `sql` finds for each of `ids` (see `Step`), in no particular order. */
+export function* forIds(sql: BothDialects, params: unknown[], ids: readonly string[]): Work<Row[]> {
+  return (yield { mode: 'forIds', sql, params, ids }) as Row[];
 }
 
 /** Runs a statement that changes rows; the number it changed. */

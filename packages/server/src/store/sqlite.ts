@@ -87,12 +87,8 @@ const INSERT_EVENT = `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES ($
   ON CONFLICT (project_id, event_id) DO NOTHING`;
 const SELECT_EVENT = 'SELECT * FROM events WHERE project_id = ? AND event_id = ?';
 
-/** A value as better-sqlite3 binds it: a boolean as 0/1 (it binds none), a list as a JSON array (`json_each`). */
-function bindable(value: unknown): unknown {
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  if (Array.isArray(value)) return JSON.stringify(value);
-  return value;
-}
+/** A value as better-sqlite3 binds it: a boolean as 0/1 (it binds none). */
+const bindable = (value: unknown): unknown => (typeof value === 'boolean' ? (value ? 1 : 0) : value);
 const EVENT_STORED = 'SELECT 1 AS found FROM events WHERE project_id = ? AND event_id = ?';
 /** A link row carries its event's seq: holders are read oldest first by it (`HOLDERS_SQLITE`). */
 const INSERT_LINK = `INSERT INTO call_links (project_id, link_key, event_id, source, event_seq)
@@ -202,6 +198,14 @@ export class SqliteStore extends SqlStore {
     if (step.mode === 'lockProject') return undefined;
     const statement = this.#statement(sqlFor('sqlite', step.sql));
     const params = step.params.map(bindable);
+    if (step.mode === 'forIds') {
+      const rows: Row[] = [];
+      for (const id of step.ids) {
+        const row = statement.get(...params, id) as Row | undefined;
+        if (row) rows.push(row);
+      }
+      return rows;
+    }
     if (step.mode === 'all') return statement.all(...params);
     if (step.mode === 'one') return statement.get(...params);
     return statement.run(...params).changes;
