@@ -270,6 +270,39 @@ export function conformanceSuite(driver: ConformanceDriver): void {
         expect(meter.trackCalls).toBe(0);
         expect(meter.events).toEqual([]);
       });
+
+      describe.runIf(can.meterErrors === true)(named('with meterErrors', can.meterErrors), () => {
+        it("HTTP 429: one complete zero-token event typed with the provider's error type; the error is unchanged", async () => {
+          const meter = createRecordingMeter();
+          const { bare, metered } = await failures(driver.wrap(meter, { ...DEFAULTS, meterErrors: true }));
+          expectUnchanged(metered, bare);
+          await settled();
+          expect(eventsOf(meter).map(billed)).toEqual([
+            { ...complete(DEFAULTS, 0, 0), metadata: { [ERROR_TYPE]: driver.rateLimitErrorType } },
+          ]);
+          // A rejected call used no tokens: zero is its count, not an unknown one.
+          expect(meter.events[0]?.usage_missing).toBeUndefined();
+        });
+      });
+    });
+
+    describe('aborts', () => {
+      describe.runIf(can.meterErrors === true)(named('before the provider answers', can.meterErrors), () => {
+        it('with meterErrors: one zero-token event, incomplete, typed `aborted`', async () => {
+          const { received } = provider.hang();
+          const meter = createRecordingMeter();
+          const calls = driver.wrap(meter, { ...DEFAULTS, meterErrors: true });
+          const controller = new AbortController();
+          const call = rejectionOf(calls.call('hi', controller.signal));
+          await received;
+          controller.abort();
+          await call;
+          await settled();
+          expect(eventsOf(meter).map(billed)).toEqual([
+            { ...complete(DEFAULTS, 0, 0), metadata: { [INCOMPLETE]: true, [ERROR_TYPE]: 'aborted' } },
+          ]);
+        });
+      });
     });
 
     describe.runIf(streaming && can.earlyBreak === true)(
