@@ -4,7 +4,6 @@ import type { AgentmeterSpanProcessorOptions } from './types.js';
 export { OtelMeterError, type OtelMeterErrorCode } from './errors.js';
 export { instrumentMeter } from './instrument-meter.js';
 export { AgentmeterSpanProcessor } from './span-processor.js';
-export { roleOf, type SpanRole, type SpanView, usageOf } from './span-usage.js';
 export type {
   AgentmeterSpanProcessorOptions,
   AttributeSource,
