@@ -310,7 +310,7 @@ describe('examples/basic', () => {
         );
       });
       // 0.002 + 1.2 × 0.01 + 0.35 × 0.03 = 0.0245; the pending ticket: 0.002 + 0.03 + 0.027 = 0.059, then 0.50 on success.
-      expect(output).toMatch(/meter\(\): \S+ cost 0\.0245 USD/);
+      expect(output).toMatch(/trackNow\(\): \S+ cost 0\.0245 USD/);
       expect(output).toMatch(/\S+ {2}0\.059 USD {2}\(tier default, accepted\)/);
       expect(output).toMatch(/outcome out_\S+: success, bonus 0\.50 USD/);
       expect(output).toContain('sent 7, failed 0, pending 0');

@@ -56,8 +56,12 @@ export class Cancellation {
 export class Timers {
   #owners = 0;
   readonly #work = new Set<Handle>();
+  #pausedUntil = 0;
+
   /** Epoch ms before which no request may start (the server's Retry-After). */
-  pausedUntil = 0;
+  get pausedUntil(): number {
+    return this.#pausedUntil;
+  }
 
   /** Marks the start of a wait on the pipeline; the returned function marks its end. */
   own(): () => void {
@@ -119,13 +123,13 @@ export class Timers {
 
   /** Waits out a Retry-After pause; every request of the Meter calls this first. */
   async waitForPause(cancel: Cancellation): Promise<void> {
-    for (let wait = this.pausedUntil - Date.now(); wait > 0; wait = this.pausedUntil - Date.now()) {
+    for (let wait = this.#pausedUntil - Date.now(); wait > 0; wait = this.#pausedUntil - Date.now()) {
       await this.sleep(wait, cancel);
     }
   }
 
   /** Pauses every request until `until` (never shortens a pause already in force). */
   pause(until: number): void {
-    if (until > this.pausedUntil) this.pausedUntil = until;
+    if (until > this.#pausedUntil) this.#pausedUntil = until;
   }
 }
