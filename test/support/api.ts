@@ -1,4 +1,77 @@
+import type { components, paths } from '@agentmeter/client';
 import { createApp, createProject, type Store } from '@agentmeter/server';
+
+/** Every schema of openapi.yaml, by name: `Schemas['UsageReport']`. */
+export type Schemas = components['schemas'];
+
+type Method = 'get' | 'put' | 'post' | 'delete' | 'patch';
+type Template = keyof paths & string;
+
+/** `/v1/tiers/{tier_id}` as the pattern of the paths it stands for, `/v1/tiers/${string}`. */
+type PathPattern<T extends string> = T extends `${infer Head}{${string}}${infer Tail}`
+  ? `${Head}${string}${PathPattern<Tail>}`
+  : T;
+type WithoutQuery<P extends string> = P extends `${infer Base}?${string}` ? Base : P;
+
+/** The path templates of openapi.yaml that a called path (its query string aside) fills in. */
+type TemplateOf<P extends string> = {
+  [T in Template]: WithoutQuery<P> extends PathPattern<T> ? T : never;
+}[Template];
+
+type OperationAt<M extends string, P extends string> = NonNullable<
+  paths[TemplateOf<P>][Lowercase<M> & Method]
+>;
+
+type SuccessBody<Operation> = Operation extends { responses: infer Responses }
+  ? {
+      [Status in keyof Responses & (200 | 201 | 202)]: Responses[Status] extends {
+        content: { 'application/json': infer Body };
+      }
+        ? Body
+        : never;
+    }[keyof Responses & (200 | 201 | 202)]
+  : never;
+
+/**
+ * What a call of `method` on `path` answers, typed by the operation openapi.yaml has there: `body` as
+ * its success response, `problem` (the same JSON) as the contract's Problem, for a call that fails.
+ * The harness checks every answer against openapi.yaml at run time; this makes a test that reads a
+ * field the contract does not have fail to compile.
+ */
+export interface ContractResponse<M extends string, P extends string> {
+  status: number;
+  /** `unknown` when the path is no literal the contract's paths can be matched against. */
+  body: [TemplateOf<P>] extends [never] ? unknown : SuccessBody<OperationAt<M, P>>;
+  problem: Schemas['Problem'];
+  headers: Headers;
+}
+
+export interface ContractApi extends Omit<ApiHarness, 'call'> {
+  call<M extends string, P extends string>(
+    method: M,
+    path: P,
+    options?: { key?: string | null; body?: unknown; headers?: Record<string, string> },
+  ): Promise<ContractResponse<M, P>>;
+}
+
+/** An answer of the API (its parsed JSON) typed by the operation at `method` and `path` (see `ContractResponse`). */
+export function contractResponse<M extends string, P extends string>(
+  _method: M,
+  _path: P,
+  answer: { status: number; body: unknown; headers: Headers },
+): ContractResponse<M, P> {
+  return { ...answer, problem: answer.body } as ContractResponse<M, P>;
+}
+
+/** The harness with its answers typed by the contract (see `ContractResponse`). */
+export function contractApi(harness: ApiHarness): ContractApi {
+  return {
+    ...harness,
+    async call(method, path, options) {
+      return contractResponse(method, path, await harness.call(method, path, options));
+    },
+  };
+}
 
 export const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
 

@@ -1,15 +1,15 @@
 import { createHash, createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ApiHarness, apiHarness } from '../../../test/support/api.js';
+import { apiHarness, type ContractApi, contractApi } from '../../../test/support/api.js';
 import { openTestStore, STORE_KINDS } from '../../../test/support/stores.js';
 
 describe.each(STORE_KINDS)('keys, scopes and tenancy on %s', (kind) => {
-  let api: ApiHarness;
+  let api: ContractApi;
   let cleanup: () => Promise<void>;
   beforeEach(async () => {
     const opened = await openTestStore(kind);
     cleanup = opened.cleanup;
-    api = await apiHarness(opened.store);
+    api = contractApi(await apiHarness(opened.store));
   });
   afterEach(async () => cleanup());
 
@@ -19,7 +19,7 @@ describe.each(STORE_KINDS)('keys, scopes and tenancy on %s', (kind) => {
     expect(created.body.key).toMatch(/^am_[A-Za-z0-9]{40}$/);
     const listed = await api.call('GET', '/v1/keys');
     expect(JSON.stringify(listed.body)).not.toContain(created.body.key);
-    expect(listed.body.data.map((k: any) => k.scope).sort()).toEqual(['admin', 'ingest']);
+    expect(listed.body.data.map((k) => k.scope).sort()).toEqual(['admin', 'ingest']);
     const stored = await api.store.listKeys(api.projectId);
     const row = stored.find((key) => key.keyId === created.body.key_id);
     // Keyed with the store's key secret where it has one (SQLite always; PostgreSQL when configured).
@@ -68,7 +68,7 @@ describe.each(STORE_KINDS)('keys, scopes and tenancy on %s', (kind) => {
     ];
     for (const [method, path, body] of admin) {
       const response = await api.call(method, path, { key, ...(body ? { body } : {}) });
-      expect({ path, method, status: response.status, code: response.body.code }).toEqual({
+      expect({ path, method, status: response.status, code: response.problem.code }).toEqual({
         path,
         method,
         status: 403,
@@ -90,12 +90,12 @@ describe.each(STORE_KINDS)('keys, scopes and tenancy on %s', (kind) => {
       key: ingest.key,
       body: { agent_id: 'a', action: 'b' },
     });
-    expect([after.status, after.body.code]).toEqual([401, 'invalid_api_key']);
-    const admins = (await api.call('GET', '/v1/keys')).body.data.filter((k: any) => k.scope === 'admin');
-    const last = await api.call('DELETE', `/v1/keys/${admins[0].key_id}`);
-    expect([last.status, last.body.code]).toEqual([409, 'last_admin_key']);
+    expect([after.status, after.problem.code]).toEqual([401, 'invalid_api_key']);
+    const admins = (await api.call('GET', '/v1/keys')).body.data.filter((k) => k.scope === 'admin');
+    const last = await api.call('DELETE', `/v1/keys/${admins[0]?.key_id}`);
+    expect([last.status, last.problem.code]).toEqual([409, 'last_admin_key']);
     const second = (await api.call('POST', '/v1/keys', { body: { scope: 'admin' } })).body;
-    expect((await api.call('DELETE', `/v1/keys/${admins[0].key_id}`)).status).toBe(200);
+    expect((await api.call('DELETE', `/v1/keys/${admins[0]?.key_id}`)).status).toBe(200);
     expect((await api.call('GET', '/v1/keys')).status).toBe(401);
     expect((await api.call('GET', '/v1/keys', { key: second.key })).status).toBe(200);
     expect((await api.call('DELETE', '/v1/keys/key_doesnotexist', { key: second.key })).status).toBe(404);
@@ -134,7 +134,7 @@ describe.each(STORE_KINDS)('keys, scopes and tenancy on %s', (kind) => {
     });
     const aKeys = (await api.call('GET', '/v1/keys')).body.data;
     const b = await api.otherProject();
-    const asB = (method: string, path: string, body?: unknown) =>
+    const asB = <M extends string, P extends string>(method: M, path: P, body?: unknown) =>
       api.call(method, path, { key: b.adminKey, ...(body ? { body } : {}) });
 
     expect((await asB('GET', '/v1/events')).body.data).toEqual([]);
@@ -145,12 +145,12 @@ describe.each(STORE_KINDS)('keys, scopes and tenancy on %s', (kind) => {
       404,
     );
     expect((await asB('GET', '/v1/tiers/secret-tier')).status).toBe(404);
-    expect((await asB('GET', '/v1/tiers')).body.data.map((t: any) => t.tier_id)).toEqual(['default']);
+    expect((await asB('GET', '/v1/tiers')).body.data.map((t) => t.tier_id)).toEqual(['default']);
     expect((await asB('GET', '/v1/customers/acme')).status).toBe(404);
     expect((await asB('GET', '/v1/agents/agent-a')).status).toBe(404);
-    expect((await asB('DELETE', `/v1/keys/${aKeys[0].key_id}`)).status).toBe(404);
+    expect((await asB('DELETE', `/v1/keys/${aKeys[0]?.key_id}`)).status).toBe(404);
     expect(
-      (await asB('POST', '/v1/meter', { agent_id: 'a', action: 'b', tier: 'secret-tier' })).body.code,
+      (await asB('POST', '/v1/meter', { agent_id: 'a', action: 'b', tier: 'secret-tier' })).problem.code,
     ).toBe('unknown_tier');
     expect(
       (await asB('POST', '/v1/simulate', { workload: { calls: 1 }, tiers: ['secret-tier'] })).status,
@@ -191,15 +191,15 @@ describe.each(STORE_KINDS)('keys, scopes and tenancy on %s', (kind) => {
     ];
     for (const [path, body, status, code, field] of cases) {
       const response = await api.call('PUT', path, { body });
-      expect({ path, body, status: response.status, code: response.body.code }).toEqual({
+      expect({ path, body, status: response.status, code: response.problem.code }).toEqual({
         path,
         body,
         status,
         code,
       });
-      expect(response.body.errors.map((e: any) => e.field)).toContain(field);
+      expect(response.problem.errors?.map((e) => e.field)).toContain(field);
     }
-    expect((await api.call('GET', '/v1/tiers')).body.data.map((t: any) => t.tier_id)).toEqual(['default']);
+    expect((await api.call('GET', '/v1/tiers')).body.data.map((t) => t.tier_id)).toEqual(['default']);
     const ok = await api.call('PUT', '/v1/tiers/eur-plan', {
       body: {
         base_fee: 0.02,
@@ -230,13 +230,15 @@ describe.each(STORE_KINDS)('keys, scopes and tenancy on %s', (kind) => {
   });
 
   it('limits each key to its request rate with 429 and Retry-After, independently per key', async () => {
-    const limited = await apiHarness(api.store, { rateLimit: { requestsPerSecond: 1, burst: 2 } });
+    const limited = contractApi(
+      await apiHarness(api.store, { rateLimit: { requestsPerSecond: 1, burst: 2 } }),
+    );
     const statuses = [];
     for (let request = 0; request < 3; request++)
       statuses.push((await limited.call('GET', '/v1/tiers')).status);
     expect(statuses).toEqual([200, 200, 429]);
     const refused = await limited.call('GET', '/v1/tiers');
-    expect(refused.body.code).toBe('rate_limited');
+    expect(refused.problem.code).toBe('rate_limited');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     const other = await limited.otherProject();
     expect((await limited.call('GET', '/v1/tiers', { key: other.adminKey })).status).toBe(200);
@@ -246,10 +248,10 @@ describe.each(STORE_KINDS)('keys, scopes and tenancy on %s', (kind) => {
 
   it('answers unknown routes and methods with problems, never a stack trace', async () => {
     const missing = await api.call('GET', '/v1/nothing');
-    expect([missing.status, missing.body.code]).toEqual([404, 'route_not_found']);
+    expect([missing.status, missing.problem.code]).toEqual([404, 'route_not_found']);
     const method = await api.call('PATCH', '/v1/tiers/default', { body: {} });
-    expect([method.status, method.body.code]).toEqual([405, 'method_not_allowed']);
+    expect([method.status, method.problem.code]).toEqual([405, 'method_not_allowed']);
     const query = await api.call('GET', '/v1/usage?grup_by=day');
-    expect(query.body.errors).toEqual([{ field: 'query.grup_by', message: 'is not a known parameter' }]);
+    expect(query.problem.errors).toEqual([{ field: 'query.grup_by', message: 'is not a known parameter' }]);
   });
 });

@@ -1,6 +1,7 @@
 // What JSON.parse would silently change in a body — bytes that are not UTF-8, lone surrogates, numbers
 // a double rounds — is refused with a 400 naming the field, and the Content-Type must say JSON.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { contractResponse, type Schemas } from '../../../test/support/api.js';
 import { openTestStore, STORE_KINDS } from '../../../test/support/stores.js';
 import { createProject } from './bootstrap.js';
 import { createApp } from './server.js';
@@ -33,7 +34,12 @@ describe.each(STORE_KINDS)('JSON bodies on %s', (kind) => {
     await cleanup();
   });
 
-  async function send(method: string, path: string, body?: string | Uint8Array, contentType?: string | null) {
+  async function send<M extends string, P extends string>(
+    method: M,
+    path: P,
+    body?: string | Uint8Array,
+    contentType?: string | null,
+  ) {
     const response = await app.request(path, {
       method,
       headers: {
@@ -43,13 +49,17 @@ describe.each(STORE_KINDS)('JSON bodies on %s', (kind) => {
       ...(body === undefined ? {} : { body }),
     });
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null };
+    return contractResponse(method, path, {
+      status: response.status,
+      body: text ? JSON.parse(text) : null,
+      headers: response.headers,
+    });
   }
   const bytes = (...parts: (string | number[])[]) =>
     new Uint8Array(Buffer.concat(parts.map((part) => Buffer.from(part as string))));
-  const fields = (answer: { body: { errors?: { field: string }[] } }) =>
-    (answer.body.errors ?? []).map((error) => error.field);
-  const events = async () => (await send('GET', '/v1/events')).body.data as { customer_id: string }[];
+  const fields = (answer: { problem: Schemas['Problem'] }) =>
+    (answer.problem.errors ?? []).map((error) => error.field);
+  const events = async () => (await send('GET', '/v1/events')).body.data;
 
   it('refuses identifiers that are not UTF-8 instead of billing two customers as one', async () => {
     await send('PUT', '/v1/tiers/default', JSON.stringify({ base_fee: '0.01' }));
@@ -59,7 +69,7 @@ describe.each(STORE_KINDS)('JSON bodies on %s', (kind) => {
         '/v1/meter',
         bytes(`{"agent_id":"a","action":"b","event_id":"e-${bad}","customer_id":"cus_`, [bad], '"}'),
       );
-      expect([answer.status, answer.body.code, fields(answer)]).toEqual([
+      expect([answer.status, answer.problem.code, fields(answer)]).toEqual([
         400,
         'validation_error',
         ['/customer_id'],
@@ -84,7 +94,7 @@ describe.each(STORE_KINDS)('JSON bodies on %s', (kind) => {
     );
     expect(batch.status).toBe(200);
     expect(
-      batch.body.results.map((r: any) => [
+      batch.body.results.map((r) => [
         r.event_id,
         r.status,
         r.error?.field ?? null,
@@ -96,13 +106,13 @@ describe.each(STORE_KINDS)('JSON bodies on %s', (kind) => {
       ['bad-2', 'rejected', '/metadata/score', false],
       ['ok-2', 'accepted', null, null],
     ]);
-    expect(batch.body.results[1].error.message).toMatch(/lone UTF-16 surrogate/);
-    expect(batch.body.results[2].error.message).toMatch(/send a decimal string/);
+    expect(batch.body.results[1]?.error?.message).toMatch(/lone UTF-16 surrogate/);
+    expect(batch.body.results[2]?.error?.message).toMatch(/send a decimal string/);
     expect(batch.body.summary).toEqual({ accepted: 2, duplicate: 0, rejected: 2 });
-    expect(batch.body.resolution_results.map((r: any) => [r.status, r.error.field])).toEqual([
+    expect(batch.body.resolution_results.map((r) => [r.status, r.error?.field])).toEqual([
       ['rejected', '/metadata/note'],
     ]);
-    expect((await events()).map((event: any) => event.event_id).sort()).toEqual(['ok-1', 'ok-2']);
+    expect((await events()).map((event) => event.event_id).sort()).toEqual(['ok-1', 'ok-2']);
     // Outside the items, the whole body is refused as before.
     const outside = await send('POST', '/v1/meter/batch', '{"events":[],"x\\ud800":1}');
     expect([outside.status, fields(outside)]).toEqual([400, ['/x\ud800']]);
@@ -114,17 +124,17 @@ describe.each(STORE_KINDS)('JSON bodies on %s', (kind) => {
       '{"agent_id":"a","action":"b","customer_id":"cus_\\ud83d\\ude00"}',
     );
     expect(pair.status).toBe(200);
-    expect((await events()).find((event: any) => event.customer_id === 'cus_😀')).toBeDefined();
+    expect((await events()).find((event) => event.customer_id === 'cus_😀')).toBeDefined();
   });
 
   it('refuses a money number a double would round, asking for a decimal string; takes the string', async () => {
     const rounded = await send('PUT', '/v1/tiers/exact', '{"base_fee": 1234567.123456789012}');
-    expect([rounded.status, rounded.body.code, fields(rounded)]).toEqual([
+    expect([rounded.status, rounded.problem.code, fields(rounded)]).toEqual([
       400,
       'validation_error',
       ['/base_fee'],
     ]);
-    expect(rounded.body.errors[0].message).toContain('send a decimal string');
+    expect(rounded.problem.errors?.[0]?.message).toContain('send a decimal string');
     expect((await send('GET', '/v1/tiers/exact')).status).toBe(404);
     const exact = await send(
       'PUT',
@@ -162,7 +172,7 @@ describe.each(STORE_KINDS)('JSON bodies on %s', (kind) => {
       'application/jsonp',
     ]) {
       const answer = await send('PUT', '/v1/tiers/default', tier(3), type);
-      expect([type, answer.status, answer.body.code, fields(answer)]).toEqual([
+      expect([type, answer.status, answer.problem.code, fields(answer)]).toEqual([
         type,
         415,
         'unsupported_media_type',

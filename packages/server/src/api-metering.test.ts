@@ -1,18 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ApiHarness, apiHarness, T0 } from '../../../test/support/api.js';
+import { apiHarness, type ContractApi, contractApi, T0 } from '../../../test/support/api.js';
 import { openTestStore, STORE_KINDS } from '../../../test/support/stores.js';
 
 describe.each(STORE_KINDS)('metering on %s', (kind) => {
-  let api: ApiHarness;
+  let api: ContractApi;
   let cleanup: () => Promise<void>;
   beforeEach(async () => {
     const opened = await openTestStore(kind);
     cleanup = opened.cleanup;
-    api = await apiHarness(opened.store);
+    api = contractApi(await apiHarness(opened.store));
   });
   afterEach(async () => cleanup());
 
-  const put = (path: string, body: unknown) => api.call('PUT', path, { body });
+  const put = <P extends string>(path: P, body: unknown) => api.call('PUT', path, { body });
   const meter = (body: unknown, headers?: Record<string, string>) =>
     api.call('POST', '/v1/meter', { body, ...(headers ? { headers } : {}) });
 
@@ -60,13 +60,13 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
       expect(body.tier).toBe('per-call');
     }
     const usage = await api.call('GET', '/v1/usage?agent_id=classify-agent');
-    expect(usage.body.totals[0].amounts).toEqual({
+    expect(usage.body.totals[0]?.amounts).toEqual({
       base: '0.50',
       tokens: '0.00',
       outcome: '0.00',
       total: '0.50',
     });
-    expect(usage.body.totals[0].calls).toBe(10);
+    expect(usage.body.totals[0]?.calls).toBe(10);
   });
 
   it('returns all three components for a hybrid tier', async () => {
@@ -125,8 +125,8 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
     expect(changed.body).toMatchObject({ code: 'idempotency_key_reused', status: 409 });
     const ledger = await api.call('GET', '/v1/events');
     expect(ledger.body.data).toHaveLength(1);
-    expect(ledger.body.data[0].tokens.input).toBe(10);
-    expect(ledger.body.data[0].price.total).toBe('0.10');
+    expect(ledger.body.data[0]?.tokens.input).toBe(10);
+    expect(ledger.body.data[0]?.price.total).toBe('0.10');
   });
 
   it('accepts the Idempotency-Key header as the event id, and refuses one that contradicts event_id', async () => {
@@ -152,7 +152,7 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
       body: { events: [] },
       headers: { 'idempotency-key': 'k'.repeat(191) },
     });
-    expect([long.status, long.body.errors[0].field]).toEqual([400, 'header.Idempotency-Key']);
+    expect([long.status, long.problem.errors?.[0]?.field]).toEqual([400, 'header.Idempotency-Key']);
   });
 
   it('records the tier version that priced each event; a tier change never reprices history', async () => {
@@ -163,13 +163,13 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
     expect((await put('/v1/tiers/default', { base_fee: '0.02' })).body.version).toBe(3); // unchanged body: no new version
     await meter({ agent_id: 'a', action: 'b', customer_id: 'c1', event_id: 'new' });
     const ledger = (await api.call('GET', '/v1/events')).body.data;
-    expect(ledger.map((event: any) => [event.event_id, event.tier_version, event.price.total])).toEqual([
+    expect(ledger.map((event) => [event.event_id, event.tier_version, event.price.total])).toEqual([
       ['new', 3, '0.02'],
       ['old', 2, '0.01'],
     ]);
     const invoice = (await api.call('GET', '/v1/invoices/preview?customer_id=c1')).body;
     expect(
-      invoice.lines.map((line: any) => [line.tier_version, line.component, line.quantity, line.amount]),
+      invoice.lines.map((line) => [line.tier_version, line.component, line.quantity, line.amount]),
     ).toEqual([
       [2, 'base', 1, '0.01'],
       [3, 'base', 1, '0.02'],
@@ -190,9 +190,7 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
     ];
     const first = await api.call('POST', '/v1/meter/batch', { body: { events } });
     expect(first.status).toBe(200);
-    expect(
-      first.body.results.map((r: any) => [r.event_id, r.status, r.error?.code ?? r.price_charged]),
-    ).toEqual([
+    expect(first.body.results.map((r) => [r.event_id, r.status, r.error?.code ?? r.price_charged])).toEqual([
       ['b-1', 'accepted', 0.05],
       ['b-2', 'rejected', 'validation_error'],
       ['b-3', 'rejected', 'token_subset_exceeds_total'],
@@ -200,13 +198,13 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
       ['b-1', 'duplicate', 0.05],
       ['b-5', 'accepted', 0.05],
     ]);
-    expect(first.body.results[1].error).toMatchObject({ field: '/action', retryable: false });
-    expect(first.body.results[2].error.field).toBe('/tokens_cached_input');
+    expect(first.body.results[1]?.error).toMatchObject({ field: '/action', retryable: false });
+    expect(first.body.results[2]?.error?.field).toBe('/tokens_cached_input');
     expect(first.body.summary).toEqual({ accepted: 2, duplicate: 1, rejected: 3 });
 
     await put('/v1/tiers/default', { base_fee: '0.07' });
     const replay = await api.call('POST', '/v1/meter/batch', { body: { events: [events[0], events[5]] } });
-    expect(replay.body.results.map((r: any) => [r.status, r.price_charged])).toEqual([
+    expect(replay.body.results.map((r) => [r.status, r.price_charged])).toEqual([
       ['duplicate', 0.05],
       ['duplicate', 0.05],
     ]);
@@ -222,7 +220,7 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
     };
     const headers = { 'idempotency-key': 'batch-42' };
     const first = await api.call('POST', '/v1/meter/batch', { body, headers });
-    expect(first.body.results.map((r: any) => r.event_id)).toEqual(['batch-42:0', 'batch-42:1']);
+    expect(first.body.results.map((r) => r.event_id)).toEqual(['batch-42:0', 'batch-42:1']);
     const retry = await api.call('POST', '/v1/meter/batch', { body, headers });
     expect(retry.body.summary).toEqual({ accepted: 0, duplicate: 2, rejected: 0 });
   });
@@ -241,7 +239,7 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
         ],
       },
     });
-    expect(body.resolution_results.map((r: any) => [r.status, r.price ?? r.error.code])).toEqual([
+    expect(body.resolution_results.map((r) => [r.status, r.price ?? r.error?.code])).toEqual([
       ['accepted', '5.00'],
       ['duplicate', '5.00'],
       ['rejected', 'outcome_not_found'],
@@ -249,7 +247,7 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
       ['rejected', 'validation_error'],
     ]);
     const usage = await api.call('GET', '/v1/usage');
-    expect(usage.body.totals[0].amounts.total).toBe('5.01');
+    expect(usage.body.totals[0]?.amounts.total).toBe('5.01');
   });
 
   it('refuses bad events with a typed error naming the field, and records nothing', async () => {
@@ -311,12 +309,16 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
     ];
     for (const [event, status, code, field] of cases) {
       const response = await meter(event);
-      expect({ event, status: response.status, code: response.body.code }).toEqual({ event, status, code });
+      expect({ event, status: response.status, code: response.problem.code }).toEqual({
+        event,
+        status,
+        code,
+      });
       expect(response.headers.get('content-type')).toBe('application/problem+json');
-      if (field) expect(response.body.errors.map((e: any) => e.field)).toContain(field);
+      if (field) expect(response.problem.errors?.map((e) => e.field)).toContain(field);
     }
     const invalidJson = await api.call('POST', '/v1/meter', { body: '{"agent_id": "a",' });
-    expect([invalidJson.status, invalidJson.body.code]).toEqual([400, 'invalid_json']);
+    expect([invalidJson.status, invalidJson.problem.code]).toEqual([400, 'invalid_json']);
     const notObject = await api.call('POST', '/v1/meter', { body: '[1,2]' });
     expect(notObject.status).toBe(400);
     expect((await api.call('GET', '/v1/events')).body.data).toEqual([]);
@@ -325,13 +327,13 @@ describe.each(STORE_KINDS)('metering on %s', (kind) => {
   it('enforces body limits: 64 KiB for one event, 1 MiB and 1,000 events for a batch', async () => {
     const big = { agent_id: 'a', action: 'b', metadata: { blob: 'x'.repeat(70_000) } };
     const tooLarge = await meter(big);
-    expect([tooLarge.status, tooLarge.body.code]).toEqual([413, 'payload_too_large']);
+    expect([tooLarge.status, tooLarge.problem.code]).toEqual([413, 'payload_too_large']);
     const tooMany = await api.call('POST', '/v1/meter/batch', {
       body: {
         events: Array.from({ length: 1001 }, (_, i) => ({ agent_id: 'a', action: 'b', event_id: `e${i}` })),
       },
     });
-    expect([tooMany.status, tooMany.body.code]).toEqual([413, 'batch_too_large']);
+    expect([tooMany.status, tooMany.problem.code]).toEqual([413, 'batch_too_large']);
     const tooBig = await api.call('POST', '/v1/meter/batch', {
       body: {
         events: Array.from({ length: 200 }, (_, i) => ({

@@ -1,16 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ApiHarness, apiHarness, T0 } from '../../../test/support/api.js';
+import { apiHarness, type ContractApi, contractApi, T0 } from '../../../test/support/api.js';
 import { openTestStore, STORE_KINDS } from '../../../test/support/stores.js';
 
 const DAY = 86_400_000;
 
 describe.each(STORE_KINDS)('outcomes on %s', (kind) => {
-  let api: ApiHarness;
+  let api: ContractApi;
   let cleanup: () => Promise<void>;
   beforeEach(async () => {
     const opened = await openTestStore(kind);
     cleanup = opened.cleanup;
-    api = await apiHarness(opened.store);
+    api = contractApi(await apiHarness(opened.store));
     await api.call('PUT', '/v1/tiers/default', { body: { base_fee: '0.01', outcome_bonus: '5.00' } });
   });
   afterEach(async () => cleanup());
@@ -56,10 +56,10 @@ describe.each(STORE_KINDS)('outcomes on %s', (kind) => {
     expect(again.status).toBe(200);
     expect(again.body.replayed).toBe(true);
     const different = await resolve('out_e1', 'failure');
-    expect([different.status, different.body.code]).toEqual([409, 'outcome_already_resolved']);
+    expect([different.status, different.problem.code]).toEqual([409, 'outcome_already_resolved']);
     const invoice = (await api.call('GET', '/v1/invoices/preview?customer_id=acme')).body;
     expect(invoice.total).toBe('5.01');
-    expect(invoice.lines.map((line: any) => [line.component, line.quantity, line.amount])).toEqual([
+    expect(invoice.lines.map((line) => [line.component, line.quantity, line.amount])).toEqual([
       ['base', 1, '0.01'],
       ['outcome', 1, '5.00'],
     ]);
@@ -82,7 +82,7 @@ describe.each(STORE_KINDS)('outcomes on %s', (kind) => {
       },
     });
     expect(replay.body).toEqual({ ...opened, replayed: true });
-    expect((await api.call('GET', '/v1/usage')).body.totals[0].amounts.total).toBe('0.01');
+    expect((await api.call('GET', '/v1/usage')).body.totals[0]?.amounts.total).toBe('0.01');
   });
 
   it('expires by time: reads say expired and a late resolve is refused even though no sweeper ran', async () => {
@@ -91,11 +91,11 @@ describe.each(STORE_KINDS)('outcomes on %s', (kind) => {
     api.clock.now = T0 + DAY;
     expect((await api.call('GET', '/v1/outcomes/out_e3')).body.status).toBe('expired');
     const late = await resolve('out_e3', 'success');
-    expect([late.status, late.body.code]).toEqual([409, 'outcome_expired']);
+    expect([late.status, late.problem.code]).toEqual([409, 'outcome_expired']);
     const usage = (await api.call('GET', '/v1/usage')).body.totals[0];
-    expect(usage.outcomes).toEqual({ pending: 0, success: 0, failure: 0, expired: 1 });
-    expect(usage.amounts.outcome).toBe('0.00');
-    expect((await api.call('GET', '/v1/events')).body.data[0].outcome_status).toBe('expired');
+    expect(usage?.outcomes).toEqual({ pending: 0, success: 0, failure: 0, expired: 1 });
+    expect(usage?.amounts.outcome).toBe('0.00');
+    expect((await api.call('GET', '/v1/events')).body.data[0]?.outcome_status).toBe('expired');
   });
 
   it('defaults expiry to 7 days after the event', async () => {
@@ -110,7 +110,7 @@ describe.each(STORE_KINDS)('outcomes on %s', (kind) => {
     const results = await Promise.all(Array.from({ length: 25 }, () => resolve('out_race', 'success')));
     expect(results.every((result) => result.status === 200)).toBe(true);
     expect(results.filter((result) => !result.body.replayed)).toHaveLength(1);
-    expect((await api.call('GET', '/v1/usage')).body.totals[0].amounts.outcome).toBe('5.00');
+    expect((await api.call('GET', '/v1/usage')).body.totals[0]?.amounts.outcome).toBe('5.00');
   });
 
   it('charges one of two conflicting racing resolutions and refuses the other', async () => {
@@ -136,7 +136,7 @@ describe.each(STORE_KINDS)('outcomes on %s', (kind) => {
     await api.call('POST', '/v1/meter', { body: { agent_id: 'a', action: 'b', event_id: 'plain' } });
     for (const id of ['out_nothing', 'out_plain']) {
       const response = await resolve(id, 'success');
-      expect([response.status, response.body.code]).toEqual([404, 'outcome_not_found']);
+      expect([response.status, response.problem.code]).toEqual([404, 'outcome_not_found']);
       expect((await api.call('GET', `/v1/outcomes/${id}`)).status).toBe(404);
     }
     expect((await resolve('not-an-outcome-id', 'success')).status).toBe(400);
@@ -147,7 +147,7 @@ describe.each(STORE_KINDS)('outcomes on %s', (kind) => {
     await pending('late-win');
     api.clock.now = T0 + 2 * DAY;
     await resolve('out_late-win', 'success');
-    const byDay = (await api.call('GET', '/v1/usage?group_by=day')).body.groups.map((g: any) => [
+    const byDay = (await api.call('GET', '/v1/usage?group_by=day')).body.groups.map((g) => [
       g.key.day,
       g.calls,
       g.amounts.total,

@@ -1,15 +1,15 @@
 import { addPrice, formatMoney, parseMoney, zeroAmounts } from '@agentmeter/pricing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ApiHarness, apiHarness, T0 } from '../../../test/support/api.js';
+import { apiHarness, type ContractApi, contractApi, type Schemas, T0 } from '../../../test/support/api.js';
 import { openTestStore, STORE_KINDS } from '../../../test/support/stores.js';
 
 describe.each(STORE_KINDS)('reads on %s', (kind) => {
-  let api: ApiHarness;
+  let api: ContractApi;
   let cleanup: () => Promise<void>;
   beforeEach(async () => {
     const opened = await openTestStore(kind);
     cleanup = opened.cleanup;
-    api = await apiHarness(opened.store);
+    api = contractApi(await apiHarness(opened.store));
     await api.call('PUT', '/v1/tiers/default', {
       body: {
         base_fee: '0.01',
@@ -50,7 +50,7 @@ describe.each(STORE_KINDS)('reads on %s', (kind) => {
     const total = zeroAmounts();
     let cursor: string | null = null;
     do {
-      const page: any = (
+      const page: Schemas['EventPage'] = (
         await api.call('GET', `/v1/events?limit=7${query}${cursor ? `&cursor=${cursor}` : ''}`)
       ).body;
       for (const event of page.data) {
@@ -70,7 +70,7 @@ describe.each(STORE_KINDS)('reads on %s', (kind) => {
     await seed();
     const ledger = await ledgerTotal();
     const usage = (await api.call('GET', '/v1/usage')).body.totals[0];
-    expect(usage.amounts).toEqual({
+    expect(usage?.amounts).toEqual({
       base: formatMoney(ledger.base),
       tokens: formatMoney(ledger.tokens),
       outcome: formatMoney(ledger.outcome),
@@ -79,10 +79,7 @@ describe.each(STORE_KINDS)('reads on %s', (kind) => {
     const invoices = zeroAmounts();
     for (const customer of ['cus-0', 'cus-1', 'cus-2', 'cus-3']) {
       const invoice = (await api.call('GET', `/v1/invoices/preview?customer_id=${customer}`)).body;
-      const lines = invoice.lines.reduce(
-        (sum: bigint, line: any) => sum + parseMoney(line.amount, 'amount'),
-        0n,
-      );
+      const lines = invoice.lines.reduce((sum, line) => sum + parseMoney(line.amount, 'amount'), 0n);
       expect(invoice.total).toBe(formatMoney(lines));
       expect(invoice.currency).toBe('USD');
       expect(formatMoney((await ledgerTotal(`&customer_id=${customer}`)).total)).toBe(invoice.total);
@@ -94,13 +91,13 @@ describe.each(STORE_KINDS)('reads on %s', (kind) => {
   it('groups usage by customer, agent, action and day, with tokens by kind and outcomes by status', async () => {
     await seed();
     const byAgent = (await api.call('GET', '/v1/usage?group_by=agent_id')).body;
-    expect(byAgent.groups.map((g: any) => [g.key.agent_id, g.calls])).toEqual([
+    expect(byAgent.groups.map((g) => [g.key.agent_id, g.calls])).toEqual([
       ['agent-even', 15],
       ['agent-odd', 15],
     ]);
     const all = (await api.call('GET', '/v1/usage')).body.totals[0];
-    expect(all.calls).toBe(30);
-    expect(all.tokens).toEqual({
+    expect(all?.calls).toBe(30);
+    expect(all?.tokens).toEqual({
       input: 30 * 1000 + 37 * 435,
       output: 30 * 200 + 11 * 435,
       cached_input: 7 * 435,
@@ -112,11 +109,11 @@ describe.each(STORE_KINDS)('reads on %s', (kind) => {
       web_search_requests: 0,
     });
     // pending: 0,5,…,25 (6), of which 0 and 10 resolved success and 5 failure; immediate success: 7, 14, 21, 28.
-    expect(all.outcomes).toEqual({ pending: 3, success: 6, failure: 1, expired: 0 });
+    expect(all?.outcomes).toEqual({ pending: 3, success: 6, failure: 1, expired: 0 });
     const combined = (await api.call('GET', '/v1/usage?group_by=customer_id,action&customer_id=cus-1')).body;
-    expect(combined.groups.every((g: any) => g.key.customer_id === 'cus-1')).toBe(true);
-    expect(combined.groups.reduce((n: number, g: any) => n + g.calls, 0)).toBe(8);
-    const byDay = (await api.call('GET', '/v1/usage?group_by=day')).body.groups.map((g: any) => [
+    expect(combined.groups.every((g) => g.key.customer_id === 'cus-1')).toBe(true);
+    expect(combined.groups.reduce((n, g) => n + g.calls, 0)).toBe(8);
+    const byDay = (await api.call('GET', '/v1/usage?group_by=day')).body.groups.map((g) => [
       g.key.day,
       g.calls,
     ]);
@@ -131,7 +128,7 @@ describe.each(STORE_KINDS)('reads on %s', (kind) => {
         `/v1/usage?from=${new Date(T0 - 86_400_000).toISOString()}&to=${new Date(T0).toISOString()}`,
       )
     ).body;
-    expect(window.totals[0].calls).toBe(10);
+    expect(window.totals[0]?.calls).toBe(10);
     expect((await api.call('GET', '/v1/usage?group_by=day,day')).status).toBe(400);
     expect((await api.call('GET', '/v1/usage?group_by=month')).status).toBe(400);
     expect(
@@ -150,9 +147,10 @@ describe.each(STORE_KINDS)('reads on %s', (kind) => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page: any = (await api.call('GET', `/v1/events?limit=4${cursor ? `&cursor=${cursor}` : ''}`))
-        .body;
-      seen.push(...page.data.map((event: any) => event.event_id));
+      const page: Schemas['EventPage'] = (
+        await api.call('GET', `/v1/events?limit=4${cursor ? `&cursor=${cursor}` : ''}`)
+      ).body;
+      seen.push(...page.data.map((event) => event.event_id));
       cursor = page.next_cursor;
       pages++;
     } while (cursor);
@@ -160,10 +158,10 @@ describe.each(STORE_KINDS)('reads on %s', (kind) => {
     expect(seen).toEqual(Array.from({ length: 30 }, (_, index) => `seed-${29 - index}`));
     const filtered = (await api.call('GET', '/v1/events?agent_id=agent-odd&action=research&limit=100')).body
       .data;
-    expect(filtered.every((e: any) => e.agent_id === 'agent-odd' && e.action === 'research')).toBe(true);
+    expect(filtered.every((e) => e.agent_id === 'agent-odd' && e.action === 'research')).toBe(true);
     expect(filtered).toHaveLength(5);
     for (const cursor of ['garbage', 'eyJzIjotMX0', Buffer.from('{"s":"1"}').toString('base64url')]) {
-      expect((await api.call('GET', `/v1/events?cursor=${cursor}`)).body.code).toBe('validation_error');
+      expect((await api.call('GET', `/v1/events?cursor=${cursor}`)).problem.code).toBe('validation_error');
     }
     expect((await api.call('GET', '/v1/events?limit=0')).status).toBe(400);
     expect((await api.call('GET', '/v1/events?limit=1001')).status).toBe(400);
@@ -176,19 +174,19 @@ describe.each(STORE_KINDS)('reads on %s', (kind) => {
       },
     });
     expect(body.successes).toBe(15);
-    expect(body.results.map((r: any) => [r.name, r.revenue.total, r.revenue_per_call])).toEqual([
+    expect(body.results.map((r) => [r.name, r.revenue.total, r.revenue_per_call])).toEqual([
       ['per_token', '8.40', '0.0084'],
       ['per_call', '50.00', '0.05'],
       ['outcome', '85.00', '0.085'],
       ['hybrid', '85.25', '0.08525'],
     ]);
     const bad = await api.call('POST', '/v1/simulate', { body: { workload: { calls: 10, successes: 11 } } });
-    expect([bad.status, bad.body.errors[0].field]).toEqual([422, '/workload/successes']);
+    expect([bad.status, bad.problem.errors?.[0]?.field]).toEqual([422, '/workload/successes']);
     expect((await api.call('POST', '/v1/simulate', { body: {} })).status).toBe(400);
     const badCandidate = await api.call('POST', '/v1/simulate', {
       body: { workload: { calls: 1 }, candidates: { x: { currency: 'XYZ' } } },
     });
-    expect(badCandidate.body.errors[0].field).toBe('/candidates/x/currency');
+    expect(badCandidate.problem.errors?.[0]?.field).toBe('/candidates/x/currency');
   });
 
   it("reprices real history under candidate tiers, and the current tier reproduces the ledger's own total", async () => {
@@ -203,7 +201,7 @@ describe.each(STORE_KINDS)('reads on %s', (kind) => {
     });
     expect(body).toMatchObject({ source: 'history', calls: 30, successes: 6 });
     expect(body.results[0]).toMatchObject({ name: 'default', tier_version: 2 });
-    expect(body.results[0].revenue.total).toBe(formatMoney(ledger.total));
-    expect(body.results[1].revenue.total).toBe('1.50');
+    expect(body.results[0]?.revenue.total).toBe(formatMoney(ledger.total));
+    expect(body.results[1]?.revenue.total).toBe('1.50');
   });
 });

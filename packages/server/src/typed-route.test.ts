@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { contractResponse } from '../../../test/support/api.js';
 import type { Schemas } from './contract-types.js';
 import { route } from './typed-route.js';
 
@@ -67,5 +68,22 @@ describe('route(): a route typed by its operation in openapi.yaml', () => {
       },
     });
     expect(true).toBe(true);
+  });
+});
+
+describe('contractResponse(): the tests read answers typed by the contract', () => {
+  it('types the body by the method and path called, query string and path parameters included', () => {
+    const headers = new Headers();
+    const usage = contractResponse('GET', '/v1/usage?group_by=day', { status: 200, body: {}, headers });
+    const groups: unknown[] | undefined = usage.body.groups;
+    // @ts-expect-error: the contract's UsageReport has no `total` (its totals are per currency).
+    void usage.body.total;
+    const tierId = 'pro';
+    const tier = contractResponse('GET', `/v1/tiers/${tierId}`, { status: 200, body: {}, headers });
+    const version: number | undefined = tier.body.version;
+    // @ts-expect-error: a tier answer has no `data` (that is the list's).
+    void tier.body.data;
+    const refused = contractResponse('POST', '/v1/meter', { status: 400, body: { code: 'x' }, headers });
+    expect([groups, version, refused.problem.code]).toEqual([undefined, undefined, 'x']);
   });
 });
