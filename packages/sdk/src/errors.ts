@@ -3,7 +3,7 @@ import type { MeterErrorCode } from './types.js';
 const MARKER = Symbol.for('agentmeter.sdk.error');
 
 /**
- * What `meter()`, `resolveNow()` and `createMeter()` throw. The `code` is stable; `ids` names the
+ * What `trackNow()`, `resolveNow()` and `createMeter()` throw. The `code` is stable; `ids` names the
  * events or outcomes concerned; `status` and `problem` carry the server's answer when there was one.
  * Use `MeterError.isInstance(error)` rather than `instanceof`, which fails across duplicate installs.
  */
