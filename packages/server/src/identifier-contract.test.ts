@@ -1,6 +1,8 @@
 import { isIdentifier, isTierId } from '@agentmeter/pricing';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiHarness, type ContractApi, contractApi, T0 } from '../../../test/support/api.js';
+import { openTestStore, STORE_KINDS } from '../../../test/support/stores.js';
 import { schemaValidator } from './contract.js';
 
 // The SDK, the OpenTelemetry span processor and `/v1/traces` check identifiers with the pricing
@@ -87,5 +89,60 @@ describe('the shared Identifier and TierId predicates agree with the server cont
     for (const value of edges)
       expect(isIdentifier(value), JSON.stringify(value)).toBe(identifierSchema(value));
     expect(identifierSchema('😀'.repeat(100))).toBe(true);
+  });
+});
+
+describe.each(STORE_KINDS)('/v1/traces attributes a span by the same Identifier rule (%s)', (kind) => {
+  let api: ContractApi;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    const opened = await openTestStore(kind);
+    cleanup = opened.cleanup;
+    api = contractApi(await apiHarness(opened.store));
+    await api.call('PUT', '/v1/tiers/default', { body: { base_fee: '0.01' } });
+  });
+  afterEach(async () => cleanup());
+
+  const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
+  const chatSpan = (spanId: string, attributes: { key: string; value: { stringValue: string } }[]) => ({
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    spanId,
+    name: 'chat gpt-4o-mini',
+    kind: 3,
+    startTimeUnixNano: `${T0 - 2000}000000`,
+    endTimeUnixNano: `${T0 - 1000}000000`,
+    attributes: [
+      str('gen_ai.operation.name', 'chat'),
+      str('gen_ai.provider.name', 'openai'),
+      str('gen_ai.request.model', 'gpt-4o-mini'),
+      { key: 'gen_ai.usage.input_tokens', value: { intValue: '100' } },
+      { key: 'gen_ai.usage.output_tokens', value: { intValue: '10' } },
+      ...attributes,
+    ],
+  });
+
+  it('keeps an agent id of 100 astral characters (200 UTF-16 units) and falls back past 129', async () => {
+    const emoji100 = '😀'.repeat(100);
+    const response = await api.call('POST', '/v1/traces', {
+      body: {
+        resourceSpans: [
+          {
+            resource: { attributes: [str('service.name', 'bot')] },
+            scopeSpans: [
+              {
+                scope: { name: 'test-instrumentation' },
+                spans: [
+                  chatSpan('a000000000000001', [str('agentmeter.agent_id', emoji100)]),
+                  chatSpan('a000000000000002', [str('agentmeter.agent_id', '😀'.repeat(129))]),
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    });
+    expect(response.status).toBe(200);
+    const ledger = (await api.call('GET', '/v1/events?limit=10')).body.data;
+    expect(ledger.map((event) => event.agent_id).sort()).toEqual(['bot', emoji100].sort());
   });
 });
