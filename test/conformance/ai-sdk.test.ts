@@ -41,8 +41,14 @@ async function breakOff(model: LanguageModelV3, prompt: string, pieces: number):
 
 function callsOf(model: LanguageModelV3): Calls {
   return {
-    async call(prompt, signal) {
-      const result = await generateText({ model, prompt, abortSignal: signal, maxRetries: 0 });
+    async call(prompt, { signal, timeoutMs } = {}) {
+      const result = await generateText({
+        model,
+        prompt,
+        abortSignal: signal,
+        timeout: timeoutMs,
+        maxRetries: 0,
+      });
       return result.text;
     },
     async stream(prompt, options = {}) {

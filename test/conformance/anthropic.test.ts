@@ -20,10 +20,10 @@ const REQUEST = { model: 'claude-haiku-4-5', max_tokens: 1024 };
 
 function callsOf(client: Anthropic): Calls {
   return {
-    async call(prompt, signal) {
+    async call(prompt, { signal, timeoutMs } = {}) {
       const message = await client.messages.create(
         { ...REQUEST, messages: [{ role: 'user', content: prompt }] },
-        { signal },
+        { signal, ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }) },
       );
       return message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
     },

@@ -36,6 +36,12 @@ export interface ProviderScript {
   stallStream(reply: Reply): { received: Promise<void> };
 }
 
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Give up after this many milliseconds, with the provider package's (or framework's) own per-call timeout. */
+  timeoutMs?: number;
+}
+
 export interface StreamOptions {
   signal?: AbortSignal;
   /** Called with each piece of text as the caller's loop receives it (0-based index). */
@@ -47,7 +53,7 @@ export interface StreamOptions {
 /** The calls a caller makes through the metered thing (or its bare twin). */
 export interface Calls {
   /** One plain (not streamed) call; resolves with the answer's text. */
-  call(prompt: string, signal?: AbortSignal): Promise<string>;
+  call(prompt: string, options?: CallOptions): Promise<string>;
   /** One streamed call read by the caller's own loop; resolves with the text the loop received. */
   stream(prompt: string, options?: StreamOptions): Promise<string>;
 }

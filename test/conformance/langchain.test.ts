@@ -26,8 +26,8 @@ function chatOpenAIOver(client: OpenAI): ChatOpenAI {
 function callsOf(model: ChatOpenAI, handler: AgentMeterCallbackHandler | undefined): Calls {
   const callbacks = handler ? [handler] : [];
   return {
-    async call(prompt, signal) {
-      return String((await model.invoke(prompt, { callbacks, signal })).content);
+    async call(prompt, { signal, timeoutMs } = {}) {
+      return String((await model.invoke(prompt, { callbacks, signal, timeout: timeoutMs })).content);
     },
     async stream(prompt, options = {}) {
       const stream = await model.stream(prompt, { callbacks, signal: options.signal });

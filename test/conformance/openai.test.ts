@@ -16,10 +16,10 @@ const newClient = () => new OpenAI({ apiKey: 'sk-test-not-a-real-key', maxRetrie
 
 function callsOf(client: OpenAI): Calls {
   return {
-    async call(prompt, signal) {
+    async call(prompt, { signal, timeoutMs } = {}) {
       const completion = await client.chat.completions.create(
         { model: 'gpt-4o', messages: [{ role: 'user', content: prompt }] },
-        { signal },
+        { signal, ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }) },
       );
       return completion.choices[0]?.message.content ?? '';
     },

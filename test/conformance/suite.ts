@@ -293,13 +293,26 @@ export function conformanceSuite(driver: ConformanceDriver): void {
           const meter = createRecordingMeter();
           const calls = driver.wrap(meter, { ...DEFAULTS, meterErrors: true });
           const controller = new AbortController();
-          const call = rejectionOf(calls.call('hi', controller.signal));
+          const call = rejectionOf(calls.call('hi', { signal: controller.signal }));
           await received;
           controller.abort();
           await call;
           await settled();
           expect(eventsOf(meter).map(billed)).toEqual([
             { ...complete(DEFAULTS, 0, 0), metadata: { [INCOMPLETE]: true, [ERROR_TYPE]: 'aborted' } },
+          ]);
+        });
+      });
+
+      describe.runIf(can.meterErrors === true)(named('by a timeout', can.meterErrors), () => {
+        it('with meterErrors: one zero-token event, incomplete, typed `timeout`', async () => {
+          provider.hang();
+          const meter = createRecordingMeter();
+          const calls = driver.wrap(meter, { ...DEFAULTS, meterErrors: true });
+          await rejectionOf(calls.call('hi', { timeoutMs: 100 }));
+          await settled();
+          expect(eventsOf(meter).map(billed)).toEqual([
+            { ...complete(DEFAULTS, 0, 0), metadata: { [INCOMPLETE]: true, [ERROR_TYPE]: 'timeout' } },
           ]);
         });
       });
