@@ -8,7 +8,7 @@ import {
   newKeySecret,
   newProjectId,
 } from './keys.js';
-import type { Store } from './store/types.js';
+import type { KeyStore, PricingStore, ProjectStore } from './store/types.js';
 
 export const BOOTSTRAP_PROJECT_ID = 'proj_default';
 
@@ -26,7 +26,10 @@ export interface CreateProjectOptions {
  * recorded from the first minute and priced once you set `default` or other tiers). Returns the
  * admin key: the only time it exists outside its hash.
  */
-export async function createProject(store: Store, options: CreateProjectOptions = {}) {
+export async function createProject(
+  store: ProjectStore & KeyStore & PricingStore,
+  options: CreateProjectOptions = {},
+) {
   const { projectId = newProjectId(), name = 'default', now = Date.now() } = options;
   const adminKey = options.adminKey ?? newKeySecret();
   if (adminKey.length < MIN_KEY_LENGTH || /\s/.test(adminKey)) {
@@ -66,7 +69,7 @@ export interface BootstrapResult {
  * second insert fails and that replica moves on).
  */
 export async function bootstrap(
-  store: Store,
+  store: ProjectStore & KeyStore & PricingStore,
   options: { adminKey?: string; now?: number } = {},
 ): Promise<BootstrapResult> {
   const now = options.now ?? Date.now();

@@ -216,8 +216,7 @@ export class PostgresStore extends SqlStore {
     }
     const params = step.mode === 'forIds' ? [...step.params, step.ids] : step.params;
     const result = await client.query(numbered(sqlFor('postgres', step.sql)), params);
-    if (step.mode === 'forIds') return result.rows;
-    if (step.mode === 'all') return result.rows;
+    if (step.mode === 'forIds' || step.mode === 'all') return result.rows;
     if (step.mode === 'one') return result.rows[0];
     return result.rowCount ?? 0;
   }

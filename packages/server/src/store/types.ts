@@ -4,6 +4,11 @@
  * event id, one charge per resolved outcome — is enforced here by the database (a unique key,
  * a conditional update), never by application memory.
  *
+ * Where things are: the domain, both dialects' (domain.ts), run through a small query layer
+ * (query.ts); the statements and row mappings they share (sql.ts); each dialect's own part — opening,
+ * migrating, transactions and locks, the event insert, where ledger reads run — in sqlite.ts and
+ * postgres.ts; the schema per dialect (schema.ts).
+ *
  * Times are epoch milliseconds. Money is bigint units of 10^-12 (see @agentmeter/pricing).
  */
 
