@@ -14,3 +14,17 @@ export function ledgerRow(row: any) {
     total: row.price.total,
   };
 }
+
+/** A ledger row's `tokens`: the counts given, every other count zero. */
+export function ledgerTokens(counts: { input: number; output: number } & Record<string, number>) {
+  return {
+    cached_input: 0,
+    cache_write: 0,
+    reasoning: 0,
+    cache_write_1h: 0,
+    audio_input: 0,
+    audio_output: 0,
+    web_search_requests: 0,
+    ...counts,
+  };
+}

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { deriveEventId } from '@agentmeter/sdk/integration';
 import { type RunningServer, startServer } from '@agentmeter/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ledgerRow } from '../../../test/support/ledger-rows.js';
+import { ledgerRow, ledgerTokens } from '../../../test/support/ledger-rows.js';
 import { built, REPO } from '../../../test/support/processes.js';
 import { startMockProviders } from './test-providers.js';
 
@@ -108,17 +108,7 @@ describe('node --import @agentmeter/otel/register', () => {
         customer_id: 'acme',
         provider: 'anthropic',
         model: 'claude-haiku-4-5-20251001',
-        tokens: {
-          input: 112,
-          output: 7,
-          cached_input: 100,
-          cache_write: 0,
-          reasoning: 0,
-          cache_write_1h: 0,
-          audio_input: 0,
-          audio_output: 0,
-          web_search_requests: 0,
-        },
+        tokens: ledgerTokens({ input: 112, output: 7, cached_input: 100 }),
         total: '0.001441',
       },
       {
@@ -128,17 +118,7 @@ describe('node --import @agentmeter/otel/register', () => {
         customer_id: 'acme',
         provider: 'openai',
         model: 'gpt-4.1-2025-04-14',
-        tokens: {
-          input: 19,
-          output: 10,
-          cached_input: 0,
-          cache_write: 0,
-          reasoning: 0,
-          cache_write_1h: 0,
-          audio_input: 0,
-          audio_output: 0,
-          web_search_requests: 0,
-        },
+        tokens: ledgerTokens({ input: 19, output: 10 }),
         total: '0.001207',
       },
     ]);

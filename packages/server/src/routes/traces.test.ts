@@ -12,7 +12,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ledgerRow } from '../../../../test/support/ledger-rows.js';
+import { ledgerRow, ledgerTokens } from '../../../../test/support/ledger-rows.js';
 import { openTestStore } from '../../../../test/support/stores.js';
 import { SCENARIOS } from '../../../otel/src/test-spans.js';
 import { createProject } from '../bootstrap.js';
@@ -106,17 +106,7 @@ const EXPECTED = [
     customer_id: null,
     provider: 'anthropic',
     model: 'claude-sonnet-4-5-20250929',
-    tokens: {
-      input: 4212,
-      output: 50,
-      cached_input: 3000,
-      cache_write: 1200,
-      reasoning: 0,
-      cache_write_1h: 0,
-      audio_input: 0,
-      audio_output: 0,
-      web_search_requests: 0,
-    },
+    tokens: ledgerTokens({ input: 4212, output: 50, cached_input: 3000, cache_write: 1200 }),
     total: '0.014386',
   },
   {
@@ -125,17 +115,7 @@ const EXPECTED = [
     customer_id: null,
     provider: 'openai',
     model: 'gpt-4o-mini-2024-07-18',
-    tokens: {
-      input: 30,
-      output: 8,
-      cached_input: 0,
-      cache_write: 0,
-      reasoning: 0,
-      cache_write_1h: 0,
-      audio_input: 0,
-      audio_output: 0,
-      web_search_requests: 0,
-    },
+    tokens: ledgerTokens({ input: 30, output: 8 }),
     total: '0.00121',
   },
   {
@@ -144,17 +124,7 @@ const EXPECTED = [
     customer_id: null,
     provider: 'openai',
     model: 'gpt-4o-mini-2024-07-18',
-    tokens: {
-      input: 45,
-      output: 12,
-      cached_input: 0,
-      cache_write: 0,
-      reasoning: 0,
-      cache_write_1h: 0,
-      audio_input: 0,
-      audio_output: 0,
-      web_search_requests: 0,
-    },
+    tokens: ledgerTokens({ input: 45, output: 12 }),
     total: '0.001315',
   },
   {
@@ -163,17 +133,7 @@ const EXPECTED = [
     customer_id: null,
     provider: 'openai',
     model: 'o4-mini-2025-04-16',
-    tokens: {
-      input: 1500,
-      output: 320,
-      cached_input: 1024,
-      cache_write: 0,
-      reasoning: 256,
-      cache_write_1h: 0,
-      audio_input: 0,
-      audio_output: 0,
-      web_search_requests: 0,
-    },
+    tokens: ledgerTokens({ input: 1500, output: 320, cached_input: 1024, reasoning: 256 }),
     total: '0.0103',
   },
   // OpenInference's embeddings span records no counts: still a call, charged the base fee alone.
@@ -183,17 +143,7 @@ const EXPECTED = [
     customer_id: null,
     provider: 'openai',
     model: 'text-embedding-3-small',
-    tokens: {
-      input: 0,
-      output: 0,
-      cached_input: 0,
-      cache_write: 0,
-      reasoning: 0,
-      cache_write_1h: 0,
-      audio_input: 0,
-      audio_output: 0,
-      web_search_requests: 0,
-    },
+    tokens: ledgerTokens({ input: 0, output: 0 }),
     total: '0.001',
   },
 ];
