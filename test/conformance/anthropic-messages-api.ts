@@ -136,6 +136,20 @@ export function anthropicMessagesApi(server: SetupServer): ProviderScript {
       );
       return { received: received.promise };
     },
+    failStream(reply) {
+      server.use(
+        http.post(MESSAGES_URL, ({ request }) => {
+          const frames = events(freshId('msg_01', 22), reply).slice(0, 4);
+          // The first text delta, then the error event Anthropic sends when it is overloaded mid-answer.
+          frames.push({
+            event: 'error',
+            data: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+          });
+          return sseResponse(frames, { signal: request.signal });
+        }),
+      );
+      return { errorType: 'overloaded_error' };
+    },
     stallStream(reply) {
       const received = signal();
       server.use(

@@ -34,6 +34,11 @@ export interface ProviderScript {
    * client goes away.
    */
   stallStream(reply: Reply): { received: Promise<void> };
+  /**
+   * Every (streamed) call: the stream's start and its first piece of text, then the provider's own error
+   * event (an overload or server error) ending the stream; `errorType` is that error's API type.
+   */
+  failStream(reply: Reply): { errorType: string };
 }
 
 export interface CallOptions {

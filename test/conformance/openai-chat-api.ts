@@ -12,6 +12,9 @@ export const RESPONSE_MODEL = 'gpt-4o-2024-08-06';
 /** What OpenAI's error `type` is on a 429 for too many requests (its `code` is `rate_limit_exceeded`). */
 export const RATE_LIMIT_TYPE = 'requests';
 
+/** The error `type` of an error OpenAI sends inside a stream. */
+export const SERVER_ERROR_TYPE = 'server_error';
+
 interface ChatRequest {
   stream?: boolean;
   stream_options?: { include_usage?: boolean } | null;
@@ -140,6 +143,25 @@ export function openAIChatApi(server: SetupServer): ProviderScript {
         }),
       );
       return { received: received.promise };
+    },
+    failStream(reply) {
+      server.use(
+        http.post(CHAT_URL, async ({ request }) => {
+          const body = (await request.json()) as ChatRequest;
+          const frames = chunks(freshId('chatcmpl-'), reply, body.stream_options?.include_usage === true);
+          // The role chunk and the first piece of text, then the error OpenAI sends in the stream itself.
+          const error = {
+            error: {
+              message: 'The server had an error while processing your request.',
+              type: SERVER_ERROR_TYPE,
+              param: null,
+              code: null,
+            },
+          };
+          return sseResponse([...frames.slice(0, 2), { data: error }], { signal: request.signal });
+        }),
+      );
+      return { errorType: SERVER_ERROR_TYPE };
     },
     stallStream(reply) {
       const received = signal();
