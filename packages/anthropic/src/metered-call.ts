@@ -72,6 +72,8 @@ export class MeteredCall {
     params: unknown,
     baseURL: unknown,
     private readonly streamed: boolean,
+    /** The caller's own abort signal (`{ signal }` of the request options), when given. */
+    private readonly signal?: AbortSignal,
   ) {
     this.attribution = baseAttribution(settings);
     this.requestModel = text((params as { model?: unknown } | null | undefined)?.model);
@@ -135,10 +137,11 @@ export class MeteredCall {
       else this.recorded = true;
       return;
     }
-    this.record(
-      this.stopped && this.usage.sawUsage && !failed,
-      failed ? failureOf(failure).errorType : undefined,
-    );
+    const complete = this.stopped && this.usage.sawUsage && !failed;
+    // Cut short by the caller's own abort (the SDK ends such a loop quietly, as if done): typed as
+    // the abort it is, as every integration types it; a `break` is not an abort.
+    const aborted = !complete && this.signal?.aborted === true;
+    this.record(complete, failed ? failureOf(failure).errorType : aborted ? 'aborted' : undefined);
   }
 
   /**

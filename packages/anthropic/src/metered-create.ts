@@ -88,7 +88,14 @@ export function meteredCreate(
     let call: MeteredCall | undefined;
     try {
       const streamed = (params as { stream?: unknown } | null | undefined)?.stream === true;
-      call = new MeteredCall(settings, params, client.baseURL, streamed);
+      const signal = (args[1] as { signal?: unknown } | null | undefined)?.signal;
+      call = new MeteredCall(
+        settings,
+        params,
+        client.baseURL,
+        streamed,
+        signal instanceof AbortSignal ? signal : undefined,
+      );
     } catch (error) {
       report(settings, error);
     }

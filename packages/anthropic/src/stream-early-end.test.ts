@@ -94,6 +94,28 @@ describe('stream ends early', () => {
     expect(meter.events[0]?.metadata).toEqual({ 'agentmeter.usage_incomplete': true });
   });
 
+  it('meters what is known, typed aborted, when the caller aborts through the request signal', async () => {
+    const { meter, client } = meteredClient();
+    answer((_, request) => hold(request));
+    const abort = new AbortController();
+
+    const stream = await client.messages.create({ ...REQUEST, stream: true }, { signal: abort.signal });
+    const seen: string[] = [];
+    // The SDK ends the caller's loop quietly on an abort.
+    for await (const event of stream) {
+      seen.push(event.type);
+      if (event.type === 'content_block_delta') abort.abort();
+    }
+
+    expect(seen).toEqual(['message_start', 'content_block_start', 'content_block_delta']);
+    expect(meter.events).toHaveLength(1);
+    expect(tokens(meter.events[0])).toEqual({ input: 1000, cached: 800, output: 1 });
+    expect(meter.events[0]?.metadata).toEqual({
+      'agentmeter.usage_incomplete': true,
+      'agentmeter.error_type': 'aborted',
+    });
+  });
+
   it('meters an aborted messages.stream() once', async () => {
     const { meter, client } = meteredClient();
     answer((_, request) => hold(request));
@@ -105,7 +127,11 @@ describe('stream ends early', () => {
     expect(stream.aborted).toBe(true);
     expect(meter.events).toHaveLength(1);
     expect(tokens(meter.events[0])).toEqual({ input: 1000, cached: 800, output: 1 });
-    expect(meter.events[0]?.metadata).toEqual({ 'agentmeter.usage_incomplete': true });
+    // `stream.abort()` is the caller's abort, through the signal the helper sends its request with.
+    expect(meter.events[0]?.metadata).toEqual({
+      'agentmeter.usage_incomplete': true,
+      'agentmeter.error_type': 'aborted',
+    });
   });
 
   it('meters the usage known before an error event, with its error type', async () => {

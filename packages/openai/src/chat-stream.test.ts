@@ -80,7 +80,11 @@ describe.each(VERSIONS)('chat streams broken off and errors with $version', ({ O
       tokens_output: 0,
       event_id: eventId(),
       usage_missing: true,
-      metadata: { 'agentmeter.usage_incomplete': true },
+    });
+    // The caller's abort is typed as such (a `break` is not: see above).
+    expect(eventsOf(meter)[0]?.metadata).toEqual({
+      'agentmeter.usage_incomplete': true,
+      'agentmeter.error_type': 'aborted',
     });
   });
 

@@ -116,6 +116,11 @@ function answered(attempt: Attempt): void {
 function streamSettler(attempt: Attempt): Settles {
   return {
     finish(outcome, end) {
+      // Cut short by the caller's own abort (the SDK ends such a loop quietly): typed as the abort
+      // it is, as every integration types it; a `break` aborts the stream's controller, not this.
+      if (!outcome.complete && !outcome.errorType && attempt.signal?.aborted) {
+        outcome.errorType = 'aborted';
+      }
       if (
         end === 'done' &&
         outcome.usageMissing &&
