@@ -67,68 +67,145 @@ function safeOutcome<Item>(observer: StreamObserver<Item>): CallOutcome {
 
 /**
  * Iterates `source`, passing every item through `observer`, and settles `call` exactly once when
- * iteration ends for any reason: done, `break`, `return()`, or an error. `pulling` tells whether it
- * is waiting on the source (an abort then ends that wait, which settles the call).
+ * iteration ends for any reason: done, `break`, `return()`, `throw()` or an error. `pulling` tells
+ * whether it is waiting on the source (an abort then ends that wait, which settles the call).
+ *
+ * Written as an iterator object rather than an async generator: a generator costs several promises
+ * per item (its request queue, the `await`, the `yield`), and a stream has many items; this costs
+ * one `then` per item. It keeps a generator's contract: calls are served one at a time in order,
+ * `return()` before the first `next()` ends it without touching the source, and after the end
+ * every `next()` is done.
  */
-async function* observed<Item>(
+function observed<Item>(
   source: AsyncIterable<Item>,
   call: Settles,
   observer: StreamObserver<Item>,
   hooks: StreamHooks<Item>,
   state: { pulling: boolean; cleanup?: () => void },
-): AsyncGenerator<Item, void, undefined> {
-  let iterator = source[Symbol.asyncIterator]();
+): AsyncIterableIterator<Item, void, undefined> {
+  const DONE: IteratorResult<Item, void> = { done: true, value: undefined };
+  let iterator: AsyncIterator<Item> | undefined;
   let retry = hooks.retry;
   let delivered = false;
-  let exhausted = false;
-  let failure: { error: unknown } | undefined;
-  try {
-    while (true) {
-      state.pulling = true;
-      let result: IteratorResult<Item>;
-      try {
-        result = await iterator.next();
-      } catch (error) {
-        const again = !delivered && retry ? retry(error) : undefined;
-        retry = undefined;
-        if (!again) throw error;
-        iterator = (await again)[Symbol.asyncIterator]();
-        continue;
-      } finally {
-        state.pulling = false;
-      }
-      if (result.done) {
-        exhausted = true;
-        break;
-      }
-      if (!delivered) {
-        delivered = true;
-        try {
-          hooks.onFirstItem?.();
-        } catch {
-          // Bookkeeping never breaks the caller's loop.
-        }
-      }
-      let hide = false;
-      try {
-        hide = observer.observe(result.value);
-      } catch {
-        // Metering never throws into the caller's loop.
-      }
-      if (!hide) yield result.value;
-    }
-  } catch (error) {
-    exhausted = true;
-    failure = { error };
-    throw error;
-  } finally {
+  let ended = false;
+  /** A call is being served; the next one waits for it (`last`), as a generator's queue would. */
+  let inFlight = false;
+  let last: Promise<IteratorResult<Item, void>> = Promise.resolve(DONE);
+
+  const settle = (end: StreamEnd, failure?: { error: unknown }): void => {
+    ended = true;
     state.cleanup?.();
-    // A `break` or `return()` in the caller's loop: let the source stop its request.
-    if (!exhausted) await iterator.return?.();
     const outcome = safeOutcome(observer);
     if (failure && !outcome.errorType) outcome.errorType = errorTypeOf(failure.error);
-    call.finish(outcome, failure ? 'failed' : exhausted ? 'done' : 'stopped');
-  }
+    call.finish(outcome, end);
+  };
+  const fail = (error: unknown): never => {
+    state.pulling = false;
+    inFlight = false;
+    if (!ended) settle('failed', { error });
+    throw error;
+  };
+  const onItem = (
+    result: IteratorResult<Item>,
+  ): IteratorResult<Item, void> | Promise<IteratorResult<Item, void>> => {
+    state.pulling = false;
+    if (ended || result.done) {
+      inFlight = false;
+      if (!ended) settle('done');
+      return DONE;
+    }
+    if (!delivered) {
+      delivered = true;
+      try {
+        hooks.onFirstItem?.();
+      } catch {
+        // Bookkeeping never breaks the caller's loop.
+      }
+    }
+    let hide = false;
+    try {
+      hide = observer.observe(result.value);
+    } catch {
+      // Metering never throws into the caller's loop.
+    }
+    if (hide) return pull();
+    inFlight = false;
+    return { done: false, value: result.value };
+  };
+  const onError = (error: unknown): Promise<IteratorResult<Item, void>> => {
+    state.pulling = false;
+    const ask = !delivered && !ended ? retry : undefined;
+    retry = undefined;
+    let again: Promise<AsyncIterable<Item>> | undefined;
+    try {
+      again = ask?.(error);
+    } catch (thrown) {
+      return fail(thrown);
+    }
+    if (!again) return fail(error);
+    return again.then((items) => {
+      try {
+        iterator = items[Symbol.asyncIterator]();
+      } catch (thrown) {
+        return fail(thrown);
+      }
+      return pull();
+    }, fail);
+  };
+  const pull = (): Promise<IteratorResult<Item, void>> => {
+    if (ended) {
+      inFlight = false;
+      return Promise.resolve(DONE);
+    }
+    inFlight = true;
+    try {
+      iterator ??= source[Symbol.asyncIterator]();
+      state.pulling = true;
+      return iterator.next().then(onItem, onError);
+    } catch (error) {
+      return onError(error);
+    }
+  };
+  /** Runs `step` now, or after the call in progress when there is one. */
+  const serve = (step: () => Promise<IteratorResult<Item, void>>): Promise<IteratorResult<Item, void>> => {
+    last = inFlight ? last.then(step, step) : step();
+    return last;
+  };
+  const stop = async (): Promise<IteratorResult<Item, void>> => {
+    if (ended) return DONE;
+    // Never started: nothing was requested of the source, and nothing is settled here.
+    if (iterator === undefined) {
+      ended = true;
+      return DONE;
+    }
+    ended = true;
+    inFlight = true;
+    state.cleanup?.();
+    try {
+      // A `break` or `return()` in the caller's loop: let the source stop its request.
+      await iterator.return?.();
+    } finally {
+      inFlight = false;
+      call.finish(safeOutcome(observer), 'stopped');
+    }
+    return DONE;
+  };
+  const raise = async (error: unknown): Promise<IteratorResult<Item, void>> => {
+    if (iterator === undefined || ended) {
+      ended = true;
+      throw error;
+    }
+    return fail(error);
+  };
+  const self: AsyncIterableIterator<Item, void, undefined> = {
+    next: () => serve(pull),
+    return: () => serve(stop),
+    throw: (error?: unknown) => serve(() => raise(error)),
+    [Symbol.asyncIterator]() {
+      return self;
+    },
+  };
+  return self;
 }
 
 /**
@@ -170,7 +247,7 @@ export function wrapIterable<Item>(
   observer: StreamObserver<Item>,
   hooks: StreamHooks<Item> = {},
   signal?: AbortSignal,
-): AsyncGenerator<Item, void, undefined> {
+): AsyncIterableIterator<Item, void, undefined> {
   const state: { pulling: boolean; cleanup?: () => void } = { pulling: false };
   if (signal && typeof signal.addEventListener === 'function') {
     const onAbort = () => {
