@@ -1,0 +1,66 @@
+// @agentmeter/pricing's public surface, pinned: the exact names its root exports, at run time and to
+// the compiler. A name added, removed or renamed fails here until the list says so. `Tier` and
+// `TierInput` are the deprecated 0.1 names of `CompiledTier` and `TierConfig` (the API's `Tier` and
+// `TierInput` are @agentmeter/client's), removed in 1.0.
+import { describePublicSurface } from '../../../test/support/public-api.js';
+
+describePublicSurface([
+  {
+    name: '@agentmeter/pricing',
+    source: 'packages/pricing/src/index.ts',
+    expected: {
+      values: [
+        'GUIDE_PRESETS',
+        'IDENTIFIER_EXPECTATION',
+        'MAX_IDENTIFIER_LENGTH',
+        'MAX_TOKENS',
+        'MONEY_ONE',
+        'MONEY_SCALE',
+        'PricingError',
+        'TIER_ID_EXPECTATION',
+        'addPrice',
+        'compileTier',
+        'createRepricer',
+        'divideRoundHalfEven',
+        'formatDecimal',
+        'formatMoney',
+        'guideCandidates',
+        'isIdentifier',
+        'isTierId',
+        'moneyToNumber',
+        'outcomeBonus',
+        'parseCurrency',
+        'parseDecimal',
+        'parseMoney',
+        'priceEvent',
+        'resolutionCharge',
+        'simulateWorkload',
+        'tierToJson',
+        'tokenCharge',
+        'tokenCounts',
+        'zeroAmounts',
+      ],
+      types: [
+        'Amounts',
+        'Candidate',
+        'CompiledTier',
+        'HistoricalEvent',
+        'Money',
+        'OutcomeValue',
+        'Price',
+        'PricingErrorCode',
+        'Simulation',
+        'SimulationResult',
+        'Tier',
+        'TierConfig',
+        'TierInput',
+        'TierJson',
+        'TokenCounts',
+        'TokenUnit',
+        'UsageInput',
+        'Workload',
+      ],
+    },
+    load: () => import('@agentmeter/pricing'),
+  },
+]);

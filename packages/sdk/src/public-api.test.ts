@@ -1,0 +1,123 @@
+// The SDK's public surface, pinned: the exact names each entry point exports, at run time and to the
+// compiler. Agent code imports the root; integrations the `integration` subpath (docs/integrations.md);
+// tests the `testing` subpath. A name added, removed or renamed fails here until the list says so,
+// so a change to the surface is a deliberate act, recorded in this diff.
+import { describe, expect, it } from 'vitest';
+import { describePublicSurface, type ExportedNames } from '../../../test/support/public-api.js';
+
+const ROOT: ExportedNames = {
+  values: ['MeterError', 'createMeter'],
+  types: [
+    'Meter',
+    'MeterContext',
+    'MeterErrorCode',
+    'MeterErrorInfo',
+    'MeterEvents',
+    'MeterOptions',
+    'OutboxOptions',
+    'OutcomeResolution',
+    'OverflowPolicy',
+    'PricedEvent',
+    'ShutdownResult',
+    'TrackEvent',
+  ],
+};
+
+const INTEGRATION: ExportedNames = {
+  values: [
+    'IDENTIFIER_EXPECTATION',
+    'IntegrationError',
+    'MAX_METADATA_KEYS',
+    'METER_EXPECTATION',
+    'STANDARD_OPTIONS',
+    'TIER_ID_EXPECTATION',
+    'activeSpanContext',
+    'applyAttributionOverrides',
+    'backoffDelay',
+    'baseAttribution',
+    'closestOption',
+    'deriveEventId',
+    'describeValue',
+    'expectedMessage',
+    'failureOf',
+    'hasUniqueResponseId',
+    'isContractIdentifier',
+    'isContractTierId',
+    'isMeter',
+    'isPlainObject',
+    'isTokenCount',
+    'isUniqueResponseId',
+    'observeClientFetch',
+    'onUsage',
+    'parseRetryAfter',
+    'reconcileTokenCounts',
+    'recordUsage',
+    'resolveWrapperSettings',
+    'runInCallScope',
+    'runOuterLayer',
+    'tokenCount',
+    'unknownOptionMessage',
+    'usageToEvent',
+    'validateAttributionOptions',
+    'wasMeteredByProvider',
+  ],
+  types: [
+    'AttributionField',
+    'AttributionOverrides',
+    'AttributionSettings',
+    'CallFailure',
+    'CallScope',
+    'CallSpan',
+    'CaptureContentOption',
+    'IntegrationErrorClass',
+    'IntegrationErrorCode',
+    'LayerScope',
+    'NormalizedTokenCounts',
+    'NormalizedUsage',
+    'OptionErrorFactory',
+    'OptionSpec',
+    'RecordUsageOptions',
+    'ResolvedWrapperSettings',
+    'UsageAttribution',
+    'UsageListener',
+    'ValidatedAttributionOptions',
+    'WrapperOptions',
+    'WrapperSettings',
+    'WrapperSpec',
+  ],
+};
+
+const TESTING: ExportedNames = {
+  values: ['createTestMeter'],
+  types: ['MeterErrorInfo', 'RecordedResolution', 'TestMeter', 'TestMeterOptions'],
+};
+
+const ENTRIES = [
+  {
+    name: '@agentmeter/sdk',
+    source: 'packages/sdk/src/index.ts',
+    expected: ROOT,
+    load: () => import('@agentmeter/sdk'),
+  },
+  {
+    name: '@agentmeter/sdk/integration',
+    source: 'packages/sdk/src/integration.ts',
+    expected: INTEGRATION,
+    load: () => import('@agentmeter/sdk/integration'),
+  },
+  {
+    name: '@agentmeter/sdk/testing',
+    source: 'packages/sdk/src/testing.ts',
+    expected: TESTING,
+    load: () => import('@agentmeter/sdk/testing'),
+  },
+];
+
+describePublicSurface(ENTRIES);
+
+describe('the root and the integration subpath', () => {
+  it('share no name: an integration helper is never also agent-facing API', () => {
+    const root = [...ROOT.values, ...ROOT.types];
+    expect([...INTEGRATION.values, ...INTEGRATION.types].filter((name) => root.includes(name))).toEqual([]);
+  });
+});
