@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventRow } from '../../../../test/support/event-rows.js';
 import { openTestStore, STORE_KINDS } from '../../../../test/support/stores.js';
 import { createProject } from '../bootstrap.js';
 import { driveSync, numbered, one, run, type Work } from './query.js';
@@ -17,9 +18,10 @@ const assignment = (kind: AssignmentRow['kind'], subjectId: string): AssignmentR
 describe.each(STORE_KINDS)('the %s store, as the shared domain runs it', (kind) => {
   let store: Store;
   let cleanup: () => Promise<void>;
+  let query: (sql: string) => Promise<unknown>;
   let projectId: string;
   beforeEach(async () => {
-    ({ store, cleanup } = await openTestStore(kind));
+    ({ store, cleanup, query } = await openTestStore(kind));
     ({ projectId } = await createProject(store, { now: 1 }));
   });
   afterEach(async () => cleanup());
@@ -43,6 +45,39 @@ describe.each(STORE_KINDS)('the %s store, as the shared domain runs it', (kind) 
       'customer:c1',
       'customer:c2',
     ]);
+  });
+
+  it('orders text by code point and a missing customer first, whatever collation the database has', async () => {
+    if (kind === 'postgres') {
+      // As a database created with a linguistic default collation (en_US.UTF-8, the default of many
+      // installations) has these columns: case and punctuation would order otherwise than SQLite does.
+      for (const [table, column] of [
+        ['tiers', 'tier_id'],
+        ['tier_versions', 'tier_id'],
+        ['events', 'tier_id'],
+        ['events', 'customer_id'],
+      ])
+        await query(`ALTER TABLE ${table} ALTER COLUMN ${column} TYPE text COLLATE "en-x-icu"`);
+    }
+    const tierIds = ['ab', 'a_x', 'a1', 'a.x', 'a-x'];
+    for (const tierId of tierIds) await store.putTier(projectId, tierId, `{"id":"${tierId}"}`, 3);
+    const byCodePoint = ['a-x', 'a.x', 'a1', 'a_x', 'ab', 'default'];
+    expect((await store.listTiers(projectId)).map((row) => row.tierId)).toEqual(byCodePoint);
+    const config = await store.readPricingConfig(projectId, { tiers: true, customers: [], agents: [] });
+    expect(config.tiers?.map((row) => row.tierId)).toEqual(byCodePoint);
+
+    const customers = ['b1', 'B', null, 'a', 'b-2'];
+    await store.insertEvents(
+      projectId,
+      customers.map((customerId, index) =>
+        eventRow(`e${index}`, { customerId, tierId: tierIds[index] as string }),
+      ),
+    );
+    await store.insertEvents(projectId, [eventRow('e-more', { customerId: 'a', tierId: 'a_x' })]);
+    const usage = await store.usage(projectId, { from: 0, to: 10_000 }, ['customer_id'], 5_000);
+    expect(usage.map((row) => row.customerId)).toEqual([null, 'B', 'a', 'b-2', 'b1']);
+    const invoice = await store.invoice(projectId, 'a', 0, 10_000);
+    expect(invoice.map((row) => row.tierId)).toEqual(['a.x', 'a_x']);
   });
 
   it('keeps the last active admin key and the ingest keys apart from it', async () => {

@@ -1,6 +1,7 @@
 import {
   all,
   type BothDialects,
+  bothDialects,
   type DialectKind,
   forIds,
   lockProject,
@@ -12,6 +13,7 @@ import {
 } from './query.js';
 import {
   allowsTierOverride,
+  byCodePoint,
   eventsSelect,
   invoiceRowFrom,
   invoiceSelect,
@@ -56,6 +58,14 @@ const CURRENT_TIERS = `SELECT v.* FROM tiers t JOIN tier_versions v
   ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
   WHERE t.project_id = ?`;
 const CURRENT_TIER = `${CURRENT_TIERS} AND t.tier_id = ?`;
+const LIST_TIERS = bothDialects(
+  (dialect) => `${CURRENT_TIERS} ORDER BY ${byCodePoint(dialect, 't.tier_id')}`,
+);
+/** Newest first; keys created in the same millisecond by id. */
+const LIST_KEYS = bothDialects(
+  (dialect) =>
+    `SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at DESC, ${byCodePoint(dialect, 'key_id', 'DESC')}`,
+);
 const ASSIGNMENT = 'SELECT * FROM assignments WHERE project_id = ? AND kind = ? AND subject_id = ?';
 /** Assignments among a list of subjects (`forIds`): one lookup per id on SQLite, one statement on PostgreSQL. */
 const ASSIGNMENTS: BothDialects = {
@@ -189,7 +199,7 @@ function* getTier(projectId: string, tierId: string, version?: number): Work<Tie
 }
 
 function* listTiers(projectId: string): Work<TierVersionRow[]> {
-  return (yield* all(`${CURRENT_TIERS} ORDER BY t.tier_id`, [projectId])).map(rowToTier);
+  return (yield* all(LIST_TIERS, [projectId])).map(rowToTier);
 }
 
 /** Each assignment found among `subjectIds` once (an id asked for twice is one row), by subject id. */
@@ -321,10 +331,7 @@ export abstract class SqlStore implements Store {
   }
 
   async listKeys(projectId: string): Promise<KeyRow[]> {
-    const rows = await this.perform(
-      'none',
-      all('SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at DESC, key_id DESC', [projectId]),
-    );
+    const rows = await this.perform('none', all(LIST_KEYS, [projectId]));
     return rows.map(rowToKey);
   }
 

@@ -152,7 +152,7 @@ async function lockLinks(client: pg.PoolClient, projectId: string, links: Iterab
 
 const PRICING_CONFIG = `SELECT p.config_version,
   CASE WHEN $2::boolean THEN (
-    SELECT COALESCE(json_agg(v ORDER BY v.tier_id), '[]'::json) FROM tiers t JOIN tier_versions v
+    SELECT COALESCE(json_agg(v ORDER BY v.tier_id COLLATE "C"), '[]'::json) FROM tiers t JOIN tier_versions v
       ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
     WHERE t.project_id = p.project_id) END AS tiers,
   (SELECT COALESCE(json_agg(a), '[]'::json) FROM assignments a

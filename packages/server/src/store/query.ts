@@ -96,6 +96,12 @@ export async function driveAsync<T>(work: Work<T>, execute: (step: Step) => Prom
   return step.value;
 }
 
+/** A statement whose text differs by dialect, written once as a function of it. */
+export const bothDialects = (text: (dialect: DialectKind) => string): BothDialects => ({
+  sqlite: text('sqlite'),
+  postgres: text('postgres'),
+});
+
 /** The statement's text in this dialect. */
 export function sqlFor(dialect: DialectKind, sql: string | BothDialects): string {
   return typeof sql === 'string' ? sql : sql[dialect];

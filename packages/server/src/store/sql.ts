@@ -318,6 +318,21 @@ export function rowToTier(row: Row): TierVersionRow {
   };
 }
 
+/**
+ * A text column ordered by code point, as SQLite's BINARY collation orders it: PostgreSQL would order it
+ * by the database's collation, which in a linguistic one (en_US.UTF-8) puts `a` before `B` and orders
+ * punctuation its own way. NULL comes where SQLite puts it, first going up and last going down
+ * (PostgreSQL's own order puts it the other way round).
+ */
+export function byCodePoint(
+  dialect: 'sqlite' | 'postgres',
+  column: string,
+  direction: 'ASC' | 'DESC' = 'ASC',
+): string {
+  if (dialect === 'sqlite') return direction === 'ASC' ? column : `${column} DESC`;
+  return `${column} COLLATE "C" ${direction} NULLS ${direction === 'ASC' ? 'FIRST' : 'LAST'}`;
+}
+
 /** Builds SQL with `?` (SQLite) or `$n` (PostgreSQL) placeholders. */
 export class Params {
   readonly values: unknown[] = [];
@@ -396,7 +411,8 @@ export function usageSelect(
     SUM(tokens_audio_output) AS tokens_audio_output, SUM(web_search_requests) AS web_search_requests,
     SUM(pending) AS pending, SUM(success) AS success, SUM(failure) AS failure, SUM(expired) AS expired,
     SUM(usage_missing) AS usage_missing, ${splitSumSql('base_amount')}, ${splitSumSql('token_amount')}, ${splitSumSql('outcome_amount')}
-  FROM charges GROUP BY ${[...dims, 'currency'].join(', ')} ORDER BY ${[...dims, 'currency'].join(', ')}`;
+  FROM charges GROUP BY ${[...dims, 'currency'].join(', ')}
+  ORDER BY ${[...dims, 'currency'].map((column) => byCodePoint(dialect, column)).join(', ')}`;
   return { sql, params: params.values };
 }
 
@@ -422,7 +438,8 @@ export function invoiceSelect(
   SELECT tier_id, tier_version, currency, SUM(calls) AS calls, SUM(tokens) AS tokens,
     SUM(web_search_requests) AS web_search_requests, SUM(successes) AS successes,
     ${splitSumSql('base_amount')}, ${splitSumSql('token_amount')}, ${splitSumSql('outcome_amount')}
-  FROM charges GROUP BY tier_id, tier_version, currency ORDER BY tier_id, tier_version, currency`;
+  FROM charges GROUP BY tier_id, tier_version, currency
+  ORDER BY ${byCodePoint(dialect, 'tier_id')}, tier_version, ${byCodePoint(dialect, 'currency')}`;
   return { sql, params: params.values };
 }
 
