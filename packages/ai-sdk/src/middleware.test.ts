@@ -251,6 +251,25 @@ describe('meterMiddleware through generateText and streamText', () => {
     expect(meter.events.some((event) => event.usage_missing)).toBe(false);
   });
 
+  it("meters a stream the provider broke off with an error part, then a finish part, under the error's type", async () => {
+    // As @ai-sdk/openai reports an error chunk mid-answer: an `error` part, then `finish` with no usage.
+    const { meter, model } = metered(
+      mockModel({
+        doStream: {
+          stream: streamOf([
+            ...textParts(['Hel'], undefined, { id: 'chatcmpl-broken', modelId: 'gpt-4o' }),
+            { type: 'error', error: { message: 'The server had an error', type: 'server_error' } },
+            { type: 'finish', usage: UNKNOWN_USAGE, finishReason: { unified: 'error', raw: undefined } },
+          ]),
+        },
+      }),
+    );
+    await streamText({ model, prompt: 'x', onError: () => {} }).consumeStream();
+    expect(meter.events.map((event) => [event.tokens_input, event.tokens_output, event.metadata])).toEqual([
+      [0, 0, { 'agentmeter.usage_incomplete': true, 'agentmeter.error_type': 'server_error' }],
+    ]);
+  });
+
   it('meters an aborted stream once, flagged incomplete, with no usage invented', async () => {
     // The model's stream stalls mid-answer and errors when the call is aborted, as a provider's
     // response body does (the next test checks that against a real provider over HTTP).

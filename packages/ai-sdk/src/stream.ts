@@ -46,6 +46,10 @@ export function observeStream<T>(step: MeteredStep, scope: LayerScope, signal: A
     let errorType: string | undefined;
     if (!finished) {
       errorType = how === 'ended' ? 'no_finish' : how === 'failed' ? failureOf(failure).errorType : how;
+    } else if (failure !== undefined) {
+      // An error part before the `finish` part (a provider's mid-stream error event): the step
+      // broke off, typed as that error.
+      errorType = failureOf(failure).errorType;
     }
     const outcome: Parameters<MeteredStep['finish']>[0] = { usage, providerMetadata, scope };
     if (errorType) outcome.errorType = errorType;

@@ -24,6 +24,26 @@ const API_ERROR_TYPE = /^[a-z][a-z0-9_]{0,63}$/;
 const ABORTS = new Set(['AbortError', 'APIUserAbortError', 'ModelAbortError']);
 const TIMEOUTS = new Set(['APIConnectionTimeoutError', 'TimeoutError']);
 const CONNECTION_FAILURES = new Set(['APIConnectionError']);
+// Node's and undici's codes for a request that never got its answer.
+const TIMEOUT_CODES = new Set([
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
+// What `fetch` rejects with when the network fails (undici's wording, then browsers' and msw's).
+const FETCH_FAILED = /^(fetch failed|failed to fetch)$/i;
 
 function field(value: unknown, key: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
@@ -77,6 +97,28 @@ function className(error: unknown): string {
   return error instanceof Error ? 'Error' : '_OTHER';
 }
 
+/** `aborted`, `timeout` or `connection_error` when `error` is one of those, else `undefined`. */
+function kindOf(error: unknown): 'aborted' | 'timeout' | 'connection_error' | undefined {
+  const names = classNames(error);
+  if (names.some((name) => ABORTS.has(name))) return 'aborted';
+  if (names.some((name) => TIMEOUTS.has(name))) return 'timeout';
+  if (names.some((name) => CONNECTION_FAILURES.has(name))) return 'connection_error';
+  const code = field(error, 'code');
+  if (typeof code === 'string' && TIMEOUT_CODES.has(code)) return 'timeout';
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return 'connection_error';
+  return undefined;
+}
+
+/**
+ * True for an error that only says the network failed, whose cause may say how (a timeout):
+ * `fetch`'s own TypeError, and the AI SDK's `APICallError` without a status (it has one whenever
+ * an answer came; without, it is the "Cannot connect to API" it wraps a network failure in).
+ */
+function isNetworkFailure(error: unknown): boolean {
+  if (error instanceof TypeError && FETCH_FAILED.test(error.message)) return true;
+  return classNames(error).includes('AI_APICallError') && field(error, 'statusCode') === undefined;
+}
+
 /**
  * How a failed provider call is metered (with `meterErrors`, for a failure before any response;
  * a failure mid-stream is metered with the counts known so far, incomplete, and this `errorType`).
@@ -86,12 +128,17 @@ export function failureOf(error: unknown): CallFailure {
   const type = apiErrorTypeOf(error);
   if (type !== undefined) return { errorType: type, complete: status !== undefined };
   if (status !== undefined) return { errorType: String(status), complete: true };
-  const names = classNames(error);
-  if (names.some((name) => ABORTS.has(name))) return { errorType: 'aborted', complete: false };
-  if (names.some((name) => TIMEOUTS.has(name))) return { errorType: 'timeout', complete: false };
-  if (names.some((name) => CONNECTION_FAILURES.has(name))) {
-    return { errorType: 'connection_error', complete: false };
+  // The error itself, else what it wraps: a framework's own error around a network failure (the AI
+  // SDK's `APICallError` "Cannot connect to API") is still a connection failure.
+  let cause: unknown = error;
+  let networkFailure = false;
+  for (let depth = 0; depth < 4 && typeof cause === 'object' && cause !== null; depth++) {
+    const kind = kindOf(cause);
+    if (kind !== undefined) return { errorType: kind, complete: false };
+    networkFailure ||= isNetworkFailure(cause);
+    cause = field(cause, 'cause');
   }
+  if (networkFailure) return { errorType: 'connection_error', complete: false };
   // Frameworks (LangChain among them) rethrow a provider's abort as a bare `Error` saying so.
   if (error instanceof Error && error.name === 'Error' && /\babort/i.test(error.message)) {
     return { errorType: 'aborted', complete: false };

@@ -360,7 +360,35 @@ describe('failureOf()', () => {
       errorType: 'connection_error',
       complete: false,
     });
-    expect(failureOf(new TypeError('fetch failed'))).toEqual({ errorType: 'TypeError', complete: false });
+    // A network failure as fetch reports it, and wrapped by a framework.
+    expect(failureOf(new TypeError('fetch failed'))).toEqual({
+      errorType: 'connection_error',
+      complete: false,
+    });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    expect(failureOf(new Error('request failed', { cause: new TypeError('x', { cause: refused }) }))).toEqual(
+      {
+        errorType: 'connection_error',
+        complete: false,
+      },
+    );
+    const headersTimeout = Object.assign(new Error('Headers Timeout Error'), {
+      code: 'UND_ERR_HEADERS_TIMEOUT',
+    });
+    expect(failureOf(new TypeError('fetch failed', { cause: headersTimeout }))).toEqual({
+      errorType: 'timeout',
+      complete: false,
+    });
+    expect(
+      failureOf({ name: 'AI_APICallError', message: 'Cannot connect to API: x', isRetryable: true }),
+    ).toEqual({
+      errorType: 'connection_error',
+      complete: false,
+    });
+    expect(failureOf(new TypeError('x is not a function'))).toEqual({
+      errorType: 'TypeError',
+      complete: false,
+    });
     expect(failureOf(new Error('boom'))).toEqual({ errorType: 'Error', complete: false });
     expect(failureOf('boom')).toEqual({ errorType: '_OTHER', complete: false });
   });
