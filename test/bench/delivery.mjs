@@ -42,7 +42,7 @@ async function deliver(store) {
   const produce = () => {
     while (producing && tracked - acked < bound) meter.track(event(tracked++));
   };
-  meter.on('flush', (ids) => {
+  meter.on('acknowledged', (ids) => {
     acked += ids.length;
     produce();
   });

@@ -127,14 +127,14 @@ async function serverDown() {
     // The server is not there yet: its admin key (which may ingest too) is fixed in advance.
     apiKey: ADMIN_KEY,
     baseUrl: `http://127.0.0.1:${port}`,
-    overflow: 'error',
+    overflow: 'drop-newest',
     onError: (info) => {
       codes[info.code] = (codes[info.code] ?? 0) + info.ids.length;
       if (info.code === 'overflow') refused += info.ids.length;
       else if (info.code !== 'delivery_failed') failed += info.ids.length;
     },
   });
-  meter.on('flush', (ids) => {
+  meter.on('acknowledged', (ids) => {
     acked += ids.length;
   });
   let tracked = 0;

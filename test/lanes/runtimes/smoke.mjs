@@ -179,7 +179,7 @@ async function smoke({ url, adminKey, runtime, asyncContext, check }) {
   const direct = { action: 'summarize', tokens_input: 64, tokens_output: 8 };
   const response = await meter.withContext(context, async () => {
     await sleep(1);
-    return meter.meter({ ...own, ...direct });
+    return meter.trackNow({ ...own, ...direct });
   });
   await meter.flush();
   const shutdown = await meter.shutdown({ timeoutMs: 10_000 });
