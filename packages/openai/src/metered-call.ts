@@ -59,11 +59,6 @@ export function serverOf(baseURL: unknown): ServerInfo {
   return server;
 }
 
-/** A failure's `agentmeter.error_type`, in the vocabulary every integration shares (`failureOf()`). */
-export function errorTypeOf(error: unknown): string {
-  return failureOf(error).errorType;
-}
-
 /**
  * One metered provider call, from request to its single meter event. It captures the attribution and
  * the async context when the call starts; whichever of `finish()` / `fail()` comes first decides the

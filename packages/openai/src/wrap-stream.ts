@@ -1,4 +1,5 @@
-import { type CallOutcome, errorTypeOf } from './metered-call.js';
+import { failureOf } from '@agentmeter/sdk/integration';
+import type { CallOutcome } from './metered-call.js';
 import { ZERO_COUNTS } from './normalize.js';
 
 /** Watches the items of one stream; never throws (the wrapper guards it anyway). */
@@ -96,7 +97,7 @@ function observed<Item>(
     ended = true;
     state.cleanup?.();
     const outcome = safeOutcome(observer);
-    if (failure && !outcome.errorType) outcome.errorType = errorTypeOf(failure.error);
+    if (failure && !outcome.errorType) outcome.errorType = failureOf(failure.error).errorType;
     call.finish(outcome, end);
   };
   const fail = (error: unknown): never => {
