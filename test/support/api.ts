@@ -1,36 +1,7 @@
-import type { components, paths } from '@agentmeter/client';
 import { createApp, createProject, type Store } from '@agentmeter/server';
+import type { Schemas, SuccessBodyAt } from '../../packages/server/src/contract-types.js';
 
-/** Every schema of openapi.yaml, by name: `Schemas['UsageReport']`. */
-export type Schemas = components['schemas'];
-
-type Method = 'get' | 'put' | 'post' | 'delete' | 'patch';
-type Template = keyof paths & string;
-
-/** `/v1/tiers/{tier_id}` as the pattern of the paths it stands for, `/v1/tiers/${string}`. */
-type PathPattern<T extends string> = T extends `${infer Head}{${string}}${infer Tail}`
-  ? `${Head}${string}${PathPattern<Tail>}`
-  : T;
-type WithoutQuery<P extends string> = P extends `${infer Base}?${string}` ? Base : P;
-
-/** The path templates of openapi.yaml that a called path (its query string aside) fills in. */
-type TemplateOf<P extends string> = {
-  [T in Template]: WithoutQuery<P> extends PathPattern<T> ? T : never;
-}[Template];
-
-type OperationAt<M extends string, P extends string> = NonNullable<
-  paths[TemplateOf<P>][Lowercase<M> & Method]
->;
-
-type SuccessBody<Operation> = Operation extends { responses: infer Responses }
-  ? {
-      [Status in keyof Responses & (200 | 201 | 202)]: Responses[Status] extends {
-        content: { 'application/json': infer Body };
-      }
-        ? Body
-        : never;
-    }[keyof Responses & (200 | 201 | 202)]
-  : never;
+export type { Schemas };
 
 /**
  * What a call of `method` on `path` answers, typed by the operation openapi.yaml has there: `body` as
@@ -41,7 +12,7 @@ type SuccessBody<Operation> = Operation extends { responses: infer Responses }
 export interface ContractResponse<M extends string, P extends string> {
   status: number;
   /** `unknown` when the path is no literal the contract's paths can be matched against. */
-  body: [TemplateOf<P>] extends [never] ? unknown : SuccessBody<OperationAt<M, P>>;
+  body: SuccessBodyAt<M, P>;
   problem: Schemas['Problem'];
   headers: Headers;
 }

@@ -1,7 +1,7 @@
 // The contract's types, as openapi-typescript generates them from openapi.yaml for @agentmeter/client:
 // the server takes them from there rather than writing them again, so a route whose input or answer
 // drifts from the contract fails to compile. Type-only: nothing of the client is loaded at run time.
-import type { components, operations } from '@agentmeter/client';
+import type { components, operations, paths } from '@agentmeter/client';
 
 /** Every schema of openapi.yaml, by name: `Schemas['MeterEvent']`. */
 export type Schemas = components['schemas'];
@@ -54,3 +54,39 @@ export type SuccessResponseOf<Op extends OperationId> = {
     headers?: Record<string, string>;
   };
 }[SuccessStatusOf<Op>];
+
+type Method = 'get' | 'put' | 'post' | 'delete' | 'patch';
+type PathTemplate = keyof paths & string;
+
+/** `/v1/tiers/{tier_id}` as the pattern of the paths it stands for, `/v1/tiers/${string}`. */
+type PathPattern<T extends string> = T extends `${infer Head}{${string}}${infer Tail}`
+  ? `${Head}${string}${PathPattern<Tail>}`
+  : T;
+type WithoutQuery<P extends string> = P extends `${infer Base}?${string}` ? Base : P;
+
+/** The path templates of openapi.yaml that a called path (its query string aside) fills in. */
+export type PathTemplateOf<P extends string> = {
+  [T in PathTemplate]: WithoutQuery<P> extends PathPattern<T> ? T : never;
+}[PathTemplate];
+
+type OperationAt<M extends string, P extends string> = NonNullable<
+  paths[PathTemplateOf<P>][Lowercase<M> & Method]
+>;
+
+/**
+ * The success body of what a call of `method` (`GET`, `get`) on `path` (`/v1/tiers/pro?version=2`)
+ * answers, found by matching the path against openapi.yaml's paths; `unknown` when the path is no
+ * literal that can be matched (a plain `string`).
+ */
+export type SuccessBodyAt<M extends string, P extends string> = [PathTemplateOf<P>] extends [never]
+  ? unknown
+  : OperationAt<M, P> extends { responses: infer Responses }
+    ? {
+        [Status in keyof Responses & (200 | 201 | 202)]: JsonOf<Responses[Status]>;
+      }[keyof Responses & (200 | 201 | 202)]
+    : never;
+
+/** The JSON body a call of `method` on `path` takes (`undefined`: none; `unknown`: an unmatched path). */
+export type RequestBodyAt<M extends string, P extends string> = [PathTemplateOf<P>] extends [never]
+  ? unknown
+  : JsonBodyOf<Exclude<OperationAt<M, P>['requestBody'], undefined>>;

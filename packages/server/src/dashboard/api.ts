@@ -1,4 +1,5 @@
 // The dashboard's HTTP client: same-origin fetch with the admin key, problems turned into ApiError.
+import type { RequestBodyAt, SuccessBodyAt } from '../contract-types.js';
 import type { Problem } from './types.js';
 
 const KEY_STORAGE = 'agentmeter.adminKey';
@@ -31,10 +32,26 @@ export class ApiError extends Error {
 export const isAbort = (error: unknown): boolean =>
   error instanceof DOMException && error.name === 'AbortError';
 
+/**
+ * The API's calls, typed by openapi.yaml: each answers the success body of the operation at its path
+ * (`/v1/tiers/${id}` is `GET /v1/tiers/{tier_id}`'s Tier) and takes that operation's request body.
+ */
 export interface Api {
-  get<T>(path: string, query?: Record<string, string | undefined>, signal?: AbortSignal): Promise<T>;
-  post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T>;
-  put<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T>;
+  get<P extends string>(
+    path: P,
+    query?: Record<string, string | undefined>,
+    signal?: AbortSignal,
+  ): Promise<SuccessBodyAt<'get', P>>;
+  post<P extends string>(
+    path: P,
+    body: RequestBodyAt<'post', P>,
+    signal?: AbortSignal,
+  ): Promise<SuccessBodyAt<'post', P>>;
+  put<P extends string>(
+    path: P,
+    body: RequestBodyAt<'put', P>,
+    signal?: AbortSignal,
+  ): Promise<SuccessBodyAt<'put', P>>;
 }
 
 async function failure(response: Response): Promise<ApiError> {

@@ -1,7 +1,7 @@
 import { isAbort } from '../api.js';
 import { h } from '../dom.js';
 import { compareDecimal, formatCount, formatTimestamp } from '../format.js';
-import type { EventPage, LedgerEvent } from '../types.js';
+import type { LedgerEvent } from '../types.js';
 import {
   type Column,
   card,
@@ -88,7 +88,7 @@ export const renderEvents: View = (container, { api, signal }) => {
 
   async function load() {
     try {
-      const page = await api.get<EventPage>(
+      const page = await api.get(
         '/v1/events',
         { limit: String(PAGE), ...(cursor ? { cursor } : {}) },
         signal,

@@ -3,7 +3,7 @@ import { type ColumnSeries, columnChart, countTicks, legend } from '../charts.js
 import { h } from '../dom.js';
 import { countShare, formatCount, formatDay } from '../format.js';
 import { periodFrom, periodPicker } from '../period.js';
-import type { OutcomeCounts, UsageGroup, UsageReport } from '../types.js';
+import type { OutcomeCounts, UsageGroup } from '../types.js';
 import {
   type Column,
   card,
@@ -83,7 +83,7 @@ export const renderOutcomes: View = (container, { api, signal }) => {
     const mine = ++request;
     body.replaceChildren(loading());
     try {
-      const report = await api.get<UsageReport>('/v1/usage', { group_by: 'day', from: periodFrom() }, signal);
+      const report = await api.get('/v1/usage', { group_by: 'day', from: periodFrom() }, signal);
       if (mine !== request) return;
       const totals = report.totals.reduce((sum, group) => addCounts(sum, group.outcomes), zero());
       if (resolved(totals) + totals.pending === 0) {

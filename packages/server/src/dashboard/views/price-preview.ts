@@ -1,6 +1,6 @@
 import { type Api, isAbort } from '../api.js';
 import { debounce, h } from '../dom.js';
-import type { SimulateResponse, TierInput } from '../types.js';
+import type { TierInput } from '../types.js';
 import { field, message, money } from '../ui.js';
 
 const countInput = (name: string, value: number) =>
@@ -54,7 +54,7 @@ export function pricePreview(
     inFlight = new AbortController();
     status.textContent = 'Pricing…';
     try {
-      const response = await api.post<SimulateResponse>(
+      const response = await api.post(
         '/v1/simulate',
         {
           workload: {

@@ -2,7 +2,7 @@ import { isAbort } from '../api.js';
 import { componentLegend, stackedBars } from '../charts.js';
 import { debounce, h } from '../dom.js';
 import { compareDecimal, formatCount, percentToDecimal } from '../format.js';
-import type { SimulateResponse, SimulationResult, Tier, Workload } from '../types.js';
+import type { SimulationResult, Workload } from '../types.js';
 import {
   type Column,
   card,
@@ -157,16 +157,10 @@ export const renderSimulator: View = (container, { api, signal }) => {
     summary.textContent = 'Simulating…';
     try {
       const guide =
-        selectedGuide.size > 0
-          ? api.post<SimulateResponse>('/v1/simulate', { workload: described }, inFlight.signal)
-          : null;
+        selectedGuide.size > 0 ? api.post('/v1/simulate', { workload: described }, inFlight.signal) : null;
       const tiers =
         selectedTiers.size > 0
-          ? api.post<SimulateResponse>(
-              '/v1/simulate',
-              { workload: described, tiers: [...selectedTiers] },
-              inFlight.signal,
-            )
+          ? api.post('/v1/simulate', { workload: described, tiers: [...selectedTiers] }, inFlight.signal)
           : null;
       const [guideAnswer, tierAnswer] = await Promise.all([guide, tiers]);
       if (mine !== request) return;
@@ -207,7 +201,7 @@ export const renderSimulator: View = (container, { api, signal }) => {
 
   async function loadTiers() {
     try {
-      const tiers = (await api.get<{ data: Tier[] }>('/v1/tiers', {}, signal)).data;
+      const tiers = (await api.get('/v1/tiers', {}, signal)).data;
       tierChecks.replaceChildren(
         ...tiers.map((tier) =>
           check(selectedTiers, tier.tier_id, tier.tier_id, tier.description ? `– ${tier.description}` : null),

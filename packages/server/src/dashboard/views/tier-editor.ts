@@ -295,7 +295,7 @@ export function tierEditor(
     }
     saveButton.disabled = true;
     try {
-      const saved = await api.put<Tier>(`/v1/tiers/${encodeURIComponent(edited.id)}`, edited.input, signal);
+      const saved = await api.put(`/v1/tiers/${encodeURIComponent(edited.id)}`, edited.input, signal);
       idInput.readOnly = true;
       title.textContent = `Edit tier ${saved.tier_id}`;
       version.textContent = `v${saved.version}`;

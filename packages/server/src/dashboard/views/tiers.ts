@@ -83,7 +83,7 @@ export const renderTiers: View = (container, { api, signal }) => {
   async function load() {
     if (tiers.length === 0) listSlot.replaceChildren(loading());
     try {
-      tiers = (await api.get<{ data: Tier[] }>('/v1/tiers', {}, signal)).data;
+      tiers = (await api.get('/v1/tiers', {}, signal)).data;
       listSlot.replaceChildren(
         card('All tiers', [
           dataTable(columns, tiers, { label: 'Pricing tiers' }),

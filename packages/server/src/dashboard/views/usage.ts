@@ -192,7 +192,7 @@ export const renderUsage: View = (container, { api, signal }) => {
   async function showInvoice(customerId: string) {
     invoiceSlot.replaceChildren(loading('Loading invoice…'));
     try {
-      const invoice = await api.get<InvoicePreview>(
+      const invoice = await api.get(
         '/v1/invoices/preview',
         { customer_id: customerId, from: periodFrom() },
         signal,
@@ -210,11 +210,7 @@ export const renderUsage: View = (container, { api, signal }) => {
     body.replaceChildren();
     invoiceSlot.replaceChildren();
     try {
-      const report = await api.get<UsageReport>(
-        '/v1/usage',
-        { group_by: groupBy, from: periodFrom() },
-        signal,
-      );
+      const report = await api.get('/v1/usage', { group_by: groupBy, from: periodFrom() }, signal);
       if (mine !== request) return;
       if (report.totals.length === 0) {
         figures.replaceChildren(
