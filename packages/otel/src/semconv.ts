@@ -1,14 +1,13 @@
-// The OpenTelemetry GenAI semantic conventions this package writes and reads, copied here as the
-// conventions' README advises for experimental names (never import `@opentelemetry/semantic-conventions/incubating`
-// at runtime: it may break in a minor release). Default: v1.41.0, the last release of the core repository
+// The OpenTelemetry GenAI semantic conventions this package writes (the names it reads on other
+// instrumentations' spans are in @agentmeter/genai-spans), copied here as the conventions' README advises
+// for experimental names (never import `@opentelemetry/semantic-conventions/incubating` at runtime: it
+// may break in a minor release). Default: v1.41.0, the last release of the core repository
 // that holds GenAI. `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental` switches to the newest
 // draft of open-telemetry/semantic-conventions-genai (see `stability.ts`).
 
 // Attributes, v1.41.0.
 export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
 export const ATTR_GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name';
-/** Deprecated since v1.37 (renamed to `gen_ai.provider.name`); read, never written. */
-export const ATTR_GEN_AI_SYSTEM = 'gen_ai.system';
 export const ATTR_GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
 export const ATTR_GEN_AI_REQUEST_STREAM = 'gen_ai.request.stream';
 export const ATTR_GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
@@ -20,9 +19,6 @@ export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
 export const ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.usage.cache_read.input_tokens';
 export const ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = 'gen_ai.usage.cache_creation.input_tokens';
 export const ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = 'gen_ai.usage.reasoning.output_tokens';
-/** Deprecated names (before v1.27), still emitted by some instrumentations; read, never written. */
-export const ATTR_GEN_AI_USAGE_PROMPT_TOKENS = 'gen_ai.usage.prompt_tokens';
-export const ATTR_GEN_AI_USAGE_COMPLETION_TOKENS = 'gen_ai.usage.completion_tokens';
 export const ATTR_SERVER_ADDRESS = 'server.address';
 export const ATTR_SERVER_PORT = 'server.port';
 export const ATTR_ERROR_TYPE = 'error.type';

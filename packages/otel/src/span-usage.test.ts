@@ -1,9 +1,10 @@
 // The span processor reads spans by the shared GenAI span rules (@agentmeter/genai-spans): what it meters
 // for a span is what those rules read on its view of the span, with what only the processor adds.
-import { usageOf as rulesUsageOf, type SpanView } from '@agentmeter/genai-spans';
+import { roleOf, usageOf as rulesUsageOf, type SpanView } from '@agentmeter/genai-spans';
 import { createTestMeter } from '@agentmeter/sdk/testing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as semconv from './semconv.js';
 import { AgentmeterSpanProcessor, viewOf } from './span-processor.js';
 import { usageOf } from './span-usage.js';
 import { otelHarness } from './test-otel.js';
@@ -79,6 +80,10 @@ describe('the span processor’s usage of a span', () => {
     expect(usage).not.toHaveProperty('responseModel');
     expect(usage).not.toHaveProperty('errorType');
     expect(usageOf(view({ 'http.request.method': 'POST' }))).toBeUndefined();
+  });
+
+  it('never meters the spans this package makes: the rules know its scope', () => {
+    expect(roleOf({ ...view({ 'gen_ai.usage.input_tokens': 5 }), scope: semconv.SCOPE_NAME })).toBe('own');
   });
 
   it('meters a real span as the rules read the processor’s view of it', async () => {
