@@ -40,10 +40,11 @@ describe.each(STORE_KINDS)('the %s store, as the shared domain runs it', (kind) 
       agents: ['a', 'a'],
     });
     expect(read.tiers).toBeNull();
-    expect(read.assignments.map((row) => `${row.kind}:${row.subjectId}`).sort()).toEqual([
-      'agent:a',
+    // Customers, then agents, each by subject id.
+    expect(read.assignments.map((row) => `${row.kind}:${row.subjectId}`)).toEqual([
       'customer:c1',
       'customer:c2',
+      'agent:a',
     ]);
   });
 

@@ -155,7 +155,7 @@ const PRICING_CONFIG = `SELECT p.config_version,
     SELECT COALESCE(json_agg(v ORDER BY v.tier_id COLLATE "C"), '[]'::json) FROM tiers t JOIN tier_versions v
       ON v.project_id = t.project_id AND v.tier_id = t.tier_id AND v.version = t.current_version
     WHERE t.project_id = p.project_id) END AS tiers,
-  (SELECT COALESCE(json_agg(a), '[]'::json) FROM assignments a
+  (SELECT COALESCE(json_agg(a ORDER BY a.kind DESC, a.subject_id COLLATE "C"), '[]'::json) FROM assignments a
     WHERE a.project_id = p.project_id
       AND ((a.kind = 'customer' AND a.subject_id = ANY($3::text[]))
         OR (a.kind = 'agent' AND a.subject_id = ANY($4::text[])))) AS assignments

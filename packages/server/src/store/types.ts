@@ -283,8 +283,9 @@ export interface PricingStore {
   /**
    * What pricing needs, read as of one moment (one snapshot, one statement on PostgreSQL): the
    * project's `config_version`, the current version of every tier (when `tiers`), and the
-   * assignments among these customers and agents, each once. Every configuration change moves the
-   * version in the same transaction, so the rows returned are exactly those of `version`.
+   * assignments among these customers and agents, each once (customers, then agents, each by subject
+   * id). Every configuration change moves the version in the same transaction, so the rows returned
+   * are exactly those of `version`.
    */
   readPricingConfig(
     projectId: string,
