@@ -2,6 +2,7 @@
 // compiler. Agent code imports the root; integrations the `integration` subpath (docs/integrations.md);
 // tests the `testing` subpath. A name added, removed or renamed fails here until the list says so,
 // so a change to the surface is a deliberate act, recorded in this diff.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describePublicSurface, type ExportedNames } from '../../../test/support/public-api.js';
 
@@ -116,6 +117,14 @@ const ENTRIES = [
 describePublicSurface(ENTRIES);
 
 describe('the root and the integration subpath', () => {
+  it('docs/integrations.md names every export of the integration subpath', () => {
+    const doc = readFileSync(new URL('../../../docs/integrations.md', import.meta.url), 'utf8');
+    const undocumented = [...INTEGRATION.values, ...INTEGRATION.types].filter(
+      (name) => !new RegExp(`\`${name}\\b`).test(doc),
+    );
+    expect(undocumented).toEqual([]);
+  });
+
   it('share no name: an integration helper is never also agent-facing API', () => {
     const root = [...ROOT.values, ...ROOT.types];
     expect([...INTEGRATION.values, ...INTEGRATION.types].filter((name) => root.includes(name))).toEqual([]);
