@@ -32,24 +32,58 @@ export interface ExportedNames {
   types: string[];
 }
 
-/** The exports of each source entry point (paths relative to the repository), in one compiler run. */
-export function exportedNames(entries: readonly string[]): Record<string, ExportedNames> {
+/** Each entry point's exports, by name, with the declaration each one stands for. */
+function inspect(entries: readonly string[]): Map<string, Map<string, ts.Symbol>> {
   const files = entries.map((entry) => `${repo}${entry}`);
   const program = ts.createProgram(files, testOptions());
   const checker = program.getTypeChecker();
-  const result: Record<string, ExportedNames> = {};
+  const result = new Map<string, Map<string, ts.Symbol>>();
   entries.forEach((entry, index) => {
     const source = program.getSourceFile(files[index] as string);
     const module = source && checker.getSymbolAtLocation(source);
     if (!module) throw new Error(`${entry} is not a module`);
+    const exported = new Map<string, ts.Symbol>();
+    for (const symbol of checker.getExportsOfModule(module)) {
+      exported.set(
+        symbol.name,
+        symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol,
+      );
+    }
+    result.set(entry, exported);
+  });
+  return result;
+}
+
+/** The exports of each source entry point (paths relative to the repository), in one compiler run. */
+export function exportedNames(entries: readonly string[]): Record<string, ExportedNames> {
+  const result: Record<string, ExportedNames> = {};
+  for (const [entry, exported] of inspect(entries)) {
     const values: string[] = [];
     const types: string[] = [];
-    for (const symbol of checker.getExportsOfModule(module)) {
-      const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
-      (target.flags & ts.SymbolFlags.Value ? values : types).push(symbol.name);
-    }
+    for (const [name, target] of exported) (target.flags & ts.SymbolFlags.Value ? values : types).push(name);
     result[entry] = { values: values.sort(), types: types.sort() };
-  });
+  }
+  return result;
+}
+
+/**
+ * The names that two of `entries` export for two different things (not one declaration re-exported),
+ * each with the entries exporting it: a user importing both packages would meet one name meaning two
+ * things.
+ */
+export function namesWithTwoMeanings(entries: readonly string[]): Record<string, string[]> {
+  const byName = new Map<string, Map<ts.Symbol, string[]>>();
+  for (const [entry, exported] of inspect(entries)) {
+    for (const [name, target] of exported) {
+      const meanings = byName.get(name) ?? new Map<ts.Symbol, string[]>();
+      meanings.set(target, [...(meanings.get(target) ?? []), entry]);
+      byName.set(name, meanings);
+    }
+  }
+  const result: Record<string, string[]> = {};
+  for (const [name, meanings] of byName) {
+    if (meanings.size > 1) result[name] = [...meanings.values()].flat().sort();
+  }
   return result;
 }
 

@@ -4,7 +4,11 @@
 // so a change to the surface is a deliberate act, recorded in this diff.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { describePublicSurface, type ExportedNames } from '../../../test/support/public-api.js';
+import {
+  describePublicSurface,
+  type ExportedNames,
+  namesWithTwoMeanings,
+} from '../../../test/support/public-api.js';
 
 const ROOT: ExportedNames = {
   values: ['MeterError', 'createMeter'],
@@ -115,6 +119,25 @@ const ENTRIES = [
 ];
 
 describePublicSurface(ENTRIES);
+
+describe('names across the packages', () => {
+  it('no name means two things: the pricing engine, the client, the SDK and otel each own theirs', () => {
+    const entries = [
+      'packages/client/src/index.ts',
+      'packages/pricing/src/index.ts',
+      'packages/sdk/src/index.ts',
+      'packages/sdk/src/integration.ts',
+      'packages/sdk/src/testing.ts',
+      'packages/otel/src/index.ts',
+    ];
+    // Until 1.0, the pricing engine keeps its 0.1 names for CompiledTier and TierConfig as deprecated
+    // aliases; in 1.0 `Tier` and `TierInput` are the API's alone.
+    expect(namesWithTwoMeanings(entries)).toEqual({
+      Tier: ['packages/client/src/index.ts', 'packages/pricing/src/index.ts'],
+      TierInput: ['packages/client/src/index.ts', 'packages/pricing/src/index.ts'],
+    });
+  }, 120_000);
+});
 
 describe('the root and the integration subpath', () => {
   it('docs/integrations.md names every export of the integration subpath', () => {
