@@ -283,6 +283,23 @@ export function conformanceSuite(driver: ConformanceDriver): void {
           // A rejected call used no tokens: zero is its count, not an unknown one.
           expect(meter.events[0]?.usage_missing).toBeUndefined();
         });
+
+        it('records one zero-token event, incomplete, typed `connection_error`, for a provider it cannot reach', async () => {
+          provider.unreachable();
+          const meter = createRecordingMeter();
+          const bare = (await rejectionOf(driver.bare().call('hi'))) as Error;
+          const metered = (await rejectionOf(
+            driver.wrap(meter, { ...DEFAULTS, meterErrors: true }).call('hi'),
+          )) as Error;
+          expectUnchanged(metered, bare);
+          await settled();
+          expect(eventsOf(meter).map(billed)).toEqual([
+            {
+              ...complete(DEFAULTS, 0, 0),
+              metadata: { [INCOMPLETE]: true, [ERROR_TYPE]: 'connection_error' },
+            },
+          ]);
+        });
       });
     });
 
@@ -315,6 +332,50 @@ export function conformanceSuite(driver: ConformanceDriver): void {
             { ...complete(DEFAULTS, 0, 0), metadata: { [INCOMPLETE]: true, [ERROR_TYPE]: 'timeout' } },
           ]);
         });
+      });
+
+      describe.runIf(streaming)(named('mid-stream', can.streaming), () => {
+        it('one event with the usage seen so far, incomplete, typed `aborted`; never two', async () => {
+          const usage = { input: 42, output: 17 };
+          const { received } = provider.stallStream({ text: 'Hello there, how are you?', usage });
+          const meter = createRecordingMeter();
+          const options = can.meterErrors === true ? { ...DEFAULTS, meterErrors: true } : DEFAULTS;
+          const calls = driver.wrap(meter, options);
+          const controller = new AbortController();
+          const texts: string[] = [];
+          await calls
+            .stream('hi', {
+              signal: controller.signal,
+              onText: (text) => {
+                texts.push(text);
+                controller.abort();
+              },
+            })
+            .catch(() => {
+              // Whether the caller's loop ends quietly or with an abort error is the provider package's.
+            });
+          await received;
+          expect(texts).toHaveLength(1);
+          await settled();
+          expect(eventsOf(meter).map(billed)).toEqual([cut(driver.seenSoFar(usage), 'aborted')]);
+          const missing = driver.seenSoFar(usage).usage_missing;
+          expect(meter.events[0]?.usage_missing).toBe(missing);
+        });
+      });
+    });
+
+    describe.runIf(streaming)(named('a stream the provider breaks off with an error', can.streaming), () => {
+      it("one event with the usage seen so far, incomplete, typed with the provider's error type; the caller gets the error", async () => {
+        const usage = { input: 42, output: 17 };
+        const { errorType } = provider.failStream({ text: 'Hello there, how are you?', usage });
+        const meter = createRecordingMeter();
+        const calls = driver.wrap(meter, DEFAULTS);
+        const texts: string[] = [];
+        await rejectionOf(calls.stream('hi', { onText: (text) => texts.push(text) }));
+        expect(texts).toHaveLength(1);
+        await settled();
+        expect(eventsOf(meter).map(billed)).toEqual([cut(driver.seenSoFar(usage), errorType)]);
+        expect(meter.events[0]?.usage_missing).toBe(driver.seenSoFar(usage).usage_missing);
       });
     });
 
