@@ -264,8 +264,13 @@ export function conformanceSuite(driver: ConformanceDriver): void {
 
       it('HTTP 429 without meterErrors: no event, and the caller gets the provider error unchanged', async () => {
         const meter = createRecordingMeter();
-        const { bare, metered } = await failures(driver.wrap(meter, DEFAULTS));
+        const calls = driver.wrap(meter, DEFAULTS);
+        const { bare, metered } = await failures(calls);
         expectUnchanged(metered, bare);
+        if (streaming) {
+          const bareStream = (await rejectionOf(driver.bare().stream('hi'))) as Error;
+          expectUnchanged((await rejectionOf(calls.stream('hi'))) as Error, bareStream);
+        }
         await settled();
         expect(meter.trackCalls).toBe(0);
         expect(meter.events).toEqual([]);
@@ -283,6 +288,24 @@ export function conformanceSuite(driver: ConformanceDriver): void {
           // A rejected call used no tokens: zero is its count, not an unknown one.
           expect(meter.events[0]?.usage_missing).toBeUndefined();
         });
+
+        it.runIf(streaming)(
+          'HTTP 429 on a streamed call: the same one complete zero-token event',
+          async () => {
+            provider.rateLimit();
+            const meter = createRecordingMeter();
+            const bare = (await rejectionOf(driver.bare().stream('hi'))) as Error;
+            const metered = (await rejectionOf(
+              driver.wrap(meter, { ...DEFAULTS, meterErrors: true }).stream('hi'),
+            )) as Error;
+            expectUnchanged(metered, bare);
+            await settled();
+            expect(eventsOf(meter).map(billed)).toEqual([
+              { ...complete(DEFAULTS, 0, 0), metadata: { [ERROR_TYPE]: driver.rateLimitErrorType } },
+            ]);
+            expect(meter.events[0]?.usage_missing).toBeUndefined();
+          },
+        );
 
         it('records one zero-token event, incomplete, typed `connection_error`, for a provider it cannot reach', async () => {
           provider.unreachable();
