@@ -1,40 +1,17 @@
-const MARKER = Symbol.for('agentmeter.otel.error');
+import { expectedMessage, IntegrationError } from '@agentmeter/sdk/integration';
 
-export type OtelMeterErrorCode = 'invalid_option' | 'invalid_argument';
+/**
+ * Stable codes of what `@agentmeter/otel` refuses: `invalid_meter` (the meter is not a Meter) and
+ * `invalid_option` (an option, or `options` itself, is unknown or bad), as in every integration.
+ */
+export type OtelMeterErrorCode = 'invalid_meter' | 'invalid_option';
 
 /** A bad argument or option of `@agentmeter/otel`, naming the field. */
-export class OtelMeterError extends Error {
-  readonly [MARKER] = true;
-  readonly code: OtelMeterErrorCode;
-  /** The option or argument at fault. */
-  readonly field: string;
-
-  constructor(code: OtelMeterErrorCode, field: string, message: string) {
-    super(message);
-    this.name = 'OtelMeterError';
-    this.code = code;
-    this.field = field;
-  }
-
-  /** True for an `OtelMeterError`, even one from another copy of this package. */
-  static isInstance(error: unknown): error is OtelMeterError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
-  }
-}
-
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  return String(value);
+export class OtelMeterError extends IntegrationError<OtelMeterErrorCode> {
+  static override readonly marker: symbol = Symbol.for('agentmeter.otel.error');
+  override name = 'OtelMeterError';
 }
 
 export function invalidOption(field: string, expected: string, value: unknown): OtelMeterError {
-  return new OtelMeterError(
-    'invalid_option',
-    field,
-    `Expected \`${field}\` to be ${expected}, got ${describeValue(value)}.`,
-  );
+  return new OtelMeterError('invalid_option', field, expectedMessage(field, expected, value));
 }

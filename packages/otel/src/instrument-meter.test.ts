@@ -223,7 +223,9 @@ describe('instrumentMeter()', () => {
     expect(() => instrumentMeter(meter, { tracerProvider: {} as never })).toThrow(
       'Expected `tracerProvider` to be a TracerProvider (with getTracer), got an object.',
     );
-    expect(() => instrumentMeter(meter, { tracer: 1 } as never)).toThrow('Unknown option `tracer`.');
+    expect(() => instrumentMeter(meter, { tracer: 1 } as never)).toThrow(
+      'Unknown option `tracer`. Known options: `tracerProvider`, `meterProvider`, `priceWaitMs`, `maxPendingSpans`, `semconv`.',
+    );
     const error = (() => {
       try {
         instrumentMeter({} as never);
@@ -232,6 +234,6 @@ describe('instrumentMeter()', () => {
       }
     })();
     expect(OtelMeterError.isInstance(error)).toBe(true);
-    expect(error).toMatchObject({ code: 'invalid_argument', field: 'meter' });
+    expect(error).toMatchObject({ code: 'invalid_meter', field: 'meter' });
   });
 });

@@ -1,6 +1,7 @@
 import type { Meter } from '@agentmeter/sdk';
+import { expectedMessage, isPlainObject, unknownOptionMessage } from '@agentmeter/sdk/integration';
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
-import { describeValue, invalidOption, OtelMeterError } from './errors.js';
+import { invalidOption, OtelMeterError } from './errors.js';
 import { type SemconvVersion, semconvFromEnv } from './stability.js';
 import type { AgentmeterSpanProcessorOptions, SpanAttributionMap } from './types.js';
 
@@ -12,15 +13,15 @@ export interface ResolvedInstrumentOptions {
   semconv: SemconvVersion;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
-
-function checkKnown(options: Record<string, unknown>, known: readonly string[]): void {
+/** Refuses a key `known` lacks, naming the one most likely meant; `prefix` names a nested object (`map.`). */
+function checkKnown(options: Record<string, unknown>, known: readonly string[], prefix = ''): void {
   for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new OtelMeterError('invalid_option', key, `Unknown option \`${key}\`.`);
+    if (known.includes(key)) continue;
+    const message = unknownOptionMessage(
+      `${prefix}${key}`,
+      known.map((name) => `${prefix}${name}`),
+    );
+    throw new OtelMeterError('invalid_option', `${prefix}${key}`, message);
   }
 }
 
@@ -33,6 +34,9 @@ function integer(options: Record<string, unknown>, field: string, fallback: numb
   return value;
 }
 
+/** The span processor also subscribes to the Meter's events, so it needs `on()` too. */
+const OTEL_METER_EXPECTATION = 'an agentmeter Meter (with `track()`, `on()` and `currentContext()`)';
+
 export function checkMeter(meter: unknown): asserts meter is Meter {
   const candidate = meter as Partial<Meter> | null;
   if (
@@ -43,9 +47,9 @@ export function checkMeter(meter: unknown): asserts meter is Meter {
     typeof candidate.currentContext !== 'function'
   ) {
     throw new OtelMeterError(
-      'invalid_argument',
+      'invalid_meter',
       'meter',
-      `Expected \`meter\` to be a Meter (from createMeter()), got ${describeValue(meter)}.`,
+      expectedMessage('meter', OTEL_METER_EXPECTATION, meter),
     );
   }
 }
@@ -92,7 +96,7 @@ export function resolveProcessorOptions(options: unknown): ResolvedProcessorOpti
   checkKnown(options, ['map', 'meterErrors', 'settleMs', 'onError']);
   const { map = {}, meterErrors = false, onError } = options as AgentmeterSpanProcessorOptions;
   if (!isPlainObject(map)) throw invalidOption('map', 'an object', map);
-  checkKnown(map, ['agent_id', 'action', 'customer_id']);
+  checkKnown(map, ['agent_id', 'action', 'customer_id'], 'map.');
   for (const field of ['agent_id', 'action', 'customer_id'] as const) checkSource(`map.${field}`, map[field]);
   if (typeof meterErrors !== 'boolean') throw invalidOption('meterErrors', 'a boolean', meterErrors);
   if (onError !== undefined && typeof onError !== 'function')

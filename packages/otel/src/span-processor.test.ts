@@ -627,10 +627,18 @@ describe('attribution', () => {
       'Expected `map.agent_id` to be an attribute key, an array of keys, or a function of the span, got 42.',
     );
     expect(() => new AgentmeterSpanProcessor(meter, { map: { agent: 'x' } as never })).toThrow(
-      'Unknown option `agent`.',
+      'Unknown option `map.agent`; did you mean `map.agent_id`?',
+    );
+    expect(() => new AgentmeterSpanProcessor(meter, { meterError: true } as never)).toThrow(
+      'Unknown option `meterError`; did you mean `meterErrors`?',
     );
     expect(() => new AgentmeterSpanProcessor(undefined as never)).toThrow(
-      'Expected `meter` to be a Meter (from createMeter()), got undefined.',
+      expect.objectContaining({
+        code: 'invalid_meter',
+        field: 'meter',
+        message:
+          'Expected `meter` to be an agentmeter Meter (with `track()`, `on()` and `currentContext()`), got undefined.',
+      }),
     );
   });
 });
