@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventRow } from '../../../../test/support/event-rows.js';
 import { openTestStore, STORE_KINDS } from '../../../../test/support/stores.js';
 import { createProject } from '../bootstrap.js';
-import { driveSync, numbered, one, run, type Work } from './query.js';
+import { driveSync, numbered, one, run, type TransactionMode, type Work } from './query.js';
 import type { AssignmentRow, Store } from './types.js';
 
 const assignment = (kind: AssignmentRow['kind'], subjectId: string): AssignmentRow => ({
@@ -121,6 +121,52 @@ describe.each(STORE_KINDS)('the %s store, as the shared domain runs it', (kind) 
     expect(await store.findKeyByHash('no-such-hash')).toBeNull();
   });
 });
+
+// PostgreSQL's: SQLite runs a unit of work in one synchronous call, so nothing of this process can come
+// between its statements (its read transaction is for other processes' writes).
+describe.each(STORE_KINDS.filter((kind) => kind === 'postgres'))(
+  'a read transaction of the %s store',
+  (kind) => {
+    it('reads one snapshot: a change committed between two of its statements is not seen', async () => {
+      const { store, cleanup, query } = await openTestStore(kind);
+      try {
+        const { projectId } = await createProject(store, { now: 1 });
+        // The dialect's own runner, as the domain's units of work reach it.
+        const perform = (
+          store as unknown as { perform<T>(mode: TransactionMode, work: Work<T>): Promise<T> }
+        ).perform.bind(store);
+        const version = 'SELECT config_version FROM projects WHERE project_id = ?';
+        let committed = false;
+        let change: Promise<unknown> | undefined;
+        function* twoReads(): Work<[unknown, unknown]> {
+          const before = (yield* one(version, [projectId]))?.['config_version'];
+          change = store.putAssignment(projectId, {
+            kind: 'customer',
+            subjectId: 'c',
+            tierId: null,
+            name: null,
+            metadata: null,
+            updatedAt: 2,
+          });
+          change.then(() => {
+            committed = true;
+          });
+          // Waits, statement by statement in the transaction, until the change is committed.
+          while (!committed) yield* one('SELECT pg_sleep(0.01)', []);
+          const after = (yield* one(version, [projectId]))?.['config_version'];
+          return [before, after];
+        }
+        const [before, after] = await perform('read', twoReads());
+        await change;
+        expect(Number(after)).toBe(Number(before));
+        expect(await store.getConfigVersion(projectId)).toBe(Number(before) + 1);
+        expect((await query(`SELECT subject_id FROM assignments`)).length).toBe(1);
+      } finally {
+        await cleanup();
+      }
+    });
+  },
+);
 
 describe('the query layer', () => {
   it('numbers `?` placeholders for PostgreSQL in order', () => {
