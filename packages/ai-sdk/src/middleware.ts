@@ -1,8 +1,8 @@
 import type { Meter } from '@agentmeter/sdk';
-import { runOuterLayer } from '@agentmeter/sdk/integration';
+import { resolveWrapperSettings, runOuterLayer } from '@agentmeter/sdk/integration';
 import type { LanguageModelMiddleware } from 'ai';
 import { MeteredStep } from './call.js';
-import { resolveSettings } from './options.js';
+import { MIDDLEWARE_SPEC } from './options.js';
 import { observeStream } from './stream.js';
 import type { MeterMiddlewareOptions } from './types.js';
 
@@ -15,7 +15,7 @@ import type { MeterMiddlewareOptions } from './types.js';
  * agentmeter wrapper, that wrapper meters the call and this middleware does not.
  */
 export function meterMiddleware(meter: Meter, options: MeterMiddlewareOptions): LanguageModelMiddleware {
-  const settings = resolveSettings(meter, options);
+  const settings = resolveWrapperSettings(meter, options, MIDDLEWARE_SPEC);
   return {
     specificationVersion: 'v3',
     wrapGenerate: async ({ doGenerate, params, model }) => {

@@ -5,13 +5,12 @@ import {
   failureOf,
   type NormalizedUsage,
   recordUsage,
+  resolveWrapperSettings,
   type UsageAttribution,
 } from '@agentmeter/sdk/integration';
 import { BaseCallbackHandler, type HandleLLMNewTokenCallbackFields } from '@langchain/core/callbacks/base';
-import type { Serialized } from '@langchain/core/load/serializable';
-import type { BaseMessage } from '@langchain/core/messages';
 import type { LLMResult } from '@langchain/core/outputs';
-import { type HandlerSettings, resolveAttribution, resolveSettings } from './options.js';
+import { HANDLER_SPEC, type HandlerSettings, resolveAttribution } from './options.js';
 import type { AgentMeterCallbackHandlerOptions } from './types.js';
 import {
   addCounts,
@@ -58,6 +57,13 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
+// LangChain starts a text model with `handleLLMStart` and a chat model with `handleChatModelStart`:
+// the same arguments but the second (the prompts, or the messages), which metering does not read.
+// Both hand theirs to one `#start()`, which picks out the run id, the call's parameters and the
+// run metadata by position.
+type LLMStartArguments = Parameters<NonNullable<BaseCallbackHandler['handleLLMStart']>>;
+type ChatModelStartArguments = Parameters<NonNullable<BaseCallbackHandler['handleChatModelStart']>>;
+
 /**
  * Meters every LangChain.js model call: one meter event per provider call, with the usage the
  * provider reported (`usage_metadata`, then `llmOutput.tokenUsage`). Attach it with
@@ -75,7 +81,7 @@ export class AgentMeterCallbackHandler extends BaseCallbackHandler {
   constructor(meter: Meter, options: AgentMeterCallbackHandlerOptions) {
     super({ _awaitHandler: true });
     this.#options = options;
-    this.#settings = resolveSettings(meter, options);
+    this.#settings = resolveWrapperSettings(meter, options, HANDLER_SPEC);
   }
 
   /** LangChain's `copy()` calls the constructor with the handler itself; this keeps the meter and options. */
@@ -83,28 +89,12 @@ export class AgentMeterCallbackHandler extends BaseCallbackHandler {
     return new AgentMeterCallbackHandler(this.#settings.meter, this.#options);
   }
 
-  override handleLLMStart(
-    _llm: Serialized,
-    _prompts: string[],
-    runId: string,
-    _parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    _tags?: string[],
-    metadata?: Record<string, unknown>,
-  ): void {
-    this.#start('text_completion', runId, extraParams, metadata);
+  override handleLLMStart(...args: LLMStartArguments): void {
+    this.#start('text_completion', args);
   }
 
-  override handleChatModelStart(
-    _llm: Serialized,
-    _messages: BaseMessage[][],
-    runId: string,
-    _parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    _tags?: string[],
-    metadata?: Record<string, unknown>,
-  ): void {
-    this.#start('chat', runId, extraParams, metadata);
+  override handleChatModelStart(...args: ChatModelStartArguments): void {
+    this.#start('chat', args);
   }
 
   override handleLLMNewToken(
@@ -182,9 +172,7 @@ export class AgentMeterCallbackHandler extends BaseCallbackHandler {
 
   #start(
     operation: RunState['operation'],
-    runId: string,
-    extraParams: Record<string, unknown> | undefined,
-    metadata: Record<string, unknown> | undefined,
+    [, , runId, , extraParams, , metadata]: LLMStartArguments | ChatModelStartArguments,
   ): void {
     try {
       const invocation = extraParams?.['invocation_params'] as Record<string, unknown> | undefined;

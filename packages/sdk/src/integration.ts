@@ -49,6 +49,7 @@ export {
   applyAttributionOverrides,
   baseAttribution,
   type CaptureContentOption,
+  callAttribution,
   closestOption,
   describeValue,
   expectedMessage,

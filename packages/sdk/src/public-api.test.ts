@@ -40,6 +40,7 @@ const INTEGRATION: ExportedNames = {
     'applyAttributionOverrides',
     'backoffDelay',
     'baseAttribution',
+    'callAttribution',
     'closestOption',
     'deriveEventId',
     'describeValue',

@@ -6,6 +6,7 @@ import type { UsageAttribution } from './usage.js';
 import {
   applyAttributionOverrides,
   baseAttribution,
+  callAttribution,
   describeValue,
   isContractIdentifier,
   isContractTierId,
@@ -401,7 +402,7 @@ describe('failureOf()', () => {
   });
 });
 
-describe('baseAttribution() and applyAttributionOverrides()', () => {
+describe('baseAttribution(), applyAttributionOverrides() and callAttribution()', () => {
   const settings = {
     agentId: 'support-bot',
     action: 'answer',
@@ -463,5 +464,30 @@ describe('baseAttribution() and applyAttributionOverrides()', () => {
         'Expected `metadata.agentmeter_tier` to be a tier id (lower-case letters, digits and `_.-`, up to 64 characters), got "Gold".',
       ],
     ]);
+  });
+
+  it('callAttribution() puts the per-call values over the context and the settings, or none', () => {
+    const meter = createTestMeter();
+    const rejected: string[] = [];
+    const overrides = {
+      source: { agentmeter_tier: 'enterprise', agentmeter_agent_id: '' },
+      keyPrefix: 'agentmeter_',
+      fieldPrefix: 'metadata.',
+      reject: (field: string) => rejected.push(field),
+    };
+    const perCall = meter.withContext({ customer_id: 'cus_ctx' }, () =>
+      callAttribution({ ...settings, meter }, overrides),
+    );
+    expect(perCall).toEqual({
+      agent_id: 'support-bot',
+      action: 'answer',
+      customer_id: 'cus_ctx',
+      tier: 'enterprise',
+      metadata: { app: 'help' },
+    });
+    expect(rejected).toEqual(['metadata.agentmeter_agent_id']);
+    expect(callAttribution({ ...settings, meter }, undefined)).toEqual(
+      baseAttribution({ ...settings, meter }),
+    );
   });
 });

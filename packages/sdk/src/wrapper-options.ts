@@ -364,3 +364,18 @@ export function applyAttributionOverrides(
     else overrides.reject(name, problem);
   }
 }
+
+/**
+ * Who one call is billed to: `baseAttribution(settings)`, then the call's own values over it
+ * (`applyAttributionOverrides()`) when it carries any. The framework integrations read per-call
+ * values (LangChain run metadata, the AI SDK's `providerOptions.agentmeter`); each says only where
+ * they are and how a bad one is reported.
+ */
+export function callAttribution(
+  settings: AttributionSettings & { meter: Meter },
+  overrides: AttributionOverrides | undefined,
+): UsageAttribution {
+  const attribution = baseAttribution(settings);
+  if (overrides !== undefined) applyAttributionOverrides(attribution, overrides);
+  return attribution;
+}
