@@ -9,8 +9,11 @@ import { aborted, delay, freshId, type SseFrame, signal, sseResponse } from './p
 export const CHAT_URL = 'https://api.openai.com/v1/chat/completions';
 export const RESPONSE_MODEL = 'gpt-4o-2024-08-06';
 
-/** What OpenAI's error `type` is on a 429 for too many requests (its `code` is `rate_limit_exceeded`). */
-export const RATE_LIMIT_TYPE = 'requests';
+/** OpenAI's error `type` on a 429 for too many requests: coarse (`requests` or `tokens`). */
+const RATE_LIMIT_API_TYPE = 'requests';
+
+/** OpenAI's error `code` on that 429, which the error type recorded is: the code says what happened. */
+export const RATE_LIMIT_TYPE = 'rate_limit_exceeded';
 
 /** The error `type` of an error OpenAI sends inside a stream. */
 export const SERVER_ERROR_TYPE = 'server_error';
@@ -120,9 +123,9 @@ export function openAIChatApi(server: SetupServer): ProviderScript {
               error: {
                 message:
                   'Rate limit reached for gpt-4o in organization org-conformance on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.',
-                type: RATE_LIMIT_TYPE,
+                type: RATE_LIMIT_API_TYPE,
                 param: null,
-                code: 'rate_limit_exceeded',
+                code: RATE_LIMIT_TYPE,
               },
             },
             { status: 429, headers: { 'x-request-id': 'req_rate_limited', 'retry-after': '20' } },

@@ -4,8 +4,8 @@
  */
 export interface CallFailure {
   /**
-   * A low-cardinality error class: the provider API's own error type when it sent one
-   * (`rate_limit_error`, `invalid_request_error`, `overloaded_error`…), else the HTTP status
+   * A low-cardinality error class: the provider API's own error code or type when it sent one
+   * (`rate_limit_exceeded`, `rate_limit_error`, `overloaded_error`…), else the HTTP status
    * (`"429"`), else `aborted`, `timeout` or `connection_error`, else the error's class name.
    */
   errorType: string;
@@ -55,18 +55,26 @@ function apiType(value: unknown): string | undefined {
 }
 
 /**
- * The API's error type, wherever the provider's SDK keeps it: `.type` (openai; @anthropic-ai/sdk
- * since 0.81), the API error body `.error` as Anthropic sends it (`{ error: { type } }`) or as
- * openai keeps it (`{ type }`), or the AI SDK's parsed body `.data` (`{ error: { type } }`).
+ * The API's error class, wherever the provider's SDK keeps it: `.code`/`.type` (openai;
+ * @anthropic-ai/sdk since 0.81), the API error body `.error` as Anthropic sends it
+ * (`{ error: { type } }`) or as openai keeps it (`{ code, type }`), or the AI SDK's parsed body
+ * `.data` (`{ error: { code, type } }`). An API's `code` wins over its `type` where both exist:
+ * OpenAI's `type` is coarse (a 429 is `requests` or `tokens`) where its `code` says what happened
+ * (`rate_limit_exceeded`, `insufficient_quota`, `context_length_exceeded`); Anthropic sends only a
+ * `type` (`rate_limit_error`). Node's and undici's own codes are upper case and never match.
  */
 function apiErrorTypeOf(error: unknown): string | undefined {
   const body = field(error, 'error');
-  return (
-    apiType(field(error, 'type')) ??
-    apiType(field(field(body, 'error'), 'type')) ??
-    apiType(field(body, 'type')) ??
-    apiType(field(field(field(error, 'data'), 'error'), 'type'))
-  );
+  const parsed = field(field(error, 'data'), 'error');
+  for (const key of ['code', 'type']) {
+    const found =
+      apiType(field(error, key)) ??
+      apiType(field(field(body, 'error'), key)) ??
+      apiType(field(body, key)) ??
+      apiType(field(parsed, key));
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** The HTTP error status the provider answered with (`status`, or the AI SDK's `statusCode`). */
