@@ -1,7 +1,6 @@
 // How the middleware's events name their call, with the real @ai-sdk/openai provider over real HTTP: the
 // AI SDK's own doGenerate / doStream span (telemetry on), and response ids that repeat (`chatcmpl-123`,
 // Ollama's counter), which must neither merge calls nor let another layer's calls hide these.
-import { withMeter } from '@agentmeter/openai';
 import { createOpenAI } from '@ai-sdk/openai';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -11,9 +10,13 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { generateText, streamText, wrapLanguageModel } from 'ai';
-import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
+import {
+  callThroughProviderLayer,
+  expectLayersInOrder,
+  FRAMEWORK_LAYER,
+} from '../../../test/support/stacked-layers.js';
 import {
   type CompatibleServer,
   type CompatibleServerOptions,
@@ -26,9 +29,6 @@ import { mockModel } from './test-support/mock-model.js';
 import { textResult, v3Usage } from './test-support/parts.js';
 
 afterEach(expectEveryMeterClean);
-
-const frameworkDefaults = { agent_id: 'framework-layer', action: 'answer' };
-const providerDefaults = { agent_id: 'provider-layer', action: 'answer' };
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -61,7 +61,7 @@ function meteredModel(baseURL: string, meter: ReturnType<typeof createRecordingM
   const openai = createOpenAI({ apiKey: 'sk-test', baseURL });
   return wrapLanguageModel({
     model: openai.chat('local-model'),
-    middleware: meterMiddleware(meter, frameworkDefaults),
+    middleware: meterMiddleware(meter, FRAMEWORK_LAYER),
   });
 }
 
@@ -154,24 +154,10 @@ describe('response ids that repeat', () => {
   it('still meters its own calls after a wrapped client made calls with the same id', async () => {
     const { baseURL, answered } = await start({ ids: 'constant' });
     const meter = createRecordingMeter();
-    const wrapped = withMeter(
-      new OpenAI({ apiKey: 'sk-test', baseURL, maxRetries: 0 }),
-      meter,
-      providerDefaults,
-    );
-    for (let i = 0; i < 5; i++) {
-      await wrapped.chat.completions.create({
-        model: 'local-model',
-        messages: [{ role: 'user', content: `w${i}` }],
-      });
-    }
-    await new Promise((resolve) => setImmediate(resolve));
+    await callThroughProviderLayer(meter, baseURL, 5);
     const model = meteredModel(baseURL, meter);
     for (let i = 0; i < 5; i++) await generateText({ model, prompt: `a${i}` });
-    expect(meter.events.map((event) => event.agent_id)).toEqual([
-      ...Array(5).fill('provider-layer'),
-      ...Array(5).fill('framework-layer'),
-    ]);
+    expectLayersInOrder(meter, 5, 5);
     expect(sumCounts(meter.events.map((event) => [event.tokens_input, event.tokens_output]))).toEqual(
       sumCounts(answered),
     );

@@ -1,6 +1,7 @@
 import { generateText, wrapLanguageModel } from 'ai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
+import { expectIntegrationError, REFUSED_FRAMEWORK_OPTIONS } from '../../../test/support/refused-options.js';
 import { AiSdkMeterError } from './errors.js';
 import { meterMiddleware } from './middleware.js';
 import { mockModel } from './test-support/mock-model.js';
@@ -86,66 +87,26 @@ describe('attribution', () => {
 describe('options', () => {
   const meter = createRecordingMeter();
   it.each([
-    [
-      { action: 'a' },
-      'agent_id',
-      'Expected `agent_id` to be a string of 1 to 128 characters without control characters, got undefined.',
-    ],
-    [
-      { agent_id: 'a', action: 7 },
-      'action',
-      'Expected `action` to be a string of 1 to 128 characters without control characters, got 7.',
-    ],
-    [
-      { ...defaults, customer_id: 'a\nb' },
-      'customer_id',
-      'Expected `customer_id` to be a string of 1 to 128 characters without control characters, got "a\\nb".',
-    ],
-    [
-      { ...defaults, tier: 'Pro' },
-      'tier',
-      'Expected `tier` to be a tier id (lower-case letters, digits and `_.-`, up to 64 characters), got "Pro".',
-    ],
-    [
-      { ...defaults, tier: 'p'.repeat(65) },
-      'tier',
-      `Expected \`tier\` to be a tier id (lower-case letters, digits and \`_.-\`, up to 64 characters), got "${'p'.repeat(40)}…".`,
-    ],
-    [{ ...defaults, metadata: 'x' }, 'metadata', 'Expected `metadata` to be a plain object, got "x".'],
-    [{ ...defaults, onError: 1 }, 'onError', 'Expected `onError` to be a function, got 1.'],
-    [{ ...defaults, meterErrors: 'no' }, 'meterErrors', 'Expected `meterErrors` to be a boolean, got "no".'],
-    // A typo is refused, not dropped: the charge would lose its customer.
-    [
-      { ...defaults, customerId: 'cus_42' },
-      'customerId',
-      'Unknown option `customerId`; did you mean `customer_id`?',
-    ],
+    ...REFUSED_FRAMEWORK_OPTIONS,
     [
       { ...defaults, providerOptions: {} },
       'providerOptions',
       'Unknown option `providerOptions`. Known options: `agent_id`, `action`, `customer_id`, `tier`, `metadata`, `onError`, `meterErrors`.',
     ],
   ])('refuses %j naming `%s`', (options, field, message) => {
-    const attempt = () => meterMiddleware(meter, options as never);
-    expect(attempt).toThrow(
-      expect.objectContaining({ name: 'AiSdkMeterError', code: 'invalid_option', message }),
-    );
-    try {
-      attempt();
-    } catch (error) {
-      expect(AiSdkMeterError.isInstance(error) && error.field).toBe(field);
-    }
+    expectIntegrationError(() => meterMiddleware(meter, options as never), AiSdkMeterError, {
+      code: 'invalid_option',
+      field,
+      message,
+    });
   });
 
   it('refuses something that is not a Meter as invalid_meter', () => {
-    expect(() => meterMiddleware(null as never, defaults)).toThrow(
-      expect.objectContaining({
-        name: 'AiSdkMeterError',
-        code: 'invalid_meter',
-        field: 'meter',
-        message:
-          'Expected `meter` to be an agentmeter Meter (with `track()` and `currentContext()`), got null.',
-      }),
-    );
+    expectIntegrationError(() => meterMiddleware(null as never, defaults), AiSdkMeterError, {
+      code: 'invalid_meter',
+      field: 'meter',
+      message:
+        'Expected `meter` to be an agentmeter Meter (with `track()` and `currentContext()`), got null.',
+    });
   });
 });

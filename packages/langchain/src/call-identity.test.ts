@@ -1,15 +1,19 @@
 // The handler with the real @langchain/openai ChatOpenAI over real HTTP, against servers whose response
 // ids repeat (`chatcmpl-123`, Ollama's `chatcmpl-<n % 999>`): one event per call, never merged, never
 // hidden by another layer's calls with the same id, and never doubled over a wrapped client.
-import { withMeter } from '@agentmeter/openai';
 import { ChatOpenAI, ChatOpenAICompletions } from '@langchain/openai';
-import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createRecordingMeter,
   expectEveryMeterClean,
   type RecordingMeter,
 } from '../../../test/support/recording-meter.js';
+import {
+  callThroughProviderLayer,
+  expectLayersInOrder,
+  FRAMEWORK_LAYER,
+  providerLayerClient,
+} from '../../../test/support/stacked-layers.js';
 import {
   type CompatibleServer,
   type CompatibleServerOptions,
@@ -19,9 +23,6 @@ import {
 import { AgentMeterCallbackHandler } from './handler.js';
 
 afterEach(expectEveryMeterClean);
-
-const frameworkDefaults = { agent_id: 'framework-layer', action: 'answer' };
-const providerDefaults = { agent_id: 'provider-layer', action: 'answer' };
 
 let server: CompatibleServer | undefined;
 
@@ -67,7 +68,7 @@ describe('a ChatOpenAI answered with ids that repeat', () => {
   it('meters five `chatcmpl-123` calls, invoked and streamed, once each', async () => {
     const { baseURL, answered } = await start({ ids: 'constant' });
     const meter = createRecordingMeter();
-    await callMany(chatModel(baseURL), new AgentMeterCallbackHandler(meter, frameworkDefaults), 5, 'c');
+    await callMany(chatModel(baseURL), new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER), 5, 'c');
     expect(meter.events).toHaveLength(5);
     expect(new Set(meter.events.map((event) => event.event_id)).size).toBe(5);
     expect(sumCounts(counts(meter))).toEqual(sumCounts(answered));
@@ -76,7 +77,7 @@ describe('a ChatOpenAI answered with ids that repeat', () => {
   it('meters 300 calls to an Ollama-style server once each', async () => {
     const { baseURL, answered } = await start({ ids: 'ollama' });
     const meter = createRecordingMeter();
-    await callMany(chatModel(baseURL), new AgentMeterCallbackHandler(meter, frameworkDefaults), 300, 'q');
+    await callMany(chatModel(baseURL), new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER), 300, 'q');
     expect(answered).toHaveLength(300);
     expect(meter.events).toHaveLength(300);
     expect(sumCounts(counts(meter))).toEqual(sumCounts(answered));
@@ -85,23 +86,9 @@ describe('a ChatOpenAI answered with ids that repeat', () => {
   it('meters its own calls after a wrapped client in the process got the same id', async () => {
     const { baseURL, answered } = await start({ ids: 'constant' });
     const meter = createRecordingMeter();
-    const wrapped = withMeter(
-      new OpenAI({ apiKey: 'sk-test', baseURL, maxRetries: 0 }),
-      meter,
-      providerDefaults,
-    );
-    for (let i = 0; i < 5; i++) {
-      await wrapped.chat.completions.create({
-        model: 'local-model',
-        messages: [{ role: 'user', content: `w${i}` }],
-      });
-    }
-    await new Promise((resolve) => setImmediate(resolve));
-    await callMany(chatModel(baseURL), new AgentMeterCallbackHandler(meter, frameworkDefaults), 5, 'l');
-    expect(meter.events.map((event) => event.agent_id)).toEqual([
-      ...Array(5).fill('provider-layer'),
-      ...Array(5).fill('framework-layer'),
-    ]);
+    await callThroughProviderLayer(meter, baseURL, 5);
+    await callMany(chatModel(baseURL), new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER), 5, 'l');
+    expectLayersInOrder(meter, 5, 5);
     expect(sumCounts(counts(meter))).toEqual(sumCounts(answered));
   });
 
@@ -112,15 +99,11 @@ describe('a ChatOpenAI answered with ids that repeat', () => {
     // ChatOpenAI sends through the openai client its Chat Completions part keeps; this one is
     // metered by @agentmeter/openai.
     const completions = new ChatOpenAICompletions(fields);
-    completions.client = withMeter(
-      new OpenAI({ apiKey: 'sk-test', baseURL, maxRetries: 0 }),
-      meter,
-      providerDefaults,
-    );
+    completions.client = providerLayerClient(meter, baseURL);
     const model = new ChatOpenAI({ ...fields, completions });
-    await callMany(model, new AgentMeterCallbackHandler(meter, frameworkDefaults), 6, 'p');
+    await callMany(model, new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER), 6, 'p');
     expect(answered).toHaveLength(6);
-    expect(meter.events.map((event) => event.agent_id)).toEqual(Array(6).fill('provider-layer'));
+    expectLayersInOrder(meter, 6, 0);
     expect(sumCounts(counts(meter))).toEqual(sumCounts(answered));
   });
 });
@@ -129,7 +112,7 @@ describe('a ChatOpenAI call answered without usage', () => {
   it('is metered once, marked usage_missing, invoked and streamed', async () => {
     const { baseURL } = await start({ omitPlainUsage: true, streamUsage: 'none' });
     const meter = createRecordingMeter();
-    await callMany(chatModel(baseURL), new AgentMeterCallbackHandler(meter, frameworkDefaults), 2, 'n');
+    await callMany(chatModel(baseURL), new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER), 2, 'n');
     expect(
       meter.events.map((event) => [event.tokens_input, event.tokens_output, event.usage_missing]),
     ).toEqual([

@@ -3,6 +3,7 @@ import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
+import { expectIntegrationError, REFUSED_FRAMEWORK_OPTIONS } from '../../../test/support/refused-options.js';
 import { createAnthropicServer, jsonResponse, messageBody } from '../../anthropic/src/test-fixtures.js';
 import { LangChainMeterError } from './errors.js';
 import { AgentMeterCallbackHandler } from './handler.js';
@@ -170,65 +171,26 @@ describe('serverless', () => {
 describe('options', () => {
   const meter = createRecordingMeter();
   it.each([
-    [
-      { action: 'a' },
-      'agent_id',
-      'Expected `agent_id` to be a string of 1 to 128 characters without control characters, got undefined.',
-    ],
-    [
-      { agent_id: 'a', action: '' },
-      'action',
-      'Expected `action` to be a string of 1 to 128 characters without control characters, got "".',
-    ],
-    [
-      { ...defaults, tier: 'Pro' },
-      'tier',
-      'Expected `tier` to be a tier id (lower-case letters, digits and `_.-`, up to 64 characters), got "Pro".',
-    ],
-    [
-      { ...defaults, tier: 'p'.repeat(65) },
-      'tier',
-      `Expected \`tier\` to be a tier id (lower-case letters, digits and \`_.-\`, up to 64 characters), got "${'p'.repeat(40)}…".`,
-    ],
-    [{ ...defaults, metadata: [] }, 'metadata', 'Expected `metadata` to be a plain object, got an array.'],
-    [{ ...defaults, onError: 'log' }, 'onError', 'Expected `onError` to be a function, got "log".'],
-    [
-      { ...defaults, meterErrors: 'yes' },
-      'meterErrors',
-      'Expected `meterErrors` to be a boolean, got "yes".',
-    ],
-    // A typo is refused, not dropped: the charge would lose its customer.
-    [
-      { ...defaults, customerId: 'cus_42' },
-      'customerId',
-      'Unknown option `customerId`; did you mean `customer_id`?',
-    ],
+    ...REFUSED_FRAMEWORK_OPTIONS,
     [
       { ...defaults, captureContent: true },
       'captureContent',
       'Unknown option `captureContent`. Known options: `agent_id`, `action`, `customer_id`, `tier`, `metadata`, `onError`, `meterErrors`.',
     ],
   ])('refuses %j naming `%s`', (options, field, message) => {
-    const attempt = () => new AgentMeterCallbackHandler(meter, options as never);
-    expect(attempt).toThrow(
-      expect.objectContaining({ name: 'LangChainMeterError', code: 'invalid_option', message }),
+    expectIntegrationError(
+      () => new AgentMeterCallbackHandler(meter, options as never),
+      LangChainMeterError,
+      { code: 'invalid_option', field, message },
     );
-    try {
-      attempt();
-    } catch (error) {
-      expect(LangChainMeterError.isInstance(error) && error.field).toBe(field);
-    }
   });
 
   it('refuses something that is not a Meter as invalid_meter', () => {
-    expect(() => new AgentMeterCallbackHandler({} as never, defaults)).toThrow(
-      expect.objectContaining({
-        name: 'LangChainMeterError',
-        code: 'invalid_meter',
-        field: 'meter',
-        message:
-          'Expected `meter` to be an agentmeter Meter (with `track()` and `currentContext()`), got an object.',
-      }),
-    );
+    expectIntegrationError(() => new AgentMeterCallbackHandler({} as never, defaults), LangChainMeterError, {
+      code: 'invalid_meter',
+      field: 'meter',
+      message:
+        'Expected `meter` to be an agentmeter Meter (with `track()` and `currentContext()`), got an object.',
+    });
   });
 });

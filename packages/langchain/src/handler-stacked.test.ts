@@ -1,15 +1,19 @@
-import { withMeter } from '@agentmeter/openai';
 import { HttpResponse, http } from 'msw';
-import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   chatCompletions,
-  chunks,
   completion,
   lastUserText,
   useMockServer,
 } from '../../../test/support/openai-api.js';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
+import {
+  answerEveryPromptWithLongIds,
+  FRAMEWORK_LAYER,
+  LONG_ID_TAIL,
+  layerRows,
+  providerLayerClient,
+} from '../../../test/support/stacked-layers.js';
 import { BASE_URL, sseResponse } from '../../openai/src/test-fixtures-http.js';
 import { responseBody, responseEvents, responseUsage } from '../../openai/src/test-fixtures-responses.js';
 import { AgentMeterCallbackHandler } from './handler.js';
@@ -19,28 +23,13 @@ afterEach(expectEveryMeterClean);
 
 const server = useMockServer();
 
-// Real OpenAI ids are long and random (`chatcmpl-` + 29 characters): only such ids identify a call.
-const TAIL = 'Qw3rTy8uIoPaSdFgHjKlZx';
-
-// The provider layer and the framework layer are told apart by the agent they bill by default.
-const providerDefaults = { agent_id: 'provider-layer', action: 'answer' };
-const frameworkDefaults = { agent_id: 'framework-layer', action: 'answer' };
-
 describe('a ChatOpenAI whose openai client is wrapped by @agentmeter/openai', () => {
   it('is metered once, by the provider layer, for plain, streamed and batched calls', async () => {
-    server.use(
-      chatCompletions((body) => {
-        const prompt = lastUserText(body);
-        const spec = { prompt: 1000 + prompt.length, completion: prompt.length, cached: 512 };
-        return body.stream
-          ? { sse: chunks(`chatcmpl-s-${prompt}-${TAIL}`, 'gpt-4o', ['o', 'k'], spec) }
-          : { json: completion(`chatcmpl-g-${prompt}-${TAIL}`, 'gpt-4o', ['ok'], spec) };
-      }),
-    );
+    answerEveryPromptWithLongIds(server, '', 512);
     const meter = createRecordingMeter();
-    const client = withMeter(new OpenAI({ apiKey: 'sk-test', maxRetries: 0 }), meter, providerDefaults);
+    const client = providerLayerClient(meter);
     const model = chatOpenAIOver(client, { model: 'gpt-4o' });
-    const handler = new AgentMeterCallbackHandler(meter, frameworkDefaults);
+    const handler = new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER);
 
     await meter.withContext({ customer_id: 'cus_7' }, async () => {
       await model.invoke('a', { callbacks: [handler] });
@@ -50,24 +39,15 @@ describe('a ChatOpenAI whose openai client is wrapped by @agentmeter/openai', ()
       await model.batch(['ccc', 'dddd'], { callbacks: [handler] });
     });
 
-    expect(
-      meter.events.map((event) => [
-        event.event_id.split(':')[1]?.replace(`-${TAIL}`, ''),
-        event.agent_id,
-        event.tokens_input,
-        event.tokens_cached_input,
-        event.tokens_output,
-      ]),
-    ).toEqual(
+    expect(layerRows(meter.events)).toEqual(
       expect.arrayContaining([
-        ['chatcmpl-g-a', 'provider-layer', 1001, 512, 1],
-        ['chatcmpl-s-bb', 'provider-layer', 1002, 512, 2],
-        ['chatcmpl-g-ccc', 'provider-layer', 1003, 512, 3],
-        ['chatcmpl-g-dddd', 'provider-layer', 1004, 512, 4],
+        ['chatcmpl-g-a', 'provider-layer', 'cus_7', 1001, 512, 1],
+        ['chatcmpl-s-bb', 'provider-layer', 'cus_7', 1002, 512, 2],
+        ['chatcmpl-g-ccc', 'provider-layer', 'cus_7', 1003, 512, 3],
+        ['chatcmpl-g-dddd', 'provider-layer', 'cus_7', 1004, 512, 4],
       ]),
     );
     expect(meter.events).toHaveLength(4);
-    expect(meter.events.every((event) => event.customer_id === 'cus_7')).toBe(true);
   });
 
   it('is metered once behind an OpenAI-compatible server with short, repeated ids', async () => {
@@ -82,9 +62,9 @@ describe('a ChatOpenAI whose openai client is wrapped by @agentmeter/openai', ()
       })),
     );
     const meter = createRecordingMeter();
-    const client = withMeter(new OpenAI({ apiKey: 'sk-test', maxRetries: 0 }), meter, providerDefaults);
+    const client = providerLayerClient(meter);
     const model = chatOpenAIOver(client, { model: 'local-model' });
-    const handler = new AgentMeterCallbackHandler(meter, frameworkDefaults);
+    const handler = new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER);
     await model.invoke('a', { callbacks: [handler] });
     await model.invoke('bb', { callbacks: [handler] });
     expect(meter.events.map((event) => [event.agent_id, event.tokens_input])).toEqual([
@@ -102,7 +82,7 @@ describe('a ChatOpenAI whose openai client is wrapped by @agentmeter/openai', ()
     );
     const meter = createRecordingMeter();
     const model = chatOpenAI({ model: 'gpt-4o' });
-    await model.invoke('x', { callbacks: [new AgentMeterCallbackHandler(meter, frameworkDefaults)] });
+    await model.invoke('x', { callbacks: [new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER)] });
     expect(meter.events.map((event) => [event.agent_id, event.tokens_input])).toEqual([
       ['framework-layer', 9],
     ]);
@@ -111,7 +91,7 @@ describe('a ChatOpenAI whose openai client is wrapped by @agentmeter/openai', ()
 
 describe('a ChatOpenAI on the Responses API whose openai client is wrapped by @agentmeter/openai', () => {
   it('is metered once, by the provider layer, invoked and streamed', async () => {
-    const ids = { invoked: `resp_invoked${TAIL}`, streamed: `resp_streamed${TAIL}` };
+    const ids = { invoked: `resp_invoked${LONG_ID_TAIL}`, streamed: `resp_streamed${LONG_ID_TAIL}` };
     const usage = responseUsage(3000, 200, { cached: 2048, reasoning: 64 });
     server.use(
       http.post(`${BASE_URL}/responses`, async ({ request }) => {
@@ -122,9 +102,9 @@ describe('a ChatOpenAI on the Responses API whose openai client is wrapped by @a
       }),
     );
     const meter = createRecordingMeter();
-    const client = withMeter(new OpenAI({ apiKey: 'sk-test', maxRetries: 0 }), meter, providerDefaults);
+    const client = providerLayerClient(meter);
     const model = chatOpenAIOver(client, { model: 'gpt-4.1', useResponsesApi: true });
-    const handler = new AgentMeterCallbackHandler(meter, frameworkDefaults);
+    const handler = new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER);
 
     await model.invoke('a', { callbacks: [handler] });
     for await (const _ of await model.stream('b', { callbacks: [handler] })) {
