@@ -19,6 +19,24 @@ export interface UsageFixture {
   web_search_requests?: number;
 }
 
+/** 2100 uncached input tokens and 5000 written to the cache, 4000 of them for an hour; three web searches run. */
+export const SEARCHED_USAGE: UsageFixture = {
+  input_tokens: 2100,
+  output_tokens: 640,
+  cache_creation_input_tokens: 5000,
+  cache_write_1h: 4000,
+  web_search_requests: 3,
+};
+
+/** The counts a call answered with `SEARCHED_USAGE` is billed: the cache writes are part of the input. */
+export const SEARCHED_COUNTS = {
+  tokens_input: 7100,
+  tokens_cache_write: 5000,
+  tokens_cache_write_1h: 4000,
+  tokens_output: 640,
+  web_search_requests: 3,
+} as const;
+
 export function usageBody(usage: UsageFixture): Record<string, unknown> {
   const write = usage.cache_creation_input_tokens ?? null;
   const write1h = usage.cache_write_1h ?? 0;

@@ -1,6 +1,13 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
-import { createClient, jsonResponse, messageBody, REQUEST } from './test-fixtures.js';
+import {
+  createClient,
+  jsonResponse,
+  messageBody,
+  REQUEST,
+  SEARCHED_COUNTS,
+  SEARCHED_USAGE,
+} from './test-fixtures.js';
 import { createSpyMeter, OPTIONS, useAnthropicServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
@@ -95,14 +102,7 @@ describe('messages.create (not streamed)', () => {
       jsonResponse(
         messageBody({
           id: 'msg_01search1Xq7Lk2Vb9Tz',
-          // 5000 tokens written to the cache, 4000 of them with `ttl: '1h'`; three searches run.
-          usage: {
-            input_tokens: 2100,
-            cache_creation_input_tokens: 5000,
-            cache_write_1h: 4000,
-            output_tokens: 640,
-            web_search_requests: 3,
-          },
+          usage: SEARCHED_USAGE,
           content: [
             {
               type: 'server_tool_use',
@@ -135,13 +135,7 @@ describe('messages.create (not streamed)', () => {
     });
 
     expect(meter.events).toHaveLength(1);
-    expect(meter.events[0]).toMatchObject({
-      tokens_input: 7100,
-      tokens_cache_write: 5000,
-      tokens_cache_write_1h: 4000,
-      tokens_output: 640,
-      web_search_requests: 3,
-    });
+    expect(meter.events[0]).toMatchObject(SEARCHED_COUNTS);
     expect(meter.events[0]).not.toHaveProperty('tokens_cached_input');
   });
 

@@ -8,6 +8,8 @@ import {
   deltaUsage,
   jsonResponse,
   messageBody,
+  SEARCHED_COUNTS,
+  SEARCHED_USAGE,
   sseResponse,
   textStreamEvents,
   type UsageFixture,
@@ -138,30 +140,14 @@ describe('AgentMeterCallbackHandler with ChatAnthropic', () => {
     expect(meter.events[0]).not.toHaveProperty('tokens_cache_write');
   });
 
-  // 2100 uncached + 5000 written to the cache (4000 of them for an hour); three web searches run.
-  const searchedUsage: UsageFixture = {
-    input_tokens: 2100,
-    output_tokens: 640,
-    cache_creation_input_tokens: 5000,
-    cache_read_input_tokens: 0,
-    cache_write_1h: 4000,
-    web_search_requests: 3,
-  };
-
   it("reads 1-hour cache writes and web searches from the message's own usage (response_metadata.usage)", async () => {
     answer(() =>
-      jsonResponse(messageBody({ id: 'msg_05K7wQ2xZp9LrT4mNb', model: MODEL, usage: searchedUsage })),
+      jsonResponse(messageBody({ id: 'msg_05K7wQ2xZp9LrT4mNb', model: MODEL, usage: SEARCHED_USAGE })),
     );
     const meter = createRecordingMeter();
     await chatAnthropic().invoke('search', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] });
     expect(meter.events).toHaveLength(1);
-    expect(meter.events[0]).toMatchObject({
-      tokens_input: 7100,
-      tokens_cache_write: 5000,
-      tokens_cache_write_1h: 4000,
-      tokens_output: 640,
-      web_search_requests: 3,
-    });
+    expect(meter.events[0]).toMatchObject(SEARCHED_COUNTS);
   });
 
   it('streamed, reads the 1-hour cache writes of message_start; the web searches LangChain does not keep', async () => {
@@ -169,7 +155,7 @@ describe('AgentMeterCallbackHandler with ChatAnthropic', () => {
       id: 'msg_06K7wQ2xZp9LrT4mNb',
       model: MODEL,
       // message_start has run no search yet; message_delta brings the final count.
-      startUsage: usageBody({ ...searchedUsage, output_tokens: 1, web_search_requests: 0 }),
+      startUsage: usageBody({ ...SEARCHED_USAGE, output_tokens: 1, web_search_requests: 0 }),
       deltaUsages: [deltaUsage({ output_tokens: 640, server_tool_use: { web_search_requests: 3 } })],
       text: ['found', ' it'],
     });
@@ -179,12 +165,9 @@ describe('AgentMeterCallbackHandler with ChatAnthropic', () => {
       await chatAnthropic().stream('search', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] }),
     );
     expect(meter.events).toHaveLength(1);
-    expect(meter.events[0]).toMatchObject({
-      tokens_input: 7100,
-      tokens_cache_write: 5000,
-      tokens_cache_write_1h: 4000,
-      tokens_output: 641,
-    });
+    const { web_search_requests: _, ...streamedCounts } = SEARCHED_COUNTS;
+    // message_start's 1 output token and message_delta's 640, as LangChain adds them.
+    expect(meter.events[0]).toMatchObject({ ...streamedCounts, tokens_output: 641 });
     // The final count (3) came on message_delta, whose usage LangChain drops; message_start said 0,
     // and no count is made up.
     expect(meter.events[0]).not.toHaveProperty('web_search_requests');
