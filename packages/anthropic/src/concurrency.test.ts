@@ -1,16 +1,7 @@
 import { recordUsage, runOuterLayer, wasMeteredByProvider } from '@agentmeter/sdk/integration';
 import { describe, expect, it } from 'vitest';
-import {
-  createClient,
-  jsonResponse,
-  messageBody,
-  REQUEST,
-  sseResponse,
-  textStreamEvents,
-  usageBody,
-} from './test-fixtures.js';
-import { createSpyMeter, OPTIONS, useAnthropicServer } from './test-support.js';
-import { withMeter } from './with-meter.js';
+import { REQUEST } from './test-fixtures.js';
+import { messageReply, meteredClient, streamedReply, useAnthropicServer } from './test-support.js';
 
 const { answer } = useAnthropicServer();
 
@@ -18,23 +9,15 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('concurrent calls', () => {
   it('bills 100 interleaved calls, each in its own customer context, to the right customer', async () => {
-    const meter = createSpyMeter();
-    const client = withMeter(createClient(), meter, OPTIONS);
+    const { meter, client } = meteredClient();
     // The answer depends on the call: input 1000 + n, cache read n, output n. Replies come back out
     // of order (a delay that varies with n), streams and plain calls mixed.
     answer(async (body) => {
       const n = Number(String((body['messages'] as { content: string }[])[0]?.content).replace('call ', ''));
       await delay((n * 7) % 13);
       const usage = { input_tokens: 1000 + n, cache_read_input_tokens: n, output_tokens: n };
-      if (body['stream'] !== true)
-        return jsonResponse(messageBody({ id: `msg_01conc${n}Xq7Lk2Vb9Tz`, usage }));
-      return sseResponse(
-        textStreamEvents({
-          id: `msg_01conc${n}Xq7Lk2Vb9Tz`,
-          startUsage: usageBody({ ...usage, output_tokens: 1 }),
-          deltaUsages: [{ output_tokens: n }],
-        }),
-      );
+      const id = `msg_01conc${n}Xq7Lk2Vb9Tz`;
+      return body['stream'] === true ? streamedReply(id, usage, n) : messageReply(id, usage);
     });
 
     await Promise.all(
@@ -69,13 +52,8 @@ describe('concurrent calls', () => {
 
 describe('stacked layers', () => {
   it('marks the enclosing outer-layer scope, so a framework layer does not meter the call again', async () => {
-    const meter = createSpyMeter();
-    const client = withMeter(createClient(), meter, OPTIONS);
-    answer(() =>
-      jsonResponse(
-        messageBody({ id: 'msg_01layer1Xq7Lk2Vb9Tz', usage: { input_tokens: 70, output_tokens: 30 } }),
-      ),
-    );
+    const { meter, client } = meteredClient();
+    answer(() => messageReply('msg_01layer1Xq7Lk2Vb9Tz', { input_tokens: 70, output_tokens: 30 }));
 
     const { scope, message } = await runOuterLayer(async (scope) => ({
       scope,
@@ -108,17 +86,8 @@ describe('stacked layers', () => {
   });
 
   it('marks the scope for a stream consumed inside it, and leaves a scope with no provider call unmarked', async () => {
-    const meter = createSpyMeter();
-    const client = withMeter(createClient(), meter, OPTIONS);
-    answer(() =>
-      sseResponse(
-        textStreamEvents({
-          id: 'msg_01layer2Xq7Lk2Vb9Tz',
-          startUsage: usageBody({ input_tokens: 15, output_tokens: 1 }),
-          deltaUsages: [{ output_tokens: 9 }],
-        }),
-      ),
-    );
+    const { meter, client } = meteredClient();
+    answer(() => streamedReply('msg_01layer2Xq7Lk2Vb9Tz', { input_tokens: 15 }, 9));
 
     const streamed = await runOuterLayer(async (scope) => {
       await client.messages.stream(REQUEST).finalMessage();

@@ -1,16 +1,15 @@
 import { APIConnectionError, APIUserAbortError, RateLimitError } from '@anthropic-ai/sdk';
 import { delay, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
+import { createClient, jsonResponse, REQUEST, sseResponse } from './test-fixtures.js';
 import {
-  createClient,
-  jsonResponse,
-  messageBody,
-  REQUEST,
-  sseResponse,
-  textStreamEvents,
-  usageBody,
-} from './test-fixtures.js';
-import { createSpyMeter, OPTIONS, useAnthropicServer } from './test-support.js';
+  createSpyMeter,
+  messageReply,
+  meteredClient,
+  OPTIONS,
+  streamedReply,
+  useAnthropicServer,
+} from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const { answer } = useAnthropicServer();
@@ -25,8 +24,7 @@ const rateLimited = () =>
   );
 const overloadedFirst = () =>
   sseResponse([{ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]);
-const answered = (id: string) =>
-  jsonResponse(messageBody({ id, usage: { input_tokens: 4, output_tokens: 2 } }));
+const answered = (id: string) => messageReply(id, { input_tokens: 4, output_tokens: 2 });
 
 /**
  * Asserts "nothing else was recorded" at a point where an event would certainly be there. The wrapper
@@ -50,8 +48,7 @@ async function expectOnlyAfterFence(
 
 describe('a call the provider fails', () => {
   it('meters nothing by default, and the caller gets the SDK error unchanged', async () => {
-    const meter = createSpyMeter();
-    const client = withMeter(createClient(), meter, OPTIONS);
+    const { meter, client } = meteredClient();
     answer(rateLimited);
 
     await expect(client.messages.create(REQUEST)).rejects.toBeInstanceOf(RateLimitError);
@@ -69,8 +66,7 @@ describe('a call the provider fails', () => {
   });
 
   it('with meterErrors, records one zero-token event per failed call, with the error type', async () => {
-    const meter = createSpyMeter();
-    const client = withMeter(createClient(), meter, { ...OPTIONS, meterErrors: true });
+    const { meter, client } = meteredClient({ ...OPTIONS, meterErrors: true });
 
     answer(rateLimited);
     await expect(client.messages.create(REQUEST)).rejects.toBeInstanceOf(RateLimitError);
@@ -110,8 +106,7 @@ describe('a call the provider fails', () => {
   });
 
   it('with meterErrors, records a request aborted before any response once, incomplete, as aborted', async () => {
-    const meter = createSpyMeter();
-    const client = withMeter(createClient(), meter, { ...OPTIONS, meterErrors: true });
+    const { meter, client } = meteredClient({ ...OPTIONS, meterErrors: true });
     // The API never answers: only the caller's abort ends the call.
     answer(async () => {
       await delay('infinite');
@@ -128,8 +123,7 @@ describe('a call the provider fails', () => {
   });
 
   it('with meterErrors, records an HTTP error without a body type by its status, complete', async () => {
-    const meter = createSpyMeter();
-    const client = withMeter(createClient(), meter, { ...OPTIONS, meterErrors: true });
+    const { meter, client } = meteredClient({ ...OPTIONS, meterErrors: true });
     answer(() => new HttpResponse(null, { status: 529 }));
     await expect(client.messages.create(REQUEST)).rejects.toThrow();
 
@@ -139,8 +133,7 @@ describe('a call the provider fails', () => {
   });
 
   it('meters a successful call once even with meterErrors on', async () => {
-    const meter = createSpyMeter();
-    const client = withMeter(createClient(), meter, { ...OPTIONS, meterErrors: true });
+    const { meter, client } = meteredClient({ ...OPTIONS, meterErrors: true });
     answer(() => answered('msg_01ok1Xq7Lk2Vb9Tz'));
 
     await client.messages.create(REQUEST);
@@ -158,21 +151,9 @@ describe('a failure on our side', () => {
     };
     const reported: unknown[] = [];
     const client = withMeter(createClient(), meter, { ...OPTIONS, onError: (error) => reported.push(error) });
-    answer(() =>
-      jsonResponse(
-        messageBody({ id: 'msg_01fail1Xq7Lk2Vb9Tz', usage: { input_tokens: 4, output_tokens: 2 } }),
-      ),
-    );
+    answer(() => answered('msg_01fail1Xq7Lk2Vb9Tz'));
     const message = await client.messages.create(REQUEST);
-    answer(() =>
-      sseResponse(
-        textStreamEvents({
-          id: 'msg_01fail2Xq7Lk2Vb9Tz',
-          startUsage: usageBody({ input_tokens: 3, output_tokens: 1 }),
-          deltaUsages: [{ output_tokens: 5 }],
-        }),
-      ),
-    );
+    answer(() => streamedReply('msg_01fail2Xq7Lk2Vb9Tz', { input_tokens: 3 }, 5));
 
     const final = await client.messages.stream(REQUEST).finalMessage();
 
@@ -182,17 +163,8 @@ describe('a failure on our side', () => {
   });
 
   it('passes the caller’s own error out of the loop unchanged, and meters the call once', async () => {
-    const meter = createSpyMeter();
-    const client = withMeter(createClient(), meter, OPTIONS);
-    answer(() =>
-      sseResponse(
-        textStreamEvents({
-          id: 'msg_01usererror1Xq7Lk2Vb9Tz',
-          startUsage: usageBody({ input_tokens: 9, output_tokens: 1 }),
-          deltaUsages: [{ output_tokens: 5 }],
-        }),
-      ),
-    );
+    const { meter, client } = meteredClient();
+    answer(() => streamedReply('msg_01usererror1Xq7Lk2Vb9Tz', { input_tokens: 9 }, 5));
     const mine = new Error('my handler failed');
 
     await expect(async () => {

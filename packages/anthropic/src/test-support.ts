@@ -9,7 +9,16 @@ import {
   type RecordedEvent,
   type RecordingMeter,
 } from '../../../test/support/recording-meter.js';
-import { createAnthropicServer, createClient } from './test-fixtures.js';
+import {
+  createAnthropicServer,
+  createClient,
+  jsonResponse,
+  messageBody,
+  sseResponse,
+  textStreamEvents,
+  type UsageFixture,
+  usageBody,
+} from './test-fixtures.js';
 import type { WithMeterOptions } from './types.js';
 import { withMeter } from './with-meter.js';
 
@@ -40,6 +49,29 @@ export const OPTIONS = { agent_id: 'support-bot', action: 'reply' };
 export function meteredClient(options: WithMeterOptions = OPTIONS): { meter: SpyMeter; client: Anthropic } {
   const meter = createSpyMeter();
   return { meter, client: withMeter(createClient(), meter, options) };
+}
+
+/** A plain (JSON) answer: message `id` with `usage`. */
+export function messageReply(id: string, usage: UsageFixture): Response {
+  return jsonResponse(messageBody({ id, usage }));
+}
+
+/**
+ * A streamed text answer (SSE) for message `id`: `message_start` reports `usage` with one output
+ * token so far, the one `message_delta` `output` tokens in all.
+ */
+export function streamedReply(
+  id: string,
+  usage: Omit<UsageFixture, 'output_tokens'>,
+  output: number,
+): Response {
+  return sseResponse(
+    textStreamEvents({
+      id,
+      startUsage: usageBody({ ...usage, output_tokens: 1 }),
+      deltaUsages: [{ output_tokens: output }],
+    }),
+  );
 }
 
 /** An event's token counts, by short name. */

@@ -1,54 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type RunningServer, startServer } from '@agentmeter/server';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createProgram } from './program.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useCliServer } from './test-support.js';
 
 describe('`agentmeter keys create --allow-tier-override`', () => {
-  const ADMIN_KEY = randomBytes(24).toString('hex');
-  let directory: string;
-  let server: RunningServer;
+  const server = useCliServer('keys-tier');
+  const { run } = server;
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'agentmeter-cli-keys-tier-'));
-    server = await startServer({
-      port: 0,
-      dbPath: join(directory, 'meter.db'),
-      adminKey: ADMIN_KEY,
-      dashboard: false,
-    });
     await fetch(`${server.url}/v1/tiers/free`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ base_fee: '0' }),
     });
   });
-  afterAll(async () => {
-    await server.close();
-    rmSync(directory, { recursive: true, force: true });
-  });
-
-  async function run(args: string[]): Promise<string> {
-    const printed: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
-      printed.push(parts.join(' '));
-    });
-    // `--json` writes the server's answer to stdout directly.
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-      printed.push(String(chunk));
-      return true;
-    });
-    try {
-      await createProgram().parseAsync([...args, '--url', server.url, '--api-key', ADMIN_KEY], {
-        from: 'user',
-      });
-    } finally {
-      log.mockRestore();
-      write.mockRestore();
-    }
-    return printed.join('\n');
-  }
   const meterWithTier = (key: string) =>
     fetch(`${server.url}/v1/meter`, {
       method: 'POST',

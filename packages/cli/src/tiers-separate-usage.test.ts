@@ -1,51 +1,14 @@
 // `agentmeter tiers set` gives usage the providers bill apart its own rates, from flags or a tier
 // file, exactly as written; the table and the one-line summary show them only when the tier has them.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type RunningServer, startServer } from '@agentmeter/server';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CliError } from './errors.js';
-import { createProgram } from './program.js';
+import { useCliServer } from './test-support.js';
 
 describe('`agentmeter tiers set` with the rates of separately billed usage', () => {
-  const ADMIN_KEY = randomBytes(24).toString('hex');
-  let directory: string;
-  let server: RunningServer;
-  beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'agentmeter-cli-separate-'));
-    server = await startServer({
-      port: 0,
-      dbPath: join(directory, 'meter.db'),
-      adminKey: ADMIN_KEY,
-      dashboard: false,
-    });
-  });
-  afterAll(async () => {
-    await server.close();
-    rmSync(directory, { recursive: true, force: true });
-  });
-
-  async function run(args: string[]): Promise<string> {
-    const printed: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
-      printed.push(parts.join(' '));
-    });
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-      printed.push(String(chunk));
-      return true;
-    });
-    try {
-      await createProgram().parseAsync([...args, '--url', server.url, '--api-key', ADMIN_KEY], {
-        from: 'user',
-      });
-    } finally {
-      log.mockRestore();
-      write.mockRestore();
-    }
-    return printed.join('\n');
-  }
+  const server = useCliServer('separate');
+  const { run } = server;
   /** The cells of the table row whose first cell is `first`. */
   const row = (output: string, first: string) =>
     output
@@ -95,7 +58,7 @@ describe('`agentmeter tiers set` with the rates of separately billed usage', () 
     // 600 × 0.003 + 400 × 0.04 + 300 × 0.006 + 200 × 0.08 (per 1000) + 2 × 0.01 = 0.0356 + 0.02.
     const metered = await fetch(`${server.url}/v1/meter`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         agent_id: 'bot',
         action: 'talk',
@@ -123,7 +86,7 @@ describe('`agentmeter tiers set` with the rates of separately billed usage', () 
   });
 
   it('reads them from a tier file digit for digit, the flags winning', async () => {
-    const file = join(directory, 'voice.yaml');
+    const file = join(server.directory, 'voice.yaml');
     writeFileSync(
       file,
       [

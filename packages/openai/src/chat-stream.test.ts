@@ -1,5 +1,4 @@
 // Chat calls that do not end well: early break, abort, stream errors, rejected requests.
-import { deriveEventId } from '@agentmeter/sdk/integration';
 import { delay, HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import {
@@ -16,6 +15,7 @@ import {
 import { BASE_URL } from './test-fixtures-http.js';
 import { errorHandler } from './test-fixtures-responses.js';
 import {
+  CHAT,
   createRecordingMeter,
   eventsOf,
   fakeTimers,
@@ -27,9 +27,7 @@ import { withMeter } from './with-meter.js';
 
 const server = useMockServer();
 
-const DEFAULTS = { agent_id: 'support-bot', action: 'answer' };
-const messages = [{ role: 'user' as const, content: 'Say hello.' }];
-const eventId = (id = CHAT_ID) => deriveEventId('openai', id, DEFAULTS.agent_id, DEFAULTS.action);
+const { options: DEFAULTS, messages, eventId } = CHAT;
 
 describe.each(VERSIONS)('chat streams broken off and errors with $version', ({ OpenAI }) => {
   const setup = () => meteredClient(OpenAI, DEFAULTS);

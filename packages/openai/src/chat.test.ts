@@ -1,4 +1,4 @@
-import { deriveEventId, onUsage } from '@agentmeter/sdk/integration';
+import { onUsage } from '@agentmeter/sdk/integration';
 import { describe, expect, it } from 'vitest';
 import {
   CHAT_ID,
@@ -10,14 +10,12 @@ import {
   usage,
   VERSIONS,
 } from './test-fixtures.js';
-import { createRecordingMeter, eventsOf, meteredClient, useMockServer } from './test-support.js';
+import { CHAT, createRecordingMeter, eventsOf, meteredClient, useMockServer } from './test-support.js';
 import { withMeter } from './with-meter.js';
 
 const server = useMockServer();
 
-const DEFAULTS = { agent_id: 'support-bot', action: 'answer' };
-const messages = [{ role: 'user' as const, content: 'Say hello.' }];
-const eventId = (id = CHAT_ID) => deriveEventId('openai', id, DEFAULTS.agent_id, DEFAULTS.action);
+const { options: DEFAULTS, messages, eventId } = CHAT;
 
 describe.each(VERSIONS)('chat.completions with $version', ({ OpenAI }) => {
   const setup = () => meteredClient(OpenAI, DEFAULTS);

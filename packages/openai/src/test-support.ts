@@ -1,5 +1,6 @@
 // Test-only (not built, not exported): the shared recording Meter (test/support/recording-meter.ts),
 // the events as the server receives them, and the mocked API's per-file lifecycle.
+import { deriveEventId } from '@agentmeter/sdk/integration';
 import type OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, expect, onTestFinished, vi } from 'vitest';
 import {
@@ -8,7 +9,7 @@ import {
   expectMeterClean,
   type RecordingMeter,
 } from '../../../test/support/recording-meter.js';
-import { newClient } from './test-fixtures.js';
+import { CHAT_ID, newClient } from './test-fixtures.js';
 import { createMockServer } from './test-fixtures-http.js';
 import type { WithMeterOptions } from './types.js';
 import { withMeter } from './with-meter.js';
@@ -41,6 +42,16 @@ export function useMockServer(): ReturnType<typeof createMockServer> {
   afterAll(() => server.close());
   return server;
 }
+
+/**
+ * What the chat tests share: the wrapper's options, the question asked, and the event id the wrapper
+ * derives for an answer (by default the one the chat fixtures answer with).
+ */
+export const CHAT = {
+  options: { agent_id: 'support-bot', action: 'answer' },
+  messages: [{ role: 'user' as const, content: 'Say hello.' }],
+  eventId: (id = CHAT_ID) => deriveEventId('openai', id, 'support-bot', 'answer'),
+};
 
 /** The `[input, output]` token counts of every event, in order. */
 export function tokensOf(meter: RecordingMeter): [number | undefined, number | undefined][] {
