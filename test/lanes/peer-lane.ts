@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
-import root from '../../vitest.config.js';
+import { shared } from '../../vitest.config.js';
 
 export interface PeerLane {
   /** The lane's vitest.config.ts `import.meta.url`. */
@@ -50,9 +50,9 @@ export function peerLane({ config, include, peers, renamed = {} }: PeerLane) {
     throw new Error(`${laneDir} has no install: run npm ci --prefix ${laneDir}`);
   }
   return defineConfig({
-    ...root,
+    ...shared,
     root: fileURLToPath(new URL('../..', import.meta.url)),
     plugins: [fromLane(laneDir, peers, renamed)],
-    test: { ...root.test, include, exclude: ['**/node_modules/**', '**/dist/**'] },
+    test: { ...shared.test, include, exclude: ['**/node_modules/**', '**/dist/**'] },
   });
 }

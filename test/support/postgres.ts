@@ -8,9 +8,26 @@ import pg from 'pg';
 export const TEST_DATABASE_URL =
   process.env['AGENTMETER_TEST_DATABASE_URL'] ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 
+/**
+ * The stores this run tests on: AGENTMETER_TEST_STORES, a comma-separated list of `sqlite` and
+ * `postgres` (all of them when unset). The vitest projects use it to split the same store suites:
+ * the unit projects run them on SQLite, `integration-postgres` on PostgreSQL, so `vitest run`
+ * (every project) still covers both stores once.
+ */
+export function storeWanted(kind: 'sqlite' | 'postgres'): boolean {
+  const listed = process.env['AGENTMETER_TEST_STORES'];
+  if (!listed) return true;
+  return listed.split(',').some((name) => name.trim() === kind);
+}
+
 let reachable: Promise<boolean> | undefined;
 
+/**
+ * Whether the PostgreSQL tests run: false, quietly, when this run leaves PostgreSQL to another
+ * project (`storeWanted`), else whether the server answers.
+ */
 export function postgresReachable(): Promise<boolean> {
+  if (!storeWanted('postgres')) return Promise.resolve(false);
   reachable ??= (async () => {
     const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 3000 });
     try {

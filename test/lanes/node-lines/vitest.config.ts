@@ -3,7 +3,7 @@
 // for that line (sqlite-abi.mjs, preloaded by run.sh). The whole suite runs on Node 20 in `npm test`.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import root from '../../../vitest.config.js';
+import { shared } from '../../../vitest.config.js';
 
 const suites = [
   ...['pricing', 'genai-spans', 'client', 'sdk', 'openai', 'anthropic', 'langchain', 'ai-sdk', 'otel'],
@@ -11,10 +11,10 @@ const suites = [
 ];
 
 export default defineConfig({
-  ...root,
+  ...shared,
   root: fileURLToPath(new URL('../../..', import.meta.url)),
   test: {
-    ...root.test,
+    ...shared.test,
     include: [
       ...suites.map((name) => `packages/${name}/src/**/*.test.ts`),
       'test/sdk-*.test.ts',
