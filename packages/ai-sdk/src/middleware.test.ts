@@ -2,6 +2,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { APICallError, type LanguageModelV3 } from '@ai-sdk/provider';
 import { generateText, jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PLAIN_ANSWER, PLAIN_ANSWER_EVENT } from '../../../test/support/plain-answer.js';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import { meterMiddleware } from './middleware.js';
 import { mockModel, RAW_USAGE } from './test-support/mock-model.js';
@@ -36,26 +37,19 @@ describe('meterMiddleware through generateText and streamText', () => {
       mockModel({
         provider: 'openai.chat',
         modelId: 'gpt-4o',
-        doGenerate: textResult('Hi', v3Usage({ input: 12, output: 7 }), {
-          id: 'chatcmpl-g1K7wQ2xZp9LrT4mNb',
-          modelId: 'gpt-4o-2024-08-06',
-        }),
+        doGenerate: textResult(
+          PLAIN_ANSWER.text,
+          v3Usage({ input: PLAIN_ANSWER.input, output: PLAIN_ANSWER.output }),
+          { id: 'chatcmpl-g1K7wQ2xZp9LrT4mNb', modelId: PLAIN_ANSWER.model },
+        ),
       }),
     );
     const result = await meter.withContext({ customer_id: 'cus_1' }, () =>
       generateText({ model, prompt: 'hello' }),
     );
-    expect(result.text).toBe('Hi');
+    expect(result.text).toBe(PLAIN_ANSWER.text);
     expect(meter.events).toHaveLength(1);
-    expect(meter.events[0]).toMatchObject({
-      agent_id: 'support-bot',
-      action: 'answer',
-      customer_id: 'cus_1',
-      provider: 'openai',
-      model: 'gpt-4o-2024-08-06',
-      tokens_input: 12,
-      tokens_output: 7,
-    });
+    expect(meter.events[0]).toMatchObject(PLAIN_ANSWER_EVENT);
     expect(meter.events[0]).not.toHaveProperty('metadata');
     expect(meter.events[0]).not.toHaveProperty('usage_missing');
     expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-g1K7wQ2xZp9LrT4mNb:/);

@@ -9,6 +9,7 @@ import {
   lastUserText,
   useMockServer,
 } from '../../../test/support/openai-api.js';
+import { PLAIN_ANSWER, PLAIN_ANSWER_EVENT } from '../../../test/support/plain-answer.js';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import { BASE_URL, sseResponse } from '../../openai/src/test-fixtures-http.js';
 import { responseBody, responseEvents, responseUsage } from '../../openai/src/test-fixtures-responses.js';
@@ -25,9 +26,9 @@ describe('AgentMeterCallbackHandler with ChatOpenAI on Chat Completions', () => 
   it('meters a plain call once with the exact usage, model and a response-derived event id', async () => {
     server.use(
       chatCompletions(() => ({
-        json: completion('chatcmpl-plainK7wQ2xZp9LrT4mNb', 'gpt-4o-2024-08-06', ['Hi'], {
-          prompt: 12,
-          completion: 7,
+        json: completion('chatcmpl-plainK7wQ2xZp9LrT4mNb', PLAIN_ANSWER.model, [PLAIN_ANSWER.text], {
+          prompt: PLAIN_ANSWER.input,
+          completion: PLAIN_ANSWER.output,
         }),
       })),
     );
@@ -39,17 +40,9 @@ describe('AgentMeterCallbackHandler with ChatOpenAI on Chat Completions', () => 
       model.invoke([new HumanMessage('hello')], { callbacks: [handler] }),
     );
 
-    expect(answer.content).toBe('Hi');
+    expect(answer.content).toBe(PLAIN_ANSWER.text);
     expect(meter.events).toHaveLength(1);
-    expect(meter.events[0]).toMatchObject({
-      agent_id: 'support-bot',
-      action: 'answer',
-      customer_id: 'cus_1',
-      provider: 'openai',
-      model: 'gpt-4o-2024-08-06',
-      tokens_input: 12,
-      tokens_output: 7,
-    });
+    expect(meter.events[0]).toMatchObject(PLAIN_ANSWER_EVENT);
     expect(meter.events[0]).not.toHaveProperty('tokens_cached_input');
     expect(meter.events[0]?.event_id).toMatch(/^openai:chatcmpl-plainK7wQ2xZp9LrT4mNb:/);
   });

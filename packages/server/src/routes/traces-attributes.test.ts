@@ -10,10 +10,8 @@ import protobuf from 'protobufjs/light.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness, T0 } from '../../../../test/support/api.js';
 import { openTestStore, STORE_KINDS } from '../../../../test/support/stores.js';
-import { createProject } from '../bootstrap.js';
-import { createApp } from '../server.js';
 import type { Store } from '../store/types.js';
-import { writeKeyValue } from './otlp-test-writer.js';
+import { tracesApp, writeKeyValue } from './otlp-test-writer.js';
 import { attributionOf, isMeteringAttribute } from './traces-genai.js';
 import { decodeRequest, decodeResponse, NOT_SCALAR, type OtlpSpan } from './traces-otlp.js';
 
@@ -275,18 +273,7 @@ describe('OTLP attributes metering does not read', () => {
 
 /** The app over a store, with a project, its admin key and a tier: raw requests, and the ledger. */
 async function appOver(store: Store) {
-  const { adminKey } = await createProject(store, {
-    adminKey: `admin-key-${Math.random().toString(36).slice(2)}-xyz`,
-    now: T0,
-  });
-  const app = createApp({ store, now: () => T0, validateResponses: true, rateLimit: false });
-  const call = (path: string, init: RequestInit = {}) =>
-    app.request(path, {
-      ...init,
-      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...init.headers },
-    });
-  const tier = await call('/v1/tiers/default', { method: 'PUT', body: JSON.stringify({ base_fee: '0.01' }) });
-  expect(tier.status).toBeLessThan(300);
+  const { call } = await tracesApp(store, { base_fee: '0.01' }, T0);
   return {
     send: (body: RequestInit['body'], headers: Record<string, string>) =>
       call('/v1/traces', { method: 'POST', body, headers }),

@@ -5,11 +5,9 @@ import protobuf from 'protobufjs/light.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness, T0 } from '../../../../test/support/api.js';
 import { openTestStore, STORE_KINDS } from '../../../../test/support/stores.js';
-import { createProject } from '../bootstrap.js';
 import { ApiError } from '../problem.js';
-import { createApp } from '../server.js';
 import type { Store } from '../store/types.js';
-import { writeKeyValue } from './otlp-test-writer.js';
+import { otlpJsonExport, tracesApp, writeKeyValue } from './otlp-test-writer.js';
 import { inTurn, TraceMemories, traceMemoriesOf } from './traces.js';
 import { decodeRequest, decodeResponse, MAX_SPANS_PER_EXPORT, Slicer } from './traces-otlp.js';
 
@@ -30,33 +28,24 @@ const spanId = (id: number) => id.toString(16).padStart(16, '0');
 
 /** An OTLP/JSON export of one trace, as an OpenLLMetry-instrumented OpenAI client would send it. */
 function jsonBody(spans: TestSpan[]): string {
-  return JSON.stringify({
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'support-bot' } }] },
-        scopeSpans: [
-          {
-            scope: { name: '@traceloop/instrumentation-openai' },
-            spans: spans.map((span) => ({
-              traceId: TRACE,
-              spanId: spanId(span.id),
-              ...(span.parent === undefined ? {} : { parentSpanId: spanId(span.parent) }),
-              name: 'chat gpt-4o-mini',
-              kind: 3,
-              endTimeUnixNano: `${END_MS}000000`,
-              attributes:
-                span.input === undefined
-                  ? []
-                  : [
-                      { key: 'gen_ai.provider.name', value: { stringValue: 'openai' } },
-                      { key: 'gen_ai.usage.input_tokens', value: { intValue: String(span.input) } },
-                    ],
-            })),
-          },
-        ],
-      },
-    ],
-  });
+  return otlpJsonExport(
+    '@traceloop/instrumentation-openai',
+    spans.map((span) => ({
+      traceId: TRACE,
+      spanId: spanId(span.id),
+      ...(span.parent === undefined ? {} : { parentSpanId: spanId(span.parent) }),
+      name: 'chat gpt-4o-mini',
+      kind: 3,
+      endTimeUnixNano: `${END_MS}000000`,
+      attributes:
+        span.input === undefined
+          ? []
+          : [
+              { key: 'gen_ai.provider.name', value: { stringValue: 'openai' } },
+              { key: 'gen_ai.usage.input_tokens', value: { intValue: String(span.input) } },
+            ],
+    })),
+  );
 }
 
 /**
@@ -189,24 +178,10 @@ describe('deciding one request at a time', () => {
 
 /** The app over a store (or a wrapper of it), with a project, its admin key and the default tier. */
 async function appOver(store: Store, wrapped: Store = store) {
-  const { adminKey, projectId } = await createProject(store, {
-    adminKey: `admin-key-${Math.random().toString(36).slice(2)}-xyz`,
-    now: T0,
-  });
-  const app = createApp({
-    store: wrapped,
-    now: () => T0,
-    validateResponses: true,
-    rateLimit: false,
-    onError: () => {},
-  });
+  const app = await tracesApp(store, TIER, T0, { wrapped, onError: () => {} });
+  const { projectId } = app;
   const call = async (method: string, path: string, body?: Uint8Array | string, headers = {}) =>
-    app.request(path, {
-      method,
-      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...headers },
-      ...(body === undefined ? {} : { body }),
-    });
-  expect((await call('PUT', '/v1/tiers/default', JSON.stringify(TIER))).status).toBeLessThan(300);
+    app.call(path, { method, headers, ...(body === undefined ? {} : { body }) });
   return {
     projectId,
     send: (body: Uint8Array | string, headers: Record<string, string>) =>

@@ -8,10 +8,8 @@ import protobuf from 'protobufjs/light.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { T0 } from '../../../../test/support/api.js';
 import { openTestStore, STORE_KINDS } from '../../../../test/support/stores.js';
-import { createProject } from '../bootstrap.js';
-import { createApp } from '../server.js';
 import type { Store } from '../store/types.js';
-import { writeKeyValue } from './otlp-test-writer.js';
+import { otlpJsonExport, tracesApp, writeKeyValue } from './otlp-test-writer.js';
 import { decodeRequest, decodeResponse } from './traces-otlp.js';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
@@ -132,33 +130,24 @@ const endNanos = `${T0 - 60_000}000000`;
 
 /** The spans as an OTLP/JSON export (string values as strings: bytes are not JSON). */
 function jsonExport(spans: StepSpan[]): string {
-  return JSON.stringify({
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'support-bot' } }] },
-        scopeSpans: [
-          {
-            scope: { name: 'ai' },
-            spans: spans.map((span) => ({
-              traceId: TRACE,
-              spanId: span.spanId,
-              name: span.attributes[0]?.[1],
-              kind: 1,
-              startTimeUnixNano: endNanos,
-              endTimeUnixNano: endNanos,
-              attributes: span.attributes.map(([key, value]) => ({
-                key,
-                value:
-                  typeof value === 'number'
-                    ? { intValue: String(value) }
-                    : { stringValue: typeof value === 'string' ? value : Buffer.from(value).toString() },
-              })),
-            })),
-          },
-        ],
-      },
-    ],
-  });
+  return otlpJsonExport(
+    'ai',
+    spans.map((span) => ({
+      traceId: TRACE,
+      spanId: span.spanId,
+      name: span.attributes[0]?.[1],
+      kind: 1,
+      startTimeUnixNano: endNanos,
+      endTimeUnixNano: endNanos,
+      attributes: span.attributes.map(([key, value]) => ({
+        key,
+        value:
+          typeof value === 'number'
+            ? { intValue: String(value) }
+            : { stringValue: typeof value === 'string' ? value : Buffer.from(value).toString() },
+      })),
+    })),
+  );
 }
 
 /** The spans as a binary OTLP export (a `Uint8Array` value: its raw bytes, which may be bad UTF-8). */
@@ -201,18 +190,7 @@ const TIER = {
 
 /** The app over a store, with a project and the tier: exports, and the ledger's rows. */
 async function appOver(store: Store) {
-  const { adminKey } = await createProject(store, {
-    adminKey: `admin-key-${Math.random().toString(36).slice(2)}-xyz`,
-    now: T0,
-  });
-  const app = createApp({ store, now: () => T0, validateResponses: true, rateLimit: false });
-  const call = (path: string, init: RequestInit = {}) =>
-    app.request(path, {
-      ...init,
-      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...init.headers },
-    });
-  const tier = await call('/v1/tiers/default', { method: 'PUT', body: JSON.stringify(TIER) });
-  expect(tier.status).toBeLessThan(300);
+  const { call } = await tracesApp(store, TIER, T0);
   return {
     /** Sends the spans in `format`; the answer's partial success, if any. */
     async send(format: keyof typeof FORMATS, spans: StepSpan[]) {
