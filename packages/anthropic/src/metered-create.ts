@@ -1,4 +1,4 @@
-import { runInCallScope } from '@agentmeter/sdk/integration';
+import { withCallScope } from '@agentmeter/sdk/integration';
 import { MeteredCall } from './metered-call.js';
 import { isAsyncIterable, isStreamLike, meterIterable, meterStream } from './metered-stream.js';
 import type { MeterSettings } from './options.js';
@@ -101,7 +101,9 @@ export function meteredCreate(
     }
     if (!call) return Reflect.apply(original, messages, args);
     const metered = call;
-    const result = runInCallScope(metered.scope, () => Reflect.apply(original, messages, args));
+    const scoped = [...args];
+    scoped[1] = withCallScope(args[1], metered.scope);
+    const result = Reflect.apply(original, messages, scoped);
     if (isAPIPromise(result)) {
       // Watching the response promise (not the parse) keeps the body unread for `.asResponse()`.
       responsePromiseOf(result)?.then(undefined, (error: unknown) => metered.finishRequestError(error));

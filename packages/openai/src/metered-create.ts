@@ -1,4 +1,4 @@
-import { runInCallScope } from '@agentmeter/sdk/integration';
+import { withCallScope } from '@agentmeter/sdk/integration';
 import type { PendingResponses } from './background.js';
 import { ChatStreamObserver, chatOutcome, withStreamUsage } from './chat.js';
 import { type Api, MeteredCall, serverOf } from './metered-call.js';
@@ -344,9 +344,7 @@ export function meteredCreate(
     const send =
       (sent: unknown, options: unknown = requestOptions) =>
       () =>
-        runInCallScope(call.scope, () =>
-          (resource as unknown as Record<string, Create>)[method]!(sent, options),
-        );
+        (resource as unknown as Record<string, Create>)[method]!(sent, withCallScope(options, call.scope));
     // Only a field the wrapper added alone may be taken back: the caller's own `stream_options` stay.
     const callerSet = (body as { stream_options?: unknown } | null)?.stream_options != null;
     const mayRetry = injected && !callerSet;

@@ -91,16 +91,45 @@ const callScopes = sharedState().callScopes;
 /**
  * Runs `fn` (a provider wrapper's call of the SDK method) with `scope` as the call in flight, so a
  * client whose `fetch` is observed (`observeClientFetch`) records in it the span its request is sent in.
+ *
+ * Prefer `withCallScope()` where the client takes per-request `fetchOptions` (openai 5+,
+ * @anthropic-ai/sdk 0.50+): `run()` of an AsyncLocalStorage turns on Node's promise hooks (before
+ * Node 24) for the whole process, a cost every promise of the application then pays.
  */
 export function runInCallScope<T>(scope: CallScope, fn: () => T): T {
   return callScopes.run(scope, fn);
+}
+
+/** Where a request's call scope rides in its `fetch` init; `Symbol.for`, so every copy of the SDK agrees. */
+const CALL_SCOPE = Symbol.for('agentmeter.callScope');
+
+/**
+ * The caller's request options (`client.chat.completions.create(body, options)`) with `scope`
+ * added to their `fetchOptions`, which openai-node and @anthropic-ai/sdk spread into the `fetch`
+ * init of every request the call sends (retries included); the client's observed `fetch` reads it
+ * there. Nothing else of the caller's options changes. The same as `runInCallScope()`, without an
+ * AsyncLocalStorage: no promise hooks, and it survives any scheduling between the call and its
+ * request. A non-object `requestOptions` (not a real request options value) is returned as it is.
+ */
+export function withCallScope(requestOptions: unknown, scope: CallScope): unknown {
+  if (requestOptions != null && typeof requestOptions !== 'object') return requestOptions;
+  const options = (requestOptions ?? {}) as { fetchOptions?: unknown };
+  const fetchOptions =
+    typeof options.fetchOptions === 'object' && options.fetchOptions !== null ? options.fetchOptions : {};
+  return { ...options, fetchOptions: { ...fetchOptions, [CALL_SCOPE]: scope } };
+}
+
+function scopeOf(init: unknown): CallScope | undefined {
+  const scope =
+    typeof init === 'object' && init !== null ? (init as Record<symbol, unknown>)[CALL_SCOPE] : undefined;
+  return typeof scope === 'object' && scope !== null ? (scope as CallScope) : callScopes.getStore();
 }
 
 const OBSERVED = Symbol.for('agentmeter.observedFetch');
 
 /**
  * Makes a provider client (`openai`, `@anthropic-ai/sdk`: both keep the `fetch` they send with in a
- * `fetch` property) record, for the call in flight (`runInCallScope`), the OpenTelemetry span active
+ * `fetch` property) record, for the call in flight (`withCallScope`, `runInCallScope`), the OpenTelemetry span active
  * when each request is sent. An instrumentation that traces the call (OpenLLMetry, OpenInference, the
  * Anthropic SDK's own spans) has its call span active then, so the wrapper's event names that span and
  * the span is not charged a second time. Calls outside a call scope pass straight through. Observing
@@ -111,7 +140,7 @@ export function observeClientFetch(client: object): void {
   const original = holder.fetch;
   if (typeof original !== 'function' || (original as { [OBSERVED]?: true })[OBSERVED]) return;
   const observed = function (this: unknown, ...args: unknown[]): unknown {
-    const scope = callScopes.getStore();
+    const scope = scopeOf(args[1]);
     if (scope) {
       const span = activeSpanContext();
       if (span) scope.span = span;

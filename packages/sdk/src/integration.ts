@@ -12,6 +12,7 @@ export {
   isUniqueResponseId,
   observeClientFetch,
   runInCallScope,
+  withCallScope,
 } from './call-identity.js';
 export { type CallFailure, failureOf } from './failure.js';
 export {

@@ -66,6 +66,7 @@ const INTEGRATION: ExportedNames = {
     'usageToEvent',
     'validateAttributionOptions',
     'wasMeteredByProvider',
+    'withCallScope',
   ],
   types: [
     'AttributionField',
