@@ -2,55 +2,30 @@
 // provider. `ai` 6 (installed here) types `wrapLanguageModel` for V3 models only but wraps whatever it
 // is given without converting it, so a V2-shaped model driven through the real `wrapLanguageModel`
 // and its `doGenerate` / `doStream` shows the middleware exactly what `ai` 5's generateText would.
-import type {
-  JSONValue,
-  LanguageModelV2,
-  LanguageModelV2StreamPart,
-  LanguageModelV2Usage,
-  LanguageModelV3,
-} from '@ai-sdk/provider';
+import type { JSONValue, LanguageModelV2Usage, LanguageModelV3 } from '@ai-sdk/provider';
 import { wrapLanguageModel } from 'ai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import { meterMiddleware } from './middleware.js';
-import { streamOf } from './test-support/parts.js';
+import { v2Model } from './test-support/v2-model.js';
 
 afterEach(expectEveryMeterClean);
 
 const PROMPT = [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi' }] }];
 
-function v2Model(
+function meteredV2Model(
   provider: string,
   usage: LanguageModelV2Usage,
   providerMetadata?: Record<string, Record<string, JSONValue>>,
 ) {
-  const model: LanguageModelV2 = {
-    specificationVersion: 'v2',
-    provider,
-    modelId: 'model-v2',
-    supportedUrls: {},
-    doGenerate: async () => ({
-      content: [{ type: 'text', text: 'ok' }],
-      finishReason: 'stop',
-      usage,
-      warnings: [],
-      response: { id: `gen-${provider}K7wQ2xZp9LrT4mNb`, modelId: 'model-v2-0601' },
-      ...(providerMetadata ? { providerMetadata } : {}),
-    }),
-    doStream: async () => ({
-      stream: streamOf<LanguageModelV2StreamPart>([
-        { type: 'stream-start', warnings: [] },
-        { type: 'response-metadata', id: `str-${provider}K7wQ2xZp9LrT4mNb`, modelId: 'model-v2-0601' },
-        { type: 'text-start', id: 't' },
-        { type: 'text-delta', id: 't', delta: 'ok' },
-        { type: 'text-end', id: 't' },
-        { type: 'finish', finishReason: 'stop', usage, ...(providerMetadata ? { providerMetadata } : {}) },
-      ]),
-    }),
-  };
+  const model = v2Model(provider, usage, {
+    ids: [`gen-${provider}K7wQ2xZp9LrT4mNb`, `str-${provider}K7wQ2xZp9LrT4mNb`],
+    responseModelId: 'model-v2-0601',
+    providerMetadata,
+  });
   const meter = createRecordingMeter();
   const wrapped = wrapLanguageModel({
-    model: model as unknown as LanguageModelV3,
+    model,
     middleware: meterMiddleware(meter, { agent_id: 'a', action: 'b' }),
   });
   return { meter, wrapped };
@@ -64,7 +39,7 @@ async function generateAndStream(wrapped: LanguageModelV3) {
 
 describe('flat V2 usage', () => {
   it('OpenAI: inputTokens already include the cached ones', async () => {
-    const { meter, wrapped } = v2Model('openai.chat', {
+    const { meter, wrapped } = meteredV2Model('openai.chat', {
       inputTokens: 2000,
       outputTokens: 500,
       totalTokens: 2500,
@@ -88,7 +63,7 @@ describe('flat V2 usage', () => {
   });
 
   it('Anthropic: cache reads and writes are added to inputTokens, which excludes them', async () => {
-    const { meter, wrapped } = v2Model(
+    const { meter, wrapped } = meteredV2Model(
       'anthropic.messages',
       { inputTokens: 200, outputTokens: 150, totalTokens: 350, cachedInputTokens: 9000 },
       { anthropic: { cacheCreationInputTokens: 3000 } },
@@ -107,7 +82,7 @@ describe('flat V2 usage', () => {
   it('Anthropic: 1-hour cache writes and web searches from providerMetadata.anthropic.usage', async () => {
     // @ai-sdk/anthropic 2 keeps Anthropic's own usage there (streamed: message_start's with the
     // message_delta usage spread over it).
-    const { meter, wrapped } = v2Model(
+    const { meter, wrapped } = meteredV2Model(
       'anthropic.messages',
       { inputTokens: 2100, outputTokens: 640, totalTokens: 2740 },
       {
@@ -137,7 +112,7 @@ describe('flat V2 usage', () => {
   });
 
   it('Google: reasoning outside outputTokens (totalTokens says so) is added to the output', async () => {
-    const { meter, wrapped } = v2Model('google.generative-ai', {
+    const { meter, wrapped } = meteredV2Model('google.generative-ai', {
       inputTokens: 50,
       outputTokens: 80,
       totalTokens: 230,
@@ -149,7 +124,7 @@ describe('flat V2 usage', () => {
   });
 
   it('flags a V2 step that reported no counts', async () => {
-    const { meter, wrapped } = v2Model('openai.chat', {
+    const { meter, wrapped } = meteredV2Model('openai.chat', {
       inputTokens: undefined,
       outputTokens: undefined,
       totalTokens: undefined,

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PLAIN_ANSWER, PLAIN_ANSWER_EVENT } from '../../../test/support/plain-answer.js';
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import { meterMiddleware } from './middleware.js';
+import { answeringBothWays, generateThenStream } from './test-support/both-ways.js';
 import { mockModel, RAW_USAGE } from './test-support/mock-model.js';
 import {
   hangingStream,
@@ -81,18 +82,15 @@ describe('meterMiddleware through generateText and streamText', () => {
   it('reports cache reads, cache writes and reasoning as subsets of the totals', async () => {
     const usage = v3Usage({ input: 12_200, cacheRead: 9000, cacheWrite: 3000, output: 500, reasoning: 120 });
     const { meter, model } = metered(
-      mockModel({
+      answeringBothWays({
         provider: 'anthropic.messages',
-        doGenerate: textResult('ok', usage, { id: 'msg_c1K7wQ2xZp9LrT4mNb', modelId: 'claude-sonnet-4-5' }),
-        doStream: {
-          stream: streamOf(
-            textParts(['ok'], usage, { id: 'msg_c2K7wQ2xZp9LrT4mNb', modelId: 'claude-sonnet-4-5' }),
-          ),
-        },
+        modelId: 'claude-sonnet-4-5',
+        words: ['ok'],
+        usage,
+        ids: ['msg_c1K7wQ2xZp9LrT4mNb', 'msg_c2K7wQ2xZp9LrT4mNb'],
       }),
     );
-    await generateText({ model, prompt: 'a' });
-    await streamText({ model, prompt: 'b' }).consumeStream();
+    await generateThenStream(model, 'a');
     const expected = {
       tokens_input: 12_200,
       tokens_cached_input: 9000,
@@ -442,27 +440,17 @@ describe('usage billed apart, from the provider usage the AI SDK passes on', () 
   };
 
   it('Anthropic: 1-hour cache writes and web searches, generated and streamed', async () => {
-    const response = { id: 'msg_ws1K7wQ2xZp9LrT4mNb', modelId: 'claude-sonnet-4-5' };
-    const parts = textParts(['fou', 'nd'], anthropicStepUsage, {
-      ...response,
-      id: 'msg_ws2K7wQ2xZp9LrT4mNb',
-    });
-    const finish = parts.at(-1);
-    if (finish?.type === 'finish') finish.providerMetadata = anthropicMetadata;
     const { meter, model } = metered(
-      mockModel({
+      answeringBothWays({
         provider: 'anthropic.messages',
         modelId: 'claude-sonnet-4-5',
-        doGenerate: {
-          ...textResult('found', anthropicStepUsage, response),
-          providerMetadata: anthropicMetadata,
-        },
-        doStream: { stream: streamOf(parts) },
+        words: ['fou', 'nd'],
+        usage: anthropicStepUsage,
+        ids: ['msg_ws1K7wQ2xZp9LrT4mNb', 'msg_ws2K7wQ2xZp9LrT4mNb'],
+        providerMetadata: anthropicMetadata,
       }),
     );
-    await generateText({ model, prompt: 'search' });
-    const result = streamText({ model, prompt: 'search' });
-    await result.consumeStream();
+    await generateThenStream(model, 'search');
     expect(meter.events).toMatchObject([searched, searched]);
   });
 
@@ -498,26 +486,15 @@ describe('usage billed apart, from the provider usage the AI SDK passes on', () 
       };
       const usage = { ...v3Usage({ input: 57, cacheRead: 0, output: 1612, reasoning: 0 }), raw };
       const { meter, model } = metered(
-        mockModel({
+        answeringBothWays({
           provider: 'voice-gateway.chat',
           modelId: 'gpt-4o-audio-preview',
-          doGenerate: textResult('Hi', usage, {
-            id: 'chatcmpl-au1K7wQ2xZp9LrT4mNb',
-            modelId: 'gpt-4o-audio-preview',
-          }),
-          doStream: {
-            stream: streamOf(
-              textParts(['H', 'i'], usage, {
-                id: 'chatcmpl-au2K7wQ2xZp9LrT4mNb',
-                modelId: 'gpt-4o-audio-preview',
-              }),
-            ),
-          },
+          words: ['H', 'i'],
+          usage,
+          ids: ['chatcmpl-au1K7wQ2xZp9LrT4mNb', 'chatcmpl-au2K7wQ2xZp9LrT4mNb'],
         }),
       );
-      await generateText({ model, prompt: 'hello' });
-      const result = streamText({ model, prompt: 'hello' });
-      await result.consumeStream();
+      await generateThenStream(model, 'hello');
       const spoken = {
         provider: 'voice-gateway',
         tokens_input: 57,

@@ -3,13 +3,7 @@
 // the OpenTelemetry SDK, the AI SDK and real instrumentation libraries, sent as OTLP/JSON and as protobuf,
 // must read alike decoded and as the SDK holds them. And what the rules read on those spans.
 import { nestingNodeOf, roleOf, type SpanView, usageOf } from '@agentmeter/genai-spans';
-import type {
-  LanguageModelV2,
-  LanguageModelV2StreamPart,
-  LanguageModelV2Usage,
-  LanguageModelV3,
-  SharedV2ProviderMetadata,
-} from '@ai-sdk/provider';
+import type { LanguageModelV2Usage, SharedV2ProviderMetadata } from '@ai-sdk/provider';
 import type { Span, Tracer } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode, type TracerProvider } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -23,7 +17,8 @@ import {
 import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
-import { streamOf, textResult, toolCallResult, v3Usage } from '../../../ai-sdk/src/test-support/parts.js';
+import { textResult, toolCallResult, v3Usage } from '../../../ai-sdk/src/test-support/parts.js';
+import { v2Model } from '../../../ai-sdk/src/test-support/v2-model.js';
 import {
   anthropicClient,
   anthropicFetch,
@@ -473,48 +468,22 @@ const AI5_TOKENS = [false, true].flatMap(() => [
 ]);
 
 /** A V2 model (ai 5's specification, which ai 6 still runs) that answers with the usage and metadata given. */
-function v2Model(
-  provider: string,
-  usage: LanguageModelV2Usage,
-  metadata: SharedV2ProviderMetadata,
-): LanguageModelV3 {
-  const response = (call: string) => ({
-    id: `resp_v2_${call}_${provider}_${usage.inputTokens}`,
-    modelId: 'model-v2',
+const v2ProviderModel = (provider: string, usage: LanguageModelV2Usage, metadata: SharedV2ProviderMetadata) =>
+  v2Model(provider, usage, {
+    ids: [
+      `resp_v2_generated_${provider}_${usage.inputTokens}`,
+      `resp_v2_streamed_${provider}_${usage.inputTokens}`,
+    ],
+    responseModelId: 'model-v2',
+    providerMetadata: metadata,
   });
-  const model: LanguageModelV2 = {
-    specificationVersion: 'v2',
-    provider,
-    modelId: 'model-v2',
-    supportedUrls: {},
-    doGenerate: async () => ({
-      content: [{ type: 'text', text: 'ok' }],
-      finishReason: 'stop',
-      usage,
-      warnings: [],
-      response: response('generated'),
-      providerMetadata: metadata,
-    }),
-    doStream: async () => ({
-      stream: streamOf<LanguageModelV2StreamPart>([
-        { type: 'stream-start', warnings: [] },
-        { type: 'response-metadata', ...response('streamed') },
-        { type: 'text-start', id: 't' },
-        { type: 'text-delta', id: 't', delta: 'ok' },
-        { type: 'text-end', id: 't' },
-        { type: 'finish', finishReason: 'stop', usage, providerMetadata: metadata },
-      ]),
-    }),
-  };
-  return model as unknown as LanguageModelV3;
-}
 
 /** Real ai 6 calls, generated and streamed, through V2 Anthropic and Google models (the V2 providers' usage and metadata). */
 async function v2Providers(provider: TracerProvider) {
   const telemetry = { isEnabled: true, tracer: provider.getTracer('ai') };
   const models = [
     ...ANTHROPIC_CACHE.map((cache) =>
-      v2Model(
+      v2ProviderModel(
         'anthropic.messages',
         {
           inputTokens: cache.input,
@@ -525,7 +494,7 @@ async function v2Providers(provider: TracerProvider) {
         anthropicMetadata(cache),
       ),
     ),
-    v2Model(
+    v2ProviderModel(
       'google.generative-ai',
       {
         inputTokens: 1_200,
