@@ -131,7 +131,8 @@ function observed<Item>(
     }
     if (hide) return pull();
     inFlight = false;
-    return { done: false, value: result.value };
+    // The source's own result object: no copy per item.
+    return result as IteratorResult<Item, void>;
   };
   const onError = (error: unknown): Promise<IteratorResult<Item, void>> => {
     state.pulling = false;
