@@ -1,51 +1,29 @@
 // `node --import @agentmeter/otel/register app` in a child process, for an ES module app and a CommonJS
 // app that never mention agentmeter, against a local mock provider and the real server; the ledger
 // tells what was metered. Needs the built packages (`npm run build`; `npm test` builds first).
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { deriveEventId } from '@agentmeter/sdk/integration';
-import { type RunningServer, startServer } from '@agentmeter/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerRow, ledgerTokens } from '../../../test/support/ledger-rows.js';
 import { built, REPO } from '../../../test/support/processes.js';
-import { startMockProviders } from './test-providers.js';
+import { type RegisterBackend, startRegisterBackend } from './test-providers.js';
 
-let server: RunningServer;
-let providers: Awaited<ReturnType<typeof startMockProviders>>;
+let backend: RegisterBackend;
 let directory: string;
-let ingestKey: string;
-
-async function admin(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return response.json() as Promise<any>;
-}
 
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), 'agentmeter-register-'));
-  server = await startServer({
-    port: 0,
+  backend = await startRegisterBackend({
     dbPath: join(directory, 'agentmeter.db'),
     adminKey: 'admin-key-register-test-123456',
-    rateLimit: false,
+    keyName: 'auto',
   });
-  await admin('PUT', '/v1/tiers/default', {
-    base_fee: '0.001',
-    token_rate_input: '0.003',
-    token_rate_output: '0.015',
-  });
-  ingestKey = (await admin('POST', '/v1/keys', { scope: 'ingest', name: 'auto' })).key;
-  providers = await startMockProviders();
 });
 afterAll(async () => {
-  await providers?.close();
-  await server?.close();
+  await backend?.close();
   rmSync(directory, { recursive: true, force: true });
 });
 
@@ -53,27 +31,16 @@ function run(
   app: string,
   env: Record<string, string | undefined>,
   options: { cwd?: string; register?: string } = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', options.register ?? '@agentmeter/otel/register', app], {
-    cwd: options.cwd ?? REPO,
-    env: {
-      PATH: process.env['PATH'],
-      MOCK_OPENAI_URL: providers.openaiURL,
-      MOCK_ANTHROPIC_URL: providers.anthropicURL,
-      AGENTMETER_URL: server.url,
-      ...env,
-    } as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+) {
+  return backend.run(
+    ['--import', options.register ?? '@agentmeter/otel/register', app],
+    options.cwd ?? REPO,
+    env,
+  );
 }
 
 async function ledgerFor(agent: string) {
-  const { data } = await admin('GET', `/v1/events?agent_id=${agent}&limit=50`);
+  const { data } = await backend.admin('GET', `/v1/events?agent_id=${agent}&limit=50`);
   return (data as any[]).map(ledgerRow);
 }
 
@@ -84,7 +51,7 @@ describe('node --import @agentmeter/otel/register', () => {
 
   it('meters every openai and Anthropic client of an ES module app', async () => {
     const result = await run(join(REPO, 'packages/otel/test-apps/esm-app.mjs'), {
-      AGENTMETER_API_KEY: ingestKey,
+      AGENTMETER_API_KEY: backend.ingestKey,
       AGENTMETER_AGENT_ID: 'esm-bot',
       AGENTMETER_ACTION: 'reply',
       AGENTMETER_CUSTOMER_ID: 'acme',
@@ -126,7 +93,7 @@ describe('node --import @agentmeter/otel/register', () => {
 
   it('meters a CommonJS app, copies made with withOptions() included', async () => {
     const result = await run(join(REPO, 'packages/otel/test-apps/cjs-app.cjs'), {
-      AGENTMETER_API_KEY: ingestKey,
+      AGENTMETER_API_KEY: backend.ingestKey,
       OTEL_SERVICE_NAME: 'cjs-bot',
     });
     expect(result.stderr).not.toContain('WARNING');
@@ -169,7 +136,7 @@ describe('node --import @agentmeter/otel/register', () => {
     );
     const shape = await run(
       join(app, 'app.cjs'),
-      { AGENTMETER_API_KEY: ingestKey, OTEL_SERVICE_NAME: 'shape-bot' },
+      { AGENTMETER_API_KEY: backend.ingestKey, OTEL_SERVICE_NAME: 'shape-bot' },
       {
         cwd: app,
         register: pathToFileURL(built('packages/otel/dist/register.js')).href,

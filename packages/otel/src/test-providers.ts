@@ -1,8 +1,11 @@
 // Test-only (not built): a local stand-in for api.openai.com and api.anthropic.com on 127.0.0.1, for
 // tests whose clients run in another process (msw cannot reach them). Bodies follow the providers'
-// response types (openai `ChatCompletion`, Anthropic `Message`).
+// response types (openai `ChatCompletion`, Anthropic `Message`). And the backend the zero-code
+// metering tests run their apps against: the real server and these mocks.
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startServer } from '@agentmeter/server';
 
 async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
@@ -98,3 +101,73 @@ export async function startMockProviders(): Promise<{
       }),
   };
 }
+
+/** What a zero-code app run ended with. */
+export interface AppRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * What the zero-code metering tests run an app against: the real server (SQLite at `dbPath`) with a
+ * default tier, an ingest key for the app, and the mock providers. `run()` starts Node with `args`
+ * in a child process whose environment has only PATH, the mock providers' and the server's URLs
+ * (`MOCK_OPENAI_URL`, `MOCK_ANTHROPIC_URL`, `AGENTMETER_URL`) and `env`.
+ */
+export async function startRegisterBackend(options: { dbPath: string; adminKey: string; keyName: string }) {
+  const server = await startServer({
+    port: 0,
+    dbPath: options.dbPath,
+    adminKey: options.adminKey,
+    rateLimit: false,
+  });
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, each test reads the fields it checks.
+    return response.json() as Promise<any>;
+  };
+  await admin('PUT', '/v1/tiers/default', {
+    base_fee: '0.001',
+    token_rate_input: '0.003',
+    token_rate_output: '0.015',
+  });
+  const ingestKey = (await admin('POST', '/v1/keys', { scope: 'ingest', name: options.keyName }))
+    .key as string;
+  const providers = await startMockProviders();
+  const run = (args: string[], cwd: string, env: Record<string, string | undefined>): Promise<AppRun> => {
+    const child = spawn(process.execPath, args, {
+      cwd,
+      env: {
+        PATH: process.env['PATH'],
+        MOCK_OPENAI_URL: providers.openaiURL,
+        MOCK_ANTHROPIC_URL: providers.anthropicURL,
+        AGENTMETER_URL: server.url,
+        ...env,
+      } as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  };
+  return {
+    server,
+    providers,
+    ingestKey,
+    admin,
+    run,
+    async close() {
+      await providers.close();
+      await server.close();
+    },
+  };
+}
+
+export type RegisterBackend = Awaited<ReturnType<typeof startRegisterBackend>>;

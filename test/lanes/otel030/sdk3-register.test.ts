@@ -5,7 +5,7 @@
 // 0.223 (the SDK 2 line, which runs on Node 20), so such an app has two copies of it: this checks that
 // auto-metering works from its own copy, whichever of the two sets up first, for ES modules and CommonJS,
 // and that agentmeter's spans reach the app's SDK 3. Needs the built packages (`npm run build`).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -19,9 +19,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type RunningServer, startServer } from '@agentmeter/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockProviders } from '../../../packages/otel/src/test-providers.js';
+import { type RegisterBackend, startRegisterBackend } from '../../../packages/otel/src/test-providers.js';
 import { built, REPO } from '../../support/processes.js';
 
 const LANE = join(REPO, 'test/lanes/otel030');
@@ -42,9 +41,7 @@ const PACKAGES = ['pricing', 'genai-spans', 'client', 'sdk', 'openai', 'anthropi
 
 let work: string;
 let app: string;
-let server: RunningServer;
-let providers: Awaited<ReturnType<typeof startMockProviders>>;
-let ingestKey: string;
+let backend: RegisterBackend;
 
 function npm(args: string[], cwd: string): string {
   // npm itself on this Node line, so install scripts and engine checks see the Node the app runs on.
@@ -57,15 +54,6 @@ function npm(args: string[], cwd: string): string {
   if (result.status !== 0)
     throw new Error(`npm ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
-}
-
-async function admin(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return response.json() as Promise<any>;
 }
 
 beforeAll(async () => {
@@ -104,52 +92,24 @@ beforeAll(async () => {
   );
   for (const file of readdirSync(join(LANE, 'apps'))) copyFileSync(join(LANE, 'apps', file), join(app, file));
 
-  server = await startServer({
-    port: 0,
+  backend = await startRegisterBackend({
     dbPath: join(work, 'agentmeter.db'),
     adminKey: 'admin-key-otel030-test-12345678',
-    rateLimit: false,
+    keyName: 'otel030',
   });
-  await admin('PUT', '/v1/tiers/default', {
-    base_fee: '0.001',
-    token_rate_input: '0.003',
-    token_rate_output: '0.015',
-  });
-  ingestKey = (await admin('POST', '/v1/keys', { scope: 'ingest', name: 'otel030' })).key;
-  providers = await startMockProviders();
 }, 240_000);
 
 afterAll(async () => {
-  await providers?.close();
-  await server?.close();
+  await backend?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function run(
-  args: string[],
-  agent: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, args, {
-    cwd: app,
-    env: {
-      PATH: process.env['PATH'],
-      MOCK_OPENAI_URL: providers.openaiURL,
-      MOCK_ANTHROPIC_URL: providers.anthropicURL,
-      AGENTMETER_URL: server.url,
-      AGENTMETER_API_KEY: ingestKey,
-      AGENTMETER_AGENT_ID: agent,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function run(args: string[], agent: string) {
+  return backend.run(args, app, { AGENTMETER_API_KEY: backend.ingestKey, AGENTMETER_AGENT_ID: agent });
 }
 
 async function ledgerFor(agent: string) {
-  const { data } = await admin('GET', `/v1/events?agent_id=${agent}&limit=50`);
+  const { data } = await backend.admin('GET', `/v1/events?agent_id=${agent}&limit=50`);
   return (data as any[])
     .map((row) => ({
       response: row.event_id.split(':')[1],
