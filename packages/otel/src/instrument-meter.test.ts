@@ -4,7 +4,7 @@ import { metrics, SpanKind, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OtelMeterError } from './errors.js';
 import { instrumentMeter } from './instrument-meter.js';
-import { otelHarness, points } from './test-otel.js';
+import { instrumentedTestMeter, otelHarness, points } from './test-otel.js';
 
 const TIER = { base_fee: '0.01', token_rate_input: '0.001', outcome_bonus: '2.5' };
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -40,18 +40,7 @@ function call(meter: TestMeter, attribution: UsageAttribution = {}): string {
 }
 
 function setup(options: { priceWaitMs?: number; maxPendingSpans?: number } = {}) {
-  const otel = otelHarness();
-  const meter = createTestMeter({ tier: TIER });
-  const instrumentation = instrumentMeter(meter, {
-    tracerProvider: otel.tracerProvider,
-    meterProvider: otel.meterProvider,
-    ...options,
-  });
-  cleanups.push(async () => {
-    await instrumentation.shutdown();
-    await otel.shutdown();
-  });
-  return { otel, meter, instrumentation };
+  return instrumentedTestMeter(TIER, options, cleanups);
 }
 
 describe('the price on the span', () => {

@@ -1,6 +1,5 @@
 import { withMeter } from '@agentmeter/openai';
 import { deriveEventId } from '@agentmeter/sdk/integration';
-import { createTestMeter } from '@agentmeter/sdk/testing';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -12,9 +11,8 @@ import {
   newClient,
   usage,
 } from '../../openai/src/test-fixtures.js';
-import { instrumentMeter } from './instrument-meter.js';
 import { DURATION_BUCKETS, TOKEN_BUCKETS } from './semconv.js';
-import { histogram, otelHarness, points } from './test-otel.js';
+import { histogram, instrumentedTestMeter, points } from './test-otel.js';
 import type { SemconvVersion } from './types.js';
 
 const server = createMockServer();
@@ -32,17 +30,7 @@ const TIER = { base_fee: '0.002', token_rate_input: '0.003', token_rate_output: 
 const messages = [{ role: 'user' as const, content: 'Say hello.' }];
 
 function setup(semconv?: SemconvVersion) {
-  const otel = otelHarness();
-  const meter = createTestMeter({ tier: TIER });
-  const instrumentation = instrumentMeter(meter, {
-    tracerProvider: otel.tracerProvider,
-    meterProvider: otel.meterProvider,
-    ...(semconv ? { semconv } : {}),
-  });
-  cleanups.push(async () => {
-    await instrumentation.shutdown();
-    await otel.shutdown();
-  });
+  const { otel, meter } = instrumentedTestMeter(TIER, semconv ? { semconv } : {}, cleanups);
   return { otel, meter, openai: withMeter(newClient(OpenAI), meter, DEFAULTS) };
 }
 

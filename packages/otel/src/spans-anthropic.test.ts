@@ -1,6 +1,5 @@
 import { withMeter } from '@agentmeter/anthropic';
 import { deriveEventId } from '@agentmeter/sdk/integration';
-import { createTestMeter } from '@agentmeter/sdk/testing';
 import { SpanKind } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,8 +12,7 @@ import {
   textStreamEvents,
   usageBody,
 } from '../../anthropic/src/test-fixtures.js';
-import { instrumentMeter } from './instrument-meter.js';
-import { everyValue, otelHarness } from './test-otel.js';
+import { everyValue, instrumentedTestMeter } from './test-otel.js';
 
 const { server, answer } = createAnthropicServer();
 const cleanups: (() => Promise<void>)[] = [];
@@ -36,17 +34,7 @@ const TIER = {
 const MODEL = 'claude-haiku-4-5-20251001';
 
 function setup() {
-  const otel = otelHarness();
-  const meter = createTestMeter({ tier: TIER });
-  const instrumentation = instrumentMeter(meter, {
-    tracerProvider: otel.tracerProvider,
-    meterProvider: otel.meterProvider,
-    semconv: 'v1.41',
-  });
-  cleanups.push(async () => {
-    await instrumentation.shutdown();
-    await otel.shutdown();
-  });
+  const { otel, meter } = instrumentedTestMeter(TIER, { semconv: 'v1.41' }, cleanups);
   return { otel, meter, client: withMeter(createClient(), meter, OPTIONS) };
 }
 

@@ -17,7 +17,7 @@ import {
   VERSIONS,
 } from '../../openai/src/test-fixtures.js';
 import { instrumentMeter } from './instrument-meter.js';
-import { everyValue, otelHarness } from './test-otel.js';
+import { everyValue, instrumentedTestMeter, otelHarness } from './test-otel.js';
 
 const server = createMockServer();
 const cleanups: (() => Promise<void>)[] = [];
@@ -34,18 +34,8 @@ const messages = [{ role: 'user' as const, content: 'Say hello to Ada Lovelace.'
 const toMs = (time: [number, number]) => time[0] * 1000 + time[1] / 1e6;
 
 function setup(OpenAI: (typeof VERSIONS)[number]['OpenAI'], options: { captureContent?: boolean } = {}) {
-  const otel = otelHarness();
-  const meter = createTestMeter({ tier: TIER });
-  const instrumentation = instrumentMeter(meter, {
-    tracerProvider: otel.tracerProvider,
-    meterProvider: otel.meterProvider,
-    semconv: 'v1.41',
-  });
+  const { otel, meter, instrumentation } = instrumentedTestMeter(TIER, { semconv: 'v1.41' }, cleanups);
   const openai = withMeter(newClient(OpenAI), meter, { ...DEFAULTS, ...options });
-  cleanups.push(async () => {
-    await instrumentation.shutdown();
-    await otel.shutdown();
-  });
   return { otel, meter, instrumentation, openai };
 }
 

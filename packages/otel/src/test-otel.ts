@@ -2,6 +2,7 @@
 // InMemorySpanExporter, a meter provider whose reader the test collects, and the AsyncLocalStorage
 // context manager so parents propagate as in an application.
 
+import { createTestMeter, type TestMeterOptions } from '@agentmeter/sdk/testing';
 import { type Attributes, context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -22,6 +23,8 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { instrumentMeter } from './instrument-meter.js';
+import type { InstrumentMeterOptions } from './types.js';
 
 /**
  * Whether the tracing SDK is SDK 2's @opentelemetry/sdk-trace-base. SDK 3's tracing SDK is
@@ -103,6 +106,30 @@ export function otelHarness(
       await meterProvider.shutdown();
     },
   };
+}
+
+/**
+ * A test Meter priced by `tier`, instrumented (`instrumentMeter()` with `options`) on a new harness's
+ * tracer and meter providers; `cleanups` gets the shutdown of the instrumentation and of the harness,
+ * for the file's `afterEach` to run.
+ */
+export function instrumentedTestMeter(
+  tier: TestMeterOptions['tier'],
+  options: Omit<InstrumentMeterOptions, 'tracerProvider' | 'meterProvider'>,
+  cleanups: (() => Promise<void> | void)[],
+) {
+  const otel = otelHarness();
+  const meter = createTestMeter({ tier });
+  const instrumentation = instrumentMeter(meter, {
+    tracerProvider: otel.tracerProvider,
+    meterProvider: otel.meterProvider,
+    ...options,
+  });
+  cleanups.push(async () => {
+    await instrumentation.shutdown();
+    await otel.shutdown();
+  });
+  return { otel, meter, instrumentation };
 }
 
 /** The data points of a metric as `{attributes, value}`, sorted for stable comparison. */
