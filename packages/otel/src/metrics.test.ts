@@ -1,7 +1,7 @@
 import { withMeter } from '@agentmeter/openai';
 import { deriveEventId } from '@agentmeter/sdk/integration';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   CHAT_ID,
   CHAT_MODEL,
@@ -12,18 +12,14 @@ import {
   usage,
 } from '../../openai/src/test-fixtures.js';
 import { DURATION_BUCKETS, TOKEN_BUCKETS } from './semconv.js';
-import { histogram, instrumentedTestMeter, points } from './test-otel.js';
+import { histogram, instrumentedTestMeter, points, useProviderMock } from './test-otel.js';
 import type { SemconvVersion } from './types.js';
 
 const server = createMockServer();
-const cleanups: (() => Promise<void>)[] = [];
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(async () => {
-  server.resetHandlers();
+const cleanups = useProviderMock(server);
+afterEach(() => {
   vi.unstubAllEnvs();
-  for (const cleanup of cleanups.splice(0)) await cleanup();
 });
-afterAll(() => server.close());
 
 const DEFAULTS = { agent_id: 'support-bot', action: 'answer' };
 const TIER = { base_fee: '0.002', token_rate_input: '0.003', token_rate_output: '0.015' };

@@ -1,7 +1,7 @@
 import { withMeter } from '@agentmeter/anthropic';
 import { deriveEventId } from '@agentmeter/sdk/integration';
 import { SpanKind } from '@opentelemetry/api';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createAnthropicServer,
   createClient,
@@ -12,16 +12,10 @@ import {
   textStreamEvents,
   usageBody,
 } from '../../anthropic/src/test-fixtures.js';
-import { everyValue, instrumentedTestMeter } from './test-otel.js';
+import { chargedSpanAttributes, everyValue, instrumentedTestMeter, useProviderMock } from './test-otel.js';
 
 const { server, answer } = createAnthropicServer();
-const cleanups: (() => Promise<void>)[] = [];
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(async () => {
-  server.resetHandlers();
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-afterAll(() => server.close());
+const cleanups = useProviderMock(server);
 
 const OPTIONS = { agent_id: 'support-bot', action: 'reply', customer_id: 'acme' };
 const TIER = {
@@ -76,14 +70,7 @@ describe('spans of @anthropic-ai/sdk calls', () => {
       'agentmeter.action': 'reply',
       'agentmeter.customer_id': 'acme',
       'agentmeter.event_id': eventId,
-      'agentmeter.outcome.status': 'none',
-      'agentmeter.price.total': '0.0027576',
-      'agentmeter.price.base': '0.001',
-      'agentmeter.price.tokens': '0.0017576',
-      'agentmeter.price.outcome': '0.00',
-      'agentmeter.price.status': 'charged',
-      'agentmeter.currency': 'USD',
-      'agentmeter.tier': 'default',
+      ...chargedSpanAttributes({ total: '0.0027576', base: '0.001', tokens: '0.0017576', outcome: '0.00' }),
     });
   });
 
@@ -121,15 +108,8 @@ describe('spans of @anthropic-ai/sdk calls', () => {
       'agentmeter.action': 'reply',
       'agentmeter.customer_id': 'acme',
       'agentmeter.event_id': eventId,
-      'agentmeter.outcome.status': 'none',
       // 0.001 + 25 × 0.0008/1K + 100 × 0.00008/1K + 13 × 0.004/1K
-      'agentmeter.price.total': '0.00108',
-      'agentmeter.price.base': '0.001',
-      'agentmeter.price.tokens': '0.00008',
-      'agentmeter.price.outcome': '0.00',
-      'agentmeter.price.status': 'charged',
-      'agentmeter.currency': 'USD',
-      'agentmeter.tier': 'default',
+      ...chargedSpanAttributes({ total: '0.00108', base: '0.001', tokens: '0.00008', outcome: '0.00' }),
     });
   });
 

@@ -3,7 +3,7 @@ import { deriveEventId } from '@agentmeter/sdk/integration';
 import { createTestMeter } from '@agentmeter/sdk/testing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BASE_URL,
   CHAT_ID,
@@ -17,16 +17,16 @@ import {
   VERSIONS,
 } from '../../openai/src/test-fixtures.js';
 import { instrumentMeter } from './instrument-meter.js';
-import { everyValue, instrumentedTestMeter, otelHarness } from './test-otel.js';
+import {
+  chargedSpanAttributes,
+  everyValue,
+  instrumentedTestMeter,
+  otelHarness,
+  useProviderMock,
+} from './test-otel.js';
 
 const server = createMockServer();
-const cleanups: (() => Promise<void>)[] = [];
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(async () => {
-  server.resetHandlers();
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-afterAll(() => server.close());
+const cleanups = useProviderMock(server);
 
 const DEFAULTS = { agent_id: 'support-bot', action: 'answer' };
 const TIER = { base_fee: '0.002', token_rate_input: '0.003', token_rate_output: '0.015' };
@@ -77,14 +77,7 @@ describe.each(VERSIONS)('spans of openai calls ($version)', ({ OpenAI }) => {
       'agentmeter.agent_id': 'support-bot',
       'agentmeter.action': 'answer',
       'agentmeter.event_id': eventId,
-      'agentmeter.outcome.status': 'none',
-      'agentmeter.price.total': price.total,
-      'agentmeter.price.base': price.base,
-      'agentmeter.price.tokens': price.tokens,
-      'agentmeter.price.outcome': price.outcome,
-      'agentmeter.price.status': 'charged',
-      'agentmeter.currency': 'USD',
-      'agentmeter.tier': 'default',
+      ...chargedSpanAttributes(price),
     });
     // The call's own times, not the time the price arrived.
     const start = toMs(span!.startTime);
@@ -131,14 +124,12 @@ describe.each(VERSIONS)('spans of openai calls ($version)', ({ OpenAI }) => {
       'agentmeter.agent_id': 'support-bot',
       'agentmeter.action': 'answer',
       'agentmeter.event_id': eventId,
-      'agentmeter.outcome.status': 'none',
-      'agentmeter.price.total': price.total,
-      'agentmeter.price.base': price.base,
-      'agentmeter.price.tokens': price.tokens,
-      'agentmeter.price.outcome': '0.00',
-      'agentmeter.price.status': 'charged',
-      'agentmeter.currency': 'USD',
-      'agentmeter.tier': 'default',
+      ...chargedSpanAttributes({
+        total: price.total,
+        base: price.base,
+        tokens: price.tokens,
+        outcome: '0.00',
+      }),
     });
     // 0.002 + 2006 × 0.003/1K + 300 × 0.015/1K
     expect(price.total).toBe('0.012518');

@@ -23,6 +23,7 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { instrumentMeter } from './instrument-meter.js';
 import type { InstrumentMeterOptions } from './types.js';
 
@@ -108,6 +109,29 @@ export function otelHarness(
   };
 }
 
+/** The test's cleanups, run (and emptied) after each test by the file's `useProviderMock()`. */
+export type Cleanups = (() => Promise<void> | void)[];
+
+/**
+ * For a test file whose calls go to a provider mocked by `server` (msw): it listens during the
+ * file's tests (refusing requests it has no handler for) and its handlers are reset after each
+ * test, as are the returned cleanups run.
+ */
+export function useProviderMock(server: {
+  listen(options: { onUnhandledRequest: 'error' }): void;
+  resetHandlers(): void;
+  close(): void;
+}): Cleanups {
+  const cleanups: Cleanups = [];
+  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  afterEach(async () => {
+    server.resetHandlers();
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+  afterAll(() => server.close());
+  return cleanups;
+}
+
 /**
  * A test Meter priced by `tier`, instrumented (`instrumentMeter()` with `options`) on a new harness's
  * tracer and meter providers; `cleanups` gets the shutdown of the instrumentation and of the harness,
@@ -116,7 +140,7 @@ export function otelHarness(
 export function instrumentedTestMeter(
   tier: TestMeterOptions['tier'],
   options: Omit<InstrumentMeterOptions, 'tracerProvider' | 'meterProvider'>,
-  cleanups: (() => Promise<void> | void)[],
+  cleanups: Cleanups,
 ) {
   const otel = otelHarness();
   const meter = createTestMeter({ tier });
@@ -130,6 +154,28 @@ export function instrumentedTestMeter(
     await otel.shutdown();
   });
   return { otel, meter, instrumentation };
+}
+
+/**
+ * What the span of a call charged `price` says of its price: charged in USD at the `default` tier,
+ * no outcome reported yet. Every test of a whole span's attributes spreads it into its expectation.
+ */
+export function chargedSpanAttributes(price: {
+  total: string;
+  base: string;
+  tokens: string;
+  outcome: string;
+}): Attributes {
+  return {
+    'agentmeter.outcome.status': 'none',
+    'agentmeter.price.total': price.total,
+    'agentmeter.price.base': price.base,
+    'agentmeter.price.tokens': price.tokens,
+    'agentmeter.price.outcome': price.outcome,
+    'agentmeter.price.status': 'charged',
+    'agentmeter.currency': 'USD',
+    'agentmeter.tier': 'default',
+  };
 }
 
 /** The data points of a metric as `{attributes, value}`, sorted for stable comparison. */
