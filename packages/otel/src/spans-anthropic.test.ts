@@ -32,6 +32,16 @@ function setup() {
   return { otel, meter, client: withMeter(createClient(), meter, OPTIONS) };
 }
 
+/** Where a call of these tests goes and whom it bills (`OPTIONS`), as its span says; `eventId` is the call's event. */
+const sentAndBilled = (eventId: string) => ({
+  'server.address': 'api.anthropic.com',
+  'server.port': 443,
+  'agentmeter.agent_id': 'support-bot',
+  'agentmeter.action': 'reply',
+  'agentmeter.customer_id': 'acme',
+  'agentmeter.event_id': eventId,
+});
+
 describe('spans of @anthropic-ai/sdk calls', () => {
   it('counts cache reads and writes inside the input, as the conventions require for Anthropic', async () => {
     const usage = {
@@ -64,12 +74,7 @@ describe('spans of @anthropic-ai/sdk calls', () => {
       'gen_ai.usage.cache_read.input_tokens': 3000,
       'gen_ai.usage.cache_creation.input_tokens': 1200,
       'gen_ai.usage.reasoning.output_tokens': 30,
-      'server.address': 'api.anthropic.com',
-      'server.port': 443,
-      'agentmeter.agent_id': 'support-bot',
-      'agentmeter.action': 'reply',
-      'agentmeter.customer_id': 'acme',
-      'agentmeter.event_id': eventId,
+      ...sentAndBilled(eventId),
       ...chargedSpanAttributes({ total: '0.0027576', base: '0.001', tokens: '0.0017576', outcome: '0.00' }),
     });
   });
@@ -102,12 +107,7 @@ describe('spans of @anthropic-ai/sdk calls', () => {
       'gen_ai.usage.input_tokens': 125,
       'gen_ai.usage.output_tokens': 13,
       'gen_ai.usage.cache_read.input_tokens': 100,
-      'server.address': 'api.anthropic.com',
-      'server.port': 443,
-      'agentmeter.agent_id': 'support-bot',
-      'agentmeter.action': 'reply',
-      'agentmeter.customer_id': 'acme',
-      'agentmeter.event_id': eventId,
+      ...sentAndBilled(eventId),
       // 0.001 + 25 × 0.0008/1K + 100 × 0.00008/1K + 13 × 0.004/1K
       ...chargedSpanAttributes({ total: '0.00108', base: '0.001', tokens: '0.00008', outcome: '0.00' }),
     });
