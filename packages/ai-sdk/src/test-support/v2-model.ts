@@ -48,3 +48,32 @@ export function v2Model(provider: string, usage: LanguageModelV2Usage, answer: V
   };
   return model as unknown as LanguageModelV3;
 }
+
+/** Anthropic's counts as it reports them: the uncached input, then the cache reads and writes, apart. */
+export interface AnthropicCache {
+  input: number;
+  read: number;
+  write: number;
+}
+
+/**
+ * The provider metadata @ai-sdk/anthropic 2 returns with a step that answered 90 tokens: Anthropic's
+ * own usage object, and the cache writes apart.
+ */
+export function anthropicV2Metadata({ input, read, write }: AnthropicCache): SharedV2ProviderMetadata {
+  return {
+    anthropic: {
+      usage: {
+        input_tokens: input,
+        output_tokens: 90,
+        cache_creation_input_tokens: write,
+        cache_read_input_tokens: read,
+      },
+      cacheCreationInputTokens: write,
+      stopSequence: null,
+      iterations: null,
+      container: null,
+      contextManagement: null,
+    },
+  };
+}

@@ -18,7 +18,11 @@ import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { textResult, toolCallResult, v3Usage } from '../../../ai-sdk/src/test-support/parts.js';
-import { v2Model } from '../../../ai-sdk/src/test-support/v2-model.js';
+import {
+  type AnthropicCache,
+  anthropicV2Metadata,
+  v2Model,
+} from '../../../ai-sdk/src/test-support/v2-model.js';
 import {
   anthropicClient,
   anthropicFetch,
@@ -331,13 +335,6 @@ function anthropicSpans(provider: TracerProvider) {
       .end();
 }
 
-/** Anthropic's counts as it reports them: the uncached input, then the cache reads and writes, apart. */
-interface AnthropicCache {
-  input: number;
-  read: number;
-  write: number;
-}
-
 /** Cache reads above the uncached input, below it, and cache writes only. */
 const ANTHROPIC_CACHE: AnthropicCache[] = [
   { input: 400, read: 9_000, write: 3_000 },
@@ -353,23 +350,6 @@ const GEMINI_USAGE = {
   thoughtsTokenCount: 600,
   totalTokenCount: 1_880,
 };
-
-/** The provider metadata @ai-sdk/anthropic 2 returns: Anthropic's own usage, and the cache writes apart. */
-const anthropicMetadata = ({ input, read, write }: AnthropicCache) => ({
-  anthropic: {
-    usage: {
-      input_tokens: input,
-      output_tokens: 90,
-      cache_creation_input_tokens: write,
-      cache_read_input_tokens: read,
-    },
-    cacheCreationInputTokens: write,
-    stopSequence: null,
-    iterations: null,
-    container: null,
-    contextManagement: null,
-  },
-});
 
 /** The provider metadata @ai-sdk/google 2 returns. */
 const googleMetadata = () => ({
@@ -445,7 +425,7 @@ function ai5Spans(provider: TracerProvider) {
           'claude-haiku-4-5',
           streamed,
           { input: cache.input, output: 90, cacheRead: cache.read },
-          anthropicMetadata(cache),
+          anthropicV2Metadata(cache),
         ),
       );
     steps.push(
@@ -491,7 +471,7 @@ async function v2Providers(provider: TracerProvider) {
           totalTokens: cache.input + 90,
           cachedInputTokens: cache.read,
         },
-        anthropicMetadata(cache),
+        anthropicV2Metadata(cache),
       ),
     ),
     v2ProviderModel(
@@ -528,7 +508,7 @@ function oddMetadata(provider: TracerProvider) {
     'ai.response.providerMetadata': metadata,
     ...extra,
   });
-  const anthropic = JSON.stringify(anthropicMetadata(ANTHROPIC_CACHE[0] as AnthropicCache));
+  const anthropic = JSON.stringify(anthropicV2Metadata(ANTHROPIC_CACHE[0] as AnthropicCache));
   const usage = (fields: Record<string, unknown>) => JSON.stringify({ anthropic: { usage: fields } });
   /** `json` padded with spaces (still the same JSON) to `length` characters. */
   const padded = (json: string, length: number) => json + ' '.repeat(length - json.length);
@@ -565,7 +545,9 @@ function oddMetadata(provider: TracerProvider) {
     step(anthropic, { 'ai.model.provider': 'openai.responses' }),
     step(JSON.stringify(googleMetadata())),
     // Both providers' metadata at once.
-    step(JSON.stringify({ ...anthropicMetadata({ input: 400, read: 20, write: 30 }), ...googleMetadata() })),
+    step(
+      JSON.stringify({ ...anthropicV2Metadata({ input: 400, read: 20, write: 30 }), ...googleMetadata() }),
+    ),
     // A span of another instrumentation with the metadata, and one with no usage at all.
     {
       'gen_ai.provider.name': 'anthropic',

@@ -8,6 +8,7 @@ import protobuf from 'protobufjs/light.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { T0 } from '../../../../test/support/api.js';
 import { openTestStore, STORE_KINDS } from '../../../../test/support/stores.js';
+import { type AnthropicCache, anthropicV2Metadata } from '../../../ai-sdk/src/test-support/v2-model.js';
 import type { Store } from '../store/types.js';
 import { otlpJsonExport, tracesApp, writeKeyValue } from './otlp-test-writer.js';
 import { decodeRequest, decodeResponse } from './traces-otlp.js';
@@ -23,26 +24,8 @@ interface StepSpan {
   attributes: [string, Value][];
 }
 
-/** Anthropic's own counts: the uncached input, then the cache reads and writes, apart. */
-interface AnthropicCache {
-  input: number;
-  read: number;
-  write: number;
-}
-
-const anthropicMetadata = ({ input, read, write }: AnthropicCache) =>
-  JSON.stringify({
-    anthropic: {
-      usage: {
-        input_tokens: input,
-        output_tokens: 90,
-        cache_creation_input_tokens: write,
-        cache_read_input_tokens: read,
-      },
-      cacheCreationInputTokens: write,
-      stopSequence: null,
-    },
-  });
+/** The metadata attribute of an Anthropic step, as ai 5 records it: @ai-sdk/anthropic 2's metadata as JSON. */
+const anthropicMetadata = (cache: AnthropicCache) => JSON.stringify(anthropicV2Metadata(cache));
 
 const googleMetadata = JSON.stringify({
   google: {
