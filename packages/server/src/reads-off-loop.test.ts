@@ -8,6 +8,12 @@ import { openTestStore, STORE_KINDS } from '../../../test/support/stores.js';
 
 /** Counts setImmediate turns while `work` runs. */
 async function turnsDuring<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  // Start from the timers phase, so the first spin (a check-phase callback) runs in this same turn of
+  // the loop, right after its poll phase. Started from the check phase instead, the first spin would
+  // wait for the next turn, and a reader thread quick enough to answer in that turn's poll phase
+  // would finish the request before any spin ran: zero turns counted for a read that never held the
+  // loop.
+  await new Promise((resolve) => setTimeout(resolve, 0));
   let turns = 0;
   let running = true;
   const spin = () => {
