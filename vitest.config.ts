@@ -53,14 +53,16 @@ const PACKAGE_CHAOS = [
  * conformance suite (msw answers for the providers), all in process. test/sdk-process starts processes.
  */
 const UNIT_UNDER_TEST = ['test/sdk-!(process).test.ts', 'test/conformance/**/*.test.ts'];
-/** The unit tests: each package's own tests, the examples', and those above; in process, no build. */
-const UNIT = ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts', ...UNIT_UNDER_TEST];
+/** The unit tests: each package's own tests and those above; in process, no build. */
+const UNIT = ['packages/*/src/**/*.test.ts', ...UNIT_UNDER_TEST];
+/** The examples' tests run each example whole, as a user would (its agent, its server): integration. */
+const EXAMPLES = ['examples/*/src/**/*.test.ts'];
 /**
  * The unit tests that leave nothing behind in their process: they run with one module cache per
  * worker instead of a fresh one per file (`isolate: false`), which more than halves the unit tests'
  * CPU time. Left out, each with a fresh module cache: the OpenAI wrapper's tests (they patch the two
  * `openai` lines' classes, and a later file sees the patch), OpenTelemetry's (global providers), the
- * examples (whole programs), the two files that install a provider SDK instrumentation and a global
+ * two files that install a provider SDK instrumentation and a global
  * context manager, and reads-off-loop, which counts event-loop turns (nothing another file left
  * running may share its process). A new package starts in `unit-isolated`; move it here once its
  * tests pass here, run together with the others.
@@ -142,7 +144,7 @@ export default defineConfig({
           // Every test file under test/ that no other project claims lands here.
           name: 'integration',
           sequence: { groupOrder: 1 },
-          include: ['test/**/*.test.ts', ...PACKAGE_INTEGRATION],
+          include: ['test/**/*.test.ts', ...EXAMPLES, ...PACKAGE_INTEGRATION],
           exclude: [...NEVER, ...ELSEWHERE, ...CHAOS, ...BROWSER, ...UNIT_UNDER_TEST],
           globalSetup: BUILD_FIRST,
         },
