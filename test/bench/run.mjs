@@ -52,8 +52,18 @@ if (b.enqueue) {
   ]);
 }
 if (b.wrapper) {
-  for (const [call, figure] of Object.entries(b.wrapper.figures))
+  for (const [call, figure] of Object.entries(b.wrapper.figures)) {
     rows.push([`wrapper overhead < 5% (${call})`, pct(figure.overhead)]);
+    // Against Langfuse's one-line wrapper measured the same way in this run; for a stream, the part
+    // that is the provider's usage chunk (what asking for `include_usage` costs the bare client) apart.
+    const theirs = figure.langfuse?.overhead;
+    const usageShare = figure.usageChunkOnly?.overhead;
+    const verdict = theirs === undefined ? '' : figure.overhead < theirs ? ' (below)' : ' (NOT below)';
+    rows.push([
+      `wrapper overhead below Langfuse's (${call})`,
+      `${pct(figure.overhead)} vs ${pct(theirs)}${verdict}${usageShare === undefined ? '' : `; include_usage alone ${pct(usageShare)}`}`,
+    ]);
+  }
 }
 if (b.ingestCeiling) {
   const sqlite = b.ingestCeiling.figures.serverSqlite;
