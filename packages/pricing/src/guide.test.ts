@@ -3,10 +3,10 @@ import {
   addPrice,
   compileTier,
   formatMoney,
-  GUIDE_PRESETS,
-  guideCandidates,
   moneyToNumber,
   priceEvent,
+  REFERENCE_MODELS,
+  referenceCandidates,
   resolutionCharge,
   simulateWorkload,
   zeroAmounts,
@@ -63,7 +63,7 @@ describe('worked numbers of the four reference models', () => {
   });
 
   it('hybrid: a successful call with 2,800 input tokens is {base 0.01, tokens 0.00035, outcome 5.00}', () => {
-    const tier = compileTier(GUIDE_PRESETS.hybrid);
+    const tier = compileTier(REFERENCE_MODELS.hybrid);
     const price = priceEvent(tier, {
       action: 'lead.qualified',
       tokens_input: 2800,
@@ -92,7 +92,7 @@ describe('worked numbers of the four reference models', () => {
   it('the simulator compares the four reference models side by side', () => {
     const simulation = simulateWorkload(
       { calls: 1000, avg_tokens_input: 2000, avg_tokens_output: 800, success_rate: '0.015' },
-      guideCandidates(),
+      referenceCandidates(),
     );
     const byName = Object.fromEntries(simulation.results.map((r) => [r.name, formatMoney(r.revenue.total)]));
     expect(byName).toEqual({ per_token: '8.40', per_call: '50.00', outcome: '85.00', hybrid: '85.25' });
@@ -117,5 +117,13 @@ describe('worked numbers of the four reference models', () => {
     });
     // 3,000 uncached × 3/1M + 6,000 × 0.3/1M + 1,000 × 3.75/1M + 2,000 × 15/1M
     expect(formatMoney(price.tokens)).toBe('0.04455');
+  });
+});
+
+describe('the 0.1 names of the reference models', () => {
+  it('are the same objects under their deprecated names', async () => {
+    const pricing = await import('./index.js');
+    expect(pricing.GUIDE_PRESETS).toBe(pricing.REFERENCE_MODELS);
+    expect(pricing.guideCandidates).toBe(pricing.referenceCandidates);
   });
 });

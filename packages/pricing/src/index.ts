@@ -38,6 +38,8 @@ export {
   GUIDE_PRESETS,
   guideCandidates,
   type HistoricalEvent,
+  REFERENCE_MODELS,
+  referenceCandidates,
   type Simulation,
   type SimulationResult,
   simulateWorkload,

@@ -60,34 +60,41 @@ export interface Simulation {
  * plus a bonus per success) and a hybrid of all three. The simulator compares them when given
  * nothing else.
  */
-export const GUIDE_PRESETS: Readonly<Record<'per_token' | 'per_call' | 'outcome' | 'hybrid', TierConfig>> = {
-  /** "$0.003 per 1K tokens": 2,000 + 800 tokens cost 0.0084. */
-  per_token: {
-    description: 'Per-token: $0.003 per 1K tokens',
-    token_rate_input: '0.003',
-    token_rate_output: '0.003',
-  },
-  /** "$0.05 per call": ten calls cost 0.50. */
-  per_call: { description: 'Per-call: $0.05 per call', base_fee: '0.05' },
-  /** "$0.01 base per call + $5.00 per success": 1,000 calls with 15 successes cost 85.00. */
-  outcome: {
-    description: 'Outcome-based: $0.01 per call + $5.00 per success',
-    base_fee: '0.01',
-    outcome_bonus: '5.00',
-  },
-  /** A successful call with 2,800 input tokens is priced {base 0.01, tokens 0.00035, outcome 5.00}. */
-  hybrid: {
-    description: 'Hybrid: $0.01 per call + $0.125 per 1M input tokens + $5.00 per success',
-    base_fee: '0.01',
-    token_rate_input: '0.125',
-    token_unit: 1000000,
-    outcome_bonus: '5.00',
-  },
-};
+export const REFERENCE_MODELS: Readonly<Record<'per_token' | 'per_call' | 'outcome' | 'hybrid', TierConfig>> =
+  {
+    /** "$0.003 per 1K tokens": 2,000 + 800 tokens cost 0.0084. */
+    per_token: {
+      description: 'Per-token: $0.003 per 1K tokens',
+      token_rate_input: '0.003',
+      token_rate_output: '0.003',
+    },
+    /** "$0.05 per call": ten calls cost 0.50. */
+    per_call: { description: 'Per-call: $0.05 per call', base_fee: '0.05' },
+    /** "$0.01 base per call + $5.00 per success": 1,000 calls with 15 successes cost 85.00. */
+    outcome: {
+      description: 'Outcome-based: $0.01 per call + $5.00 per success',
+      base_fee: '0.01',
+      outcome_bonus: '5.00',
+    },
+    /** A successful call with 2,800 input tokens is priced {base 0.01, tokens 0.00035, outcome 5.00}. */
+    hybrid: {
+      description: 'Hybrid: $0.01 per call + $0.125 per 1M input tokens + $5.00 per success',
+      base_fee: '0.01',
+      token_rate_input: '0.125',
+      token_unit: 1000000,
+      outcome_bonus: '5.00',
+    },
+  };
 
-export function guideCandidates(): Candidate[] {
-  return Object.entries(GUIDE_PRESETS).map(([name, input]) => ({ name, tier: compileTier(input) }));
+/** The four reference models as simulation candidates, named by their key (`per_token`, …). */
+export function referenceCandidates(): Candidate[] {
+  return Object.entries(REFERENCE_MODELS).map(([name, input]) => ({ name, tier: compileTier(input) }));
 }
+
+/** @deprecated since 0.2 — use REFERENCE_MODELS; removed in 1.0 */
+export const GUIDE_PRESETS = REFERENCE_MODELS;
+/** @deprecated since 0.2 — use referenceCandidates; removed in 1.0 */
+export const guideCandidates = referenceCandidates;
 
 function count(value: unknown, field: string, fallback = 0): number {
   if (value === undefined) return fallback;

@@ -6,8 +6,8 @@ import {
   createRepricer,
   formatDecimal,
   formatMoney,
-  guideCandidates,
   PricingError,
+  referenceCandidates,
   type Simulation,
   simulateWorkload,
   zeroAmounts,
@@ -271,7 +271,7 @@ async function candidatesOf(context: OperationContext<'simulate'>, body: Schemas
       throw error;
     }
   }
-  return candidates.length > 0 ? candidates : guideCandidates();
+  return candidates.length > 0 ? candidates : referenceCandidates();
 }
 
 function simulationView(source: 'workload' | 'history', simulation: Simulation): Schemas['SimulateResponse'] {
