@@ -10,7 +10,7 @@ import {
   type RecordingMeter,
 } from '../../../test/support/recording-meter.js';
 import { CHAT_ID, newClient } from './test-fixtures.js';
-import { createMockServer } from './test-fixtures-http.js';
+import { CHAT_MODEL, createMockServer } from './test-fixtures-http.js';
 import type { WithMeterOptions } from './types.js';
 import { withMeter } from './with-meter.js';
 
@@ -51,6 +51,22 @@ export const CHAT = {
   options: { agent_id: 'support-bot', action: 'answer' },
   messages: [{ role: 'user' as const, content: 'Say hello.' }],
   eventId: (id = CHAT_ID) => deriveEventId('openai', id, 'support-bot', 'answer'),
+  /**
+   * The event of a chat stream that ended before its usage chunk (left early, or a server that
+   * never sends one): the call, zero tokens, flagged usage_missing and incomplete.
+   */
+  usageMissingEvent: (id = CHAT_ID) => ({
+    tokens_input: 0,
+    tokens_output: 0,
+    provider: 'openai',
+    model: CHAT_MODEL,
+    agent_id: 'support-bot',
+    action: 'answer',
+    event_id: deriveEventId('openai', id, 'support-bot', 'answer'),
+    call: { response_id: id },
+    usage_missing: true,
+    metadata: { 'agentmeter.usage_incomplete': true },
+  }),
 };
 
 /** The `[input, output]` token counts of every event, in order. */
