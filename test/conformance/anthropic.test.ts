@@ -3,7 +3,7 @@
 // LangChain handler as well (the provider layer's event is the one kept).
 
 import { AnthropicMeterError, withMeter } from '@agentmeter/anthropic';
-import { AgentMeterCallbackHandler } from '@agentmeter/langchain';
+import { AgentmeterCallbackHandler } from '@agentmeter/langchain';
 import Anthropic, { type ClientOptions } from '@anthropic-ai/sdk';
 import { ChatAnthropic } from '@langchain/anthropic';
 import { anthropicMessagesApi, RATE_LIMIT_TYPE, seenSoFar } from './anthropic-messages-api.js';
@@ -71,7 +71,7 @@ const driver: ConformanceDriver = {
         createClient: (options) =>
           withMeter(newClient(options as ClientOptions), meter as never, inner as never) as never,
       });
-      const handler = new AgentMeterCallbackHandler(meter as never, outer as never);
+      const handler = new AgentmeterCallbackHandler(meter as never, outer as never);
       return {
         async call(prompt) {
           return String((await model.invoke(prompt, { callbacks: [handler] })).content);

@@ -1,7 +1,7 @@
 // @agentmeter/langchain against the conformance suite: the handler on a real LangChain ChatOpenAI
 // (@langchain/openai, with its real `openai` client), Chat Completions answered by msw. Layered: the
 // ChatOpenAI's client is metered by @agentmeter/openai as well (the provider layer's event is the one kept).
-import { AgentMeterCallbackHandler, LangChainMeterError } from '@agentmeter/langchain';
+import { AgentmeterCallbackHandler, LangChainMeterError } from '@agentmeter/langchain';
 import { withMeter } from '@agentmeter/openai';
 import { ChatOpenAI, ChatOpenAICompletions, ChatOpenAIResponses } from '@langchain/openai';
 import OpenAI from 'openai';
@@ -23,7 +23,7 @@ function chatOpenAIOver(client: OpenAI): ChatOpenAI {
   return new ChatOpenAI({ ...FIELDS, completions, responses });
 }
 
-function callsOf(model: ChatOpenAI, handler: AgentMeterCallbackHandler | undefined): Calls {
+function callsOf(model: ChatOpenAI, handler: AgentmeterCallbackHandler | undefined): Calls {
   const callbacks = handler ? [handler] : [];
   return {
     async call(prompt, { signal, timeoutMs } = {}) {
@@ -50,7 +50,7 @@ const driver: ConformanceDriver = {
   name: '@agentmeter/langchain',
   provider: openAIChatApi(server),
   wrap: (meter, options) =>
-    callsOf(new ChatOpenAI(FIELDS), new AgentMeterCallbackHandler(meter as never, options as never)),
+    callsOf(new ChatOpenAI(FIELDS), new AgentmeterCallbackHandler(meter as never, options as never)),
   bare: () => callsOf(new ChatOpenAI(FIELDS), undefined),
   isIntegrationError: (error) => LangChainMeterError.isInstance(error),
   rateLimitErrorType: RATE_LIMIT_TYPE,
@@ -78,7 +78,7 @@ const driver: ConformanceDriver = {
           inner as never,
         ),
       );
-      return callsOf(model, new AgentMeterCallbackHandler(meter as never, outer as never));
+      return callsOf(model, new AgentmeterCallbackHandler(meter as never, outer as never));
     },
     winner: 'inner',
   },

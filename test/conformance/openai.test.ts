@@ -1,7 +1,7 @@
 // @agentmeter/openai against the conformance suite: the real `openai` client, Chat Completions answered by
 // msw. Layered: a LangChain ChatOpenAI whose openai client is this wrapper's, metered by the LangChain
 // handler as well (the provider layer's event is the one kept).
-import { AgentMeterCallbackHandler } from '@agentmeter/langchain';
+import { AgentmeterCallbackHandler } from '@agentmeter/langchain';
 import { OpenAIMeterError, withMeter } from '@agentmeter/openai';
 import { ChatOpenAI, ChatOpenAICompletions, ChatOpenAIResponses } from '@langchain/openai';
 import OpenAI from 'openai';
@@ -73,7 +73,7 @@ const driver: ConformanceDriver = {
     description: 'openai wrapper under the LangChain handler (ChatOpenAI over the wrapped client)',
     build(meter, inner, outer) {
       const model = chatOpenAIOver(withMeter(newClient(), meter as never, inner as never));
-      const handler = new AgentMeterCallbackHandler(meter as never, outer as never);
+      const handler = new AgentmeterCallbackHandler(meter as never, outer as never);
       return {
         async call(prompt) {
           return String((await model.invoke(prompt, { callbacks: [handler] })).content);

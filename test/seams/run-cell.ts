@@ -5,7 +5,7 @@
 
 import { meterMiddleware } from '@agentmeter/ai-sdk';
 import { withMeter as withAnthropicMeter } from '@agentmeter/anthropic';
-import { AgentMeterCallbackHandler } from '@agentmeter/langchain';
+import { AgentmeterCallbackHandler } from '@agentmeter/langchain';
 import { withMeter as withOpenAIMeter } from '@agentmeter/openai';
 import { AgentmeterSpanProcessor } from '@agentmeter/otel';
 import { createMeter, type Meter } from '@agentmeter/sdk';
@@ -305,7 +305,7 @@ function caller(
       const completions = new ChatOpenAICompletions(fields);
       if (layers.providerWrappers > 0) completions.client = openaiClient();
       const model = new ChatOpenAI({ ...fields, completions });
-      const handler = new AgentMeterCallbackHandler(meter, {
+      const handler = new AgentmeterCallbackHandler(meter, {
         agent_id: 'framework',
         action: 'answer',
         onError,

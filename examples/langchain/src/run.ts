@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentMeterCallbackHandler } from '@agentmeter/langchain';
+import { AgentmeterCallbackHandler } from '@agentmeter/langchain';
 import { withMeter } from '@agentmeter/openai';
 import { createMeter, type PricedEvent } from '@agentmeter/sdk';
 import { type NormalizedUsage, onUsage } from '@agentmeter/sdk/integration';
@@ -74,7 +74,7 @@ export async function runExample(): Promise<CallReport[]> {
       model: 'gpt-4o',
     });
     // The one line: a handler, attached with `callbacks: [handler]`.
-    const handler = new AgentMeterCallbackHandler(meter, { agent_id: 'support-bot', action: 'answer' });
+    const handler = new AgentmeterCallbackHandler(meter, { agent_id: 'support-bot', action: 'answer' });
 
     labels.push('invoke');
     await meter.withContext({ customer_id: 'cus_acme' }, () =>

@@ -12,7 +12,7 @@ export interface MeterMiddlewareOptions extends WrapperOptions {}
  * Per-call attribution, passed as `providerOptions: { agentmeter: { customer_id: 'cus_42' } }` to
  * `generateText` / `streamText` (providers ignore namespaces that are not theirs).
  */
-export interface AgentMeterProviderOptions {
+export interface AgentmeterProviderOptions {
   customer_id?: string;
   agent_id?: string;
   action?: string;

@@ -20,7 +20,7 @@ import {
   startCompatibleServer,
   sumCounts,
 } from '../../openai/src/test-fixtures-compatible.js';
-import { AgentMeterCallbackHandler } from './handler.js';
+import { AgentmeterCallbackHandler } from './handler.js';
 
 afterEach(expectEveryMeterClean);
 
@@ -46,7 +46,7 @@ function chatModel(baseURL: string): ChatOpenAI {
 }
 
 /** Invokes even calls, streams odd ones, `count` times. */
-async function callMany(model: ChatOpenAI, handler: AgentMeterCallbackHandler, count: number, tag: string) {
+async function callMany(model: ChatOpenAI, handler: AgentmeterCallbackHandler, count: number, tag: string) {
   for (let i = 0; i < count; i++) {
     const prompt = `${tag}${i}`;
     if (i % 2 === 0) await model.invoke(prompt, { callbacks: [handler] });
@@ -68,7 +68,7 @@ describe('a ChatOpenAI answered with ids that repeat', () => {
   it('meters five `chatcmpl-123` calls, invoked and streamed, once each', async () => {
     const { baseURL, answered } = await start({ ids: 'constant' });
     const meter = createRecordingMeter();
-    await callMany(chatModel(baseURL), new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER), 5, 'c');
+    await callMany(chatModel(baseURL), new AgentmeterCallbackHandler(meter, FRAMEWORK_LAYER), 5, 'c');
     expect(meter.events).toHaveLength(5);
     expect(new Set(meter.events.map((event) => event.event_id)).size).toBe(5);
     expect(sumCounts(counts(meter))).toEqual(sumCounts(answered));
@@ -77,7 +77,7 @@ describe('a ChatOpenAI answered with ids that repeat', () => {
   it('meters 300 calls to an Ollama-style server once each', async () => {
     const { baseURL, answered } = await start({ ids: 'ollama' });
     const meter = createRecordingMeter();
-    await callMany(chatModel(baseURL), new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER), 300, 'q');
+    await callMany(chatModel(baseURL), new AgentmeterCallbackHandler(meter, FRAMEWORK_LAYER), 300, 'q');
     expect(answered).toHaveLength(300);
     expect(meter.events).toHaveLength(300);
     expect(sumCounts(counts(meter))).toEqual(sumCounts(answered));
@@ -87,7 +87,7 @@ describe('a ChatOpenAI answered with ids that repeat', () => {
     const { baseURL, answered } = await start({ ids: 'constant' });
     const meter = createRecordingMeter();
     await callThroughProviderLayer(meter, baseURL, 5);
-    await callMany(chatModel(baseURL), new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER), 5, 'l');
+    await callMany(chatModel(baseURL), new AgentmeterCallbackHandler(meter, FRAMEWORK_LAYER), 5, 'l');
     expectLayersInOrder(meter, 5, 5);
     expect(sumCounts(counts(meter))).toEqual(sumCounts(answered));
   });
@@ -101,7 +101,7 @@ describe('a ChatOpenAI answered with ids that repeat', () => {
     const completions = new ChatOpenAICompletions(fields);
     completions.client = providerLayerClient(meter, baseURL);
     const model = new ChatOpenAI({ ...fields, completions });
-    await callMany(model, new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER), 6, 'p');
+    await callMany(model, new AgentmeterCallbackHandler(meter, FRAMEWORK_LAYER), 6, 'p');
     expect(answered).toHaveLength(6);
     expectLayersInOrder(meter, 6, 0);
     expect(sumCounts(counts(meter))).toEqual(sumCounts(answered));
@@ -112,7 +112,7 @@ describe('a ChatOpenAI call answered without usage', () => {
   it('is metered once, marked usage_missing, invoked and streamed', async () => {
     const { baseURL } = await start({ omitPlainUsage: true, streamUsage: 'none' });
     const meter = createRecordingMeter();
-    await callMany(chatModel(baseURL), new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER), 2, 'n');
+    await callMany(chatModel(baseURL), new AgentmeterCallbackHandler(meter, FRAMEWORK_LAYER), 2, 'n');
     expect(
       meter.events.map((event) => [event.tokens_input, event.tokens_output, event.usage_missing]),
     ).toEqual([

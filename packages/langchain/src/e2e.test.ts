@@ -1,4 +1,4 @@
-// End to end: LangChain's real ChatAnthropic (its API answered by msw) → AgentMeterCallbackHandler →
+// End to end: LangChain's real ChatAnthropic (its API answered by msw) → AgentmeterCallbackHandler →
 // the real Meter → the real server (in-process, SQLite file) → the server's price.
 import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import {
   textStreamEvents,
   usageBody,
 } from '../../anthropic/src/test-fixtures.js';
-import { AgentMeterCallbackHandler } from './handler.js';
+import { AgentmeterCallbackHandler } from './handler.js';
 import { chatAnthropic, lastUserText } from './test-support/chat-models.js';
 
 // 1-hour cache writes at twice the input rate, and $10 per thousand web searches.
@@ -54,7 +54,7 @@ describe('end to end', () => {
           ),
     );
     const model = chatAnthropic();
-    const handler = new AgentMeterCallbackHandler(meter, { agent_id: 'support-bot', action: 'reply' });
+    const handler = new AgentmeterCallbackHandler(meter, { agent_id: 'support-bot', action: 'reply' });
 
     await meter.withContext({ customer_id: 'cus_acme' }, () =>
       model.invoke('cached', { callbacks: [handler] }),
@@ -115,7 +115,7 @@ describe('end to end', () => {
       ),
     );
     const model = chatAnthropic();
-    const handler = new AgentMeterCallbackHandler(meter, { agent_id: 'research-bot', action: 'search' });
+    const handler = new AgentmeterCallbackHandler(meter, { agent_id: 'research-bot', action: 'search' });
 
     await model.invoke('search', { callbacks: [handler] });
     await awaitAllCallbacks();

@@ -15,7 +15,7 @@ import {
   type UsageFixture,
   usageBody,
 } from '../../anthropic/src/test-fixtures.js';
-import { AgentMeterCallbackHandler } from './handler.js';
+import { AgentmeterCallbackHandler } from './handler.js';
 import { chatAnthropic } from './test-support/chat-models.js';
 
 const { server, answer } = createAnthropicServer();
@@ -52,14 +52,14 @@ async function drain(stream: AsyncIterable<unknown>): Promise<number> {
   return chunks;
 }
 
-describe('AgentMeterCallbackHandler with ChatAnthropic', () => {
+describe('AgentmeterCallbackHandler with ChatAnthropic', () => {
   it('counts cache reads and writes inside the input total, each once', async () => {
     answer(() =>
       jsonResponse(messageBody({ id: 'msg_01K7wQ2xZp9LrT4mNb', model: MODEL, usage: cachedUsage })),
     );
     const meter = createRecordingMeter();
     await chatAnthropic().invoke('summarize', {
-      callbacks: [new AgentMeterCallbackHandler(meter, defaults)],
+      callbacks: [new AgentmeterCallbackHandler(meter, defaults)],
     });
     expect(meter.events).toHaveLength(1);
     expect(meter.events[0]).toMatchObject({
@@ -77,7 +77,7 @@ describe('AgentMeterCallbackHandler with ChatAnthropic', () => {
     answer(() => sseResponse(streamOf('msg_02K7wQ2xZp9LrT4mNb', cachedUsage, ['Hello', ' there'], 42)));
     const meter = createRecordingMeter();
     const stream = await chatAnthropic().stream('hi', {
-      callbacks: [new AgentMeterCallbackHandler(meter, defaults)],
+      callbacks: [new AgentmeterCallbackHandler(meter, defaults)],
     });
     let text = '';
     for await (const chunk of stream) text += chunk.text;
@@ -110,7 +110,7 @@ describe('AgentMeterCallbackHandler with ChatAnthropic', () => {
         : jsonResponse(messageBody({ id: 'msg_08K7wQ2xZp9LrT4mNb', model: MODEL, usage: mostlyUncached })),
     );
     const meter = createRecordingMeter();
-    const handler = new AgentMeterCallbackHandler(meter, defaults);
+    const handler = new AgentmeterCallbackHandler(meter, defaults);
     await chatAnthropic().invoke('long', { callbacks: [handler] });
     await drain(await chatAnthropic().stream('long', { callbacks: [handler] }));
     expect(
@@ -132,7 +132,7 @@ describe('AgentMeterCallbackHandler with ChatAnthropic', () => {
     answer(() => sseResponse(streamOf('msg_07K7wQ2xZp9LrT4mNb', plain, ['o', 'k'])));
     const meter = createRecordingMeter();
     await drain(
-      await chatAnthropic().stream('hi', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] }),
+      await chatAnthropic().stream('hi', { callbacks: [new AgentmeterCallbackHandler(meter, defaults)] }),
     );
     expect(meter.events).toHaveLength(1);
     expect(meter.events[0]).toMatchObject({ tokens_input: 2000, tokens_output: 401 });
@@ -145,7 +145,7 @@ describe('AgentMeterCallbackHandler with ChatAnthropic', () => {
       jsonResponse(messageBody({ id: 'msg_05K7wQ2xZp9LrT4mNb', model: MODEL, usage: SEARCHED_USAGE })),
     );
     const meter = createRecordingMeter();
-    await chatAnthropic().invoke('search', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] });
+    await chatAnthropic().invoke('search', { callbacks: [new AgentmeterCallbackHandler(meter, defaults)] });
     expect(meter.events).toHaveLength(1);
     expect(meter.events[0]).toMatchObject(SEARCHED_COUNTS);
   });
@@ -162,7 +162,7 @@ describe('AgentMeterCallbackHandler with ChatAnthropic', () => {
     answer(() => sseResponse(events));
     const meter = createRecordingMeter();
     await drain(
-      await chatAnthropic().stream('search', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] }),
+      await chatAnthropic().stream('search', { callbacks: [new AgentmeterCallbackHandler(meter, defaults)] }),
     );
     expect(meter.events).toHaveLength(1);
     const { web_search_requests: _, ...streamedCounts } = SEARCHED_COUNTS;
@@ -183,7 +183,7 @@ describe('AgentMeterCallbackHandler with ChatAnthropic', () => {
     );
     const meter = createRecordingMeter();
     const controller = new AbortController();
-    const handler = new AgentMeterCallbackHandler(meter, defaults);
+    const handler = new AgentmeterCallbackHandler(meter, defaults);
     let received = 0;
     await expect(
       (async () => {
@@ -221,7 +221,7 @@ describe('AgentMeterCallbackHandler with ChatAnthropic', () => {
     const meter = createRecordingMeter();
     await expect(
       drain(
-        await chatAnthropic().stream('hi', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] }),
+        await chatAnthropic().stream('hi', { callbacks: [new AgentmeterCallbackHandler(meter, defaults)] }),
       ),
     ).rejects.toThrow('Overloaded');
     expect(meter.events).toHaveLength(1);
@@ -244,10 +244,10 @@ describe('AgentMeterCallbackHandler with ChatAnthropic', () => {
     onTestFinished(() => {
       vi.useRealTimers();
     });
-    const failures = vi.spyOn(AgentMeterCallbackHandler.prototype, 'handleLLMError');
+    const failures = vi.spyOn(AgentmeterCallbackHandler.prototype, 'handleLLMError');
     onTestFinished(() => failures.mockRestore());
     const meter = createRecordingMeter();
-    const handler = new AgentMeterCallbackHandler(meter, defaults);
+    const handler = new AgentmeterCallbackHandler(meter, defaults);
     await expect(chatAnthropic().invoke('hi', { callbacks: [handler] })).rejects.toThrow('invalid x-api-key');
     await expect(
       (async () => drain(await chatAnthropic().stream('hi', { callbacks: [handler] })))(),
@@ -281,7 +281,7 @@ describe('AgentMeterCallbackHandler with ChatAnthropic', () => {
       jsonResponse({ type: 'error', error: { type: 'rate_limit_error', message: 'Slow down' } }, 429),
     );
     const meter = createRecordingMeter();
-    const handler = new AgentMeterCallbackHandler(meter, { ...defaults, meterErrors: true });
+    const handler = new AgentmeterCallbackHandler(meter, { ...defaults, meterErrors: true });
     await expect(chatAnthropic().invoke('hi', { callbacks: [handler] })).rejects.toThrow('Slow down');
     expect(meter.events).toHaveLength(1);
     expect(meter.events[0]).toMatchObject({
@@ -302,7 +302,7 @@ describe('AgentMeterCallbackHandler with ChatAnthropic', () => {
       return jsonResponse({});
     });
     const meter = createRecordingMeter();
-    const handler = new AgentMeterCallbackHandler(meter, { ...defaults, meterErrors: true });
+    const handler = new AgentmeterCallbackHandler(meter, { ...defaults, meterErrors: true });
     const call = chatAnthropic().invoke('hi', { callbacks: [handler], signal: controller.signal });
     await expect(call).rejects.toThrow();
     expect(meter.events).toHaveLength(1);

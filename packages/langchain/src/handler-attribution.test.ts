@@ -6,7 +6,7 @@ import { createRecordingMeter, expectEveryMeterClean } from '../../../test/suppo
 import { expectIntegrationError, REFUSED_FRAMEWORK_OPTIONS } from '../../../test/support/refused-options.js';
 import { createAnthropicServer, jsonResponse, messageBody } from '../../anthropic/src/test-fixtures.js';
 import { LangChainMeterError } from './errors.js';
-import { AgentMeterCallbackHandler } from './handler.js';
+import { AgentmeterCallbackHandler } from './handler.js';
 import { chatAnthropic, lastUserText } from './test-support/chat-models.js';
 
 const { server, answer } = createAnthropicServer();
@@ -40,7 +40,7 @@ function echoModel(options: { cache?: InMemoryCache } = {}) {
 describe('attribution', () => {
   it('applies run metadata over meter.withContext over the handler options, through a chain', async () => {
     const meter = createRecordingMeter();
-    const handler = new AgentMeterCallbackHandler(meter, {
+    const handler = new AgentmeterCallbackHandler(meter, {
       ...defaults,
       customer_id: 'cus_default',
       tier: 'pro',
@@ -77,7 +77,7 @@ describe('attribution', () => {
   it('reports invalid run metadata as a typed error naming the key, and still meters the call', async () => {
     const meter = createRecordingMeter();
     const errors: unknown[] = [];
-    const handler = new AgentMeterCallbackHandler(meter, {
+    const handler = new AgentmeterCallbackHandler(meter, {
       ...defaults,
       onError: (error) => errors.push(error),
     });
@@ -98,7 +98,7 @@ describe('attribution', () => {
   it('meters nothing for an answer served from the LangChain cache', async () => {
     const meter = createRecordingMeter();
     const { model, calls } = echoModel({ cache: new InMemoryCache() });
-    const handler = new AgentMeterCallbackHandler(meter, defaults);
+    const handler = new AgentmeterCallbackHandler(meter, defaults);
     await model.invoke('same question', { callbacks: [handler] });
     await model.invoke('same question', { callbacks: [handler] });
     expect(calls()).toBe(1);
@@ -111,7 +111,7 @@ describe('attribution', () => {
       throw new Error('meter is down');
     };
     const errors: unknown[] = [];
-    const handler = new AgentMeterCallbackHandler(meter, {
+    const handler = new AgentmeterCallbackHandler(meter, {
       ...defaults,
       onError: (error) => errors.push(error),
     });
@@ -122,7 +122,7 @@ describe('attribution', () => {
 
   it('meters a call once when the same handler is attached to the model and to the call', async () => {
     const meter = createRecordingMeter();
-    const handler = new AgentMeterCallbackHandler(meter, defaults);
+    const handler = new AgentmeterCallbackHandler(meter, defaults);
     answer(() =>
       jsonResponse(
         messageBody({
@@ -139,7 +139,7 @@ describe('attribution', () => {
 
   it('keeps its meter and options through LangChain copy()', async () => {
     const meter = createRecordingMeter();
-    const copy = new AgentMeterCallbackHandler(meter, { ...defaults, customer_id: 'cus_copy' }).copy();
+    const copy = new AgentmeterCallbackHandler(meter, { ...defaults, customer_id: 'cus_copy' }).copy();
     await echoModel().model.invoke('four', { callbacks: [copy] });
     expect(meter.events.map((event) => [event.customer_id, event.tokens_input])).toEqual([['cus_copy', 4]]);
   });
@@ -148,7 +148,7 @@ describe('attribution', () => {
 describe('serverless', () => {
   it('has every event queued once the call resolves; awaitAllCallbacks() then drains the other handlers', async () => {
     const meter = createRecordingMeter();
-    const handler = new AgentMeterCallbackHandler(meter, defaults);
+    const handler = new AgentmeterCallbackHandler(meter, defaults);
     // LangChain runs handlers in the background unless LANGCHAIN_CALLBACKS_BACKGROUND=false; this
     // one is awaited, so withContext attribution holds and the event exists when invoke() resolves.
     expect(process.env['LANGCHAIN_CALLBACKS_BACKGROUND']).toBeUndefined();
@@ -179,14 +179,14 @@ describe('options', () => {
     ],
   ])('refuses %j naming `%s`', (options, field, message) => {
     expectIntegrationError(
-      () => new AgentMeterCallbackHandler(meter, options as never),
+      () => new AgentmeterCallbackHandler(meter, options as never),
       LangChainMeterError,
       { code: 'invalid_option', field, message },
     );
   });
 
   it('refuses something that is not a Meter as invalid_meter', () => {
-    expectIntegrationError(() => new AgentMeterCallbackHandler({} as never, defaults), LangChainMeterError, {
+    expectIntegrationError(() => new AgentmeterCallbackHandler({} as never, defaults), LangChainMeterError, {
       code: 'invalid_meter',
       field: 'meter',
       message:

@@ -16,7 +16,7 @@ import {
 } from '../../../test/support/stacked-layers.js';
 import { BASE_URL, sseResponse } from '../../openai/src/test-fixtures-http.js';
 import { responseBody, responseEvents, responseUsage } from '../../openai/src/test-fixtures-responses.js';
-import { AgentMeterCallbackHandler } from './handler.js';
+import { AgentmeterCallbackHandler } from './handler.js';
 import { chatOpenAI, chatOpenAIOver } from './test-support/chat-models.js';
 
 afterEach(expectEveryMeterClean);
@@ -29,7 +29,7 @@ describe('a ChatOpenAI whose openai client is wrapped by @agentmeter/openai', ()
     const meter = createRecordingMeter();
     const client = providerLayerClient(meter);
     const model = chatOpenAIOver(client, { model: 'gpt-4o' });
-    const handler = new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER);
+    const handler = new AgentmeterCallbackHandler(meter, FRAMEWORK_LAYER);
 
     await meter.withContext({ customer_id: 'cus_7' }, async () => {
       await model.invoke('a', { callbacks: [handler] });
@@ -64,7 +64,7 @@ describe('a ChatOpenAI whose openai client is wrapped by @agentmeter/openai', ()
     const meter = createRecordingMeter();
     const client = providerLayerClient(meter);
     const model = chatOpenAIOver(client, { model: 'local-model' });
-    const handler = new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER);
+    const handler = new AgentmeterCallbackHandler(meter, FRAMEWORK_LAYER);
     await model.invoke('a', { callbacks: [handler] });
     await model.invoke('bb', { callbacks: [handler] });
     expect(meter.events.map((event) => [event.agent_id, event.tokens_input])).toEqual([
@@ -82,7 +82,7 @@ describe('a ChatOpenAI whose openai client is wrapped by @agentmeter/openai', ()
     );
     const meter = createRecordingMeter();
     const model = chatOpenAI({ model: 'gpt-4o' });
-    await model.invoke('x', { callbacks: [new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER)] });
+    await model.invoke('x', { callbacks: [new AgentmeterCallbackHandler(meter, FRAMEWORK_LAYER)] });
     expect(meter.events.map((event) => [event.agent_id, event.tokens_input])).toEqual([
       ['framework-layer', 9],
     ]);
@@ -104,7 +104,7 @@ describe('a ChatOpenAI on the Responses API whose openai client is wrapped by @a
     const meter = createRecordingMeter();
     const client = providerLayerClient(meter);
     const model = chatOpenAIOver(client, { model: 'gpt-4.1', useResponsesApi: true });
-    const handler = new AgentMeterCallbackHandler(meter, FRAMEWORK_LAYER);
+    const handler = new AgentmeterCallbackHandler(meter, FRAMEWORK_LAYER);
 
     await model.invoke('a', { callbacks: [handler] });
     for await (const _ of await model.stream('b', { callbacks: [handler] })) {

@@ -13,7 +13,7 @@ import { PLAIN_ANSWER, PLAIN_ANSWER_EVENT } from '../../../test/support/plain-an
 import { createRecordingMeter, expectEveryMeterClean } from '../../../test/support/recording-meter.js';
 import { BASE_URL, sseResponse } from '../../openai/src/test-fixtures-http.js';
 import { responseBody, responseEvents, responseUsage } from '../../openai/src/test-fixtures-responses.js';
-import { AgentMeterCallbackHandler } from './handler.js';
+import { AgentmeterCallbackHandler } from './handler.js';
 import { chatOpenAI, tokenizerDownloads } from './test-support/chat-models.js';
 
 afterEach(expectEveryMeterClean);
@@ -22,7 +22,7 @@ const server = useMockServer();
 
 const defaults = { agent_id: 'support-bot', action: 'answer' };
 
-describe('AgentMeterCallbackHandler with ChatOpenAI on Chat Completions', () => {
+describe('AgentmeterCallbackHandler with ChatOpenAI on Chat Completions', () => {
   it('meters a plain call once with the exact usage, model and a response-derived event id', async () => {
     server.use(
       chatCompletions(() => ({
@@ -34,7 +34,7 @@ describe('AgentMeterCallbackHandler with ChatOpenAI on Chat Completions', () => 
     );
     const meter = createRecordingMeter();
     const model = chatOpenAI({ model: 'gpt-4o' });
-    const handler = new AgentMeterCallbackHandler(meter, defaults);
+    const handler = new AgentmeterCallbackHandler(meter, defaults);
 
     const answer = await meter.withContext({ customer_id: 'cus_1' }, () =>
       model.invoke([new HumanMessage('hello')], { callbacks: [handler] }),
@@ -60,7 +60,7 @@ describe('AgentMeterCallbackHandler with ChatOpenAI on Chat Completions', () => 
     const model = chatOpenAI({ model: 'gpt-4o-mini' });
     let text = '';
     for await (const chunk of await model.stream('hi', {
-      callbacks: [new AgentMeterCallbackHandler(meter, defaults)],
+      callbacks: [new AgentmeterCallbackHandler(meter, defaults)],
     })) {
       text += chunk.content;
     }
@@ -83,7 +83,7 @@ describe('AgentMeterCallbackHandler with ChatOpenAI on Chat Completions', () => 
     server.use(tokenizerDownloads);
     const meter = createRecordingMeter();
     const model = chatOpenAI({ model: 'gpt-4o-mini', streaming: true });
-    await model.invoke('hi', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] });
+    await model.invoke('hi', { callbacks: [new AgentmeterCallbackHandler(meter, defaults)] });
     expect(meter.events.map((event) => [event.tokens_input, event.tokens_output])).toEqual([[41, 2]]);
   });
 
@@ -100,7 +100,7 @@ describe('AgentMeterCallbackHandler with ChatOpenAI on Chat Completions', () => 
     );
     const meter = createRecordingMeter();
     const model = chatOpenAI({ model: 'o3-mini' });
-    await model.invoke('think', { callbacks: [new AgentMeterCallbackHandler(meter, defaults)] });
+    await model.invoke('think', { callbacks: [new AgentmeterCallbackHandler(meter, defaults)] });
     expect(meter.events).toHaveLength(1);
     expect(meter.events[0]).toMatchObject({
       tokens_input: 2000,
@@ -129,7 +129,7 @@ describe('AgentMeterCallbackHandler with ChatOpenAI on Chat Completions', () => 
       }),
     );
     const meter = createRecordingMeter();
-    const handler = new AgentMeterCallbackHandler(meter, defaults);
+    const handler = new AgentmeterCallbackHandler(meter, defaults);
     const model = chatOpenAI({ model: 'gpt-4o' });
 
     await model.batch(['a', 'bb', 'ccc'], { callbacks: [handler] });
@@ -164,11 +164,11 @@ describe('AgentMeterCallbackHandler with ChatOpenAI on Chat Completions', () => 
     onTestFinished(() => {
       vi.useRealTimers();
     });
-    const failures = vi.spyOn(AgentMeterCallbackHandler.prototype, 'handleLLMError');
+    const failures = vi.spyOn(AgentmeterCallbackHandler.prototype, 'handleLLMError');
     onTestFinished(() => failures.mockRestore());
     const meter = createRecordingMeter();
     const model = chatOpenAI({ model: 'gpt-4o' });
-    const handler = new AgentMeterCallbackHandler(meter, defaults);
+    const handler = new AgentmeterCallbackHandler(meter, defaults);
     await expect(model.invoke('hi', { callbacks: [handler] })).rejects.toThrow(/Rate limit reached/);
     await expect(
       (async () => {
@@ -216,7 +216,7 @@ describe('AgentMeterCallbackHandler with ChatOpenAI on Chat Completions', () => 
     await expect(
       (async () => {
         for await (const chunk of await model.stream('hi', {
-          callbacks: [new AgentMeterCallbackHandler(meter, defaults)],
+          callbacks: [new AgentmeterCallbackHandler(meter, defaults)],
           signal: controller.signal,
         })) {
           seen.push(String(chunk.content));
@@ -246,7 +246,7 @@ describe('AgentMeterCallbackHandler with ChatOpenAI on Chat Completions', () => 
       }),
     );
     const meter = createRecordingMeter();
-    const handler = new AgentMeterCallbackHandler(meter, defaults);
+    const handler = new AgentmeterCallbackHandler(meter, defaults);
     const model = chatOpenAI({ model: 'gpt-4o' });
     await Promise.all(
       Array.from({ length: 100 }, (_, index) =>
@@ -266,7 +266,7 @@ describe('AgentMeterCallbackHandler with ChatOpenAI on Chat Completions', () => 
   });
 });
 
-describe('AgentMeterCallbackHandler with ChatOpenAI: audio', () => {
+describe('AgentmeterCallbackHandler with ChatOpenAI: audio', () => {
   it("reads audio input and output tokens from usage_metadata's token details, invoked and streamed", async () => {
     // A spoken question answered with speech: 41 of 57 prompt tokens and 1390 of 1612 completion
     // tokens are audio; ChatOpenAI puts them in `input_token_details.audio` / `output_token_details.audio`.
@@ -296,7 +296,7 @@ describe('AgentMeterCallbackHandler with ChatOpenAI: audio', () => {
     );
     const meter = createRecordingMeter();
     const model = chatOpenAI({ model: 'gpt-4o-audio-preview' });
-    const handler = new AgentMeterCallbackHandler(meter, defaults);
+    const handler = new AgentmeterCallbackHandler(meter, defaults);
 
     await model.invoke('hello', { callbacks: [handler] });
     for await (const _ of await model.stream('hello', { callbacks: [handler] })) {
@@ -316,7 +316,7 @@ describe('AgentMeterCallbackHandler with ChatOpenAI: audio', () => {
   });
 });
 
-describe('AgentMeterCallbackHandler with ChatOpenAI on the Responses API (useResponsesApi)', () => {
+describe('AgentmeterCallbackHandler with ChatOpenAI on the Responses API (useResponsesApi)', () => {
   const INVOKED_ID = 'resp_68b1f0c2d9e48190a1c2b3d4e5f60718';
   const STREAMED_ID = 'resp_68b1f0c2d9e48190f7e6d5c4b3a29180';
   const scenario = {
@@ -335,7 +335,7 @@ describe('AgentMeterCallbackHandler with ChatOpenAI on the Responses API (useRes
     );
     const meter = createRecordingMeter();
     const model = chatOpenAI({ model: 'o4-mini', useResponsesApi: true });
-    const handler = new AgentMeterCallbackHandler(meter, defaults);
+    const handler = new AgentmeterCallbackHandler(meter, defaults);
 
     const answer = await model.invoke('think', { callbacks: [handler] });
     let streamed = '';

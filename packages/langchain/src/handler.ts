@@ -11,7 +11,7 @@ import {
 import { BaseCallbackHandler, type HandleLLMNewTokenCallbackFields } from '@langchain/core/callbacks/base';
 import type { LLMResult } from '@langchain/core/outputs';
 import { HANDLER_SPEC, type HandlerSettings, resolveAttribution } from './options.js';
-import type { AgentMeterCallbackHandlerOptions } from './types.js';
+import type { AgentmeterCallbackHandlerOptions } from './types.js';
 import {
   addCounts,
   type CallTokenCounts,
@@ -72,21 +72,21 @@ type ChatModelStartArguments = Parameters<NonNullable<BaseCallbackHandler['handl
  * The handler is awaited by LangChain (it only queues an event, O(1)), so the caller's
  * `meter.withContext()` applies and the event is queued before `invoke()` resolves.
  */
-export class AgentMeterCallbackHandler extends BaseCallbackHandler {
-  name = 'AgentMeterCallbackHandler';
-  readonly #options: AgentMeterCallbackHandlerOptions;
+export class AgentmeterCallbackHandler extends BaseCallbackHandler {
+  name = 'AgentmeterCallbackHandler';
+  readonly #options: AgentmeterCallbackHandlerOptions;
   readonly #settings: HandlerSettings;
   readonly #runs = new Map<string, RunState>();
 
-  constructor(meter: Meter, options: AgentMeterCallbackHandlerOptions) {
+  constructor(meter: Meter, options: AgentmeterCallbackHandlerOptions) {
     super({ _awaitHandler: true });
     this.#options = options;
     this.#settings = resolveWrapperSettings(meter, options, HANDLER_SPEC);
   }
 
   /** LangChain's `copy()` calls the constructor with the handler itself; this keeps the meter and options. */
-  override copy(): AgentMeterCallbackHandler {
-    return new AgentMeterCallbackHandler(this.#settings.meter, this.#options);
+  override copy(): AgentmeterCallbackHandler {
+    return new AgentmeterCallbackHandler(this.#settings.meter, this.#options);
   }
 
   override handleLLMStart(...args: LLMStartArguments): void {

@@ -29,7 +29,6 @@ export {
   type UsageListener,
   wasMeteredByProvider,
 } from './layers.js';
-export { backoffDelay, parseRetryAfter } from './retry-policy.js';
 export {
   isTokenCount,
   type NormalizedTokenCounts,
@@ -41,7 +40,6 @@ export {
   hasUniqueResponseId,
   type NormalizedUsage,
   type UsageAttribution,
-  usageToEvent,
 } from './usage.js';
 export {
   type AttributionField,
@@ -51,25 +49,17 @@ export {
   baseAttribution,
   type CaptureContentOption,
   callAttribution,
-  closestOption,
   describeValue,
   expectedMessage,
   IDENTIFIER_EXPECTATION,
   isContractIdentifier,
-  isContractTierId,
-  isMeter,
   isPlainObject,
-  MAX_METADATA_KEYS,
-  METER_EXPECTATION,
-  type OptionErrorFactory,
   type OptionSpec,
   type ResolvedWrapperSettings,
   resolveWrapperSettings,
   STANDARD_OPTIONS,
   TIER_ID_EXPECTATION,
   unknownOptionMessage,
-  type ValidatedAttributionOptions,
-  validateAttributionOptions,
   type WrapperOptions,
   type WrapperSettings,
   type WrapperSpec,

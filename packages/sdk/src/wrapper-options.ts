@@ -137,7 +137,7 @@ export function validateAttributionOptions(
 
 /**
  * The options every integration takes (`withMeter(client, meter, options)`,
- * `new AgentMeterCallbackHandler(meter, options)`, `meterMiddleware(meter, options)`), documented
+ * `new AgentmeterCallbackHandler(meter, options)`, `meterMiddleware(meter, options)`), documented
  * once here; each integration's options type extends it. Attribution keys are snake_case, as in
  * the events; flags are camelCase. No option has an environment-variable fallback: what a wrapper
  * does is what its code says. Any other key is refused (`invalid_option`), so a typo such as

@@ -5,7 +5,7 @@
 import { meterMiddleware } from '@agentmeter/ai-sdk';
 import { withMeter as withAnthropicMeter } from '@agentmeter/anthropic';
 import { createClient, type LedgerEvent } from '@agentmeter/client';
-import { AgentMeterCallbackHandler } from '@agentmeter/langchain';
+import { AgentmeterCallbackHandler } from '@agentmeter/langchain';
 import { withMeter } from '@agentmeter/openai';
 import { AgentmeterSpanProcessor, instrumentMeter } from '@agentmeter/otel';
 import { meter as autoMeter } from '@agentmeter/otel/register';
@@ -39,7 +39,7 @@ export async function consumer(): Promise<void> {
   });
   await anthropic.messages.create({ model: 'm', max_tokens: 1, messages: [] });
 
-  const handler = new AgentMeterCallbackHandler(meter, { agent_id: 'a', action: 'b' });
+  const handler = new AgentmeterCallbackHandler(meter, { agent_id: 'a', action: 'b' });
   await new ChatOpenAI({ model: 'm' }).invoke('hi', { callbacks: [handler] });
 
   const model = wrapLanguageModel({

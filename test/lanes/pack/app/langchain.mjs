@@ -1,10 +1,10 @@
 // @agentmeter/langchain's callback handler on a real ChatOpenAI.
-import { AgentMeterCallbackHandler } from '@agentmeter/langchain';
+import { AgentmeterCallbackHandler } from '@agentmeter/langchain';
 import { createMeter } from '@agentmeter/sdk';
 import { ChatOpenAI } from '@langchain/openai';
 
 const meter = createMeter();
-const handler = new AgentMeterCallbackHandler(meter, { agent_id: 'pack-langchain', action: 'answer' });
+const handler = new AgentmeterCallbackHandler(meter, { agent_id: 'pack-langchain', action: 'answer' });
 const model = new ChatOpenAI({
   model: 'gpt-pack',
   apiKey: 'sk-fake',
