@@ -63,8 +63,7 @@ function buildApp(): void {
   installCopy('sdk', join(modules, '@agentmeter/sdk'));
   installCopy('openai', join(modules, '@agentmeter/openai'));
   installCopy('sdk', join(modules, '@agentmeter/openai/node_modules/@agentmeter/sdk'));
-  for (const name of ['@agentmeter/client', '@agentmeter/pricing', 'uuid'])
-    link(name, 'packages/sdk');
+  for (const name of ['@agentmeter/client', '@agentmeter/pricing', 'uuid']) link(name, 'packages/sdk');
   link('openai', 'packages/openai');
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   cpSync(new URL('./two-copies-app.mjs', import.meta.url), join(app, 'main.mjs'));
