@@ -185,7 +185,8 @@ function retryingAPIPromise(
   ) {
     return undefined;
   }
-  const parsers = new WeakMap<object, Parse>();
+  // The response the retry answered, parsed by the promise that requested it (one retry at most).
+  let retried: { props: object; parse: Parse } | undefined;
   const responsePromise = firstResponse.then(
     (props: unknown) => {
       answered(attempt);
@@ -202,14 +203,15 @@ function retryingAPIPromise(
         throw error;
       }
       const props = await secondResponse;
-      if (typeof props === 'object' && props !== null) parsers.set(props, secondParse.bind(second) as Parse);
+      if (typeof props === 'object' && props !== null)
+        retried = { props, parse: secondParse.bind(second) as Parse };
       answered(retry);
       return props;
     },
   );
   const parse: Parse = (client, props) => {
-    const retried = typeof props === 'object' && props !== null ? parsers.get(props) : undefined;
-    return retried ? retried(client, props) : (firstParse as Parse).call(first, client, props);
+    if (retried !== undefined && retried.props === props) return retried.parse(client, props);
+    return (firstParse as Parse).call(first, client, props);
   };
   try {
     return new Constructor(attempt.client, responsePromise, parse);

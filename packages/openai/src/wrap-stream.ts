@@ -71,12 +71,174 @@ function safeOutcome<Item>(observer: StreamObserver<Item>): CallOutcome {
  * iteration ends for any reason: done, `break`, `return()`, `throw()` or an error. `pulling` tells
  * whether it is waiting on the source (an abort then ends that wait, which settles the call).
  *
- * Written as an iterator object rather than an async generator: a generator costs several promises
+ * Written as an iterator class rather than an async generator: a generator costs several promises
  * per item (its request queue, the `await`, the `yield`), and a stream has many items; this costs
- * one `then` per item. It keeps a generator's contract: calls are served one at a time in order,
- * `return()` before the first `next()` ends it without touching the source, and after the end
- * every `next()` is done.
+ * one `then` per item, and its two reactions are made once per stream. It keeps a generator's
+ * contract: calls are served one at a time in order, `return()` before the first `next()` ends it
+ * without touching the source, and after the end every `next()` is done.
  */
+class ObservedIterator<Item> implements AsyncIterableIterator<Item, void, undefined> {
+  readonly #source: AsyncIterable<Item>;
+  readonly #call: Settles;
+  readonly #observer: StreamObserver<Item>;
+  readonly #state: { pulling: boolean; cleanup?: () => void };
+  #iterator: AsyncIterator<Item> | undefined;
+  #retry: StreamHooks<Item>['retry'];
+  readonly #onFirstItem: StreamHooks<Item>['onFirstItem'];
+  #delivered = false;
+  #ended = false;
+  /** A call is being served; the next one waits for it (`#last`), as a generator's queue would. */
+  #inFlight = false;
+  #last: Promise<IteratorResult<Item, void>> = Promise.resolve(DONE);
+
+  constructor(
+    source: AsyncIterable<Item>,
+    call: Settles,
+    observer: StreamObserver<Item>,
+    hooks: StreamHooks<Item>,
+    state: { pulling: boolean; cleanup?: () => void },
+  ) {
+    this.#source = source;
+    this.#call = call;
+    this.#observer = observer;
+    this.#state = state;
+    this.#retry = hooks.retry;
+    this.#onFirstItem = hooks.onFirstItem;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Item, void>> {
+    return this.#serve(this.#pull);
+  }
+
+  return(): Promise<IteratorResult<Item, void>> {
+    return this.#serve(this.#stop);
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<Item, void>> {
+    return this.#serve(() => this.#raise(error));
+  }
+
+  /** Runs `step` now, or after the call in progress when there is one. */
+  #serve(step: () => Promise<IteratorResult<Item, void>>): Promise<IteratorResult<Item, void>> {
+    this.#last = this.#inFlight ? this.#last.then(step, step) : step();
+    return this.#last;
+  }
+
+  #settle(end: StreamEnd, failure?: { error: unknown }): void {
+    this.#ended = true;
+    this.#state.cleanup?.();
+    const outcome = safeOutcome(this.#observer);
+    if (failure && !outcome.errorType) outcome.errorType = failureOf(failure.error).errorType;
+    this.#call.finish(outcome, end);
+  }
+
+  readonly #fail = (error: unknown): never => {
+    this.#state.pulling = false;
+    this.#inFlight = false;
+    if (!this.#ended) this.#settle('failed', { error });
+    throw error;
+  };
+
+  readonly #onItem = (
+    result: IteratorResult<Item>,
+  ): IteratorResult<Item, void> | Promise<IteratorResult<Item, void>> => {
+    this.#state.pulling = false;
+    if (this.#ended || result.done) {
+      this.#inFlight = false;
+      if (!this.#ended) this.#settle('done');
+      return DONE;
+    }
+    if (!this.#delivered) {
+      this.#delivered = true;
+      try {
+        this.#onFirstItem?.();
+      } catch {
+        // Bookkeeping never breaks the caller's loop.
+      }
+    }
+    let hide = false;
+    try {
+      hide = this.#observer.observe(result.value);
+    } catch {
+      // Metering never throws into the caller's loop.
+    }
+    if (hide) return this.#pull();
+    this.#inFlight = false;
+    // The source's own result object: no copy per item.
+    return result as IteratorResult<Item, void>;
+  };
+
+  readonly #onError = (error: unknown): Promise<IteratorResult<Item, void>> => {
+    this.#state.pulling = false;
+    const ask = !this.#delivered && !this.#ended ? this.#retry : undefined;
+    this.#retry = undefined;
+    let again: Promise<AsyncIterable<Item>> | undefined;
+    try {
+      again = ask?.(error);
+    } catch (thrown) {
+      return this.#fail(thrown);
+    }
+    if (!again) return this.#fail(error);
+    return again.then((items) => {
+      try {
+        this.#iterator = items[Symbol.asyncIterator]();
+      } catch (thrown) {
+        return this.#fail(thrown);
+      }
+      return this.#pull();
+    }, this.#fail);
+  };
+
+  readonly #pull = (): Promise<IteratorResult<Item, void>> => {
+    if (this.#ended) {
+      this.#inFlight = false;
+      return Promise.resolve(DONE);
+    }
+    this.#inFlight = true;
+    try {
+      this.#iterator ??= this.#source[Symbol.asyncIterator]();
+      this.#state.pulling = true;
+      return this.#iterator.next().then(this.#onItem, this.#onError);
+    } catch (error) {
+      return this.#onError(error);
+    }
+  };
+
+  readonly #stop = async (): Promise<IteratorResult<Item, void>> => {
+    if (this.#ended) return DONE;
+    // Never started: nothing was requested of the source, and nothing is settled here.
+    if (this.#iterator === undefined) {
+      this.#ended = true;
+      return DONE;
+    }
+    this.#ended = true;
+    this.#inFlight = true;
+    this.#state.cleanup?.();
+    try {
+      // A `break` or `return()` in the caller's loop: let the source stop its request.
+      await this.#iterator.return?.();
+    } finally {
+      this.#inFlight = false;
+      this.#call.finish(safeOutcome(this.#observer), 'stopped');
+    }
+    return DONE;
+  };
+
+  async #raise(error: unknown): Promise<IteratorResult<Item, void>> {
+    if (this.#iterator === undefined || this.#ended) {
+      this.#ended = true;
+      throw error;
+    }
+    return this.#fail(error);
+  }
+}
+
+const DONE: IteratorResult<never, void> = Object.freeze({ done: true, value: undefined });
+
 function observed<Item>(
   source: AsyncIterable<Item>,
   call: Settles,
@@ -84,130 +246,7 @@ function observed<Item>(
   hooks: StreamHooks<Item>,
   state: { pulling: boolean; cleanup?: () => void },
 ): AsyncIterableIterator<Item, void, undefined> {
-  const DONE: IteratorResult<Item, void> = { done: true, value: undefined };
-  let iterator: AsyncIterator<Item> | undefined;
-  let retry = hooks.retry;
-  let delivered = false;
-  let ended = false;
-  /** A call is being served; the next one waits for it (`last`), as a generator's queue would. */
-  let inFlight = false;
-  let last: Promise<IteratorResult<Item, void>> = Promise.resolve(DONE);
-
-  const settle = (end: StreamEnd, failure?: { error: unknown }): void => {
-    ended = true;
-    state.cleanup?.();
-    const outcome = safeOutcome(observer);
-    if (failure && !outcome.errorType) outcome.errorType = failureOf(failure.error).errorType;
-    call.finish(outcome, end);
-  };
-  const fail = (error: unknown): never => {
-    state.pulling = false;
-    inFlight = false;
-    if (!ended) settle('failed', { error });
-    throw error;
-  };
-  const onItem = (
-    result: IteratorResult<Item>,
-  ): IteratorResult<Item, void> | Promise<IteratorResult<Item, void>> => {
-    state.pulling = false;
-    if (ended || result.done) {
-      inFlight = false;
-      if (!ended) settle('done');
-      return DONE;
-    }
-    if (!delivered) {
-      delivered = true;
-      try {
-        hooks.onFirstItem?.();
-      } catch {
-        // Bookkeeping never breaks the caller's loop.
-      }
-    }
-    let hide = false;
-    try {
-      hide = observer.observe(result.value);
-    } catch {
-      // Metering never throws into the caller's loop.
-    }
-    if (hide) return pull();
-    inFlight = false;
-    // The source's own result object: no copy per item.
-    return result as IteratorResult<Item, void>;
-  };
-  const onError = (error: unknown): Promise<IteratorResult<Item, void>> => {
-    state.pulling = false;
-    const ask = !delivered && !ended ? retry : undefined;
-    retry = undefined;
-    let again: Promise<AsyncIterable<Item>> | undefined;
-    try {
-      again = ask?.(error);
-    } catch (thrown) {
-      return fail(thrown);
-    }
-    if (!again) return fail(error);
-    return again.then((items) => {
-      try {
-        iterator = items[Symbol.asyncIterator]();
-      } catch (thrown) {
-        return fail(thrown);
-      }
-      return pull();
-    }, fail);
-  };
-  const pull = (): Promise<IteratorResult<Item, void>> => {
-    if (ended) {
-      inFlight = false;
-      return Promise.resolve(DONE);
-    }
-    inFlight = true;
-    try {
-      iterator ??= source[Symbol.asyncIterator]();
-      state.pulling = true;
-      return iterator.next().then(onItem, onError);
-    } catch (error) {
-      return onError(error);
-    }
-  };
-  /** Runs `step` now, or after the call in progress when there is one. */
-  const serve = (step: () => Promise<IteratorResult<Item, void>>): Promise<IteratorResult<Item, void>> => {
-    last = inFlight ? last.then(step, step) : step();
-    return last;
-  };
-  const stop = async (): Promise<IteratorResult<Item, void>> => {
-    if (ended) return DONE;
-    // Never started: nothing was requested of the source, and nothing is settled here.
-    if (iterator === undefined) {
-      ended = true;
-      return DONE;
-    }
-    ended = true;
-    inFlight = true;
-    state.cleanup?.();
-    try {
-      // A `break` or `return()` in the caller's loop: let the source stop its request.
-      await iterator.return?.();
-    } finally {
-      inFlight = false;
-      call.finish(safeOutcome(observer), 'stopped');
-    }
-    return DONE;
-  };
-  const raise = async (error: unknown): Promise<IteratorResult<Item, void>> => {
-    if (iterator === undefined || ended) {
-      ended = true;
-      throw error;
-    }
-    return fail(error);
-  };
-  const self: AsyncIterableIterator<Item, void, undefined> = {
-    next: () => serve(pull),
-    return: () => serve(stop),
-    throw: (error?: unknown) => serve(() => raise(error)),
-    [Symbol.asyncIterator]() {
-      return self;
-    },
-  };
-  return self;
+  return new ObservedIterator(source, call, observer, hooks, state);
 }
 
 /**
