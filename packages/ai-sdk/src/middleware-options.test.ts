@@ -72,6 +72,23 @@ describe('attribution', () => {
     ]);
   });
 
+  it('reports a per-call key it does not know (customerId), naming the one meant, and meters the call', async () => {
+    const errors: unknown[] = [];
+    const { meter, model } = setup({ onError: (error) => errors.push(error) });
+    await meter.withContext({ customer_id: 'cus_ctx' }, () =>
+      generateText({ model, prompt: 'hey', providerOptions: { agentmeter: { customerId: 'cus_typo' } } }),
+    );
+    expect(errors).toMatchObject([
+      {
+        code: 'invalid_provider_option',
+        field: 'providerOptions.agentmeter.customerId',
+        message:
+          'Unknown option `providerOptions.agentmeter.customerId`; did you mean `providerOptions.agentmeter.customer_id`?',
+      },
+    ]);
+    expect(meter.events.map((event) => [event.customer_id, event.tokens_input])).toEqual([['cus_ctx', 3]]);
+  });
+
   it('never lets a failing meter break the model call', async () => {
     const errors: unknown[] = [];
     const { meter, model } = setup({ onError: (error) => errors.push(error) });

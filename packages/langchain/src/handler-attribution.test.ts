@@ -95,6 +95,29 @@ describe('attribution', () => {
     expect(meter.events.map((event) => [event.customer_id, event.tokens_input])).toEqual([['cus_ctx', 3]]);
   });
 
+  it('reports an agentmeter_ run-metadata key it does not know, naming the one meant; other keys are the app’s', async () => {
+    const meter = createRecordingMeter();
+    const errors: unknown[] = [];
+    const handler = new AgentmeterCallbackHandler(meter, {
+      ...defaults,
+      onError: (error) => errors.push(error),
+    });
+    await meter.withContext({ customer_id: 'cus_ctx' }, () =>
+      echoModel().model.invoke('hey', {
+        callbacks: [handler],
+        metadata: { agentmeter_customerId: 'cus_typo', app_customerId: 'not ours' },
+      }),
+    );
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
+      code: 'invalid_metadata',
+      field: 'metadata.agentmeter_customerId',
+      message:
+        'Unknown option `metadata.agentmeter_customerId`; did you mean `metadata.agentmeter_customer_id`?',
+    });
+    expect(meter.events.map((event) => [event.customer_id, event.tokens_input])).toEqual([['cus_ctx', 3]]);
+  });
+
   it('meters nothing for an answer served from the LangChain cache', async () => {
     const meter = createRecordingMeter();
     const { model, calls } = echoModel({ cache: new InMemoryCache() });

@@ -348,20 +348,30 @@ export interface AttributionOverrides {
 
 /**
  * Applies per-call `agent_id`, `action`, `customer_id` and `tier` over `attribution`, each checked
- * against the contract; an invalid value is handed to `reject` and left out, never thrown.
+ * against the contract; an invalid value is handed to `reject` and left out, never thrown. A key of
+ * the source that is none of them (any key when `keyPrefix` is empty; a key starting with the
+ * prefix otherwise) is reported the same way, naming the key meant: a per-call `customerId` must not
+ * bill nobody, any more than the option of the same name.
  */
 export function applyAttributionOverrides(
   attribution: UsageAttribution,
   overrides: AttributionOverrides,
 ): void {
+  const { source, keyPrefix, fieldPrefix, reject } = overrides;
   for (const field of ATTRIBUTION_FIELDS) {
-    const key = `${overrides.keyPrefix}${field}`;
-    const value = overrides.source[key];
+    const key = `${keyPrefix}${field}`;
+    const value = source[key];
     if (value === undefined) continue;
-    const name = `${overrides.fieldPrefix}${key}`;
+    const name = `${fieldPrefix}${key}`;
     const problem = attributionProblem(field, name, value);
     if (problem === undefined) attribution[field] = value as string;
-    else overrides.reject(name, problem);
+    else reject(name, problem);
+  }
+  for (const key of Object.keys(source)) {
+    if (!key.startsWith(keyPrefix)) continue;
+    if ((ATTRIBUTION_FIELDS as readonly string[]).includes(key.slice(keyPrefix.length))) continue;
+    const known = ATTRIBUTION_FIELDS.map((field) => `${fieldPrefix}${keyPrefix}${field}`);
+    reject(`${fieldPrefix}${key}`, unknownOptionMessage(`${fieldPrefix}${key}`, known));
   }
 }
 
