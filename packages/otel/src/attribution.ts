@@ -1,5 +1,5 @@
 import type { MeterContext } from '@agentmeter/sdk';
-import { isContractIdentifier } from '@agentmeter/sdk/integration';
+import { isIdentifier } from '@agentmeter/sdk/integration';
 import * as semconv from './semconv.js';
 import type { SpanView } from './span-usage.js';
 import type { AttributeSource, FinishedSpan, SpanAttributionMap } from './types.js';
@@ -22,7 +22,7 @@ const DEFAULT_KEYS: Record<Field, readonly string[]> = {
 
 /** The value, when it is a contract `Identifier` (1 to 128 code points, no control characters). */
 function identifier(value: unknown): string | undefined {
-  return isContractIdentifier(value) ? value : undefined;
+  return isIdentifier(value) ? value : undefined;
 }
 
 function fromKeys(view: SpanView, keys: readonly string[]): string | undefined {

@@ -1,4 +1,4 @@
-import { IDENTIFIER_EXPECTATION, isContractIdentifier } from '@agentmeter/sdk/integration';
+import { IDENTIFIER_EXPECTATION, isIdentifier } from '@agentmeter/sdk/integration';
 import type { AutoMeterAttribution } from './auto-instrumentation.js';
 import { readEnv } from './stability.js';
 
@@ -14,7 +14,7 @@ export function attributionFromEnv(
   const read = (name: string, fallback?: string): string | undefined => {
     const raw = env(name);
     const value = raw === undefined || raw.trim() === '' ? fallback : raw.trim();
-    if (value !== undefined && !isContractIdentifier(value)) {
+    if (value !== undefined && !isIdentifier(value)) {
       throw new TypeError(
         `Expected \`${name}\` to be ${IDENTIFIER_EXPECTATION}, got ${JSON.stringify(raw)}.`,
       );
@@ -25,7 +25,7 @@ export function attributionFromEnv(
   const attribution: AutoMeterAttribution = {
     agent_id: read(
       'AGENTMETER_AGENT_ID',
-      serviceName && isContractIdentifier(serviceName) ? serviceName : 'default',
+      serviceName && isIdentifier(serviceName) ? serviceName : 'default',
     )!,
     action: read('AGENTMETER_ACTION', 'model_call')!,
   };

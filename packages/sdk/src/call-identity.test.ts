@@ -8,7 +8,7 @@ import {
   type CallScope,
   isUniqueResponseId,
   observeClientFetch,
-  runInCallScope,
+  withCallScope,
 } from './call-identity.js';
 import { recordUsage, runOuterLayer, wasMeteredByProvider } from './layers.js';
 import { createTestMeter } from './testing.js';
@@ -77,7 +77,7 @@ describe('the span of a call', () => {
   it('an observed client fetch records the span its request is sent in, for the call in flight only', async () => {
     const seen: string[] = [];
     const client = {
-      fetch: async (url: string) => {
+      fetch: async (url: string, _init?: unknown) => {
         seen.push(url);
         return url;
       },
@@ -87,14 +87,15 @@ describe('the span of a call', () => {
     const scope: CallScope = { span: undefined };
     let inner: { traceId: string; spanId: string } | undefined;
     await tracer.startActiveSpan('caller', async (caller) => {
-      await runInCallScope(scope, () =>
-        // An instrumentation opens its call span around the SDK method; the request goes out inside it.
-        tracer.startActiveSpan('openai.chat', async (span) => {
-          inner = { traceId: span.spanContext().traceId, spanId: span.spanContext().spanId };
-          await client.fetch('https://provider/v1/chat');
-          span.end();
-        }),
-      );
+      // The wrapper adds the scope to the call's request options; the provider client spreads their
+      // `fetchOptions` into the init of the request it sends.
+      const { fetchOptions } = withCallScope(undefined, scope) as { fetchOptions: object };
+      // An instrumentation opens its call span around the SDK method; the request goes out inside it.
+      await tracer.startActiveSpan('openai.chat', async (span) => {
+        inner = { traceId: span.spanContext().traceId, spanId: span.spanContext().spanId };
+        await client.fetch('https://provider/v1/chat', { method: 'POST', ...fetchOptions });
+        span.end();
+      });
       caller.end();
     });
     expect(scope.span).toEqual(inner);

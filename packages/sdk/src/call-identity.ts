@@ -84,21 +84,9 @@ export interface CallScope {
   span: CallSpan | undefined;
 }
 
-// The process's store, not this module's (see `shared-state.ts`): a client observed through one copy
-// of the SDK records its span for a call scope opened through another.
+// The process's store, not this module's (see `shared-state.ts`): read only as a fallback, for a call
+// scope an older copy of the SDK (0.1, which ran wrapped calls in this AsyncLocalStorage) opened.
 const callScopes = sharedState().callScopes;
-
-/**
- * Runs `fn` (a provider wrapper's call of the SDK method) with `scope` as the call in flight, so a
- * client whose `fetch` is observed (`observeClientFetch`) records in it the span its request is sent in.
- *
- * Prefer `withCallScope()` where the client takes per-request `fetchOptions` (openai 5+,
- * @anthropic-ai/sdk 0.50+): `run()` of an AsyncLocalStorage turns on Node's promise hooks (before
- * Node 24) for the whole process, a cost every promise of the application then pays.
- */
-export function runInCallScope<T>(scope: CallScope, fn: () => T): T {
-  return callScopes.run(scope, fn);
-}
 
 /** Where a request's call scope rides in its `fetch` init; `Symbol.for`, so every copy of the SDK agrees. */
 const CALL_SCOPE = Symbol.for('agentmeter.callScope');
@@ -107,9 +95,9 @@ const CALL_SCOPE = Symbol.for('agentmeter.callScope');
  * The caller's request options (`client.chat.completions.create(body, options)`) with `scope`
  * added to their `fetchOptions`, which openai-node and @anthropic-ai/sdk spread into the `fetch`
  * init of every request the call sends (retries included); the client's observed `fetch` reads it
- * there. Nothing else of the caller's options changes. The same as `runInCallScope()`, without an
- * AsyncLocalStorage: no promise hooks, and it survives any scheduling between the call and its
- * request. A non-object `requestOptions` (not a real request options value) is returned as it is.
+ * there. Nothing else of the caller's options changes. No AsyncLocalStorage: `run()` of one turns on
+ * Node's promise hooks (before Node 24) for the whole process, a cost every promise of the
+ * application would then pay. A non-object `requestOptions` (not a real request options value) is returned as it is.
  */
 export function withCallScope(requestOptions: unknown, scope: CallScope): unknown {
   if (requestOptions != null && typeof requestOptions !== 'object') return requestOptions;
@@ -129,7 +117,7 @@ const OBSERVED = Symbol.for('agentmeter.observedFetch');
 
 /**
  * Makes a provider client (`openai`, `@anthropic-ai/sdk`: both keep the `fetch` they send with in a
- * `fetch` property) record, for the call in flight (`withCallScope`, `runInCallScope`), the OpenTelemetry span active
+ * `fetch` property) record, for the call in flight (`withCallScope`), the OpenTelemetry span active
  * when each request is sent. An instrumentation that traces the call (OpenLLMetry, OpenInference, the
  * Anthropic SDK's own spans) has its call span active then, so the wrapper's event names that span and
  * the span is not charged a second time. Calls outside a call scope pass straight through. Observing

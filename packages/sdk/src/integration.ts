@@ -5,13 +5,15 @@
  * the errors; everything here is for the authors of integrations, documented in
  * `docs/integrations.md`, and versioned like the rest of the package.
  */
+
+/** The contract's Identifier rule, one predicate everywhere (the pricing package's, re-exported). */
+export { IDENTIFIER_EXPECTATION, isIdentifier } from '@agentmeter/pricing';
 export {
   activeSpanContext,
   type CallScope,
   type CallSpan,
   isUniqueResponseId,
   observeClientFetch,
-  runInCallScope,
   withCallScope,
 } from './call-identity.js';
 export { type CallFailure, failureOf } from './failure.js';
@@ -45,20 +47,15 @@ export {
   type AttributionField,
   type AttributionOverrides,
   type AttributionSettings,
-  applyAttributionOverrides,
   baseAttribution,
   type CaptureContentOption,
   callAttribution,
-  describeValue,
   expectedMessage,
-  IDENTIFIER_EXPECTATION,
-  isContractIdentifier,
   isPlainObject,
   type OptionSpec,
   type ResolvedWrapperSettings,
   resolveWrapperSettings,
   STANDARD_OPTIONS,
-  TIER_ID_EXPECTATION,
   unknownOptionMessage,
   type WrapperOptions,
   type WrapperSettings,

@@ -96,19 +96,18 @@ describe('call scopes across two instances', () => {
   });
 
   it('a client observed through one records its span for a call scope opened through the other', async () => {
-    const client = { fetch: async (url: string) => url };
+    const client = { fetch: async (url: string, _init?: unknown) => url };
     app.observeClientFetch(client);
     // The other instance sees the client as observed already (the marker is process-wide) and leaves it.
     nested.observeClientFetch(client);
     const scope = { span: undefined as { traceId: string; spanId: string } | undefined };
     let sent: { traceId: string; spanId: string } | undefined;
-    await nested.runInCallScope(scope, () =>
-      tracer.startActiveSpan('openai.chat', async (span) => {
-        sent = { traceId: span.spanContext().traceId, spanId: span.spanContext().spanId };
-        await client.fetch('https://provider/v1/chat');
-        span.end();
-      }),
-    );
+    const { fetchOptions } = nested.withCallScope(undefined, scope) as { fetchOptions: object };
+    await tracer.startActiveSpan('openai.chat', async (span) => {
+      sent = { traceId: span.spanContext().traceId, spanId: span.spanContext().spanId };
+      await client.fetch('https://provider/v1/chat', { ...fetchOptions });
+      span.end();
+    });
     expect(sent).toBeDefined();
     expect(scope.span).toEqual(sent);
   });

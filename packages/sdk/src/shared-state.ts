@@ -56,7 +56,7 @@ export interface SharedRepeatingCall {
 export interface SharedStateV1 {
   /** Outer-layer scopes of the calls in flight (`runOuterLayer()`). */
   layerScopes: ContextStore<SharedLayerScope>;
-  /** Provider wrappers' calls in flight (`runInCallScope()`), for observed client fetches. */
+  /** Calls in flight that an SDK 0.1 wrapper opened in an AsyncLocalStorage; read by observed client fetches as a fallback. */
   callScopes: ContextStore<SharedCallScope>;
   /** Unique response ids provider wrappers metered recently, oldest first. */
   recentProviderIds: Set<string>;

@@ -1,3 +1,4 @@
+import { isIdentifier, isTierId } from '@agentmeter/pricing';
 import { describe, expect, it, vi } from 'vitest';
 import { failureOf } from './failure.js';
 import { IntegrationError } from './integration-error.js';
@@ -8,8 +9,6 @@ import {
   baseAttribution,
   callAttribution,
   describeValue,
-  isContractIdentifier,
-  isContractTierId,
   isMeter,
   isPlainObject,
   resolveWrapperSettings,
@@ -42,29 +41,29 @@ const BASE = { agent_id: 'support-bot', action: 'answer' };
 
 describe('contract patterns', () => {
   it('Identifier: 1 to 128 code points, no control characters', () => {
-    expect(isContractIdentifier('a')).toBe(true);
-    expect(isContractIdentifier('x'.repeat(128))).toBe(true);
-    expect(isContractIdentifier('x'.repeat(129))).toBe(false);
+    expect(isIdentifier('a')).toBe(true);
+    expect(isIdentifier('x'.repeat(128))).toBe(true);
+    expect(isIdentifier('x'.repeat(129))).toBe(false);
     // 128 emoji are 256 UTF-16 units but 128 characters, as the server's JSON Schema counts them.
-    expect(isContractIdentifier('😀'.repeat(128))).toBe(true);
-    expect(isContractIdentifier('😀'.repeat(129))).toBe(false);
-    expect(isContractIdentifier('')).toBe(false);
-    expect(isContractIdentifier('tab\there')).toBe(false);
-    expect(isContractIdentifier('del\u007F')).toBe(false);
-    expect(isContractIdentifier('é ü 名前')).toBe(true);
-    expect(isContractIdentifier(7)).toBe(false);
+    expect(isIdentifier('😀'.repeat(128))).toBe(true);
+    expect(isIdentifier('😀'.repeat(129))).toBe(false);
+    expect(isIdentifier('')).toBe(false);
+    expect(isIdentifier('tab\there')).toBe(false);
+    expect(isIdentifier('del\u007F')).toBe(false);
+    expect(isIdentifier('é ü 名前')).toBe(true);
+    expect(isIdentifier(7)).toBe(false);
   });
 
   it('TierId: lower-case letters, digits and _.-, starting with a letter or digit, up to 64', () => {
-    expect(isContractTierId('pro')).toBe(true);
-    expect(isContractTierId('enterprise_v2.1-eu')).toBe(true);
-    expect(isContractTierId('p'.repeat(64))).toBe(true);
-    expect(isContractTierId('p'.repeat(65))).toBe(false);
-    expect(isContractTierId('Pro')).toBe(false);
-    expect(isContractTierId('-pro')).toBe(false);
-    expect(isContractTierId('pro tier')).toBe(false);
-    expect(isContractTierId('')).toBe(false);
-    expect(isContractTierId(undefined)).toBe(false);
+    expect(isTierId('pro')).toBe(true);
+    expect(isTierId('enterprise_v2.1-eu')).toBe(true);
+    expect(isTierId('p'.repeat(64))).toBe(true);
+    expect(isTierId('p'.repeat(65))).toBe(false);
+    expect(isTierId('Pro')).toBe(false);
+    expect(isTierId('-pro')).toBe(false);
+    expect(isTierId('pro tier')).toBe(false);
+    expect(isTierId('')).toBe(false);
+    expect(isTierId(undefined)).toBe(false);
   });
 });
 

@@ -65,16 +65,6 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return prototype === Object.prototype || prototype === null;
 }
 
-/** The contract's `Identifier`: a string of 1 to 128 characters, none of them a control character. */
-export function isContractIdentifier(value: unknown): value is string {
-  return isIdentifier(value);
-}
-
-/** The contract's `TierId`: lower-case letters, digits and `_.-`, starting with a letter or digit, up to 64 characters. */
-export function isContractTierId(value: unknown): value is string {
-  return isTierId(value);
-}
-
 /** True for anything with the `Meter` methods the integrations call (`track()` and `currentContext()`). */
 export function isMeter(value: unknown): value is Meter {
   const candidate = value as Partial<Meter> | null;
@@ -89,8 +79,8 @@ export function isMeter(value: unknown): value is Meter {
 /** Why `value` cannot be the attribution field `field`, as a message naming `name`; `undefined` when it can. */
 function attributionProblem(field: AttributionField, name: string, value: unknown): string | undefined {
   if (field === 'tier')
-    return isContractTierId(value) ? undefined : expectedMessage(name, TIER_ID_EXPECTATION, value);
-  return isContractIdentifier(value) ? undefined : expectedMessage(name, IDENTIFIER_EXPECTATION, value);
+    return isTierId(value) ? undefined : expectedMessage(name, TIER_ID_EXPECTATION, value);
+  return isIdentifier(value) ? undefined : expectedMessage(name, IDENTIFIER_EXPECTATION, value);
 }
 
 /**
