@@ -19,6 +19,8 @@ export interface StepOutcome {
   responseModel?: string;
   /** Why the usage is incomplete, when it is. */
   errorType?: string;
+  /** The caller stopped reading the stream (`break`, `cancel()`): incomplete, and no error. */
+  stopped?: boolean;
   scope: LayerScope;
 }
 
@@ -70,9 +72,10 @@ export class MeteredStep {
     this.#recorded = true;
     try {
       const counts = normalizeUsage(outcome.usage, this.#provider, outcome.providerMetadata);
-      const errorType = outcome.errorType ?? (counts.complete ? undefined : 'missing_usage');
+      const errorType =
+        outcome.errorType ?? (counts.complete || outcome.stopped ? undefined : 'missing_usage');
       this.#record(
-        { ...counts, complete: counts.complete && outcome.errorType === undefined },
+        { ...counts, complete: counts.complete && outcome.errorType === undefined && !outcome.stopped },
         outcome,
         errorType,
       );

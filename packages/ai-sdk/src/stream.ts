@@ -45,7 +45,11 @@ export function observeStream<T>(step: MeteredStep, scope: LayerScope, signal: A
     }
     let errorType: string | undefined;
     if (!finished) {
-      errorType = how === 'ended' ? 'no_finish' : how === 'failed' ? failureOf(failure).errorType : how;
+      // A caller that stops reading (`break`, `cancel()`) is no error: incomplete, with no error
+      // type, as every integration meters a stream left early.
+      if (how === 'ended') errorType = 'no_finish';
+      else if (how === 'failed') errorType = failureOf(failure).errorType;
+      else if (how === 'aborted') errorType = 'aborted';
     } else if (failure !== undefined) {
       // An error part before the `finish` part (a provider's mid-stream error event): the step
       // broke off, typed as that error.
@@ -53,6 +57,7 @@ export function observeStream<T>(step: MeteredStep, scope: LayerScope, signal: A
     }
     const outcome: Parameters<MeteredStep['finish']>[0] = { usage, providerMetadata, scope };
     if (errorType) outcome.errorType = errorType;
+    if (how === 'cancelled' && !finished) outcome.stopped = true;
     if (responseId) outcome.responseId = responseId;
     if (responseModel) outcome.responseModel = responseModel;
     step.finish(outcome);
