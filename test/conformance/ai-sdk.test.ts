@@ -98,7 +98,7 @@ const driver: ConformanceDriver = {
     meterErrors: true,
     captureContent: {
       unsupported:
-        'the middleware has no captureContent option (only the provider wrappers see a call’s text)',
+        'the middleware has no captureContent option, by decision: the provider wrappers under it capture a call’s text, so it is never stored twice',
     },
     earlyBreak: true,
     layering: true,

@@ -60,7 +60,8 @@ const driver: ConformanceDriver = {
     streaming: true,
     meterErrors: true,
     captureContent: {
-      unsupported: 'the handler has no captureContent option (only the provider wrappers see a call’s text)',
+      unsupported:
+        'the handler has no captureContent option, by decision: the provider wrappers under it capture a call’s text, so it is never stored twice',
     },
     earlyBreak: {
       unsupported:
