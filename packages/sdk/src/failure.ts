@@ -119,12 +119,15 @@ function kindOf(error: unknown): 'aborted' | 'timeout' | 'connection_error' | un
 
 /**
  * True for an error that only says the network failed, whose cause may say how (a timeout):
- * `fetch`'s own TypeError, and the AI SDK's `APICallError` without a status (it has one whenever
- * an answer came; without, it is the "Cannot connect to API" it wraps a network failure in).
+ * `fetch`'s own TypeError, and the AI SDK's `APICallError` without an HTTP status (it has one
+ * whenever an answer came; without, it is the "Cannot connect to API" it wraps a network failure
+ * in). Status 0 is no answer either: it is what the Fetch standard gives a network error
+ * (`Response.error()`), which a `fetch` can hand back instead of rejecting.
  */
 function isNetworkFailure(error: unknown): boolean {
   if (error instanceof TypeError && FETCH_FAILED.test(error.message)) return true;
-  return classNames(error).includes('AI_APICallError') && field(error, 'statusCode') === undefined;
+  const status = field(error, 'statusCode');
+  return classNames(error).includes('AI_APICallError') && (status === undefined || status === 0);
 }
 
 /**

@@ -385,6 +385,10 @@ describe('failureOf()', () => {
       errorType: 'connection_error',
       complete: false,
     });
+    // A network error a fetch handed back as a response (status 0, as `Response.error()` has).
+    expect(
+      failureOf({ name: 'AI_APICallError', message: 'Failed to fetch', statusCode: 0, isRetryable: true }),
+    ).toEqual({ errorType: 'connection_error', complete: false });
     expect(failureOf(new TypeError('x is not a function'))).toEqual({
       errorType: 'TypeError',
       complete: false,
