@@ -8,6 +8,7 @@ import Anthropic, { type ClientOptions } from '@anthropic-ai/sdk';
 import { ChatAnthropic } from '@langchain/anthropic';
 import { anthropicMessagesApi, RATE_LIMIT_TYPE, seenSoFar } from './anthropic-messages-api.js';
 import type { Calls, ConformanceDriver } from './driver.js';
+import { callsUnderHandler } from './langchain-model.js';
 import { useProviderServer } from './provider-server.js';
 import { conformanceSuite } from './suite.js';
 
@@ -71,19 +72,7 @@ const driver: ConformanceDriver = {
         createClient: (options) =>
           withMeter(newClient(options as ClientOptions), meter as never, inner as never) as never,
       });
-      const handler = new AgentmeterCallbackHandler(meter as never, outer as never);
-      return {
-        async call(prompt) {
-          return String((await model.invoke(prompt, { callbacks: [handler] })).content);
-        },
-        async stream(prompt) {
-          let text = '';
-          for await (const chunk of await model.stream(prompt, { callbacks: [handler] })) {
-            text += String(chunk.content);
-          }
-          return text;
-        },
-      };
+      return callsUnderHandler(model, new AgentmeterCallbackHandler(meter as never, outer as never));
     },
     winner: 'inner',
   },

@@ -3,25 +3,15 @@
 // ChatOpenAI's client is metered by @agentmeter/openai as well (the provider layer's event is the one kept).
 import { AgentmeterCallbackHandler, LangChainMeterError } from '@agentmeter/langchain';
 import { withMeter } from '@agentmeter/openai';
-import { ChatOpenAI, ChatOpenAICompletions, ChatOpenAIResponses } from '@langchain/openai';
+import { ChatOpenAI } from '@langchain/openai';
 import OpenAI from 'openai';
 import type { Calls, ConformanceDriver } from './driver.js';
+import { CHAT_OPENAI_FIELDS, chatOpenAIOver } from './langchain-model.js';
 import { openAIChatApi, RATE_LIMIT_TYPE } from './openai-chat-api.js';
 import { useProviderServer } from './provider-server.js';
 import { conformanceSuite } from './suite.js';
 
 const server = useProviderServer();
-
-const FIELDS = { model: 'gpt-4o', apiKey: 'sk-test-not-a-real-key', maxRetries: 0 };
-
-/** A ChatOpenAI that sends through `client` (both its Chat Completions and Responses parts). */
-function chatOpenAIOver(client: OpenAI): ChatOpenAI {
-  const completions = new ChatOpenAICompletions(FIELDS);
-  const responses = new ChatOpenAIResponses(FIELDS);
-  (completions as unknown as { client: OpenAI }).client = client;
-  (responses as unknown as { client: OpenAI }).client = client;
-  return new ChatOpenAI({ ...FIELDS, completions, responses });
-}
 
 function callsOf(model: ChatOpenAI, handler: AgentmeterCallbackHandler | undefined): Calls {
   const callbacks = handler ? [handler] : [];
@@ -50,8 +40,11 @@ const driver: ConformanceDriver = {
   name: '@agentmeter/langchain',
   provider: openAIChatApi(server),
   wrap: (meter, options) =>
-    callsOf(new ChatOpenAI(FIELDS), new AgentmeterCallbackHandler(meter as never, options as never)),
-  bare: () => callsOf(new ChatOpenAI(FIELDS), undefined),
+    callsOf(
+      new ChatOpenAI(CHAT_OPENAI_FIELDS),
+      new AgentmeterCallbackHandler(meter as never, options as never),
+    ),
+  bare: () => callsOf(new ChatOpenAI(CHAT_OPENAI_FIELDS), undefined),
   isIntegrationError: (error) => LangChainMeterError.isInstance(error),
   rateLimitErrorType: RATE_LIMIT_TYPE,
   // Chat Completions sends usage only on the stream's last chunk: a stream cut early has seen none.

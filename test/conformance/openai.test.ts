@@ -3,9 +3,9 @@
 // handler as well (the provider layer's event is the one kept).
 import { AgentmeterCallbackHandler } from '@agentmeter/langchain';
 import { OpenAIMeterError, withMeter } from '@agentmeter/openai';
-import { ChatOpenAI, ChatOpenAICompletions, ChatOpenAIResponses } from '@langchain/openai';
 import OpenAI from 'openai';
 import type { Calls, ConformanceDriver } from './driver.js';
+import { callsUnderHandler, chatOpenAIOver } from './langchain-model.js';
 import { openAIChatApi, RATE_LIMIT_TYPE } from './openai-chat-api.js';
 import { useProviderServer } from './provider-server.js';
 import { conformanceSuite } from './suite.js';
@@ -43,16 +43,6 @@ function callsOf(client: OpenAI): Calls {
   };
 }
 
-/** A ChatOpenAI that sends through `client` (both its Chat Completions and Responses parts). */
-function chatOpenAIOver(client: OpenAI): ChatOpenAI {
-  const fields = { model: 'gpt-4o', apiKey: 'sk-test-not-a-real-key', maxRetries: 0 };
-  const completions = new ChatOpenAICompletions(fields);
-  const responses = new ChatOpenAIResponses(fields);
-  (completions as unknown as { client: OpenAI }).client = client;
-  (responses as unknown as { client: OpenAI }).client = client;
-  return new ChatOpenAI({ ...fields, completions, responses });
-}
-
 const driver: ConformanceDriver = {
   name: '@agentmeter/openai',
   provider: openAIChatApi(server),
@@ -73,19 +63,7 @@ const driver: ConformanceDriver = {
     description: 'openai wrapper under the LangChain handler (ChatOpenAI over the wrapped client)',
     build(meter, inner, outer) {
       const model = chatOpenAIOver(withMeter(newClient(), meter as never, inner as never));
-      const handler = new AgentmeterCallbackHandler(meter as never, outer as never);
-      return {
-        async call(prompt) {
-          return String((await model.invoke(prompt, { callbacks: [handler] })).content);
-        },
-        async stream(prompt) {
-          let text = '';
-          for await (const chunk of await model.stream(prompt, { callbacks: [handler] })) {
-            text += String(chunk.content);
-          }
-          return text;
-        },
-      };
+      return callsUnderHandler(model, new AgentmeterCallbackHandler(meter as never, outer as never));
     },
     winner: 'inner',
   },
